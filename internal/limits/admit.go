@@ -1,0 +1,155 @@
+package limits
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// Call is what the proxy knows about a request before sending it upstream.
+type Call struct {
+	// Consumer is the authenticated Consumer's name ("" when anonymous).
+	Consumer string
+	// Model is the public model name the client asked for.
+	Model string
+	// InputTokens is the estimated prompt size (see EstimateTokens).
+	InputTokens int64
+	// MaxOutputTokens is the client's max_tokens (or max_completion_tokens);
+	// 0 when absent, in which case the engine reserves the smallest
+	// maxTokensPerRequest of the consumer's policies, else the default.
+	MaxOutputTokens int64
+	// Pricing of Model, for the cost estimate that budgets reserve.
+	Pricing config.Pricing
+}
+
+// Admit decides whether a request may go upstream. Exactly one of the
+// results is non-nil: a Ticket (admitted, perhaps downgraded), a Denial to
+// send to the client, or an error when ctx ended first.
+func (e *Engine) Admit(ctx context.Context, call Call) (*Ticket, *Denial, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("limits: admit: %w", err)
+	}
+	c := e.consumer(call.Consumer)
+	in := max(call.InputTokens, 0)
+	out := max(call.MaxOutputTokens, 0)
+
+	capTokens, capPolicy := int64(0), ""
+	for _, p := range c.policies {
+		if p.maxTokens > 0 && (capTokens == 0 || p.maxTokens < capTokens) {
+			capTokens, capPolicy = p.maxTokens, p.name
+		}
+	}
+	if capTokens > 0 && out > capTokens {
+		e.m.decisions.WithLabelValues("max_tokens").Inc()
+		return nil, maxTokensDenial(out, capTokens, capPolicy), nil
+	}
+	if out == 0 {
+		out = e.opts.defaultOutput
+		if capTokens > 0 {
+			out = min(out, capTokens)
+		}
+	}
+
+	t, d, err := e.admitModel(ctx, c, call.Model, call.Pricing, in, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Downgrade: only once, only for the policy that refused, and only to
+	// a model other than the one asked for.
+	if p := policyOf(d); p != nil && p.onExceeded == config.ExceededDowngrade &&
+		p.downgradeTo != "" && p.downgradeTo != call.Model {
+		t, d, err = e.admitModel(ctx, c, p.downgradeTo, e.pricingOf(p.downgradeTo), in, out)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t != nil {
+			t.DowngradeTo = p.downgradeTo
+			e.m.decisions.WithLabelValues("downgraded").Inc()
+			return t, nil, nil
+		}
+	}
+	if d != nil {
+		e.m.decisions.WithLabelValues(d.decision).Inc()
+		return nil, d, nil
+	}
+	e.m.decisions.WithLabelValues("admitted").Inc()
+	return t, nil, nil
+}
+
+func policyOf(d *Denial) *policyRT {
+	if d == nil {
+		return nil
+	}
+	return d.policy
+}
+
+// admitModel reserves the estimate for one model. A Denial is returned
+// with its refusing policy so Admit can decide on a downgrade.
+func (e *Engine) admitModel(ctx context.Context, c *consumerRT, model string, price config.Pricing, in, out int64) (*Ticket, *Denial, error) {
+	now := e.now()
+	est := estimate{in: in, out: out, costMicro: microUSD(in, out, price)}
+	cs, ms := e.counters(c, model, est, now)
+
+	// A request larger than an empty window can never pass: say so rather
+	// than asking the client to retry.
+	for i, cn := range cs {
+		m := ms[i]
+		if m.usage {
+			continue
+		}
+		zeroBudget := m.kind == kindCost && m.policy.budgetMicro == 0
+		if zeroBudget || (cn.Limit > 0 && cn.Amount > cn.Limit) {
+			return nil, e.denial(m, cn.Amount, 0, now, true, http.Header{}), nil
+		}
+	}
+
+	var (
+		res      Reservation
+		store    Store
+		degraded bool
+	)
+	used, err := e.b.call(ctx, "reserve", func(s Store) error {
+		var err error
+		res, err = s.Reserve(ctx, cs)
+		return err
+	})
+	switch {
+	case used && err == nil:
+		store = e.b.primary
+	case ctx.Err() != nil:
+		return nil, nil, fmt.Errorf("limits: admit: %w", ctx.Err())
+	case e.mode == config.FailClosed:
+		// The shared store is down (or the local one full) and we fail closed.
+		return nil, unavailableDenial(), nil
+	case !e.b.remote:
+		// The Local store is full (ErrLocalFull): fail open means the
+		// request goes through uncounted.
+		e.m.storeErrors.WithLabelValues("local_full").Inc()
+		return &Ticket{e: e, degraded: true, model: model}, nil, nil
+	default:
+		degraded = true
+		if res, err = e.b.fallback.Reserve(ctx, cs); err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("limits: admit: %w", ctx.Err())
+			}
+			// Even the bounded fallback is full: uncounted, as above.
+			e.m.storeErrors.WithLabelValues("local_full").Inc()
+			return &Ticket{e: e, degraded: true, model: model}, nil, nil
+		}
+		store = e.b.fallback
+	}
+	if !res.OK {
+		m := ms[res.Failed]
+		h := headers(ms, res.Values, now)
+		d := e.denial(m, cs[res.Failed].Amount, res.Values[res.Failed], now, false, h)
+		if degraded {
+			d.Degraded = true
+			d.Headers.Set(HeaderDegraded, "degraded")
+		}
+		return nil, d, nil
+	}
+	return &Ticket{e: e, store: store, degraded: degraded, model: model,
+		counters: cs, metas: ms, values: res.Values, est: est}, nil, nil
+}

@@ -1,0 +1,221 @@
+// Package limits enforces TokenPolicies: request, token and cost limits over
+// fixed and calendar windows, shared by every gateway replica through Redis
+// or kept in process.
+//
+// Per request the proxy calls Admit with an estimate; admission checks every
+// applicable counter and, only if all fit, reserves the estimate — atomically,
+// in one Redis round trip — so a concurrent burst on any number of replicas
+// cannot overshoot a limit by more than the estimates allow. When the
+// upstream reports real usage (a stream ends, or the client goes away), the
+// proxy calls Ticket.Settle, which adds the difference between actual and
+// estimate without checking.
+package limits
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// DefaultOutputTokens is reserved for a request that sets no max_tokens and
+// has no policy cap: a typical answer's size, corrected at settlement.
+const DefaultOutputTokens = 1024
+
+// Option configures an Engine.
+type Option func(*options)
+
+type options struct {
+	reg           prometheus.Registerer
+	now           func() time.Time
+	store         Store
+	defaultOutput int64
+	backoff       time.Duration
+	localMaxKeys  int
+}
+
+// WithRegisterer registers the engine's metrics there (nil: not registered).
+// Registering twice (a reloaded engine) reuses the existing collectors.
+func WithRegisterer(r prometheus.Registerer) Option { return func(o *options) { o.reg = r } }
+
+// WithClock replaces time.Now for windows, TTLs and the circuit.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithStore uses s as the shared store instead of the one cfg.Limits names.
+// It is guarded by the circuit and the failure mode like Redis; the caller
+// owns it and closes it.
+func WithStore(s Store) Option { return func(o *options) { o.store = s } }
+
+// WithDefaultOutputTokens sets the output reserved when a request has no
+// max_tokens (default DefaultOutputTokens).
+func WithDefaultOutputTokens(n int64) Option { return func(o *options) { o.defaultOutput = n } }
+
+// WithBackoff sets how long an unreachable shared store is skipped before it
+// is probed again (default DefaultBackoff).
+func WithBackoff(d time.Duration) Option { return func(o *options) { o.backoff = d } }
+
+// WithLocalMaxKeys bounds the Local and fallback stores (default
+// DefaultLocalMaxKeys).
+func WithLocalMaxKeys(n int) Option { return func(o *options) { o.localMaxKeys = n } }
+
+// Engine admits requests against the policies of one compiled Config. It is
+// safe for concurrent use.
+type Engine struct {
+	opts      options
+	consumers map[string]*consumerRT
+	pricing   map[string]config.Pricing
+	routes    []config.Route
+	prefix    string
+	mode      config.FailureMode
+	b         *backend
+	m         *metrics
+	now       func() time.Time
+	closed    atomic.Bool
+}
+
+// New builds an Engine from a compiled Config and connects its store.
+func New(cfg *config.Config, opts ...Option) (*Engine, error) {
+	o := options{now: time.Now, defaultOutput: DefaultOutputTokens, backoff: DefaultBackoff}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	return build(cfg, o, nil)
+}
+
+// Reload builds an Engine for a new Config. While the store settings are
+// unchanged the new engine shares this one's counters, connections and
+// circuit, so a reload resets nothing. Close the old engine once its
+// in-flight requests have settled.
+func (e *Engine) Reload(cfg *config.Config) (*Engine, error) {
+	if e.b.sameSettings(cfg.Limits, e.opts.store) {
+		return build(cfg, e.opts, e.b)
+	}
+	return build(cfg, e.opts, nil)
+}
+
+func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
+	if cfg == nil {
+		return nil, errors.New("limits: nil config")
+	}
+	e := &Engine{opts: o, consumers: map[string]*consumerRT{}, pricing: map[string]config.Pricing{},
+		routes: cfg.Routes, mode: cfg.Limits.FailureMode, now: o.now}
+	if e.mode == "" {
+		e.mode = config.FailOpen
+	}
+	e.prefix = "tollgate:" + cfg.Gateway.Namespace + "/" + cfg.Gateway.Name + ":"
+	if cfg.Limits.Redis != nil && cfg.Limits.Redis.KeyPrefix != "" {
+		e.prefix = cfg.Limits.Redis.KeyPrefix
+	}
+	e.prefix = sanitizePrefix(e.prefix)
+
+	policies := map[string]*policyRT{}
+	for _, p := range cfg.Policies {
+		rt, err := compilePolicy(p)
+		if err != nil {
+			return nil, fmt.Errorf("limits: %w", err)
+		}
+		if rt.onExceeded == "" {
+			rt.onExceeded = config.ExceededReject
+		}
+		policies[p.Name] = rt
+	}
+	for _, c := range cfg.Consumers {
+		rt := &consumerRT{name: c.Name, base: e.prefix + "{" + escapeTag(c.Name) + "}:", usageWindow: config.BudgetMonth}
+		budgetSeen := false
+		for _, pn := range c.Policies {
+			p, ok := policies[pn]
+			if !ok {
+				return nil, fmt.Errorf("limits: consumer %q refers to unknown policy %q", c.Name, pn)
+			}
+			rt.policies = append(rt.policies, p)
+			if p.budget != nil && !budgetSeen {
+				rt.usageWindow, budgetSeen = p.budget.Window, true
+			}
+		}
+		e.consumers[c.Name] = rt
+	}
+	for _, m := range cfg.Models {
+		e.pricing[m.Name] = m.Pricing
+	}
+
+	if shared == nil {
+		var err error
+		if shared, err = newBackend(cfg.Limits, o); err != nil {
+			return nil, err
+		}
+	}
+	shared.refs.Add(1)
+	e.b, e.m = shared, shared.m
+	return e, nil
+}
+
+func newBackend(ls config.LimitsStore, o options) (*backend, error) {
+	m, err := newMetrics(o.reg)
+	if err != nil {
+		return nil, fmt.Errorf("limits: registering metrics: %w", err)
+	}
+	b := &backend{settings: ls, m: m, now: o.now, backoff: o.backoff, custom: o.store}
+	if b.backoff <= 0 {
+		b.backoff = DefaultBackoff
+	}
+	switch {
+	case o.store != nil:
+		b.primary, b.remote = o.store, true
+	case ls.Type == config.StoreRedis:
+		r, err := NewRedis(ls.Redis)
+		if err != nil {
+			return nil, fmt.Errorf("limits: %w", err)
+		}
+		b.primary, b.remote = r, true
+	case ls.Type == "" || ls.Type == config.StoreLocal:
+		b.primary = NewLocal(o.localMaxKeys, o.now)
+	default:
+		return nil, fmt.Errorf("limits: unknown store type %q (want Local or Redis)", ls.Type)
+	}
+	if b.remote {
+		b.fallback = NewLocal(o.localMaxKeys, o.now)
+	}
+	return b, nil
+}
+
+// Close releases the engine's store when no reloaded engine shares it.
+func (e *Engine) Close() error {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	return e.b.release()
+}
+
+// Degraded reports whether the shared store is currently unreachable.
+func (e *Engine) Degraded() bool { return e.b.remote && e.b.isDegraded() }
+
+// consumer returns the consumer's compiled policies; an unknown or
+// anonymous consumer has none, and only usage is counted for it.
+func (e *Engine) consumer(name string) *consumerRT {
+	if c, ok := e.consumers[name]; ok {
+		return c
+	}
+	return &consumerRT{name: name, base: e.prefix + "{" + escapeTag(name) + "}:", usageWindow: config.BudgetMonth}
+}
+
+// pricingOf finds a model's price in the catalogue, then in the first
+// route that matches it.
+func (e *Engine) pricingOf(model string) config.Pricing {
+	if p, ok := e.pricing[model]; ok {
+		return p
+	}
+	for _, r := range e.routes {
+		if ok, _ := path.Match(r.Model, model); ok && len(r.Backends) > 0 {
+			return r.Backends[0].Pricing
+		}
+	}
+	return config.Pricing{}
+}

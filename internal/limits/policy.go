@@ -1,0 +1,222 @@
+package limits
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// counterGrace keeps a counter alive after its window ends, so settlements
+// of long streams and replicas with slightly skewed clocks still find it.
+const counterGrace = 5 * time.Minute
+
+// kind is what a counter counts.
+type kind uint8
+
+const (
+	kindRequests kind = iota
+	kindTokens        // input + output
+	kindInput
+	kindOutput
+	kindCost // micro-USD
+)
+
+func (k kind) noun() string {
+	switch k {
+	case kindRequests:
+		return "requests"
+	case kindTokens:
+		return "tokens"
+	case kindInput:
+		return "input tokens"
+	case kindOutput:
+		return "output tokens"
+	default:
+		return "micro-USD"
+	}
+}
+
+// usage hash fields; per model they are "<field>:<model>".
+var usageField = [...]string{kindRequests: "req", kindInput: "in", kindOutput: "out", kindCost: "cost"}
+
+const usageCachedField = "cin"
+
+// meta says what a counter of a check stands for.
+type meta struct {
+	kind   kind
+	usage  bool // a usage total: never checked, never named in a denial
+	policy *policyRT
+	limit  int64
+	window string    // "1m", "24h", "Month"
+	period string    // "2026-11" for budgets
+	models []string  // the limit's model globs, for messages
+	reset  time.Time // end of the window
+}
+
+type limitRT struct {
+	cfg    config.Limit
+	id     string // stable across reloads and reorders: hash of window and models
+	window string
+	key    string // "p:<policy>:<id>:", the counter key after the consumer
+}
+
+type policyRT struct {
+	name        string
+	limits      []limitRT
+	budget      *config.Budget
+	budgetMicro int64
+	budgetKey   string // "p:<policy>:b:<window>:"
+	maxTokens   int64
+	onExceeded  config.ExceededAction
+	downgradeTo string
+}
+
+type consumerRT struct {
+	name        string
+	base        string // "<prefix>{<escaped name>}:", the start of its keys
+	policies    []*policyRT
+	usageWindow config.BudgetWindow
+}
+
+func compilePolicy(p config.Policy) (*policyRT, error) {
+	rt := &policyRT{name: p.Name, budget: p.Budget, maxTokens: p.MaxTokensPerRequest,
+		onExceeded: p.OnExceeded, downgradeTo: p.DowngradeTo}
+	for i, l := range p.Limits {
+		if l.Window.Duration <= 0 {
+			return nil, fmt.Errorf("policy %q limits[%d]: window must be positive", p.Name, i)
+		}
+		for _, g := range l.Models {
+			if _, err := path.Match(g, ""); err != nil {
+				return nil, fmt.Errorf("policy %q limits[%d]: model glob %q: %w", p.Name, i, g, err)
+			}
+		}
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%d|%s", int64(l.Window.Duration), strings.Join(l.Models, ","))
+		id := strconv.FormatUint(h.Sum64()&0xffffffff, 36)
+		// Two limits with one window and one model scope are one counter
+		// set with the tighter value of each field.
+		if j := slices.IndexFunc(rt.limits, func(x limitRT) bool { return x.id == id }); j >= 0 {
+			m := &rt.limits[j].cfg
+			m.Requests, m.Tokens = tighter(m.Requests, l.Requests), tighter(m.Tokens, l.Tokens)
+			m.InputTokens, m.OutputTokens = tighter(m.InputTokens, l.InputTokens), tighter(m.OutputTokens, l.OutputTokens)
+			continue
+		}
+		rt.limits = append(rt.limits, limitRT{cfg: l, id: id, window: windowName(l.Window.Duration),
+			key: "p:" + p.Name + ":" + id + ":"})
+	}
+	if b := p.Budget; b != nil {
+		if _, err := calendarWindow(time.Unix(0, 0), b.Window); err != nil {
+			return nil, fmt.Errorf("policy %q budget: %w", p.Name, err)
+		}
+		if b.AmountUSD < 0 || math.IsNaN(b.AmountUSD) || b.AmountUSD > 9e12 {
+			return nil, fmt.Errorf("policy %q budget: amountUSD %v is out of range", p.Name, b.AmountUSD)
+		}
+		// A zero budget allows nothing: the engine refuses it before the
+		// store, which treats a zero limit as unchecked.
+		rt.budgetMicro = int64(math.Round(b.AmountUSD * 1e6))
+		rt.budgetKey = "p:" + p.Name + ":b:" + string(b.Window) + ":"
+	}
+	return rt, nil
+}
+
+// tighter is the smaller positive limit (zero is unlimited).
+func tighter(a, b int64) int64 {
+	if a <= 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// applies reports whether a limit covers model.
+func (l *limitRT) applies(model string) bool {
+	if len(l.cfg.Models) == 0 {
+		return true
+	}
+	for _, g := range l.cfg.Models {
+		if ok, _ := path.Match(g, model); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// estimate is what admission reserves.
+type estimate struct {
+	in, out   int64
+	costMicro int64
+}
+
+// microUSD converts tokens at a per-million price to micro-USD, rounding up:
+// one token at $1 per million tokens is exactly one micro-dollar.
+func microUSD(in, out int64, p config.Pricing) int64 {
+	v := math.Ceil(float64(in)*p.InputPerMillion + float64(out)*p.OutputPerMillion)
+	if v <= 0 || math.IsNaN(v) {
+		return 0
+	}
+	return int64(min(v, 1e15))
+}
+
+// counters builds every counter one request touches for a consumer and
+// model at now, with what each stands for. Keys never repeat: limits with
+// one window and scope were merged by compilePolicy.
+func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Time) ([]Counter, []meta) {
+	cs := make([]Counter, 0, 16)
+	ms := make([]meta, 0, 16)
+	add := func(key, field string, amount, limit int64, end time.Time, m meta) {
+		m.limit, m.reset = limit, end
+		cs = append(cs, Counter{Key: key, Field: field, Amount: amount, Limit: limit, TTL: end.Sub(now) + counterGrace})
+		ms = append(ms, m)
+	}
+	for _, p := range c.policies {
+		for i := range p.limits {
+			l := &p.limits[i]
+			if !l.applies(model) {
+				continue
+			}
+			w := fixedWindow(now, l.cfg.Window.Duration)
+			k := c.base + l.key + strconv.FormatInt(w.Start.Unix(), 10) + ":"
+			m := meta{policy: p, window: l.window, models: l.cfg.Models}
+			if l.cfg.Requests > 0 {
+				m.kind = kindRequests
+				add(k+"r", "", 1, l.cfg.Requests, w.End, m)
+			}
+			if l.cfg.Tokens > 0 {
+				m.kind = kindTokens
+				add(k+"t", "", est.in+est.out, l.cfg.Tokens, w.End, m)
+			}
+			if l.cfg.InputTokens > 0 {
+				m.kind = kindInput
+				add(k+"i", "", est.in, l.cfg.InputTokens, w.End, m)
+			}
+			if l.cfg.OutputTokens > 0 {
+				m.kind = kindOutput
+				add(k+"o", "", est.out, l.cfg.OutputTokens, w.End, m)
+			}
+		}
+		if p.budget != nil {
+			w, _ := calendarWindow(now, p.budget.Window)
+			add(c.base+p.budgetKey+strconv.FormatInt(w.Start.Unix(), 10), "", est.costMicro, p.budgetMicro, w.End,
+				meta{kind: kindCost, policy: p, window: string(p.budget.Window), period: calendarLabel(w, p.budget.Window)})
+		}
+	}
+	uw, _ := calendarWindow(now, c.usageWindow)
+	uk := e.usageKey(c, uw)
+	amounts := [...]int64{kindRequests: 1, kindInput: est.in, kindOutput: est.out, kindCost: est.costMicro}
+	for _, k := range []kind{kindRequests, kindInput, kindOutput, kindCost} {
+		m := meta{kind: k, usage: true}
+		add(uk, usageField[k], amounts[k], 0, uw.End, m)
+		add(uk, usageField[k]+":"+model, amounts[k], 0, uw.End, m)
+	}
+	return cs, ms
+}
+
+func (e *Engine) usageKey(c *consumerRT, w span) string {
+	return c.base + "u:" + string(c.usageWindow) + ":" + strconv.FormatInt(w.Start.Unix(), 10)
+}

@@ -1,0 +1,200 @@
+package limits
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// DefaultRedisTimeout bounds every Redis call when config.Redis.Timeout is 0.
+const DefaultRedisTimeout = 50 * time.Millisecond
+
+// counterScript checks and increments counters in one atomic step (one
+// round trip; Redis runs a script with nothing interleaved).
+//
+// ARGV[1] is "r" (reserve: check every counter with a positive limit, add
+// only if all fit) or "a" (add without checking). Then four arguments per
+// key: field ("" for a plain key), amount, limit, ttl in milliseconds.
+// It returns {failed, v1, ..., vn}: failed is 0 or the 1-based index of the
+// first counter that did not fit; values are after the increment when all
+// fitted, untouched otherwise.
+var counterScript = redis.NewScript(`
+local n = #KEYS
+local vals = {}
+local failed = 0
+if ARGV[1] == "r" then
+  for i = 1, n do
+    local b = (i - 1) * 4 + 1
+    local f = ARGV[b + 1]
+    local cur
+    if f == "" then cur = redis.call("GET", KEYS[i]) else cur = redis.call("HGET", KEYS[i], f) end
+    cur = tonumber(cur) or 0
+    vals[i] = cur
+    local lim = tonumber(ARGV[b + 3])
+    if failed == 0 and lim > 0 and cur + tonumber(ARGV[b + 2]) > lim then failed = i end
+  end
+  if failed > 0 then
+    table.insert(vals, 1, failed)
+    return vals
+  end
+end
+local expired = {}
+for i = 1, n do
+  local b = (i - 1) * 4 + 1
+  local f = ARGV[b + 1]
+  -- The amount goes to Redis as the string it came as: a Lua number
+  -- would be printed with an exponent beyond 1e14.
+  if f == "" then
+    vals[i] = redis.call("INCRBY", KEYS[i], ARGV[b + 2])
+  else
+    vals[i] = redis.call("HINCRBY", KEYS[i], f, ARGV[b + 2])
+  end
+  if not expired[KEYS[i]] then
+    redis.call("PEXPIRE", KEYS[i], ARGV[b + 4])
+    expired[KEYS[i]] = true
+  end
+end
+table.insert(vals, 1, 0)
+return vals
+`)
+
+// Redis is a Store in a standalone, Sentinel or Cluster Redis, shared by
+// every replica of a gateway. Every call is bounded by a short timeout and
+// is never retried: the engine's circuit decides what happens on failure.
+type Redis struct {
+	client  redis.UniversalClient
+	timeout time.Duration
+}
+
+// NewRedis connects lazily to the Redis rc describes: MasterName selects
+// Sentinel, Cluster selects Cluster, otherwise one standalone address.
+func NewRedis(rc *config.Redis) (*Redis, error) {
+	if rc == nil || len(rc.Addresses) == 0 {
+		return nil, errors.New("redis limit store: no address configured")
+	}
+	timeout := rc.Timeout.Or(DefaultRedisTimeout)
+	opts := &redis.UniversalOptions{
+		Addrs:                 rc.Addresses,
+		MasterName:            rc.MasterName,
+		IsClusterMode:         rc.Cluster,
+		Username:              rc.Username,
+		Password:              rc.Password,
+		DB:                    rc.DB,
+		ClientName:            "tollgate-limits",
+		DialTimeout:           timeout,
+		ReadTimeout:           timeout,
+		WriteTimeout:          timeout,
+		PoolTimeout:           timeout,
+		ContextTimeoutEnabled: true,
+		MaxRetries:            -1, // no retries: a slow store must fail fast
+		DialerRetries:         1,
+		MaxRedirects:          3,
+		DisableIdentity:       true,
+		MaintNotificationsConfig: &maintnotifications.Config{
+			Mode: maintnotifications.ModeDisabled,
+		},
+	}
+	if rc.TLS {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if rc.CACert != "" {
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM([]byte(rc.CACert)) {
+				return nil, errors.New("redis limit store: caCert holds no PEM certificate")
+			}
+			tc.RootCAs = pool
+		}
+		opts.TLSConfig = tc
+	}
+	return &Redis{client: redis.NewUniversalClient(opts), timeout: timeout}, nil
+}
+
+// Client exposes the underlying client (tests read TTLs through it).
+func (r *Redis) Client() redis.UniversalClient { return r.client }
+
+func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, int, error) {
+	if len(cs) == 0 {
+		return nil, 0, nil
+	}
+	keys := make([]string, len(cs))
+	args := make([]any, 0, 1+4*len(cs))
+	args = append(args, mode)
+	for i, c := range cs {
+		keys[i] = c.Key
+		ttl := max(c.TTL.Milliseconds(), 1)
+		args = append(args, c.Field, c.Amount, c.Limit, ttl)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	raw, err := counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, 0, fmt.Errorf("redis limit store: %w", err)
+	}
+	if len(raw) != len(cs)+1 {
+		return nil, 0, fmt.Errorf("redis limit store: script returned %d values for %d counters", len(raw), len(cs))
+	}
+	return raw[1:], int(raw[0]), nil
+}
+
+// Reserve implements Store in one round trip.
+func (r *Redis) Reserve(ctx context.Context, cs []Counter) (Reservation, error) {
+	vals, failed, err := r.run(ctx, "r", cs)
+	if err != nil {
+		return Reservation{}, err
+	}
+	if failed > 0 {
+		return Reservation{Failed: failed - 1, Values: vals}, nil
+	}
+	return Reservation{OK: true, Values: vals}, nil
+}
+
+// Add implements Store in one round trip.
+func (r *Redis) Add(ctx context.Context, cs []Counter) ([]int64, error) {
+	vals, _, err := r.run(ctx, "a", cs)
+	return vals, err
+}
+
+// Fields implements Store.
+func (r *Redis) Fields(ctx context.Context, key string) (map[string]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	m, err := r.client.HGetAll(ctx, key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis limit store: reading usage: %w", err)
+	}
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("redis limit store: usage field %q is not an integer", k)
+		}
+		out[k] = n
+	}
+	return out, nil
+}
+
+// Ping implements Store.
+func (r *Redis) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis limit store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (r *Redis) Close() error {
+	if err := r.client.Close(); err != nil {
+		return fmt.Errorf("redis limit store: close: %w", err)
+	}
+	return nil
+}
