@@ -49,7 +49,7 @@ type Config struct {
 	// Limits selects where limit counters live.
 	Limits LimitsStore `json:"limits"`
 	// Console configures the built-in web console.
-	Console Console `json:"console"`
+	Console Console `json:"console,omitzero"`
 }
 
 // GatewayMeta names the AIGateway a Config was compiled from.
@@ -84,17 +84,17 @@ type Server struct {
 	// Default 4096.
 	MaxInFlight int `json:"maxInFlight,omitempty"`
 	// ReadHeaderTimeout cuts clients that trickle headers. Default 10s.
-	ReadHeaderTimeout Duration `json:"readHeaderTimeout,omitempty"`
+	ReadHeaderTimeout Duration `json:"readHeaderTimeout,omitzero"`
 	// ReadTimeout bounds reading the whole request body. Default 60s.
-	ReadTimeout Duration `json:"readTimeout,omitempty"`
+	ReadTimeout Duration `json:"readTimeout,omitzero"`
 	// WriteTimeout bounds each write to the client (reset per chunk, so long
 	// streams are not cut). Default 30s.
-	WriteTimeout Duration `json:"writeTimeout,omitempty"`
+	WriteTimeout Duration `json:"writeTimeout,omitzero"`
 	// IdleTimeout closes idle keep-alive connections. Default 120s.
-	IdleTimeout Duration `json:"idleTimeout,omitempty"`
+	IdleTimeout Duration `json:"idleTimeout,omitzero"`
 	// DrainTimeout is how long in-flight requests may finish after SIGTERM.
 	// Default 25s.
-	DrainTimeout Duration `json:"drainTimeout,omitempty"`
+	DrainTimeout Duration `json:"drainTimeout,omitzero"`
 }
 
 // AuthMode selects client authentication.
@@ -128,7 +128,7 @@ const (
 // Provider is one upstream vendor account or endpoint.
 type Provider struct {
 	// Name is the ModelProvider's name, unique in the Config.
-	Name string `json:"name"`
+	Name string       `json:"name"`
 	Type ProviderType `json:"type"`
 	// Endpoint is the base URL, for example https://api.openai.com/v1.
 	// Empty for Mock.
@@ -141,7 +141,7 @@ type Provider struct {
 	// link-local or private addresses (in-cluster vLLM, Ollama, tests).
 	AllowPrivateNetwork bool `json:"allowPrivateNetwork,omitempty"`
 	// Timeouts bound each phase of an upstream call.
-	Timeouts Timeouts `json:"timeouts"`
+	Timeouts Timeouts `json:"timeouts,omitzero"`
 	// MaxConcurrentRequests caps in-flight requests to this provider; 0 = no cap.
 	MaxConcurrentRequests int `json:"maxConcurrentRequests,omitempty"`
 
@@ -158,15 +158,15 @@ type Provider struct {
 // Timeouts bound the phases of one upstream attempt.
 type Timeouts struct {
 	// Connect bounds dialing and the TLS handshake. Default 5s.
-	Connect Duration `json:"connect,omitempty"`
+	Connect Duration `json:"connect,omitzero"`
 	// FirstToken bounds the wait for response headers and the first event.
 	// Default 60s.
-	FirstToken Duration `json:"firstToken,omitempty"`
+	FirstToken Duration `json:"firstToken,omitzero"`
 	// Idle bounds the gap between two stream chunks; reset per chunk.
 	// Default 60s.
-	Idle Duration `json:"idle,omitempty"`
+	Idle Duration `json:"idle,omitzero"`
 	// Request bounds one whole attempt. Default 600s.
-	Request Duration `json:"request,omitempty"`
+	Request Duration `json:"request,omitzero"`
 }
 
 // AzureSettings configures Azure OpenAI.
@@ -193,9 +193,9 @@ type BedrockSettings struct {
 // MockSettings configures the built-in deterministic upstream.
 type MockSettings struct {
 	// Latency before the first byte.
-	Latency Duration `json:"latency,omitempty"`
+	Latency Duration `json:"latency,omitzero"`
 	// ChunkDelay between stream chunks.
-	ChunkDelay Duration `json:"chunkDelay,omitempty"`
+	ChunkDelay Duration `json:"chunkDelay,omitzero"`
 	// Reply is the fixed answer; empty echoes the last user message.
 	Reply string `json:"reply,omitempty"`
 }
@@ -229,7 +229,7 @@ type Model struct {
 	UpstreamModel string       `json:"upstreamModel,omitempty"`
 	ContextWindow int64        `json:"contextWindow,omitempty"`
 	MaxOutput     int64        `json:"maxOutputTokens,omitempty"`
-	Pricing       Pricing      `json:"pricing"`
+	Pricing       Pricing      `json:"pricing,omitzero"`
 	Capabilities  []Capability `json:"capabilities,omitempty"`
 }
 
@@ -261,7 +261,7 @@ type Route struct {
 	// Backends, grouped by Priority: tier 0 first, higher tiers are
 	// fallbacks tried when every backend of the tier before has failed.
 	Backends []Backend `json:"backends"`
-	Retry    Retry     `json:"retry"`
+	Retry    Retry     `json:"retry,omitzero"`
 }
 
 // Backend is one (provider, upstream model) pair behind a route.
@@ -274,7 +274,7 @@ type Backend struct {
 	// Priority tier; 0 is tried first.
 	Priority int `json:"priority,omitempty"`
 	// Pricing used for cost accounting and LowestCost.
-	Pricing Pricing `json:"pricing"`
+	Pricing Pricing `json:"pricing,omitzero"`
 }
 
 // Retry bounds retries of one backend before moving on.
@@ -283,12 +283,12 @@ type Retry struct {
 	// Default 3.
 	Attempts int `json:"attempts,omitempty"`
 	// On lists what is retried; default all four classes.
-	On []RetryOn `json:"on,omitempty"`
+	On []RetryOn `json:"retryOn,omitempty"`
 	// Backoff is the base of the jittered exponential backoff. Default 100ms.
-	Backoff Duration `json:"backoff,omitempty"`
+	Backoff Duration `json:"backoff,omitzero"`
 	// MaxCooldown caps how long a backend answering 429/Retry-After or
 	// failing repeatedly is ejected. Default 60s.
-	MaxCooldown Duration `json:"maxCooldown,omitempty"`
+	MaxCooldown Duration `json:"maxCooldown,omitzero"`
 }
 
 // Consumer is a client team or application.
@@ -406,7 +406,7 @@ type Redis struct {
 	// CACert is a PEM bundle trusted for TLS.
 	CACert string `json:"caCert,omitempty"`
 	// Timeout bounds every store call. Default 50ms.
-	Timeout Duration `json:"timeout,omitempty"`
+	Timeout Duration `json:"timeout,omitzero"`
 	// KeyPrefix namespaces counters; default "tollgate:<namespace>/<gateway>:".
 	KeyPrefix string `json:"keyPrefix,omitempty"`
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -52,11 +53,14 @@ func Load(file string) (*Config, error) {
 // Marshal writes a Config as indented JSON with a trailing newline; the
 // output is stable for a given Config, so its hash identifies it.
 func Marshal(c *Config) ([]byte, error) {
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
 		return nil, fmt.Errorf("encoding gateway config: %w", err)
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // Hash is a short stable digest of a marshalled Config.

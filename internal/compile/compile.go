@@ -1,0 +1,173 @@
+// Package compile turns Tollgate's custom resources into the one gateway
+// config a proxy serves. It is a pure function: no cluster reads, no clock
+// (Now is an input), no environment. The operator gathers the Input from the
+// API server; `tollgate render` gathers it from YAML files.
+//
+// An object that cannot be used (a Secret missing, a reference to nothing)
+// is left out of the config and reported as a Problem; everything else is
+// still compiled, so one bad Consumer never takes a gateway down.
+package compile
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// Secret data keys and annotations the operator and compile agree on.
+const (
+	// KeyAPIKey is the data key of a generated consumer key Secret (and the
+	// default key of a SecretKeyReference).
+	KeyAPIKey = "apiKey"
+	// KeyPreviousAPIKey holds the key replaced by the last rotation; it stays
+	// valid until AnnotationPreviousKeyExpiresAt.
+	KeyPreviousAPIKey = "previousApiKey"
+	// AnnotationPreviousKeyExpiresAt is an RFC 3339 time on a key Secret.
+	AnnotationPreviousKeyExpiresAt = "ai.tollgate.dev/previous-key-expires-at"
+	// ConfigSecretKey is the data key of the compiled config in the
+	// gateway's config Secret.
+	ConfigSecretKey = "config.json"
+	// TLSMountPath is where the proxy pod mounts the serving certificate.
+	TLSMountPath = "/etc/tollgate/tls"
+)
+
+// Input is everything compile reads.
+type Input struct {
+	Gateway *v1alpha1.AIGateway
+	// Providers, Consumers and Policies are all those of the gateway's
+	// namespace; compile selects the ones that apply.
+	Providers []v1alpha1.ModelProvider
+	Consumers []v1alpha1.Consumer
+	Policies  []v1alpha1.TokenPolicy
+	// Secrets of the gateway's namespace, by name. Only referenced ones are
+	// read.
+	Secrets map[string]*corev1.Secret
+	// Now decides which rotated keys are still valid.
+	Now time.Time
+}
+
+// Problem is one reason an object could not be (fully) compiled. It names
+// the object and the condition it sets False.
+type Problem struct {
+	Kind      string
+	Name      string
+	Condition v1alpha1.ConditionType
+	Reason    v1alpha1.ConditionReason
+	Message   string
+}
+
+// Result is the compiled config and what compile noticed.
+type Result struct {
+	Config   *config.Config
+	Problems []Problem
+	// Providers and Consumers are the names compiled into the config.
+	Providers []string
+	Consumers []string
+	// Policies are the TokenPolicy names in use.
+	Policies []string
+}
+
+// Compile builds the gateway config of in.Gateway. It never fails: what it
+// cannot use is reported in Result.Problems and left out.
+func Compile(in Input) Result {
+	c := &compiler{in: in, secrets: in.Secrets}
+	return c.run()
+}
+
+type compiler struct {
+	in       Input
+	secrets  map[string]*corev1.Secret
+	problems []Problem
+}
+
+func (c *compiler) problem(kind, name string, cond v1alpha1.ConditionType, reason v1alpha1.ConditionReason, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Kind: kind, Name: name, Condition: cond, Reason: reason, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *compiler) run() Result {
+	gw := c.in.Gateway
+	cfg := &config.Config{
+		Version: config.SchemaVersion,
+		Gateway: config.GatewayMeta{Name: gw.Name, Namespace: gw.Namespace, Generation: gw.Generation},
+	}
+	c.gatewaySettings(cfg)
+	provs := c.providers(cfg)
+	c.routes(cfg, provs)
+	policies := c.policies(cfg)
+	consumers := c.consumers(cfg, policies)
+	c.checkDowngrades(cfg)
+	cfg.Default()
+
+	res := Result{Config: cfg, Problems: c.problems}
+	for _, p := range cfg.Providers {
+		res.Providers = append(res.Providers, p.Name)
+	}
+	res.Consumers = consumers
+	for _, p := range cfg.Policies {
+		res.Policies = append(res.Policies, p.Name)
+	}
+	return res
+}
+
+// secretValue reads one key of a Secret of the gateway's namespace. The
+// problem it reports names the referring object.
+func (c *compiler) secretValue(kind, owner, name, key string) (string, bool) {
+	s, ok := c.secrets[name]
+	if !ok || s == nil {
+		c.problem(kind, owner, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
+			"Secret %q referenced by %s %q does not exist in namespace %q; create it or fix the reference.", name, kind, owner, c.in.Gateway.Namespace)
+		return "", false
+	}
+	v, ok := s.Data[key]
+	if !ok || len(v) == 0 {
+		if sv, ok2 := s.StringData[key]; ok2 && sv != "" {
+			return sv, true
+		}
+		c.problem(kind, owner, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretKeyNotFound,
+			"Secret %q has no non-empty key %q, which %s %q needs; add the key to the Secret or change the reference.", name, key, kind, owner)
+		return "", false
+	}
+	return string(v), true
+}
+
+func dur(d *v1alpha1.Duration) config.Duration {
+	if d == nil || *d == "" {
+		return config.Duration{}
+	}
+	v, err := time.ParseDuration(string(*d))
+	if err != nil {
+		// The CRD schema only admits valid durations; a value that slipped
+		// past it (render on unvalidated files) falls back to the default.
+		return config.Duration{}
+	}
+	return config.D(v)
+}
+
+func decimal(d *v1alpha1.Decimal) float64 {
+	if d == nil {
+		return 0
+	}
+	v, err := strconv.ParseFloat(string(*d), 64)
+	if err != nil || v < 0 {
+		return 0
+	}
+	return v
+}
+
+func selects(sel *metav1.LabelSelector, set map[string]string) (bool, error) {
+	if sel == nil {
+		return true, nil
+	}
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		return false, fmt.Errorf("invalid label selector: %w", err)
+	}
+	return s.Matches(labels.Set(set)), nil
+}

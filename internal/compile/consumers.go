@@ -1,0 +1,215 @@
+package compile
+
+import (
+	"path"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/apikey"
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+const (
+	kindConsumer = "Consumer"
+	kindPolicy   = "TokenPolicy"
+)
+
+// KeySecretName is the Secret holding a consumer's key.
+func KeySecretName(cs *v1alpha1.Consumer) string {
+	if g := cs.Spec.Credentials.Generate; g != nil && g.SecretName != nil && *g.SecretName != "" {
+		return string(*g.SecretName)
+	}
+	if r := cs.Spec.Credentials.SecretRef; r != nil {
+		return string(r.Name)
+	}
+	return cs.Name + "-key"
+}
+
+// Targets reports whether a Consumer calls the gateway: listed by name, or
+// selected by label; a Consumer naming neither calls every gateway of its
+// namespace.
+func Targets(cs *v1alpha1.Consumer, gw *v1alpha1.AIGateway) bool {
+	if len(cs.Spec.Gateways) == 0 && cs.Spec.GatewaySelector == nil {
+		return true
+	}
+	if slices.Contains(cs.Spec.Gateways, v1alpha1.ObjectName(gw.Name)) {
+		return true
+	}
+	if cs.Spec.GatewaySelector != nil {
+		ok, err := selects(cs.Spec.GatewaySelector, gw.Labels)
+		return err == nil && ok
+	}
+	return false
+}
+
+// policies compiles every TokenPolicy of the namespace; consumers decide
+// which apply. Only the ones in use are kept in the config.
+func (c *compiler) policies(cfg *config.Config) map[string]config.Policy {
+	out := map[string]config.Policy{}
+	for _, tp := range c.in.Policies {
+		if tp.DeletionTimestamp != nil {
+			continue
+		}
+		s := tp.Spec
+		p := config.Policy{Name: tp.Name, OnExceeded: config.ExceededAction(s.OnExceeded)}
+		if s.MaxTokensPerRequest != nil {
+			p.MaxTokensPerRequest = *s.MaxTokensPerRequest
+		}
+		if s.DowngradeTo != nil {
+			p.DowngradeTo = string(*s.DowngradeTo)
+		}
+		ok := true
+		for _, l := range s.Limits {
+			w := dur(&l.Window)
+			if w.Duration <= 0 {
+				c.problem(kindPolicy, tp.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+					"TokenPolicy %q has a limit with window %q, which is not a positive duration.", tp.Name, l.Window)
+				ok = false
+				continue
+			}
+			cl := config.Limit{Window: w, Requests: val(l.Requests), Tokens: val(l.Tokens), InputTokens: val(l.InputTokens), OutputTokens: val(l.OutputTokens)}
+			for _, m := range l.Models {
+				cl.Models = append(cl.Models, string(m))
+			}
+			p.Limits = append(p.Limits, cl)
+		}
+		if b := s.Budget; b != nil {
+			w := config.BudgetWindow(b.Window)
+			if w == "" {
+				w = config.BudgetMonth
+			}
+			p.Budget = &config.Budget{AmountUSD: decimal(&b.AmountUSD), Window: w}
+		}
+		if ok {
+			out[tp.Name] = p
+		}
+	}
+	return out
+}
+
+func val(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// consumers compiles the Consumers that call this gateway. A consumer whose
+// key or policies cannot be resolved is left out (it must not get in
+// unlimited, or with no key), and so is one whose key another consumer
+// already uses. It returns the names compiled.
+func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Policy) []string {
+	gw := c.in.Gateway
+	list := append([]v1alpha1.Consumer(nil), c.in.Consumers...)
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	used := map[string]bool{}
+	owner := map[string]string{} // key hash → consumer
+	var names []string
+	for i := range list {
+		cs := &list[i]
+		if cs.DeletionTimestamp != nil || !Targets(cs, gw) {
+			continue
+		}
+		out := config.Consumer{Name: cs.Name, Disabled: cs.Spec.Disabled}
+		ok := true
+		for _, pn := range cs.Spec.TokenPolicies {
+			if _, found := policies[string(pn)]; !found {
+				c.problem(kindConsumer, cs.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonPolicyNotFound,
+					"TokenPolicy %q named in spec.tokenPolicies does not exist in namespace %q or is invalid; the consumer is not admitted until it does.", pn, gw.Namespace)
+				ok = false
+				continue
+			}
+			out.Policies = append(out.Policies, string(pn))
+		}
+		for _, m := range cs.Spec.AllowedModels {
+			out.AllowedModels = append(out.AllowedModels, string(m))
+		}
+		keys, kok := c.consumerKeys(cs)
+		if !ok || !kok {
+			continue
+		}
+		dup := false
+		for _, k := range keys {
+			if other, taken := owner[k.SHA256]; taken {
+				c.problem(kindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+					"Consumer %q uses the same API key as Consumer %q; give each consumer its own key.", cs.Name, other)
+				dup = true
+			}
+		}
+		if dup {
+			continue
+		}
+		for _, k := range keys {
+			owner[k.SHA256] = cs.Name
+		}
+		out.Keys = keys
+		for _, pn := range out.Policies {
+			used[pn] = true
+		}
+		cfg.Consumers = append(cfg.Consumers, out)
+		names = append(names, cs.Name)
+	}
+	pnames := make([]string, 0, len(used))
+	for pn := range used {
+		pnames = append(pnames, pn)
+	}
+	sort.Strings(pnames)
+	for _, pn := range pnames {
+		cfg.Policies = append(cfg.Policies, policies[pn])
+	}
+	return names
+}
+
+// consumerKeys hashes a consumer's current key and, during a rotation
+// overlap, its previous one.
+func (c *compiler) consumerKeys(cs *v1alpha1.Consumer) ([]config.Key, bool) {
+	name := KeySecretName(cs)
+	dataKey := KeyAPIKey
+	if r := cs.Spec.Credentials.SecretRef; r != nil {
+		dataKey = keyOf(r)
+	}
+	if cs.Spec.Credentials.Generate != nil {
+		if _, exists := c.secrets[name]; !exists {
+			c.problem(kindConsumer, cs.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonKeyNotReady,
+				"The key Secret %q of Consumer %q has not been generated yet.", name, cs.Name)
+			return nil, false
+		}
+	}
+	key, ok := c.secretValue(kindConsumer, cs.Name, name, dataKey)
+	if !ok {
+		return nil, false
+	}
+	keys := []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}
+	s := c.secrets[name]
+	if prev := string(s.Data[KeyPreviousAPIKey]); prev != "" && prev != key {
+		if until, err := time.Parse(time.RFC3339, s.Annotations[AnnotationPreviousKeyExpiresAt]); err == nil && c.in.Now.Before(until) {
+			u := until.UTC()
+			keys = append(keys, config.Key{ID: apikey.ID(prev), SHA256: apikey.Hash(prev), NotAfter: &u})
+		}
+	}
+	return keys, true
+}
+
+// checkDowngrades reports policies whose downgrade model no route serves.
+func (c *compiler) checkDowngrades(cfg *config.Config) {
+	for i := range cfg.Policies {
+		p := &cfg.Policies[i]
+		if p.OnExceeded != config.ExceededDowngrade || p.DowngradeTo == "" {
+			continue
+		}
+		served := false
+		for _, r := range cfg.Routes {
+			if ok, _ := path.Match(r.Model, p.DowngradeTo); ok || r.Model == p.DowngradeTo {
+				served = true
+				break
+			}
+		}
+		if !served {
+			c.problem(kindPolicy, p.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonModelNotFound,
+				"TokenPolicy %q downgrades to model %q, which gateway %q does not serve; requests over the limit are rejected instead.", p.Name, p.DowngradeTo, c.in.Gateway.Name)
+			p.OnExceeded, p.DowngradeTo = config.ExceededReject, ""
+		}
+	}
+}

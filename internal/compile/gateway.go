@@ -1,0 +1,128 @@
+package compile
+
+import (
+	"fmt"
+	"path"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/apikey"
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+const kindGateway = "AIGateway"
+
+// gatewaySettings compiles the AIGateway's own fields: listener, server
+// limits, auth, the limit store and the console.
+func (c *compiler) gatewaySettings(cfg *config.Config) {
+	spec := c.in.Gateway.Spec
+	port, metricsPort := int32(8080), int32(9090)
+	if l := spec.Listener; l != nil {
+		if l.Port != 0 {
+			port = l.Port
+		}
+		if l.MetricsPort != 0 {
+			metricsPort = l.MetricsPort
+		}
+		if l.TLS != nil {
+			cfg.Listener.TLS = &config.TLS{
+				CertFile: path.Join(TLSMountPath, "tls.crt"),
+				KeyFile:  path.Join(TLSMountPath, "tls.key"),
+			}
+		}
+	}
+	cfg.Listener.Address = fmt.Sprintf(":%d", port)
+	cfg.Listener.MetricsAddress = fmt.Sprintf(":%d", metricsPort)
+
+	if s := spec.Server; s != nil {
+		if s.MaxRequestBodyBytes != nil {
+			cfg.Server.MaxRequestBodyBytes = *s.MaxRequestBodyBytes
+		}
+		if s.MaxInFlight != nil {
+			cfg.Server.MaxInFlight = int(*s.MaxInFlight)
+		}
+		cfg.Server.ReadHeaderTimeout = dur(s.ReadHeaderTimeout)
+		cfg.Server.ReadTimeout = dur(s.ReadTimeout)
+		cfg.Server.WriteTimeout = dur(s.WriteTimeout)
+		cfg.Server.IdleTimeout = dur(s.IdleTimeout)
+		cfg.Server.DrainTimeout = dur(s.DrainTimeout)
+	}
+
+	cfg.Auth.Mode = config.AuthAPIKey
+	if spec.Auth != nil && spec.Auth.Mode == v1alpha1.AuthModeNone {
+		cfg.Auth.Mode = config.AuthNone
+	}
+
+	c.limitStore(cfg)
+
+	if con := spec.Console; con != nil && con.Enabled {
+		cfg.Console.Enabled = true
+		if ref := con.AdminKeySecretRef; ref != nil {
+			if key, ok := c.secretValue(kindGateway, c.in.Gateway.Name, string(ref.Name), keyOf(ref)); ok {
+				cfg.Console.AdminKeys = []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}
+			}
+		}
+	}
+}
+
+func keyOf(ref *v1alpha1.SecretKeyReference) string {
+	if ref.Key == "" {
+		return KeyAPIKey
+	}
+	return string(ref.Key)
+}
+
+func (c *compiler) limitStore(cfg *config.Config) {
+	gw := c.in.Gateway
+	cfg.Limits = config.LimitsStore{Type: config.StoreLocal, FailureMode: config.FailOpen}
+	l := gw.Spec.Limits
+	if l == nil {
+		return
+	}
+	if l.FailureMode == v1alpha1.FailureModeClosed {
+		cfg.Limits.FailureMode = config.FailClosed
+	}
+	if l.Store == nil || l.Store.Type != v1alpha1.StoreRedis || l.Store.Redis == nil {
+		return
+	}
+	r := l.Store.Redis
+	out := &config.Redis{
+		Cluster:   r.Cluster,
+		TLS:       r.TLS,
+		Timeout:   dur(r.Timeout),
+		KeyPrefix: fmt.Sprintf("tollgate:%s/%s:", gw.Namespace, gw.Name),
+	}
+	for _, a := range r.Addresses {
+		out.Addresses = append(out.Addresses, string(a))
+	}
+	if r.MasterName != nil {
+		out.MasterName = *r.MasterName
+	}
+	if r.DB != nil {
+		out.DB = int(*r.DB)
+	}
+	if r.KeyPrefix != nil {
+		out.KeyPrefix = *r.KeyPrefix
+	}
+	if ref := r.SecretRef; ref != nil {
+		// Each key is optional in the Secret except the ones named
+		// explicitly; a missing Secret is a problem either way.
+		s, ok := c.secrets[string(ref.Name)]
+		if !ok || s == nil {
+			c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
+				"Secret %q for the Redis limit store does not exist in namespace %q; create it or remove limits.store.redis.secretRef. Counters fall back to the failure mode.", ref.Name, gw.Namespace)
+		} else {
+			out.Password = string(s.Data[orDefault(string(ref.PasswordKey), "password")])
+			out.Username = string(s.Data[orDefault(string(ref.UsernameKey), "username")])
+			out.CACert = string(s.Data[orDefault(string(ref.CACertKey), "ca.crt")])
+		}
+	}
+	cfg.Limits.Type = config.StoreRedis
+	cfg.Limits.Redis = out
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,151 @@
+package compile
+
+import (
+	"sort"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+const kindProvider = "ModelProvider"
+
+// defaultEndpoints are the public API bases of vendors with one global
+// endpoint. Azure and OpenAI-compatible endpoints are per account; Bedrock's
+// is derived from the region by its adapter.
+var defaultEndpoints = map[v1alpha1.ProviderType]string{
+	v1alpha1.ProviderOpenAI:    "https://api.openai.com/v1",
+	v1alpha1.ProviderAnthropic: "https://api.anthropic.com",
+	v1alpha1.ProviderGemini:    "https://generativelanguage.googleapis.com",
+}
+
+// catalogue indexes the compiled providers' models.
+type catalogue struct {
+	// byProvider maps provider name → model name → model.
+	byProvider map[string]map[string]config.Model
+	// servers maps a public model name → providers serving it, in order.
+	servers map[string][]string
+	names   []string // provider names in order
+}
+
+// providers selects the gateway's ModelProviders, resolves their
+// credentials and builds the catalogue. A provider whose credentials cannot
+// be resolved is left out.
+func (c *compiler) providers(cfg *config.Config) *catalogue {
+	gw := c.in.Gateway
+	cat := &catalogue{byProvider: map[string]map[string]config.Model{}, servers: map[string][]string{}}
+	list := append([]v1alpha1.ModelProvider(nil), c.in.Providers...)
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	for i := range list {
+		mp := &list[i]
+		if mp.DeletionTimestamp != nil {
+			continue
+		}
+		ok, err := selects(gw.Spec.ProviderSelector, mp.Labels)
+		if err != nil {
+			c.problem(kindGateway, gw.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+				"spec.providerSelector is not a valid label selector: %v.", err)
+			return cat
+		}
+		if !ok {
+			continue
+		}
+		p, ok := c.provider(mp)
+		if !ok {
+			continue
+		}
+		cfg.Providers = append(cfg.Providers, p)
+		cat.names = append(cat.names, p.Name)
+		models := map[string]config.Model{}
+		for _, m := range mp.Spec.Models {
+			cm := config.Model{
+				Name:          string(m.Name),
+				Provider:      p.Name,
+				UpstreamModel: string(m.Name),
+			}
+			if m.UpstreamModel != nil {
+				cm.UpstreamModel = string(*m.UpstreamModel)
+			}
+			if m.ContextWindow != nil {
+				cm.ContextWindow = *m.ContextWindow
+			}
+			if m.MaxOutputTokens != nil {
+				cm.MaxOutput = *m.MaxOutputTokens
+			}
+			if pr := m.Pricing; pr != nil {
+				cm.Pricing = config.Pricing{
+					InputPerMillion:       decimal(pr.InputPerMillion),
+					OutputPerMillion:      decimal(pr.OutputPerMillion),
+					CachedInputPerMillion: decimal(pr.CachedInputPerMillion),
+				}
+			}
+			for _, cp := range m.Capabilities {
+				cm.Capabilities = append(cm.Capabilities, config.Capability(cp))
+			}
+			models[cm.Name] = cm
+			cat.servers[cm.Name] = append(cat.servers[cm.Name], p.Name)
+		}
+		cat.byProvider[p.Name] = models
+	}
+	return cat
+}
+
+// provider compiles one ModelProvider, resolving its Secrets.
+func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) {
+	s := mp.Spec
+	p := config.Provider{
+		Name:                mp.Name,
+		Type:                config.ProviderType(s.Type),
+		AllowPrivateNetwork: s.AllowPrivateNetwork,
+		Endpoint:            defaultEndpoints[s.Type],
+	}
+	if s.Endpoint != nil && *s.Endpoint != "" {
+		p.Endpoint = string(*s.Endpoint)
+	}
+	ok := true
+	if s.Credentials != nil {
+		key, found := c.secretValue(kindProvider, mp.Name, string(s.Credentials.SecretRef.Name), keyOf(&s.Credentials.SecretRef))
+		p.APIKey, ok = key, found
+	} else if s.Type != v1alpha1.ProviderMock && s.Type != v1alpha1.ProviderBedrock && s.Type != v1alpha1.ProviderOpenAICompatible {
+		c.problem(kindProvider, mp.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
+			"ModelProvider %q of type %s has no spec.credentials.secretRef; add a Secret with the vendor API key and reference it.", mp.Name, s.Type)
+		ok = false
+	}
+	for _, h := range s.Headers {
+		if p.Headers == nil {
+			p.Headers = map[string]string{}
+		}
+		p.Headers[string(h.Name)] = h.Value
+	}
+	if t := s.Timeouts; t != nil {
+		p.Timeouts = config.Timeouts{Connect: dur(t.Connect), FirstToken: dur(t.FirstToken), Idle: dur(t.Idle), Request: dur(t.Request)}
+	}
+	if s.MaxConcurrentRequests != nil {
+		p.MaxConcurrentRequests = int(*s.MaxConcurrentRequests)
+	}
+	if s.Azure != nil {
+		p.Azure = &config.AzureSettings{APIVersion: s.Azure.APIVersion}
+	}
+	if s.Anthropic != nil {
+		p.Anthropic = &config.AnthropicSettings{Version: s.Anthropic.Version}
+	}
+	if s.Mock != nil {
+		p.Mock = &config.MockSettings{Latency: dur(s.Mock.Latency), ChunkDelay: dur(s.Mock.ChunkDelay), Reply: s.Mock.Reply}
+	} else if s.Type == v1alpha1.ProviderMock {
+		p.Mock = &config.MockSettings{}
+	}
+	if b := s.Bedrock; b != nil {
+		p.Bedrock = &config.BedrockSettings{Region: b.Region}
+		if ref := b.SecretRef; ref != nil {
+			id, ok1 := c.secretValue(kindProvider, mp.Name, string(ref.Name), orDefault(string(ref.AccessKeyIDKey), "accessKeyID"))
+			secret, ok2 := c.secretValue(kindProvider, mp.Name, string(ref.Name), orDefault(string(ref.SecretAccessKeyKey), "secretAccessKey"))
+			p.Bedrock.AccessKeyID, p.Bedrock.SecretAccessKey = id, secret
+			ok = ok && ok1 && ok2
+			if ref.SessionTokenKey != nil {
+				tok, ok3 := c.secretValue(kindProvider, mp.Name, string(ref.Name), string(*ref.SessionTokenKey))
+				p.Bedrock.SessionToken = tok
+				ok = ok && ok3
+			}
+		}
+	}
+	return p, ok
+}

@@ -1,0 +1,137 @@
+package compile
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+func isGlob(s string) bool { return strings.ContainsAny(s, "*?") }
+
+// routes compiles spec.routes and adds one implicit route for every
+// catalogue model no explicit route matches, so every model a provider
+// declares is served. Order: explicit exact names, implicit names, globs.
+// It also completes the public catalogue with exact route names that are
+// aliases (not a provider's model name).
+func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
+	gw := c.in.Gateway
+	var exact, globs []config.Route
+	for i, r := range gw.Spec.Routes {
+		cr := config.Route{Model: string(r.Model), Strategy: config.Strategy(r.Strategy)}
+		if rt := r.Retry; rt != nil {
+			if rt.Attempts != nil {
+				cr.Retry.Attempts = int(*rt.Attempts)
+			}
+			for _, on := range rt.On {
+				cr.Retry.On = append(cr.Retry.On, config.RetryOn(on))
+			}
+			cr.Retry.Backoff = dur(rt.Backoff)
+			cr.Retry.MaxCooldown = dur(rt.MaxCooldown)
+		}
+		for _, b := range r.Backends {
+			if _, ok := cat.byProvider[string(b.Provider)]; !ok {
+				c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
+					"spec.routes[%d] (%s) uses ModelProvider %q, which does not exist, is not selected by spec.providerSelector, or has unresolved credentials; that backend is skipped.", i, r.Model, b.Provider)
+				continue
+			}
+			cr.Backends = append(cr.Backends, c.backend(cat, string(b.Provider), modelOf(b, r.Model), int(b.Weight), int(b.Priority)))
+		}
+		if len(cr.Backends) == 0 {
+			c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
+				"spec.routes[%d] (%s) has no usable backend, so the model is not served; fix the providers it names.", i, r.Model)
+			continue
+		}
+		if isGlob(cr.Model) {
+			globs = append(globs, cr)
+		} else {
+			exact = append(exact, cr)
+		}
+	}
+
+	covered := func(name string) bool {
+		for _, r := range append(exact, globs...) {
+			if ok, _ := path.Match(r.Model, name); ok || r.Model == name {
+				return true
+			}
+		}
+		return false
+	}
+	names := make([]string, 0, len(cat.servers))
+	for n := range cat.servers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var implicit []config.Route
+	for _, n := range names {
+		if covered(n) {
+			continue
+		}
+		r := config.Route{Model: n, Strategy: config.StrategyWeighted}
+		for _, p := range cat.servers[n] {
+			r.Backends = append(r.Backends, c.backend(cat, p, n, 1, 0))
+		}
+		implicit = append(implicit, r)
+	}
+	cfg.Routes = append(append(exact, implicit...), globs...)
+	c.catalogue(cfg, cat, names, exact)
+}
+
+// modelOf is the provider-side model name of a backend: its own model, or
+// the route's model when that is an exact name ("" for globs: the client's
+// requested model is passed through).
+func modelOf(b v1alpha1.Backend, route v1alpha1.ModelPattern) string {
+	if b.Model != nil {
+		return string(*b.Model)
+	}
+	if isGlob(string(route)) {
+		return ""
+	}
+	return string(route)
+}
+
+// backend resolves a provider-side model name through the provider's
+// catalogue (rename and pricing). A name the catalogue does not list is
+// sent as is, with no pricing.
+func (c *compiler) backend(cat *catalogue, provider, model string, weight, priority int) config.Backend {
+	b := config.Backend{Provider: provider, UpstreamModel: model, Weight: weight, Priority: priority}
+	if m, ok := cat.byProvider[provider][model]; ok {
+		b.UpstreamModel = m.UpstreamModel
+		b.Pricing = m.Pricing
+	}
+	return b
+}
+
+// catalogue lists every public model once: provider models first (the
+// first provider by name owns the entry), then exact route aliases.
+func (c *compiler) catalogue(cfg *config.Config, cat *catalogue, names []string, exact []config.Route) {
+	seen := map[string]bool{}
+	for _, n := range names {
+		m := cat.byProvider[cat.servers[n][0]][n]
+		cfg.Models = append(cfg.Models, m)
+		seen[n] = true
+	}
+	for _, r := range exact {
+		if seen[r.Model] {
+			continue
+		}
+		seen[r.Model] = true
+		b := r.Backends[0]
+		m := config.Model{Name: r.Model, Provider: b.Provider, UpstreamModel: b.UpstreamModel, Pricing: b.Pricing}
+		pms := cat.byProvider[b.Provider]
+		keys := make([]string, 0, len(pms))
+		for k := range pms {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if pm := pms[k]; pm.UpstreamModel == b.UpstreamModel {
+				m.ContextWindow, m.MaxOutput, m.Capabilities = pm.ContextWindow, pm.MaxOutput, pm.Capabilities
+				break
+			}
+		}
+		cfg.Models = append(cfg.Models, m)
+	}
+}

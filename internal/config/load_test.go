@@ -1,0 +1,78 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const minimal = `
+version: tollgate.dev/gateway/v1
+gateway: {name: main, namespace: default}
+providers:
+- {name: mock, type: Mock}
+models:
+- {name: demo, provider: mock}
+routes:
+- model: demo
+  backends: [{provider: mock, upstreamModel: demo}]
+`
+
+func TestParseAppliesDefaults(t *testing.T) {
+	c, err := Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Routes[0]
+	if c.Listener.Address != ":8080" || c.Auth.Mode != AuthAPIKey || c.Limits.Type != StoreLocal ||
+		r.Strategy != StrategyWeighted || r.Retry.Attempts != 3 || len(r.Retry.On) != 4 ||
+		r.Backends[0].Weight != 1 || c.Models[0].UpstreamModel != "demo" || c.Server.MaxRequestBodyBytes != 32<<20 {
+		t.Fatalf("defaults not applied: %+v", c)
+	}
+}
+
+func TestParseRoundTrip(t *testing.T) {
+	c, err := Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Providers[0].Timeouts.Connect = D(1500 * time.Millisecond)
+	b, err := Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"connect": "1.5s"`) {
+		t.Fatalf("duration not written as a string:\n%s", b)
+	}
+	c2, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := Marshal(c2)
+	if string(b) != string(b2) || Hash(b) != Hash(b2) {
+		t.Fatal("marshal is not stable across a round trip")
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	for name, tc := range map[string]struct{ doc, want string }{
+		"not yaml":              {"{", "not valid YAML"},
+		"wrong version":         {"version: v0", "not supported"},
+		"unknown field":         {minimal + "bogus: 1\n", "unknown field"},
+		"unknown backend":       {strings.Replace(minimal, "backends: [{provider: mock", "backends: [{provider: nope", 1), `unknown provider "nope"`},
+		"bad duration":          {minimal + "server: {drainTimeout: soon}\n", "invalid duration"},
+		"unknown type":          {strings.Replace(minimal, "type: Mock", "type: Nope", 1), `unknown type "Nope"`},
+		"bad glob":              {strings.Replace(minimal, "- model: demo", "- model: \"[\"", 1), "glob"},
+		"short key hash":        {minimal + "consumers: [{name: a, keys: [{id: x, sha256: abc}]}]\n", "64 hex"},
+		"missing policy":        {minimal + "consumers: [{name: a, policies: [p]}]\n", `unknown policy "p"`},
+		"negative limit":        {minimal + "policies: [{name: p, limits: [{window: 1m, tokens: -1}]}]\n", "must not be negative"},
+		"redis without address": {minimal + "limits: {type: Redis}\n", "redis.addresses"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Parse error = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,146 @@
+// Package render runs compile on YAML files with no cluster: `tollgate
+// render -f DIR` prints each AIGateway's gateway config or the problems, so
+// a GitOps pull request can be checked before anything is applied.
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+)
+
+// Objects are the resources read from files, by namespace.
+type Objects struct {
+	Gateways  []v1alpha1.AIGateway
+	Providers []v1alpha1.ModelProvider
+	Consumers []v1alpha1.Consumer
+	Policies  []v1alpha1.TokenPolicy
+	Secrets   []corev1.Secret
+	// Skipped counts documents of other kinds (Namespaces, Deployments...).
+	Skipped int
+}
+
+var decoder runtime.Decoder
+
+func init() {
+	s := runtime.NewScheme()
+	_ = v1alpha1.AddToScheme(s)
+	_ = corev1.AddToScheme(s)
+	decoder = serializer.NewCodecFactory(s, serializer.EnableStrict).UniversalDeserializer()
+}
+
+// LoadPaths reads the given files and every .yaml, .yml and .json file in
+// the given folders (not their subfolders, as `kubectl apply -f DIR`),
+// skipping kustomization files. Objects with no namespace get
+// defaultNamespace.
+func LoadPaths(defaultNamespace string, paths ...string) (*Objects, error) {
+	return load(defaultNamespace, false, paths)
+}
+
+// LoadPathsRecursive is LoadPaths including subfolders (`kubectl apply -R`).
+func LoadPathsRecursive(defaultNamespace string, paths ...string) (*Objects, error) {
+	return load(defaultNamespace, true, paths)
+}
+
+func load(defaultNamespace string, recursive bool, paths []string) (*Objects, error) {
+	var files []string
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(f string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if f != p && !recursive {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			ext := strings.ToLower(filepath.Ext(f))
+			base := filepath.Base(f)
+			if (ext == ".yaml" || ext == ".yml" || ext == ".json") && !strings.HasPrefix(base, "kustomization.") {
+				files = append(files, f)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", p, err)
+		}
+	}
+	sort.Strings(files)
+	objs := &Objects{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, err)
+		}
+		if err := objs.add(data, defaultNamespace); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	return objs, nil
+}
+
+// add decodes every document of one multi-document YAML or JSON stream.
+func (o *Objects) add(data []byte, defaultNamespace string) error {
+	r := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for i := 0; ; i++ {
+		var raw runtime.RawExtension
+		if err := r.Decode(&raw); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("document %d: %w", i+1, err)
+		}
+		raw.Raw = bytes.TrimSpace(raw.Raw)
+		if len(raw.Raw) == 0 || string(raw.Raw) == "null" {
+			continue
+		}
+		obj, _, err := decoder.Decode(raw.Raw, nil, nil)
+		if err != nil {
+			if runtime.IsNotRegisteredError(err) {
+				o.Skipped++
+				continue
+			}
+			return fmt.Errorf("document %d: %w", i+1, err)
+		}
+		if m, ok := obj.(interface {
+			GetNamespace() string
+			SetNamespace(string)
+		}); ok && m.GetNamespace() == "" {
+			m.SetNamespace(defaultNamespace)
+		}
+		switch t := obj.(type) {
+		case *v1alpha1.AIGateway:
+			o.Gateways = append(o.Gateways, *t)
+		case *v1alpha1.ModelProvider:
+			o.Providers = append(o.Providers, *t)
+		case *v1alpha1.Consumer:
+			o.Consumers = append(o.Consumers, *t)
+		case *v1alpha1.TokenPolicy:
+			o.Policies = append(o.Policies, *t)
+		case *corev1.Secret:
+			for k, v := range t.StringData {
+				if t.Data == nil {
+					t.Data = map[string][]byte{}
+				}
+				t.Data[k] = []byte(v)
+			}
+			o.Secrets = append(o.Secrets, *t)
+		default:
+			o.Skipped++
+		}
+	}
+}
