@@ -1,0 +1,121 @@
+// Package metrics holds the gateway's Prometheus collectors. Names follow
+// OpenTelemetry's GenAI semantic conventions where one exists
+// (gen_ai_client_token_usage, gen_ai_server_time_to_first_token) and use the
+// tollgate_ prefix otherwise. Every label has bounded cardinality: model and
+// backend names come from the config, never from the client, and no label
+// ever carries key material.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is one registry with the gateway's collectors.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	Requests        *prometheus.CounterVec   // model, backend, code
+	Duration        *prometheus.HistogramVec // model, backend
+	TimeToFirst     *prometheus.HistogramVec // gen_ai_request_model, backend
+	UpstreamErrors  *prometheus.CounterVec   // backend, class
+	Retries         *prometheus.CounterVec   // model
+	Fallbacks       *prometheus.CounterVec   // model
+	InFlight        prometheus.Gauge
+	TokenUsage      *prometheus.HistogramVec // gen_ai_token_type, gen_ai_request_model, gen_ai_provider_name
+	ConsumerTokens  *prometheus.CounterVec   // consumer, model, type
+	Cost            *prometheus.CounterVec   // consumer, model
+	Rejected        *prometheus.CounterVec   // reason
+	ReloadFailures  prometheus.Counter
+	Reloads         prometheus.Counter
+	ConfigInfo      *prometheus.GaugeVec // hash
+	BackendEjected  *prometheus.CounterVec
+	StreamsTrimmed  prometheus.Counter
+	ClientCancelled prometheus.Counter
+}
+
+// New registers the collectors in a fresh registry (with the Go and process
+// collectors), so tests and several gateways in one process do not clash.
+func New() *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{Registry: r}
+	f := func(c prometheus.Collector) { r.MustRegister(c) }
+	latency := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300}
+	m.Requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_requests_total",
+		Help: "Client requests by public model, backend that answered and status class (2xx, 4xx, 5xx)."},
+		[]string{"model", "backend", "code"})
+	m.Duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tollgate_request_duration_seconds",
+		Help: "Client request duration, until the last byte.", Buckets: latency}, []string{"model", "backend"})
+	m.TimeToFirst = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gen_ai_server_time_to_first_token_seconds",
+		Help: "Time from the request to the first token (first stream chunk or the whole body).", Buckets: latency},
+		[]string{"gen_ai_request_model", "backend"})
+	m.UpstreamErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_upstream_errors_total",
+		Help: "Failed upstream attempts by backend and class (rate_limited, server_error, timeout, connect, fatal, stream)."},
+		[]string{"backend", "class"})
+	m.Retries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_retries_total",
+		Help: "Upstream attempts after the first, by public model."}, []string{"model"})
+	m.Fallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_fallbacks_total",
+		Help: "Attempts sent to a different backend than the one before, by public model."}, []string{"model"})
+	m.InFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_requests_in_flight",
+		Help: "Client requests being served."})
+	m.TokenUsage = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gen_ai_client_token_usage",
+		Help:    "Tokens per request by type (input, output), as the upstream reported them.",
+		Buckets: []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304}},
+		[]string{"gen_ai_token_type", "gen_ai_request_model", "gen_ai_provider_name"})
+	m.ConsumerTokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_tokens_total",
+		Help: "Tokens by consumer, public model and type (input, output, cached_input, reasoning)."},
+		[]string{"consumer", "model", "type"})
+	m.Cost = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_cost_usd_total",
+		Help: "Cost in USD by consumer and public model, from backend pricing."}, []string{"consumer", "model"})
+	m.Rejected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_rejected_total",
+		Help: "Requests refused before routing, by reason (overloaded, unauthenticated, forbidden, limited, invalid, too_large)."},
+		[]string{"reason"})
+	m.ReloadFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_config_reload_failures_total",
+		Help: "Config reloads refused (the previous config keeps serving)."})
+	m.Reloads = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_config_reloads_total",
+		Help: "Configs loaded and swapped in."})
+	m.ConfigInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tollgate_config_info",
+		Help: "1 for the hash of the config being served."}, []string{"hash"})
+	m.BackendEjected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_backend_ejections_total",
+		Help: "Backends put in cooldown, by backend and reason (retry_after, failures)."}, []string{"backend", "reason"})
+	m.StreamsTrimmed = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_streams_terminated_total",
+		Help: "Streams ended with a terminal error event after bytes were sent."})
+	m.ClientCancelled = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_client_cancelled_total",
+		Help: "Requests whose client went away before the answer was complete."})
+	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.TimeToFirst, m.UpstreamErrors, m.Retries,
+		m.Fallbacks, m.InFlight, m.TokenUsage, m.ConsumerTokens, m.Cost, m.Rejected, m.ReloadFailures, m.Reloads,
+		m.ConfigInfo, m.BackendEjected, m.StreamsTrimmed, m.ClientCancelled,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		f(c)
+	}
+	return m
+}
+
+// SetConfigHash makes hash the only tollgate_config_info series.
+func (m *Metrics) SetConfigHash(hash string) {
+	m.ConfigInfo.Reset()
+	m.ConfigInfo.WithLabelValues(hash).Set(1)
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// CodeClass maps a status to its class label ("2xx"...).
+func CodeClass(status int) string {
+	switch {
+	case status >= 500:
+		return "5xx"
+	case status >= 400:
+		return "4xx"
+	case status >= 300:
+		return "3xx"
+	case status >= 200:
+		return "2xx"
+	}
+	return "other"
+}

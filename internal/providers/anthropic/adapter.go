@@ -1,0 +1,97 @@
+// Package anthropic is the adapter for Anthropic's Messages API: it turns
+// canonical OpenAI chat requests into POST /v1/messages calls and the
+// answers (whole, streamed or failed) back into OpenAI's shape.
+package anthropic
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+// DefaultEndpoint is used when the provider names none.
+const DefaultEndpoint = "https://api.anthropic.com"
+
+// DefaultVersion is sent as anthropic-version when the provider sets none.
+const DefaultVersion = "2023-06-01"
+
+func init() { providers.Register(config.ProviderAnthropic, New) }
+
+// Adapter speaks Anthropic's Messages API.
+type Adapter struct {
+	endpoint string
+	apiKey   string
+	version  string
+	headers  map[string]string
+	now      func() time.Time
+}
+
+// New builds the adapter of one Anthropic provider.
+func New(p *config.Provider) (providers.Adapter, error) {
+	endpoint := strings.TrimRight(p.Endpoint, "/")
+	if endpoint == "" {
+		endpoint = DefaultEndpoint
+	}
+	// Accept an endpoint given with the API version path, as for OpenAI.
+	endpoint = strings.TrimSuffix(endpoint, "/v1")
+	version := DefaultVersion
+	if p.Anthropic != nil && p.Anthropic.Version != "" {
+		version = p.Anthropic.Version
+	}
+	return &Adapter{endpoint: endpoint, apiKey: p.APIKey, version: version, headers: p.Headers, now: time.Now}, nil
+}
+
+// NewRequest builds POST {endpoint}/v1/messages.
+func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.Request, error) {
+	if r.Op != providers.OpChat {
+		return nil, &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error",
+			Code: "unsupported_operation", Message: "anthropic: this provider serves chat completions only", Class: providers.ClassFatal}
+	}
+	msg, err := ToMessages(r.Body, r.Model, r.Stream)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return nil, fmt.Errorf("anthropic: encoding request: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.endpoint+"/v1/messages", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("anthropic: building request: %w", err)
+	}
+	for k, v := range a.headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Anthropic-Version", a.version)
+	req.Header.Set("X-Api-Key", a.apiKey)
+	if r.Stream {
+		req.Header.Set("Accept", "text/event-stream")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
+	return req, nil
+}
+
+// Response turns a message object into a chat.completion.
+func (a *Adapter) Response(r *providers.Request, body []byte) ([]byte, providers.Usage, error) {
+	return FromMessage(body, a.now())
+}
+
+// Stream decodes Anthropic's SSE events into chat.completion.chunk payloads.
+func (a *Adapter) Stream(r *providers.Request, body io.Reader) providers.Stream {
+	return NewStream(body, r.Model, a.now())
+}
+
+// Error maps an Anthropic error answer.
+func (a *Adapter) Error(status int, h http.Header, body []byte) *providers.Error {
+	return MapError(status, h, body, a.now())
+}

@@ -1,0 +1,229 @@
+package anthropic
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
+	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
+)
+
+// DefaultMaxTokens is sent when the client set no output limit: Anthropic
+// requires max_tokens.
+const DefaultMaxTokens = 4096
+
+// ToMessages translates a canonical chat request into a Messages request
+// for model. Errors are *providers.Error with status 400.
+func ToMessages(body []byte, model string, stream bool) (*ant.MessagesRequest, error) {
+	var in oa.ChatRequest
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, badRequest("request body is not a valid chat completion request: %v", err)
+	}
+	if in.N != nil && *in.N > 1 {
+		return nil, badRequest("n > 1 is not supported by this model's provider")
+	}
+	out := &ant.MessagesRequest{
+		Model:         model,
+		MaxTokens:     in.MaxOutputTokens(),
+		StopSequences: in.Stop,
+		Stream:        stream,
+		TopP:          in.TopP,
+	}
+	if out.MaxTokens == 0 {
+		out.MaxTokens = DefaultMaxTokens
+	}
+	if in.Temperature != nil {
+		// OpenAI's range is 0..2, Anthropic's 0..1.
+		t := min(*in.Temperature, 1)
+		out.Temperature = &t
+	}
+	if in.User != "" {
+		out.Metadata = &ant.Metadata{UserID: in.User}
+	}
+	var system ant.System
+	for i, m := range in.Messages {
+		switch m.Role {
+		case oa.RoleSystem, oa.RoleDeveloper:
+			if s := m.Content.String(); s != "" {
+				system = append(system, ant.ContentBlock{Type: ant.BlockText, Text: s})
+			}
+		case oa.RoleUser:
+			blocks, err := userBlocks(m.Content)
+			if err != nil {
+				return nil, badRequest("messages[%d]: %v", i, err)
+			}
+			out.Messages = appendTurn(out.Messages, ant.RoleUser, blocks)
+		case oa.RoleAssistant:
+			blocks, err := assistantBlocks(m)
+			if err != nil {
+				return nil, badRequest("messages[%d]: %v", i, err)
+			}
+			out.Messages = appendTurn(out.Messages, ant.RoleAssistant, blocks)
+		case oa.RoleTool:
+			if m.ToolCallID == "" {
+				return nil, badRequest("messages[%d]: a tool message needs tool_call_id", i)
+			}
+			res := ant.ContentBlock{Type: ant.BlockToolResult, ToolUseID: m.ToolCallID}
+			if s := m.Content.String(); s != "" {
+				res.Content = &ant.Content{{Type: ant.BlockText, Text: s}}
+			}
+			out.Messages = appendTurn(out.Messages, ant.RoleUser, []ant.ContentBlock{res})
+		default:
+			return nil, badRequest("messages[%d]: unsupported role %q", i, m.Role)
+		}
+	}
+	if len(out.Messages) == 0 {
+		return nil, badRequest("messages must hold at least one user or assistant message")
+	}
+	if hint := jsonModeHint(in.ResponseFormat); hint != "" {
+		system = append(system, ant.ContentBlock{Type: ant.BlockText, Text: hint})
+	}
+	if len(system) > 0 {
+		out.System = &system
+	}
+	if err := setTools(out, &in); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendTurn adds blocks as a turn of role, merged into the previous turn
+// when it has the same role (Anthropic requires alternation).
+func appendTurn(msgs []ant.Message, role string, blocks []ant.ContentBlock) []ant.Message {
+	if len(blocks) == 0 {
+		return msgs
+	}
+	if n := len(msgs); n > 0 && msgs[n-1].Role == role {
+		msgs[n-1].Content = append(msgs[n-1].Content, blocks...)
+		return msgs
+	}
+	return append(msgs, ant.Message{Role: role, Content: blocks})
+}
+
+func userBlocks(c oa.Content) ([]ant.ContentBlock, error) {
+	if c.Parts == nil {
+		if c.Text == "" {
+			return nil, nil
+		}
+		return []ant.ContentBlock{{Type: ant.BlockText, Text: c.Text}}, nil
+	}
+	var out []ant.ContentBlock
+	for j, p := range c.Parts {
+		switch p.Type {
+		case oa.PartText:
+			if p.Text != "" {
+				out = append(out, ant.ContentBlock{Type: ant.BlockText, Text: p.Text})
+			}
+		case oa.PartImageURL:
+			if p.ImageURL == nil || p.ImageURL.URL == "" {
+				return nil, fmt.Errorf("content[%d]: image_url.url is empty", j)
+			}
+			src, err := imageSource(p.ImageURL.URL)
+			if err != nil {
+				return nil, fmt.Errorf("content[%d]: %w", j, err)
+			}
+			out = append(out, ant.ContentBlock{Type: ant.BlockImage, Source: src})
+		default:
+			return nil, fmt.Errorf("content[%d]: content part type %q is not supported by this model's provider", j, p.Type)
+		}
+	}
+	return out, nil
+}
+
+func imageSource(u string) (*ant.Source, error) {
+	if d, ok := oa.ParseDataURL(u); ok {
+		return &ant.Source{Type: "base64", MediaType: d.MediaType, Data: d.Base64}, nil
+	}
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return &ant.Source{Type: "url", URL: u}, nil
+	}
+	return nil, fmt.Errorf("image_url must be an http(s) URL or a base64 data: URL")
+}
+
+func assistantBlocks(m oa.Message) ([]ant.ContentBlock, error) {
+	var out []ant.ContentBlock
+	if s := m.Content.String(); s != "" {
+		out = append(out, ant.ContentBlock{Type: ant.BlockText, Text: s})
+	}
+	for j, tc := range m.ToolCalls {
+		if tc.ID == "" || tc.Function.Name == "" {
+			return nil, fmt.Errorf("tool_calls[%d]: id and function.name are required", j)
+		}
+		out = append(out, ant.ContentBlock{Type: ant.BlockToolUse, ID: tc.ID, Name: tc.Function.Name,
+			Input: argumentsObject(tc.Function.Arguments)})
+	}
+	return out, nil
+}
+
+// argumentsObject returns the tool call arguments as a JSON object; empty
+// or non-object arguments (a model's broken output) become {}.
+func argumentsObject(args string) json.RawMessage {
+	raw := json.RawMessage(strings.TrimSpace(args))
+	if len(raw) > 0 && raw[0] == '{' && json.Valid(raw) {
+		return raw
+	}
+	return json.RawMessage("{}")
+}
+
+func setTools(out *ant.MessagesRequest, in *oa.ChatRequest) error {
+	for i, t := range in.Tools {
+		if t.Type != "function" || t.Function.Name == "" {
+			return badRequest("tools[%d]: only function tools with a name are supported", i)
+		}
+		schema := t.Function.Parameters
+		if len(schema) == 0 || string(schema) == "null" {
+			schema = json.RawMessage(`{"type":"object","properties":{}}`)
+		}
+		out.Tools = append(out.Tools, ant.Tool{Name: t.Function.Name, Description: t.Function.Description, InputSchema: schema})
+	}
+	tc := in.ToolChoice
+	noParallel := in.ParallelToolCalls != nil && !*in.ParallelToolCalls
+	switch {
+	case tc == nil && !noParallel:
+		return nil
+	case tc == nil:
+		out.ToolChoice = &ant.ToolChoice{Type: ant.ToolChoiceAuto}
+	case tc.Function != "":
+		out.ToolChoice = &ant.ToolChoice{Type: ant.ToolChoiceTool, Name: tc.Function}
+	case tc.Mode == oa.ToolChoiceNone:
+		out.ToolChoice = &ant.ToolChoice{Type: ant.ToolChoiceNone}
+	case tc.Mode == oa.ToolChoiceRequired:
+		out.ToolChoice = &ant.ToolChoice{Type: ant.ToolChoiceAny}
+	case tc.Mode == oa.ToolChoiceAuto || tc.Mode == "":
+		out.ToolChoice = &ant.ToolChoice{Type: ant.ToolChoiceAuto}
+	default:
+		return badRequest("tool_choice %q is not supported", tc.Mode)
+	}
+	if len(out.Tools) == 0 {
+		out.ToolChoice = nil // Anthropic refuses tool_choice without tools
+		return nil
+	}
+	out.ToolChoice.DisableParallelToolUse = noParallel && out.ToolChoice.Type != ant.ToolChoiceNone
+	return nil
+}
+
+// jsonModeHint turns response_format into a system instruction: the
+// Messages API has no JSON mode.
+func jsonModeHint(rf *oa.ResponseFormat) string {
+	if rf == nil {
+		return ""
+	}
+	switch rf.Type {
+	case "json_object":
+		return "Respond with a single valid JSON object and nothing else."
+	case "json_schema":
+		if rf.JSONSchema != nil && len(rf.JSONSchema.Schema) > 0 {
+			return "Respond with a single valid JSON value that conforms to this JSON Schema, and nothing else:\n" + string(rf.JSONSchema.Schema)
+		}
+		return "Respond with a single valid JSON object and nothing else."
+	}
+	return ""
+}
+
+func badRequest(format string, a ...any) *providers.Error {
+	return &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request",
+		Message: "anthropic: " + fmt.Sprintf(format, a...), Class: providers.ClassFatal}
+}

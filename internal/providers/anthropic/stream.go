@@ -1,0 +1,190 @@
+package anthropic
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	oaprov "github.com/tollgate-dev/tollgate/internal/providers/openai"
+	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
+	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
+)
+
+// Stream turns Anthropic's SSE events into chat.completion.chunk payloads.
+type Stream struct {
+	dec     *oaprov.SSEDecoder
+	id      string
+	model   string
+	created int64
+
+	usage     ant.Usage
+	haveUsage bool
+	// tools maps a content block index to its OpenAI tool call index.
+	tools   map[int]int
+	done    bool
+	pending []providers.Chunk
+}
+
+// NewStream decodes body; model is used until message_start names one.
+func NewStream(body io.Reader, model string, now time.Time) *Stream {
+	return &Stream{dec: oaprov.NewSSEDecoder(body), model: model, created: now.Unix(), tools: map[int]int{}}
+}
+
+// Next returns the next chunk, io.EOF after message_stop, a
+// *providers.Error for an error event, or another error for a broken stream.
+func (s *Stream) Next() (providers.Chunk, error) {
+	for {
+		if len(s.pending) > 0 {
+			c := s.pending[0]
+			s.pending = s.pending[1:]
+			return c, nil
+		}
+		if s.done {
+			return providers.Chunk{}, io.EOF
+		}
+		ev, err := s.dec.Next()
+		if errors.Is(err, io.EOF) {
+			return providers.Chunk{}, errors.New("anthropic: stream ended before message_stop")
+		}
+		if err != nil {
+			return providers.Chunk{}, fmt.Errorf("anthropic: reading stream: %w", err)
+		}
+		if err := s.handle(ev.Name, ev.Data); err != nil {
+			return providers.Chunk{}, err
+		}
+	}
+}
+
+func (s *Stream) handle(name string, data []byte) error {
+	var ev ant.StreamEvent
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return fmt.Errorf("anthropic: decoding %q event: %w", name, err)
+	}
+	if ev.Type == "" {
+		ev.Type = name
+	}
+	switch ev.Type {
+	case ant.EventMessageStart:
+		if ev.Message == nil {
+			return errors.New("anthropic: message_start without a message")
+		}
+		s.id = ev.Message.ID
+		if ev.Message.Model != "" {
+			s.model = ev.Message.Model
+		}
+		if ev.Message.Usage != nil {
+			s.usage = *ev.Message.Usage
+			s.haveUsage = true
+		}
+		return s.emit(oa.Delta{Role: oa.RoleAssistant, Content: oa.Ptr("")}, nil, nil)
+	case ant.EventContentBlockStart:
+		if ev.Index == nil || ev.ContentBlock == nil {
+			return errors.New("anthropic: content_block_start without index or block")
+		}
+		switch ev.ContentBlock.Type {
+		case ant.BlockToolUse:
+			n := len(s.tools)
+			s.tools[*ev.Index] = n
+			return s.emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, ID: ev.ContentBlock.ID, Type: "function",
+				Function: oa.FunctionCallDelta{Name: ev.ContentBlock.Name}}}}, nil, nil)
+		case ant.BlockText:
+			if ev.ContentBlock.Text != "" {
+				return s.emit(oa.Delta{Content: oa.Ptr(ev.ContentBlock.Text)}, nil, nil)
+			}
+		}
+		return nil
+	case ant.EventContentBlockDelta:
+		return s.blockDelta(ev)
+	case ant.EventMessageDelta:
+		var d ant.MessageDelta
+		if len(ev.Delta) > 0 {
+			if err := json.Unmarshal(ev.Delta, &d); err != nil {
+				return fmt.Errorf("anthropic: decoding message_delta: %w", err)
+			}
+		}
+		if u := ev.Usage; u != nil {
+			s.haveUsage = true
+			s.usage.OutputTokens = u.OutputTokens
+			if u.InputTokens != nil {
+				s.usage.InputTokens = *u.InputTokens
+			}
+			if u.CacheReadInputTokens != nil {
+				s.usage.CacheReadInputTokens = *u.CacheReadInputTokens
+			}
+			if u.CacheCreationInputTokens != nil {
+				s.usage.CacheCreationInputTokens = *u.CacheCreationInputTokens
+			}
+		}
+		if d.StopReason == nil {
+			return nil
+		}
+		fr := finishReason(d.StopReason)
+		return s.emit(oa.Delta{}, &fr, nil)
+	case ant.EventMessageStop:
+		s.done = true
+		if s.haveUsage {
+			u := toUsage(s.usage)
+			return s.emitUsage(u)
+		}
+		return nil
+	case ant.EventError:
+		if ev.Error == nil {
+			return errors.New("anthropic: error event without an error")
+		}
+		return fromErrorBody(0, *ev.Error, 0)
+	default: // ping and event types added later
+		return nil
+	}
+}
+
+func (s *Stream) blockDelta(ev ant.StreamEvent) error {
+	if ev.Index == nil {
+		return errors.New("anthropic: content_block_delta without index")
+	}
+	var d ant.BlockDelta
+	if err := json.Unmarshal(ev.Delta, &d); err != nil {
+		return fmt.Errorf("anthropic: decoding content_block_delta: %w", err)
+	}
+	switch d.Type {
+	case ant.DeltaText:
+		return s.emit(oa.Delta{Content: oa.Ptr(d.Text)}, nil, nil)
+	case ant.DeltaThinking:
+		return s.emit(oa.Delta{ReasoningContent: oa.Ptr(d.Thinking)}, nil, nil)
+	case ant.DeltaInputJSON:
+		n, ok := s.tools[*ev.Index]
+		if !ok {
+			return fmt.Errorf("anthropic: input_json_delta for block %d, which is not a tool_use", *ev.Index)
+		}
+		if d.PartialJSON == "" {
+			return nil
+		}
+		return s.emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, Function: oa.FunctionCallDelta{Arguments: d.PartialJSON}}}}, nil, nil)
+	default: // signature_delta and later additions carry nothing for OpenAI
+		return nil
+	}
+}
+
+func (s *Stream) emit(d oa.Delta, finish *string, usage *oa.Usage) error {
+	c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
+		Choices: []oa.ChunkChoice{{Index: 0, Delta: d, FinishReason: finish}}, Usage: usage}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("anthropic: encoding chunk: %w", err)
+	}
+	s.pending = append(s.pending, providers.Chunk{Data: b})
+	return nil
+}
+
+func (s *Stream) emitUsage(u providers.Usage) error {
+	c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
+		Choices: []oa.ChunkChoice{}, Usage: openAIUsage(u)}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("anthropic: encoding usage chunk: %w", err)
+	}
+	s.pending = append(s.pending, providers.Chunk{Data: b, Usage: &u, UsageOnly: true})
+	return nil
+}

@@ -1,0 +1,155 @@
+package azure
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+const testKey = "azure-canary-key"
+
+func newTestAdapter(t *testing.T) providers.Adapter {
+	t.Helper()
+	a, err := New(&config.Provider{Name: "z", Type: config.ProviderAzureOpenAI, Endpoint: "https://res.openai.azure.com/", APIKey: testKey,
+		Headers: map[string]string{"X-Ms-Useragent": "tollgate"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func goldenName(in, ext string) string {
+	return strings.TrimPrefix(strings.TrimSuffix(in, ext), "testdata/") + ".golden"
+}
+
+// TestRequestGolden records method, URL, headers (key redacted after it is
+// checked) and body of each upstream request.
+func TestRequestGolden(t *testing.T) {
+	a := newTestAdapter(t)
+	for _, in := range inputs(t, "request", ".json") {
+		t.Run(in, func(t *testing.T) {
+			raw, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c struct {
+				Op     string          `json:"op"`
+				Model  string          `json:"model"`
+				Stream bool            `json:"stream"`
+				Body   json.RawMessage `json:"body"`
+			}
+			if err := json.Unmarshal(raw, &c); err != nil {
+				t.Fatal(err)
+			}
+			op := providers.OpChat
+			if c.Op == "embeddings" {
+				op = providers.OpEmbeddings
+			}
+			req, err := a.NewRequest(context.Background(), &providers.Request{Op: op, Body: c.Body, Model: c.Model, Stream: c.Stream})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if req.Header.Get("Api-Key") != testKey || req.Header.Get("Authorization") != "" {
+				t.Fatalf("credential headers %v", req.Header)
+			}
+			req.Header.Set("Api-Key", "[redacted]")
+			body, _ := io.ReadAll(req.Body)
+			var out bytes.Buffer
+			fmt.Fprintf(&out, "%s %s\n", req.Method, req.URL)
+			keys := make([]string, 0, len(req.Header))
+			for k := range req.Header {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(&out, "%s: %s\n", k, strings.Join(req.Header[k], ","))
+			}
+			out.WriteByte('\n')
+			out.Write(indent(t, body))
+			golden(t, goldenName(in, ".json")+".txt", out.Bytes())
+		})
+	}
+}
+
+func TestResponseGolden(t *testing.T) {
+	a := newTestAdapter(t)
+	for _, in := range inputs(t, "response", ".json") {
+		t.Run(in, func(t *testing.T) {
+			body, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, usage, err := a.Response(&providers.Request{}, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out, body) {
+				t.Error("Azure answers are OpenAI's: the body must pass through unchanged")
+			}
+			u, _ := json.Marshal(usage)
+			golden(t, goldenName(in, ".json")+".json", indent(t, u))
+		})
+	}
+}
+
+func TestStreamGolden(t *testing.T) {
+	a := newTestAdapter(t)
+	for _, in := range inputs(t, "stream", ".sse") {
+		t.Run(in, func(t *testing.T) {
+			f, err := os.Open(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			golden(t, goldenName(in, ".sse")+".txt", transcript(a.Stream(&providers.Request{Stream: true}, f)))
+		})
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	a := newTestAdapter(t)
+	cases := map[string]struct {
+		status     int
+		header     http.Header
+		body       string
+		wantStatus int
+		wantClass  providers.ErrorClass
+		wantCode   string
+	}{
+		"rate limited":   {429, http.Header{"Retry-After": {"5"}}, `{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation have exceeded call rate limit."}}`, 429, providers.ClassRateLimited, "429"},
+		"content filter": {400, nil, `{"error":{"message":"filtered","type":null,"param":"prompt","code":"content_filter","status":400}}`, 400, providers.ClassFatal, "content_filter"},
+		"no deployment":  {404, nil, `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`, 404, providers.ClassFatal, "model_not_found"},
+		"bad key":        {401, nil, `{"error":{"code":"401","message":"Access denied due to invalid subscription key ` + testKey + `"}}`, 502, providers.ClassServerError, "upstream_auth_failed"},
+		"server error":   {500, nil, `{"error":{"code":"InternalServerError","message":"oops"}}`, 502, providers.ClassServerError, "InternalServerError"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := c.header
+			if h == nil {
+				h = http.Header{}
+			}
+			e := a.Error(c.status, h, []byte(c.body))
+			if e.Status != c.wantStatus || e.Class != c.wantClass || e.Code != c.wantCode || strings.Contains(e.Message, testKey) {
+				t.Errorf("got %+v, want status %d class %d code %s", e, c.wantStatus, c.wantClass, c.wantCode)
+			}
+		})
+	}
+}
+
+func TestNewRejectsBadEndpoints(t *testing.T) {
+	for _, ep := range []string{"", "res.openai.azure.com", "ftp://res", "https://user:pw@res.openai.azure.com"} {
+		if _, err := New(&config.Provider{Endpoint: ep}); err == nil {
+			t.Errorf("endpoint %q accepted", ep)
+		}
+	}
+}

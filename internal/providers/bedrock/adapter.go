@@ -1,0 +1,137 @@
+// Package bedrock is the adapter for Amazon Bedrock's Converse and
+// ConverseStream APIs, signed with AWS Signature Version 4 (or sent with a
+// Bedrock API key as a bearer token).
+package bedrock
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+// SigningService is the SigV4 service name of bedrock-runtime.
+const SigningService = "bedrock"
+
+func init() { providers.Register(config.ProviderBedrock, New) }
+
+// Adapter speaks Bedrock's Converse API.
+type Adapter struct {
+	endpoint string
+	region   string
+	creds    aws.Credentials
+	apiKey   string
+	headers  map[string]string
+	signer   *v4.Signer
+	now      func() time.Time
+}
+
+// New builds the adapter of one Bedrock provider. It needs a region and
+// either an access key pair or an API key.
+func New(p *config.Provider) (providers.Adapter, error) {
+	s := p.Bedrock
+	if s == nil || s.Region == "" {
+		return nil, errors.New("bedrock: bedrock.region is required")
+	}
+	if (s.AccessKeyID == "" || s.SecretAccessKey == "") && p.APIKey == "" {
+		return nil, errors.New("bedrock: credentials are required (bedrock.accessKeyID and secretAccessKey, or an API key)")
+	}
+	endpoint := strings.TrimRight(p.Endpoint, "/")
+	if endpoint == "" {
+		endpoint = "https://bedrock-runtime." + s.Region + ".amazonaws.com"
+	}
+	if _, err := url.Parse(endpoint); err != nil {
+		return nil, fmt.Errorf("bedrock: endpoint: %w", err)
+	}
+	return &Adapter{
+		endpoint: endpoint,
+		region:   s.Region,
+		creds:    aws.Credentials{AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Source: "tollgate"},
+		apiKey:   p.APIKey,
+		headers:  p.Headers,
+		signer:   v4.NewSigner(),
+		now:      time.Now,
+	}, nil
+}
+
+// NewRequest builds and signs POST /model/{modelId}/converse(-stream).
+func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.Request, error) {
+	if r.Op != providers.OpChat {
+		return nil, &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "unsupported_operation",
+			Message: "bedrock: this provider serves chat completions only", Class: providers.ClassFatal}
+	}
+	conv, err := toConverse(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(conv)
+	if err != nil {
+		return nil, fmt.Errorf("bedrock: encoding request: %w", err)
+	}
+	op := "converse"
+	if r.Stream {
+		op = "converse-stream"
+	}
+	u, err := url.Parse(a.endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("bedrock: endpoint: %w", err)
+	}
+	// Model ids and ARNs hold ':' and '/': escape them as one path segment,
+	// as the AWS SDK does; the signer escapes the path again for SigV4.
+	seg := strings.ReplaceAll(url.PathEscape(r.Model), ":", "%3A")
+	u.RawPath = strings.TrimRight(u.EscapedPath(), "/") + "/model/" + seg + "/" + op
+	if u.Path, err = url.PathUnescape(u.RawPath); err != nil {
+		return nil, fmt.Errorf("bedrock: model id: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("bedrock: building request: %w", err)
+	}
+	for k, v := range a.headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if r.Stream {
+		req.Header.Set("Accept", "application/vnd.amazon.eventstream")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
+	if a.creds.AccessKeyID == "" {
+		req.Header.Set("Authorization", "Bearer "+a.apiKey)
+		return req, nil
+	}
+	sum := sha256.Sum256(body)
+	if err := a.signer.SignHTTP(ctx, a.creds, req, hex.EncodeToString(sum[:]), SigningService, a.region, a.now()); err != nil {
+		return nil, fmt.Errorf("bedrock: signing request: %w", err)
+	}
+	return req, nil
+}
+
+// Response turns a Converse answer into a chat.completion.
+func (a *Adapter) Response(r *providers.Request, body []byte) ([]byte, providers.Usage, error) {
+	return FromConverse(body, r.Model, a.now())
+}
+
+// Stream decodes the AWS event stream of ConverseStream.
+func (a *Adapter) Stream(r *providers.Request, body io.Reader) providers.Stream {
+	return NewStream(body, r.Model, a.now())
+}
+
+// Error maps a Bedrock error answer.
+func (a *Adapter) Error(status int, h http.Header, body []byte) *providers.Error {
+	return MapError(status, h, body, a.now())
+}

@@ -1,0 +1,40 @@
+package bedrock
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzStream feeds arbitrary bytes to the event-stream decoder: it may
+// fail, never panic or loop. Seeds are the encoded golden stream inputs.
+func FuzzStream(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "stream", "*.json"))
+	for _, s := range seeds {
+		if filepath.Ext(s) == ".json" && !bytes.Contains([]byte(s), []byte(".golden")) {
+			f.Add(encodeFrames(f, s))
+		}
+	}
+	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := NewStream(bytes.NewReader(in), "m", testNow)
+		for i := 0; ; i++ {
+			if i > len(in)+2 {
+				t.Fatalf("stream returned %d chunks from %d bytes", i, len(in))
+			}
+			if _, err := s.Next(); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// FuzzRequest translates arbitrary bodies: errors are fine, panics not.
+func FuzzRequest(f *testing.F) {
+	f.Add([]byte(`{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"a"}}],"tool_choice":"none"}`))
+	f.Add([]byte(`{"output":{"message":{"role":"assistant","content":[{"toolUse":{"toolUseId":"a","name":"b"}}]}},"usage":{}}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		_, _ = toConverse(in)
+		_, _, _ = FromConverse(in, "m", testNow)
+	})
+}

@@ -1,0 +1,98 @@
+package bedrock
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var testNow = time.Unix(1767225600, 0)
+
+// golden compares got with testdata/<name>, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// inputs lists testdata/<dir>/*<ext> that are not golden files.
+func inputs(t *testing.T, dir, ext string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*"+ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		if !strings.Contains(f, ".golden") {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no inputs in testdata/%s", dir)
+	}
+	return out
+}
+
+func indent(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		t.Fatalf("invalid JSON %s: %v", b, err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes()
+}
+
+// transcript drains a stream into one line per chunk and a final line.
+func transcript(s providers.Stream) []byte {
+	var b bytes.Buffer
+	for i := 0; i < 10000; i++ {
+		c, err := s.Next()
+		if err != nil {
+			var pe *providers.Error
+			switch {
+			case errors.Is(err, io.EOF):
+				b.WriteString("EOF\n")
+			case errors.As(err, &pe):
+				fmt.Fprintf(&b, "ERROR status=%d class=%d type=%s code=%s message=%q\n", pe.Status, pe.Class, pe.Type, pe.Code, pe.Message)
+			default:
+				fmt.Fprintf(&b, "BROKEN %v\n", err)
+			}
+			return b.Bytes()
+		}
+		b.WriteString("chunk ")
+		b.Write(c.Data)
+		b.WriteByte('\n')
+		if c.Usage != nil {
+			u, _ := json.Marshal(c.Usage)
+			fmt.Fprintf(&b, "usage usageOnly=%v %s\n", c.UsageOnly, u)
+		}
+	}
+	b.WriteString("TOO MANY CHUNKS\n")
+	return b.Bytes()
+}

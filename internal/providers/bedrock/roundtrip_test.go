@@ -1,0 +1,125 @@
+package bedrock
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
+)
+
+// randomConversation builds a valid OpenAI conversation with a system
+// prompt, tools, text turns, tool calls and their results.
+func randomConversation(r *rand.Rand) *oa.ChatRequest {
+	word := func() string { return fmt.Sprintf("w%d", r.IntN(1000)) }
+	req := &oa.ChatRequest{Model: "m", MaxTokens: oa.Ptr(int64(1 + r.IntN(4000)))}
+	req.Messages = append(req.Messages, oa.Message{Role: oa.RoleSystem, Content: oa.Text("sys " + word())})
+	for i := range 1 + r.IntN(3) {
+		req.Tools = append(req.Tools, oa.Tool{Type: "function", Function: oa.FunctionDef{Name: fmt.Sprintf("tool_%d", i), Description: word(),
+			Parameters: json.RawMessage(`{"type":"object","properties":{"q":{"type":"string"}}}`)}})
+	}
+	call := 0
+	for range 1 + r.IntN(4) {
+		req.Messages = append(req.Messages, oa.Message{Role: oa.RoleUser, Content: oa.Text("user " + word())})
+		a := oa.Message{Role: oa.RoleAssistant}
+		if r.IntN(2) == 0 {
+			a.Content = oa.Text("answer " + word())
+		}
+		for range r.IntN(3) {
+			a.ToolCalls = append(a.ToolCalls, oa.ToolCall{ID: fmt.Sprintf("call_%d", call), Type: "function",
+				Function: oa.FunctionCall{Name: req.Tools[r.IntN(len(req.Tools))].Function.Name, Arguments: fmt.Sprintf(`{"q":"%s"}`, word())}})
+			call++
+		}
+		if a.Content.IsEmpty() && len(a.ToolCalls) == 0 {
+			a.Content = oa.Text("fallback")
+		}
+		req.Messages = append(req.Messages, a)
+		for _, tc := range a.ToolCalls {
+			req.Messages = append(req.Messages, oa.Message{Role: oa.RoleTool, ToolCallID: tc.ID, Content: oa.Text("result " + word())})
+		}
+	}
+	return req
+}
+
+// backToOpenAI reads a Converse request back into OpenAI's shape.
+func backToOpenAI(c *converseRequest) ([]oa.Message, []oa.Tool) {
+	var msgs []oa.Message
+	for _, s := range c.System {
+		msgs = append(msgs, oa.Message{Role: oa.RoleSystem, Content: oa.Text(s.Text)})
+	}
+	for _, m := range c.Messages {
+		var user, model oa.Message
+		user.Role, model.Role = oa.RoleUser, oa.RoleAssistant
+		for _, b := range m.Content {
+			switch {
+			case b.ToolUse != nil:
+				model.ToolCalls = append(model.ToolCalls, oa.ToolCall{ID: b.ToolUse.ToolUseID, Type: "function",
+					Function: oa.FunctionCall{Name: b.ToolUse.Name, Arguments: string(b.ToolUse.Input)}})
+			case b.ToolResult != nil:
+				msgs = append(msgs, oa.Message{Role: oa.RoleTool, ToolCallID: b.ToolResult.ToolUseID, Content: oa.Text(b.ToolResult.Content[0].Text)})
+			case m.Role == "assistant":
+				model.Content = oa.Text(model.Content.String() + b.Text)
+			default:
+				user.Content = oa.Text(user.Content.String() + b.Text)
+			}
+		}
+		if !user.Content.IsEmpty() {
+			msgs = append(msgs, user)
+		}
+		if !model.Content.IsEmpty() || len(model.ToolCalls) > 0 {
+			msgs = append(msgs, model)
+		}
+	}
+	var tools []oa.Tool
+	if c.ToolConfig != nil {
+		for _, t := range c.ToolConfig.Tools {
+			tools = append(tools, oa.Tool{Type: "function", Function: oa.FunctionDef{Name: t.ToolSpec.Name, Description: t.ToolSpec.Description, Parameters: t.ToolSpec.InputSchema.JSON}})
+		}
+	}
+	return msgs, tools
+}
+
+// TestRoundTrip: OpenAI → Converse → OpenAI keeps messages, tools and usage.
+func TestRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range 300 {
+		in := randomConversation(r)
+		body, _ := json.Marshal(in)
+		c, err := toConverse(body)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		msgs, tools := backToOpenAI(c)
+		if !reflect.DeepEqual(msgs, in.Messages) || !reflect.DeepEqual(tools, in.Tools) {
+			a, _ := json.Marshal(in.Messages)
+			b, _ := json.Marshal(msgs)
+			t.Fatalf("case %d: changed\n in: %s\nout: %s", i, a, b)
+		}
+		if c.InferenceConfig == nil || c.InferenceConfig.MaxTokens != *in.MaxTokens {
+			t.Fatalf("case %d: max tokens lost", i)
+		}
+
+		// Usage: Converse's counts → OpenAI usage → the same figures.
+		cu := usage{InputTokens: int64(r.IntN(1e6)), OutputTokens: int64(r.IntN(1e5)), CacheReadInputTokens: int64(r.IntN(1e5)), CacheWriteInputTokens: int64(r.IntN(1e5))}
+		var resp converseResponse
+		resp.Output.Message = &message{Role: "assistant", Content: []block{{Text: "ok"}}}
+		resp.StopReason, resp.Usage = "end_turn", &cu
+		rb, _ := json.Marshal(resp)
+		out, u, err := FromConverse(rb, "m", testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cr oa.ChatResponse
+		if err := json.Unmarshal(out, &cr); err != nil {
+			t.Fatal(err)
+		}
+		input := cu.InputTokens + cu.CacheReadInputTokens + cu.CacheWriteInputTokens
+		want := oa.NewUsage(input, cu.OutputTokens, cu.CacheReadInputTokens, cu.CacheWriteInputTokens, 0)
+		if !reflect.DeepEqual(cr.Usage, want) || u.InputTokens != input || u.OutputTokens != cu.OutputTokens ||
+			u.CachedInputTokens != cu.CacheReadInputTokens || u.CacheWriteTokens != cu.CacheWriteInputTokens || !u.Reported {
+			t.Fatalf("case %d: usage %+v → %+v / %+v", i, cu, cr.Usage, u)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package bedrock
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
+)
+
+// Stream decodes ConverseStream's AWS event-stream frames (binary
+// messages with :message-type, :event-type and a JSON payload) into chunks.
+type Stream struct {
+	r       *bufio.Reader
+	dec     *eventstream.Decoder
+	buf     []byte
+	id      string
+	model   string
+	created int64
+
+	tools   map[int]int // content block index → tool call index
+	stopped bool
+	done    bool
+	pending []providers.Chunk
+}
+
+// NewStream decodes body; Converse does not name the model, model does.
+func NewStream(body io.Reader, model string, now time.Time) *Stream {
+	return &Stream{r: bufio.NewReaderSize(body, 16<<10), dec: eventstream.NewDecoder(), id: chatID(now), model: model,
+		created: now.Unix(), tools: map[int]int{}}
+}
+
+// Next returns the next chunk; io.EOF after messageStop (and metadata).
+func (s *Stream) Next() (providers.Chunk, error) {
+	for {
+		if len(s.pending) > 0 {
+			c := s.pending[0]
+			s.pending = s.pending[1:]
+			return c, nil
+		}
+		if s.done {
+			return providers.Chunk{}, io.EOF
+		}
+		if err := s.checkFrame(); err != nil {
+			return providers.Chunk{}, err
+		}
+		msg, err := s.dec.Decode(s.r, s.buf[:0])
+		if errors.Is(err, io.EOF) {
+			if !s.stopped {
+				return providers.Chunk{}, errors.New("bedrock: stream ended before messageStop")
+			}
+			s.done = true
+			continue
+		}
+		if err != nil {
+			return providers.Chunk{}, fmt.Errorf("bedrock: reading event stream: %w", err)
+		}
+		s.buf = msg.Payload
+		if err := s.handle(msg); err != nil {
+			return providers.Chunk{}, err
+		}
+	}
+}
+
+// MaxFrameBytes bounds one event-stream message: a larger (or
+// inconsistent) prelude breaks the stream instead of buffering it.
+const MaxFrameBytes = 8 << 20
+
+// checkFrame validates the next prelude (total and headers length) before
+// the decoder reads the frame.
+func (s *Stream) checkFrame() error {
+	p, err := s.r.Peek(8)
+	if err != nil {
+		return nil // short or empty: the decoder reports EOF or the truncation
+	}
+	total, headers := binary.BigEndian.Uint32(p[:4]), binary.BigEndian.Uint32(p[4:])
+	if total > MaxFrameBytes || uint64(headers)+16 > uint64(total) {
+		return fmt.Errorf("bedrock: event-stream frame of %d bytes (%d of headers) is malformed or over %d bytes", total, headers, MaxFrameBytes)
+	}
+	return nil
+}
+
+func header(m eventstream.Message, name string) string {
+	if v := m.Headers.Get(name); v != nil {
+		return v.String()
+	}
+	return ""
+}
+
+func (s *Stream) handle(m eventstream.Message) error {
+	switch header(m, ":message-type") {
+	case "exception":
+		var body struct {
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(m.Payload, &body)
+		return fromErrorType(0, header(m, ":exception-type"), body.Message, 0)
+	case "error":
+		return fromErrorType(0, header(m, ":error-code"), header(m, ":error-message"), 0)
+	case "event":
+	default:
+		return fmt.Errorf("bedrock: unknown :message-type %q", header(m, ":message-type"))
+	}
+	name := header(m, ":event-type")
+	switch name {
+	case "messageStart":
+		return s.emit(oa.Delta{Role: oa.RoleAssistant, Content: oa.Ptr("")}, nil)
+	case "contentBlockStart":
+		var ev contentBlockStart
+		if err := json.Unmarshal(m.Payload, &ev); err != nil {
+			return fmt.Errorf("bedrock: decoding contentBlockStart: %w", err)
+		}
+		if tu := ev.Start.ToolUse; tu != nil {
+			n := len(s.tools)
+			s.tools[ev.ContentBlockIndex] = n
+			return s.emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, ID: tu.ToolUseID, Type: "function",
+				Function: oa.FunctionCallDelta{Name: tu.Name}}}}, nil)
+		}
+		return nil
+	case "contentBlockDelta":
+		return s.delta(m.Payload)
+	case "messageStop":
+		var ev messageStop
+		if err := json.Unmarshal(m.Payload, &ev); err != nil {
+			return fmt.Errorf("bedrock: decoding messageStop: %w", err)
+		}
+		s.stopped = true
+		fr := finishReason(ev.StopReason)
+		return s.emit(oa.Delta{}, &fr)
+	case "metadata":
+		var ev metadata
+		if err := json.Unmarshal(m.Payload, &ev); err != nil {
+			return fmt.Errorf("bedrock: decoding metadata: %w", err)
+		}
+		if ev.Usage == nil {
+			return nil
+		}
+		u := toUsage(ev.Usage)
+		c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model, Choices: []oa.ChunkChoice{},
+			Usage: oa.NewUsage(u.InputTokens, u.OutputTokens, u.CachedInputTokens, u.CacheWriteTokens, 0)}
+		b, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("bedrock: encoding usage chunk: %w", err)
+		}
+		s.pending = append(s.pending, providers.Chunk{Data: b, Usage: &u, UsageOnly: true})
+		return nil
+	default: // contentBlockStop and later additions
+		return nil
+	}
+}
+
+func (s *Stream) delta(payload []byte) error {
+	var ev contentBlockDelta
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return fmt.Errorf("bedrock: decoding contentBlockDelta: %w", err)
+	}
+	d := ev.Delta
+	switch {
+	case d.Text != nil:
+		return s.emit(oa.Delta{Content: d.Text}, nil)
+	case d.ToolUse != nil:
+		n, ok := s.tools[ev.ContentBlockIndex]
+		if !ok {
+			return fmt.Errorf("bedrock: toolUse delta for block %d, which is not a tool use", ev.ContentBlockIndex)
+		}
+		if d.ToolUse.Input == "" {
+			return nil
+		}
+		return s.emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, Function: oa.FunctionCallDelta{Arguments: d.ToolUse.Input}}}}, nil)
+	case d.ReasoningContent != nil && d.ReasoningContent.Text != "":
+		return s.emit(oa.Delta{ReasoningContent: oa.Ptr(d.ReasoningContent.Text)}, nil)
+	}
+	return nil
+}
+
+func (s *Stream) emit(d oa.Delta, finish *string) error {
+	c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
+		Choices: []oa.ChunkChoice{{Index: 0, Delta: d, FinishReason: finish}}}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("bedrock: encoding chunk: %w", err)
+	}
+	s.pending = append(s.pending, providers.Chunk{Data: b})
+	return nil
+}

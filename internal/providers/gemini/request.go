@@ -1,0 +1,212 @@
+package gemini
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
+)
+
+// Gemini roles.
+const (
+	roleUser  = "user"
+	roleModel = "model"
+)
+
+// toGenerate translates a canonical chat request into a generateContent body.
+func toGenerate(body []byte) (*generateRequest, error) {
+	var in oa.ChatRequest
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, badRequest("request body is not a valid chat completion request: %v", err)
+	}
+	out := &generateRequest{}
+	var system []part
+	names := map[string]string{} // tool call id → function name
+	for i, m := range in.Messages {
+		switch m.Role {
+		case oa.RoleSystem, oa.RoleDeveloper:
+			if s := m.Content.String(); s != "" {
+				system = append(system, part{Text: s})
+			}
+		case oa.RoleUser:
+			parts, err := userParts(m.Content)
+			if err != nil {
+				return nil, badRequest("messages[%d]: %v", i, err)
+			}
+			out.Contents = appendTurn(out.Contents, roleUser, parts)
+		case oa.RoleAssistant:
+			var parts []part
+			if s := m.Content.String(); s != "" {
+				parts = append(parts, part{Text: s})
+			}
+			for j, tc := range m.ToolCalls {
+				if tc.Function.Name == "" {
+					return nil, badRequest("messages[%d].tool_calls[%d]: function.name is required", i, j)
+				}
+				names[tc.ID] = tc.Function.Name
+				parts = append(parts, part{FunctionCall: &functionCall{Name: tc.Function.Name, Args: argsObject(tc.Function.Arguments)}})
+			}
+			out.Contents = appendTurn(out.Contents, roleModel, parts)
+		case oa.RoleTool:
+			name := names[m.ToolCallID]
+			if name == "" {
+				name = m.Name
+			}
+			if name == "" {
+				return nil, badRequest("messages[%d]: tool_call_id %q matches no earlier tool call", i, m.ToolCallID)
+			}
+			fr := &functionResponse{Name: name, Response: responseObject(m.Content.String())}
+			out.Contents = appendTurn(out.Contents, roleUser, []part{{FunctionResponse: fr}})
+		default:
+			return nil, badRequest("messages[%d]: unsupported role %q", i, m.Role)
+		}
+	}
+	if len(out.Contents) == 0 {
+		return nil, badRequest("messages must hold at least one user or assistant message")
+	}
+	if len(system) > 0 {
+		out.SystemInstruction = &content{Parts: system}
+	}
+	if err := setTools(out, &in); err != nil {
+		return nil, err
+	}
+	out.GenerationConfig = generation(&in)
+	return out, nil
+}
+
+func appendTurn(cs []content, role string, parts []part) []content {
+	if len(parts) == 0 {
+		return cs
+	}
+	if n := len(cs); n > 0 && cs[n-1].Role == role {
+		cs[n-1].Parts = append(cs[n-1].Parts, parts...)
+		return cs
+	}
+	return append(cs, content{Role: role, Parts: parts})
+}
+
+func userParts(c oa.Content) ([]part, error) {
+	if c.Parts == nil {
+		if c.Text == "" {
+			return nil, nil
+		}
+		return []part{{Text: c.Text}}, nil
+	}
+	var out []part
+	for j, p := range c.Parts {
+		switch p.Type {
+		case oa.PartText:
+			if p.Text != "" {
+				out = append(out, part{Text: p.Text})
+			}
+		case oa.PartImageURL:
+			if p.ImageURL == nil {
+				return nil, fmt.Errorf("content[%d]: image_url is missing", j)
+			}
+			d, ok := oa.ParseDataURL(p.ImageURL.URL)
+			if !ok {
+				return nil, fmt.Errorf("content[%d]: this provider accepts images as base64 data: URLs only", j)
+			}
+			out = append(out, part{InlineData: &blob{MimeType: d.MediaType, Data: d.Base64}})
+		default:
+			return nil, fmt.Errorf("content[%d]: content part type %q is not supported by this model's provider", j, p.Type)
+		}
+	}
+	return out, nil
+}
+
+// argsObject returns tool call arguments as a JSON object ({} when the
+// model's arguments were empty or not an object).
+func argsObject(args string) json.RawMessage {
+	raw := json.RawMessage(strings.TrimSpace(args))
+	if len(raw) > 0 && raw[0] == '{' && json.Valid(raw) {
+		return raw
+	}
+	return json.RawMessage("{}")
+}
+
+// responseObject wraps a tool result: Gemini wants an object, with the
+// function's output under "output" when it is not an object itself.
+func responseObject(s string) json.RawMessage {
+	raw := json.RawMessage(strings.TrimSpace(s))
+	if len(raw) > 0 && raw[0] == '{' && json.Valid(raw) {
+		return raw
+	}
+	b, _ := json.Marshal(map[string]string{"output": s})
+	return b
+}
+
+func setTools(out *generateRequest, in *oa.ChatRequest) error {
+	var decls []functionDeclaration
+	for i, t := range in.Tools {
+		if t.Type != "function" || t.Function.Name == "" {
+			return badRequest("tools[%d]: only function tools with a name are supported", i)
+		}
+		d := functionDeclaration{Name: t.Function.Name, Description: t.Function.Description}
+		if len(t.Function.Parameters) > 0 && string(t.Function.Parameters) != "null" {
+			d.ParametersJSONSchema = t.Function.Parameters
+		}
+		decls = append(decls, d)
+	}
+	if len(decls) > 0 {
+		out.Tools = []tool{{FunctionDeclarations: decls}}
+	}
+	tc := in.ToolChoice
+	if tc == nil || len(decls) == 0 {
+		return nil
+	}
+	cfg := functionCallingConfig{}
+	switch {
+	case tc.Function != "":
+		cfg.Mode, cfg.AllowedFunctionNames = "ANY", []string{tc.Function}
+	case tc.Mode == oa.ToolChoiceNone:
+		cfg.Mode = "NONE"
+	case tc.Mode == oa.ToolChoiceRequired:
+		cfg.Mode = "ANY"
+	case tc.Mode == oa.ToolChoiceAuto || tc.Mode == "":
+		cfg.Mode = "AUTO"
+	default:
+		return badRequest("tool_choice %q is not supported", tc.Mode)
+	}
+	out.ToolConfig = &toolConfig{FunctionCallingConfig: cfg}
+	return nil
+}
+
+func generation(in *oa.ChatRequest) *generationConfig {
+	g := generationConfig{
+		Temperature:      in.Temperature,
+		TopP:             in.TopP,
+		MaxOutputTokens:  in.MaxOutputTokens(),
+		StopSequences:    in.Stop,
+		Seed:             in.Seed,
+		PresencePenalty:  in.PresencePenalty,
+		FrequencyPenalty: in.FrequencyPenalty,
+	}
+	if in.N != nil && *in.N > 1 {
+		g.CandidateCount = *in.N
+	}
+	if rf := in.ResponseFormat; rf != nil {
+		switch rf.Type {
+		case "json_object":
+			g.ResponseMimeType = "application/json"
+		case "json_schema":
+			g.ResponseMimeType = "application/json"
+			if rf.JSONSchema != nil && len(rf.JSONSchema.Schema) > 0 {
+				g.ResponseJSONSchema = rf.JSONSchema.Schema
+			}
+		}
+	}
+	if g.Temperature == nil && g.TopP == nil && g.Seed == nil && g.PresencePenalty == nil && g.FrequencyPenalty == nil &&
+		g.MaxOutputTokens == 0 && len(g.StopSequences) == 0 && g.CandidateCount == 0 && g.ResponseMimeType == "" {
+		return nil
+	}
+	return &g
+}
+
+func badRequest(format string, a ...any) *providers.Error {
+	return &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request",
+		Message: "gemini: " + fmt.Sprintf(format, a...), Class: providers.ClassFatal}
+}

@@ -1,0 +1,294 @@
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Fields are the top-level members of an OpenAI request body that the
+// gateway needs. Scan finds them without decoding the rest of the body:
+// messages, tools and content parts pass through byte for byte.
+type Fields struct {
+	// Model is the decoded "model" string; ModelStart/ModelEnd span its raw
+	// JSON value (quotes included) so it can be replaced in place.
+	Model                string
+	ModelStart, ModelEnd int
+	// Stream is the "stream" flag.
+	Stream bool
+	// IncludeUsage is stream_options.include_usage.
+	IncludeUsage bool
+	// HasStreamOptions is true when the body has a stream_options member.
+	HasStreamOptions bool
+	// MaxTokens is max_completion_tokens, or max_tokens, or 0.
+	MaxTokens int64
+	// PayloadBytes is the raw size of "messages" plus "input" (the prompt),
+	// used to estimate input tokens.
+	PayloadBytes int
+	// Members counts top-level members; End is the offset of the closing '}'.
+	Members int
+	End     int
+}
+
+// ErrNotObject is returned when the body is not a JSON object.
+var ErrNotObject = errors.New("request body must be a JSON object")
+
+// Scan reads the top level of a JSON object. It does not validate nested
+// values (callers run json.Valid first) but never panics and never recurses,
+// so hostile input cannot exhaust the stack. Duplicate model, stream or
+// stream_options members are refused: upstream parsers disagree about which
+// one wins, and the gateway must authorise the model the vendor will see.
+func Scan(b []byte) (Fields, error) {
+	f := Fields{ModelStart: -1, ModelEnd: -1}
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return f, ErrNotObject
+	}
+	i++
+	seen := map[string]bool{}
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return f, errors.New("unexpected end of JSON object")
+		}
+		if b[i] == '}' {
+			f.End = i
+			if j := skipWS(b, i+1); j != len(b) {
+				return f, errors.New("unexpected data after JSON object")
+			}
+			return f, nil
+		}
+		if f.Members > 0 {
+			if b[i] != ',' {
+				return f, fmt.Errorf("expected ',' at offset %d", i)
+			}
+			i = skipWS(b, i+1)
+		}
+		key, next, err := readKey(b, i)
+		if err != nil {
+			return f, err
+		}
+		i = skipWS(b, next)
+		if i >= len(b) || b[i] != ':' {
+			return f, fmt.Errorf("expected ':' at offset %d", i)
+		}
+		i = skipWS(b, i+1)
+		start := i
+		end, err := skipValue(b, i)
+		if err != nil {
+			return f, err
+		}
+		raw := b[start:end]
+		switch key {
+		case "model", "stream", "stream_options":
+			if seen[key] {
+				return f, fmt.Errorf("duplicate %q member", key)
+			}
+			seen[key] = true
+		}
+		switch key {
+		case "model":
+			if raw[0] != '"' {
+				return f, errors.New(`"model" must be a string`)
+			}
+			s, err := unquote(raw)
+			if err != nil {
+				return f, fmt.Errorf(`"model": %w`, err)
+			}
+			f.Model, f.ModelStart, f.ModelEnd = s, start, end
+		case "stream":
+			switch string(raw) {
+			case "true":
+				f.Stream = true
+			case "false", "null":
+			default:
+				return f, errors.New(`"stream" must be a boolean`)
+			}
+		case "stream_options":
+			f.HasStreamOptions = true
+			if raw[0] == '{' {
+				f.IncludeUsage = bytes.Contains(raw, []byte(`"include_usage"`)) && includeUsage(raw)
+			} else if string(raw) != "null" {
+				return f, errors.New(`"stream_options" must be an object`)
+			}
+		case "max_tokens", "max_completion_tokens":
+			if string(raw) == "null" {
+				break
+			}
+			n, err := strconv.ParseInt(string(raw), 10, 64)
+			if err != nil || n < 0 {
+				return f, fmt.Errorf("%q must be a non-negative integer", key)
+			}
+			if key == "max_completion_tokens" || f.MaxTokens == 0 {
+				f.MaxTokens = n
+			}
+		case "messages", "input":
+			f.PayloadBytes += len(raw)
+		}
+		i = end
+		f.Members++
+	}
+}
+
+// includeUsage decodes stream_options (small) to read include_usage.
+func includeUsage(raw []byte) bool {
+	var so struct {
+		IncludeUsage bool `json:"include_usage"`
+	}
+	return json.Unmarshal(raw, &so) == nil && so.IncludeUsage
+}
+
+// Rewrite returns a copy of body with the model replaced and, when
+// forceUsage is set, stream_options.include_usage set to true. body is not
+// modified.
+func Rewrite(body []byte, f *Fields, model string, forceUsage bool) ([]byte, error) {
+	if f.ModelStart < 0 {
+		return nil, errors.New(`request body has no "model"`)
+	}
+	q, err := json.Marshal(model)
+	if err != nil {
+		return nil, fmt.Errorf("encoding model name: %w", err)
+	}
+	addUsage := forceUsage && !f.IncludeUsage
+	const usageMember = `,"stream_options":{"include_usage":true}`
+	out := make([]byte, 0, len(body)+len(q)+len(usageMember))
+	out = append(out, body[:f.ModelStart]...)
+	out = append(out, q...)
+	if !addUsage || f.HasStreamOptions {
+		out = append(out, body[f.ModelEnd:]...)
+		if addUsage {
+			return setIncludeUsage(out)
+		}
+		return out, nil
+	}
+	// Insert the member before the closing brace.
+	out = append(out, body[f.ModelEnd:f.End]...)
+	out = append(out, usageMember...)
+	out = append(out, body[f.End:]...)
+	return out, nil
+}
+
+// setIncludeUsage handles the rare body that has a stream_options object
+// without include_usage=true: decode the top level, set it, encode again.
+func setIncludeUsage(body []byte) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, fmt.Errorf("decoding request body: %w", err)
+	}
+	so := map[string]json.RawMessage{}
+	if raw, ok := top["stream_options"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &so); err != nil {
+			return nil, fmt.Errorf("decoding stream_options: %w", err)
+		}
+	}
+	so["include_usage"] = json.RawMessage("true")
+	enc, err := json.Marshal(so)
+	if err != nil {
+		return nil, fmt.Errorf("encoding stream_options: %w", err)
+	}
+	top["stream_options"] = enc
+	out, err := json.Marshal(top)
+	if err != nil {
+		return nil, fmt.Errorf("encoding request body: %w", err)
+	}
+	return out, nil
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// readKey reads an object key at b[i] and returns it unescaped.
+func readKey(b []byte, i int) (string, int, error) {
+	if i >= len(b) || b[i] != '"' {
+		return "", i, fmt.Errorf("expected a member name at offset %d", i)
+	}
+	end, err := skipString(b, i)
+	if err != nil {
+		return "", i, err
+	}
+	raw := b[i:end]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), end, nil
+	}
+	s, err := unquote(raw)
+	return s, end, err
+}
+
+func unquote(raw []byte) (string, error) {
+	if bytes.IndexByte(raw, '\\') < 0 && len(raw) >= 2 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errors.New("invalid string")
+	}
+	return s, nil
+}
+
+// skipString returns the offset just past the string starting at b[i].
+func skipString(b []byte, i int) (int, error) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		}
+	}
+	return i, errors.New("unterminated string")
+}
+
+// skipValue returns the offset just past the value starting at b[i],
+// iteratively, whatever its nesting depth.
+func skipValue(b []byte, i int) (int, error) {
+	if i >= len(b) {
+		return i, errors.New("missing value")
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				e, err := skipString(b, j)
+				if err != nil {
+					return i, err
+				}
+				j = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, nil
+				}
+			}
+		}
+		return i, errors.New("unterminated object or array")
+	default:
+		j := i
+		for j < len(b) && !isDelim(b[j]) {
+			j++
+		}
+		if j == i {
+			return i, fmt.Errorf("unexpected %q at offset %d", b[i], i)
+		}
+		return j, nil
+	}
+}
+
+func isDelim(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
+}

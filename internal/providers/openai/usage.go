@@ -1,0 +1,211 @@
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+type wireUsage struct {
+	PromptTokens        int64 `json:"prompt_tokens"`
+	CompletionTokens    int64 `json:"completion_tokens"`
+	PromptTokensDetails *struct {
+		CachedTokens int64 `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+}
+
+func (w *wireUsage) usage() providers.Usage {
+	u := providers.Usage{InputTokens: w.PromptTokens, OutputTokens: w.CompletionTokens, Reported: true}
+	if w.PromptTokensDetails != nil {
+		u.CachedInputTokens = w.PromptTokensDetails.CachedTokens
+	}
+	if w.CompletionTokensDetails != nil {
+		u.ReasoningTokens = w.CompletionTokensDetails.ReasoningTokens
+	}
+	return u
+}
+
+// ParseUsage reads the usage of a chat.completion or embeddings list body.
+func ParseUsage(body []byte) (providers.Usage, error) {
+	var v struct {
+		Usage *wireUsage `json:"usage"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return providers.Usage{}, err
+	}
+	if v.Usage == nil {
+		return providers.Usage{}, nil
+	}
+	return v.Usage.usage(), nil
+}
+
+// chunkUsage reads a stream chunk's usage; only is true when the chunk has
+// no choices (OpenAI's final usage chunk).
+func chunkUsage(data []byte) (*providers.Usage, bool, error) {
+	var v struct {
+		Usage   *wireUsage        `json:"usage"`
+		Choices []json.RawMessage `json:"choices"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, false, err
+	}
+	if v.Usage == nil {
+		return nil, false, nil
+	}
+	u := v.Usage.usage()
+	return &u, len(v.Choices) == 0, nil
+}
+
+// hasTopLevelError reports whether a chunk is an error object
+// ({"error":{...}}) rather than a completion chunk.
+func hasTopLevelError(data []byte) bool {
+	i := skipWS(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i = skipWS(data, i+1)
+	return bytes.HasPrefix(data[i:], []byte(`"error"`))
+}
+
+type wireError struct {
+	Error *struct {
+		Message string `json:"message"`
+		Type    string `json:"type"`
+		Code    any    `json:"code"`
+	} `json:"error"`
+}
+
+func decodeError(body []byte) (msg, typ, code string) {
+	var w wireError
+	if json.Unmarshal(body, &w) != nil || w.Error == nil {
+		return "", "", ""
+	}
+	switch c := w.Error.Code.(type) {
+	case string:
+		code = c
+	case float64:
+		code = strconv.FormatInt(int64(c), 10)
+	}
+	return w.Error.Message, w.Error.Type, code
+}
+
+// streamError maps an error event inside a 200 stream.
+func streamError(data []byte, apiKey string) *providers.Error {
+	msg, typ, code := decodeError(data)
+	if msg == "" {
+		msg = "upstream stream reported an error"
+	}
+	e := &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_stream_error",
+		Message: redact(msg, apiKey), Class: providers.ClassServerError}
+	if code == "rate_limit_exceeded" || typ == "rate_limit_error" || typ == "tokens" || typ == "requests" {
+		e.Status, e.Type, e.Code, e.Class = http.StatusTooManyRequests, "rate_limit_error", "rate_limit_exceeded", providers.ClassRateLimited
+	}
+	return e
+}
+
+// MapError maps a non-2xx OpenAI-style answer to what the client sees.
+// The vendor's message is kept (minus anything resembling the credential)
+// except for credential failures, which are the gateway's problem, not the
+// client's.
+func MapError(status int, h http.Header, body []byte, apiKey string) *providers.Error {
+	msg, typ, code := decodeError(body)
+	e := &providers.Error{Status: status, Type: typ, Code: code, Message: redact(msg, apiKey), RetryAfter: RetryAfter(h)}
+	switch {
+	case status == http.StatusTooManyRequests:
+		e.Class = providers.ClassRateLimited
+		e.Type = orDefault(e.Type, "rate_limit_error")
+		e.Code = orDefault(e.Code, "rate_limit_exceeded")
+		e.Message = orDefault(e.Message, "the upstream provider is rate limiting requests")
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		e.Class, e.Status = providers.ClassServerError, http.StatusBadGateway
+		e.Type, e.Code = "upstream_error", "upstream_auth_failed"
+		e.Message = "the upstream provider refused the gateway's credentials"
+	case status == http.StatusRequestTimeout:
+		e.Class, e.Status = providers.ClassTimeout, http.StatusGatewayTimeout
+		e.Type, e.Code = "timeout_error", "upstream_timeout"
+		e.Message = orDefault(e.Message, "the upstream provider timed out")
+	case status >= 500:
+		e.Class = providers.ClassServerError
+		e.Status = http.StatusBadGateway
+		if status == http.StatusServiceUnavailable || status == 529 {
+			e.Status = http.StatusServiceUnavailable
+		}
+		e.Type = "upstream_error"
+		e.Code = orDefault(e.Code, "upstream_"+strconv.Itoa(status))
+		e.Message = orDefault(e.Message, fmt.Sprintf("the upstream provider answered %d", status))
+	default:
+		e.Class = providers.ClassFatal
+		e.Type = orDefault(e.Type, "invalid_request_error")
+		e.Message = orDefault(e.Message, fmt.Sprintf("the upstream provider answered %d", status))
+	}
+	return e
+}
+
+// RetryAfter reads retry-after-ms or Retry-After (seconds or an HTTP date).
+func RetryAfter(h http.Header) time.Duration {
+	if v := h.Get("retry-after-ms"); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 {
+			return time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// redact removes the credential, and anything shaped like an OpenAI key,
+// from a vendor message before a client can see it.
+func redact(msg, apiKey string) string {
+	if apiKey != "" && strings.Contains(msg, apiKey) {
+		msg = strings.ReplaceAll(msg, apiKey, "[redacted]")
+	}
+	if i := strings.Index(msg, "sk-"); i >= 0 {
+		j := i
+		for j < len(msg) && msg[j] != ' ' && msg[j] != '.' && msg[j] != ',' && msg[j] != '"' {
+			j++
+		}
+		msg = msg[:i] + "[redacted]" + msg[j:]
+	}
+	if len(msg) > 1024 {
+		msg = msg[:1024]
+	}
+	return msg
+}
+
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			return s[:j+3] + "[redacted]" + s[i:]
+		}
+	}
+	return s
+}

@@ -1,0 +1,106 @@
+package proxy
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/metrics"
+)
+
+// finish records one request: metrics and a JSON access log line. No key,
+// header or body is ever logged; error details are scrubbed of provider
+// secrets before they get here.
+func (s *Server) finish(ctx context.Context, out *outcome) {
+	elapsed := time.Since(out.start)
+	backend := ""
+	provider := ""
+	if out.backend != nil {
+		backend = out.backend.label
+		provider = out.backend.up.name
+	}
+	status := out.status
+	if out.cancelled && status == 0 {
+		status = 499
+	}
+	if out.cancelled {
+		s.m.ClientCancelled.Inc()
+	}
+	model := out.model
+	if model == "" {
+		model = "unknown"
+	}
+	s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
+	if out.backend != nil {
+		s.m.Duration.WithLabelValues(model, backend).Observe(elapsed.Seconds())
+		if out.ttft > 0 {
+			s.m.TimeToFirst.WithLabelValues(model, backend).Observe(out.ttft.Seconds())
+		}
+		u := out.usage
+		s.m.TokenUsage.WithLabelValues("input", model, provider).Observe(float64(u.InputTokens))
+		s.m.TokenUsage.WithLabelValues("output", model, provider).Observe(float64(u.OutputTokens))
+		s.m.ConsumerTokens.WithLabelValues(out.consumer, model, "input").Add(float64(u.InputTokens))
+		s.m.ConsumerTokens.WithLabelValues(out.consumer, model, "output").Add(float64(u.OutputTokens))
+		if u.CachedInputTokens > 0 {
+			s.m.ConsumerTokens.WithLabelValues(out.consumer, model, "cached_input").Add(float64(u.CachedInputTokens))
+		}
+		if u.ReasoningTokens > 0 {
+			s.m.ConsumerTokens.WithLabelValues(out.consumer, model, "reasoning").Add(float64(u.ReasoningTokens))
+		}
+		if c := costUSD(out.backend.pricing, u); c > 0 {
+			s.m.Cost.WithLabelValues(out.consumer, model).Add(c)
+		}
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{
+		slog.String("consumer", out.consumer),
+		slog.String("model", model),
+		slog.String("backend", backend),
+		slog.Int("status", status),
+		slog.Int("attempts", out.attempts),
+		slog.Bool("stream", out.stream),
+		slog.Int64("input_tokens", out.usage.InputTokens),
+		slog.Int64("output_tokens", out.usage.OutputTokens),
+		slog.Bool("usage_reported", out.usage.Reported),
+		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
+	}
+	if out.ttft > 0 {
+		attrs = append(attrs, slog.Float64("ttft_ms", float64(out.ttft.Microseconds())/1000))
+	}
+	if out.errClass != "" {
+		attrs = append(attrs, slog.String("error", out.errClass))
+	}
+	if out.errDetail != "" {
+		attrs = append(attrs, slog.String("detail", out.errDetail))
+	}
+	if out.cancelled {
+		attrs = append(attrs, slog.Bool("client_cancelled", true))
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs...)
+}
+
+func attrErr(err error) slog.Attr { return slog.String("error", err.Error()) }
+
+// redact replaces each secret in s.
+func redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" && strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	return s
+}
+
+func isGlob(s string) bool { return strings.ContainsAny(s, "*?[\\") }
+
+func splitComma(s string) []string {
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}

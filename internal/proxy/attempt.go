@@ -1,0 +1,182 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+// maxUpstreamBody bounds a non-streamed upstream answer held in memory.
+const (
+	maxUpstreamBody  = 64 << 20
+	maxUpstreamError = 1 << 20
+)
+
+// phaseTimer cancels an attempt when the current phase runs out: waiting
+// for the first token, then waiting between chunks (reset per chunk).
+type phaseTimer struct {
+	t      *time.Timer
+	phase  atomic.Int32 // 0 first token, 1 idle
+	cancel context.CancelCauseFunc
+}
+
+func newPhaseTimer(d time.Duration, cancel context.CancelCauseFunc) *phaseTimer {
+	pt := &phaseTimer{cancel: cancel}
+	pt.t = time.AfterFunc(d, pt.fire)
+	return pt
+}
+
+func (pt *phaseTimer) fire() {
+	if pt.phase.Load() == 0 {
+		pt.cancel(errFirstToken)
+	} else {
+		pt.cancel(errIdle)
+	}
+}
+
+// idle switches to the idle phase and restarts the clock.
+func (pt *phaseTimer) idle(d time.Duration) {
+	pt.phase.Store(1)
+	pt.t.Reset(d)
+}
+
+func (pt *phaseTimer) stop() { pt.t.Stop() }
+
+// attempt makes one upstream attempt. It returns nil when an answer was
+// sent; an error otherwise. out.status != 0 means bytes reached the client
+// (no retry possible).
+func (s *Server) attempt(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, sn *snapshot,
+	b *backend, req *providers.Request, out *outcome) *providers.Error {
+	up := b.up
+	if up.sem != nil {
+		select {
+		case up.sem <- struct{}{}:
+			defer func() { <-up.sem }()
+		default:
+			return &providers.Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "provider_busy",
+				Message: "The provider is at its concurrency limit.", Class: providers.ClassServerError}
+		}
+	}
+	b.state.inflight.Add(1)
+	defer b.state.inflight.Add(-1)
+
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	total := time.AfterFunc(up.request, func() { cancel(errRequestTimeout) })
+	defer total.Stop()
+	pt := newPhaseTimer(up.first, cancel)
+	defer pt.stop()
+
+	started := time.Now()
+	upReq, err := up.adapter.NewRequest(ctx, req)
+	if err != nil {
+		return &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request",
+			Message: "The request could not be translated for the upstream provider.", Class: providers.ClassFatal}
+	}
+	copyClientHeaders(upReq.Header, r.Header)
+	resp, err := up.client.Do(upReq)
+	if err != nil {
+		return s.transportError(ctx, r, b, err, out)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_redirect",
+				Message: "The upstream provider answered with a redirect, which the gateway does not follow.", Class: providers.ClassFatal}
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamError))
+		return up.adapter.Error(resp.StatusCode, resp.Header, body)
+	}
+	if req.Stream {
+		return s.relay(ctx, w, r, rc, sn, b, req, resp.Body, pt, started, out)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	if err != nil {
+		return s.transportError(ctx, r, b, err, out)
+	}
+	pt.stop()
+	answer, usage, err := up.adapter.Response(req, body)
+	if err != nil {
+		out.errDetail = redact(err.Error(), up.redacted)
+		return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_bad_response",
+			Message: "The upstream provider's answer could not be read.", Class: providers.ClassServerError}
+	}
+	out.ttft = time.Since(out.start)
+	b.state.observe(time.Since(started))
+	out.usage = usage
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(answer)))
+	out.status = http.StatusOK
+	_ = rc.SetWriteDeadline(time.Now().Add(sn.writeTimeout))
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(answer); err != nil {
+		out.cancelled = true
+	}
+	return nil
+}
+
+// transportError classifies a failure to get (or read) an answer.
+func (s *Server) transportError(ctx context.Context, r *http.Request, b *backend, err error, out *outcome) *providers.Error {
+	cause := context.Cause(ctx)
+	out.errDetail = redact(err.Error(), b.up.redacted)
+	switch {
+	case errors.Is(cause, errFirstToken), errors.Is(cause, errRequestTimeout):
+		return &providers.Error{Status: http.StatusGatewayTimeout, Type: "timeout_error", Code: "upstream_timeout",
+			Message: fmt.Sprintf("The upstream provider did not answer in time (%s).", cause), Class: providers.ClassTimeout}
+	case r.Context().Err() != nil:
+		out.cancelled = true
+		return &providers.Error{Status: 499, Type: "client_closed", Message: "client closed the request", Class: providers.ClassFatal}
+	case isConnectError(err):
+		return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_unreachable",
+			Message: "The upstream provider could not be reached.", Class: providers.ClassConnect}
+	}
+	return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_connection_failed",
+		Message: "The connection to the upstream provider failed.", Class: providers.ClassConnect}
+}
+
+// deniedHeaders never go upstream: client credentials, cookies, hop-by-hop
+// headers, framing the transport owns, and vendor account selectors.
+var deniedHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "X-Api-Key": true, "Api-Key": true, "X-Goog-Api-Key": true,
+	"Cookie": true, "Set-Cookie": true,
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true,
+	"Transfer-Encoding": true, "Upgrade": true, "Host": true, "Content-Length": true, "Accept-Encoding": true,
+	"Expect": true, "Openai-Organization": true, "Openai-Project": true, "Anthropic-Version": true,
+}
+
+// copyClientHeaders forwards the client's ordinary headers the adapter did
+// not set; the adapter's (and so the vendor credential) always win.
+func copyClientHeaders(dst, src http.Header) {
+	conn := src["Connection"]
+	for k, v := range src {
+		if deniedHeaders[k] || len(v) == 0 {
+			continue
+		}
+		if _, set := dst[k]; set {
+			continue
+		}
+		if len(conn) > 0 && listedIn(conn, k) {
+			continue
+		}
+		dst[k] = v
+	}
+}
+
+func listedIn(values []string, key string) bool {
+	for _, v := range values {
+		for _, tok := range splitComma(v) {
+			if http.CanonicalHeaderKey(tok) == key {
+				return true
+			}
+		}
+	}
+	return false
+}

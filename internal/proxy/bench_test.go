@@ -1,0 +1,79 @@
+package proxy
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// benchUpstream answers every chat completion with a fixed body.
+func benchUpstream() *httptest.Server {
+	body := []byte(`{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}`)
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+}
+
+// BenchmarkProxy compares, against one in-process upstream on 127.0.0.1:
+// the upstream directly, a bare httputil.ReverseProxy, and tollgate with
+// key auth, two weighted backends, metrics and access logs.
+//
+//	go test -run '^$' -bench BenchmarkProxy -benchmem ./internal/proxy/
+func BenchmarkProxy(b *testing.B) {
+	up := benchUpstream()
+	defer up.Close()
+	target, _ := url.Parse(up.URL)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 512}
+	bare := httptest.NewServer(rp)
+	defer bare.Close()
+
+	mk := func(name string) config.Provider {
+		return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-bench", AllowPrivateNetwork: true}
+	}
+	cfg, key := baseConfig(b, []config.Provider{mk("p"), mk("q")},
+		config.Backend{Provider: "p", UpstreamModel: "m", Weight: 1}, config.Backend{Provider: "q", UpstreamModel: "m", Weight: 1})
+	s := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err := s.Load(cfg); err != nil {
+		b.Fatal(err)
+	}
+	tg := httptest.NewServer(s)
+	defer tg.Close()
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
+	body := `{"model":"m","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":64}`
+	for _, c := range []struct{ name, url string }{
+		{"direct", up.URL}, {"reverseproxy", bare.URL}, {"tollgate", tg.URL},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodPost, c.url+"/v1/chat/completions", strings.NewReader(body))
+					req.Header.Set("Authorization", "Bearer "+key)
+					req.Header.Set("Content-Type", "application/json")
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,198 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/apikey"
+	"github.com/tollgate-dev/tollgate/internal/config"
+	mockup "github.com/tollgate-dev/tollgate/test/upstream"
+)
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// gw is a gateway under test on 127.0.0.1.
+type gw struct {
+	s    *Server
+	ts   *httptest.Server
+	url  string
+	logs *syncBuffer
+	key  string
+}
+
+// startGateway serves cfg with a fresh Server; logs are captured.
+func startGateway(t testing.TB, cfg *config.Config, opts ...func(*Options)) *gw {
+	t.Helper()
+	logs := &syncBuffer{}
+	o := Options{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	for _, f := range opts {
+		f(&o)
+	}
+	s := New(o)
+	if err := s.Load(cfg); err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	ts := httptest.NewUnstartedServer(s)
+	hs := s.HTTPServer(cfg)
+	ts.Config.ReadHeaderTimeout = hs.ReadHeaderTimeout
+	ts.Config.BaseContext = hs.BaseContext
+	ts.Config.ErrorLog = hs.ErrorLog
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return &gw{s: s, ts: ts, url: ts.URL, logs: logs}
+}
+
+// key makes a consumer key and its config entry.
+func newKey(t testing.TB) (string, config.Key) {
+	t.Helper()
+	k, err := apikey.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, config.Key{ID: apikey.ID(k), SHA256: apikey.Hash(k)}
+}
+
+// upstreamProvider is an OpenAI provider at a test upstream (127.0.0.1,
+// so AllowPrivateNetwork is set explicitly).
+func upstreamProvider(name string, up *mockup.Server) config.Provider {
+	return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-vendor-" + name,
+		AllowPrivateNetwork: true,
+		Timeouts:            config.Timeouts{Connect: config.D(time.Second), FirstToken: config.D(2 * time.Second), Idle: config.D(2 * time.Second), Request: config.D(20 * time.Second)}}
+}
+
+// baseConfig is a gateway with one consumer (returned key) and the given
+// providers; route "m" goes to the backends.
+func baseConfig(t testing.TB, providers []config.Provider, backends ...config.Backend) (*config.Config, string) {
+	t.Helper()
+	key, k := newKey(t)
+	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "test"},
+		Auth:      config.Auth{Mode: config.AuthAPIKey},
+		Providers: providers,
+		Routes: []config.Route{{Model: "m", Backends: backends,
+			Retry: config.Retry{Attempts: 3, Backoff: config.D(time.Millisecond)}}},
+		Consumers: []config.Consumer{{Name: "team-a", Keys: []config.Key{k}}},
+	}
+	cfg.Default()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, key
+}
+
+func chatBody(stream bool, extra string) string {
+	b := `{"model":"m","messages":[{"role":"user","content":"one two three"}]`
+	if stream {
+		b += `,"stream":true`
+	}
+	return b + extra + "}"
+}
+
+// do sends a request with the key and extra headers.
+func (g *gw) do(t testing.TB, method, path, key, body string, hdr map[string]string) *http.Response {
+	t.Helper()
+	return g.doCtx(t, context.Background(), method, path, key, body, hdr)
+}
+
+func (g *gw) doCtx(t testing.TB, ctx context.Context, method, path, key, body string, hdr map[string]string) *http.Response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, g.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+func readAll(t testing.TB, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading body: %v", err)
+	}
+	return string(b)
+}
+
+// errorBody decodes an OpenAI-shaped error and fails if it is not one.
+func errorCode(t testing.TB, body string) string {
+	t.Helper()
+	var v struct {
+		Error *struct {
+			Message string  `json:"message"`
+			Type    string  `json:"type"`
+			Code    *string `json:"code"`
+		} `json:"error"`
+	}
+	if err := jsonUnmarshal([]byte(body), &v); err != nil || v.Error == nil || v.Error.Message == "" || v.Error.Type == "" {
+		t.Fatalf("not an OpenAI error body: %q", body)
+	}
+	if v.Error.Code == nil {
+		return ""
+	}
+	return *v.Error.Code
+}
+
+// events splits an SSE body into its data payloads.
+func events(body string) []string {
+	var out []string
+	for _, ev := range strings.Split(body, "\n\n") {
+		ev = strings.TrimSpace(ev)
+		if d, ok := strings.CutPrefix(ev, "data: "); ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// eventually polls cond for up to d.
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }

@@ -1,0 +1,89 @@
+package proxy
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/openai"
+)
+
+// parsed is the light parse of a client request: the few top-level fields
+// the gateway routes and accounts by. The body itself goes upstream as is.
+type parsed struct {
+	op     providers.Operation
+	body   []byte
+	fields openai.Fields
+	// estimate is the estimated input tokens (prompt bytes / 4).
+	estimate int64
+}
+
+// parseRequest validates a body without decoding it whole: it must be valid
+// JSON (checked by an iterative scanner with a depth bound), an object with
+// a non-empty string "model", and "messages" (chat) or "input" (embeddings).
+func parseRequest(op providers.Operation, body []byte) (*parsed, *apiError) {
+	if len(body) == 0 {
+		return nil, badRequest("The request body is empty; send a JSON object.", "")
+	}
+	if !json.Valid(body) {
+		return nil, badRequest("The request body is not valid JSON.", "")
+	}
+	f, err := openai.Scan(body)
+	if err != nil {
+		return nil, badRequest("Invalid request body: "+err.Error()+".", "")
+	}
+	if f.Model == "" {
+		return nil, badRequest("You must provide a model parameter.", "model")
+	}
+	if len(f.Model) > 256 {
+		return nil, badRequest("The model name is too long.", "model")
+	}
+	if f.PayloadBytes == 0 {
+		if op == providers.OpEmbeddings {
+			return nil, badRequest("You must provide an input parameter.", "input")
+		}
+		return nil, badRequest("You must provide a messages parameter.", "messages")
+	}
+	if op == providers.OpEmbeddings && f.Stream {
+		return nil, badRequest("Embeddings cannot be streamed.", "stream")
+	}
+	return &parsed{op: op, body: body, fields: f, estimate: int64(f.PayloadBytes+3) / 4}, nil
+}
+
+// readBody reads the request body within limit: a declared Content-Length
+// over the limit is refused before reading, and a body that grows past it
+// is cut by http.MaxBytesReader.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
+	if r.ContentLength > limit {
+		return nil, errTooLarge
+	}
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	var buf []byte
+	if r.ContentLength > 0 {
+		buf = make([]byte, r.ContentLength)
+		n, err := io.ReadFull(rd, buf)
+		if err != nil {
+			return nil, bodyReadError(err)
+		}
+		buf = buf[:n]
+		// A body longer than declared is a broken client; MaxBytesReader
+		// and the server's own framing make this read return EOF.
+		return buf, nil
+	}
+	buf, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, bodyReadError(err)
+	}
+	return buf, nil
+}
+
+func bodyReadError(err error) *apiError {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errTooLarge
+	}
+	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "body_read_failed",
+		Message: "The request body could not be read completely."}
+}

@@ -1,0 +1,276 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+// outcome is what one client request came to; the access log, metrics and
+// the admission ticket are fed from it.
+type outcome struct {
+	start     time.Time
+	consumer  string
+	model     string // public model, "" until a route matched
+	backend   *backend
+	status    int
+	attempts  int
+	stream    bool
+	usage     providers.Usage
+	chunks    int64
+	ttft      time.Duration
+	errClass  string
+	errDetail string
+	cancelled bool
+	estimate  int64
+}
+
+// serveInference is the pipeline of POST /v1/chat/completions and
+// /v1/embeddings: auth, read, parse, authorise, admit, route, attempt.
+func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, op providers.Operation) {
+	out := &outcome{start: time.Now()}
+	defer s.finish(r.Context(), out)
+	rc := http.NewResponseController(w)
+	cons, ok := sn.auth.authenticate(r.Header, out.start)
+	if !ok {
+		s.reject(w, out, "unauthenticated", unauthorized)
+		return
+	}
+	out.consumer = cons.name()
+	_ = rc.SetReadDeadline(out.start.Add(sn.readTimeout))
+	body, aerr := readBody(w, r, sn.maxBody)
+	if aerr != nil {
+		// The body was not read to its end: the connection cannot be
+		// reused, and the read deadline stays so closing it cannot block.
+		w.Header().Set("Connection", "close")
+		reason := "invalid"
+		if aerr == errTooLarge {
+			reason = "too_large"
+		}
+		s.reject(w, out, reason, aerr)
+		return
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+	p, aerr := parseRequest(op, body)
+	if aerr != nil {
+		s.reject(w, out, "invalid", aerr)
+		return
+	}
+	out.stream, out.estimate = p.fields.Stream, p.estimate
+	model := p.fields.Model
+	if !cons.allows(model) {
+		s.reject(w, out, "forbidden", errModelNotAllowed(truncate(model, 128)))
+		return
+	}
+	rt := sn.router.match(model)
+	if rt == nil {
+		s.reject(w, out, "unknown_model", notFound("The model '"+truncate(model, 128)+"' does not exist or you do not have access to it."))
+		return
+	}
+	ticket, denial, err := s.adm.Admit(r.Context(), &Call{Consumer: cons.config(), Model: model, Op: op, Stream: p.fields.Stream,
+		EstimatedInputTokens: p.estimate, MaxTokens: p.fields.MaxTokens, Pricing: firstPricing(rt), Now: out.start})
+	if err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "admission failed", attrErr(err))
+		s.reject(w, out, "limited", &apiError{Status: http.StatusServiceUnavailable, Type: "server_error",
+			Code: "admission_unavailable", Message: "The gateway could not check this key's limits; retry shortly.", RetryAfter: time.Second})
+		return
+	}
+	if denial != nil {
+		s.reject(w, out, "limited", denial.apiError())
+		return
+	}
+	var cost float64
+	if ticket.Settle != nil {
+		defer func() { ticket.Settle(out.usage, cost) }()
+	}
+	for k, v := range ticket.Header {
+		w.Header()[k] = v
+	}
+	if ticket.Downgrade != "" && ticket.Downgrade != model {
+		if rt = sn.router.match(ticket.Downgrade); rt == nil {
+			s.reject(w, out, "unknown_model", notFound("The downgrade model '"+ticket.Downgrade+"' has no route."))
+			return
+		}
+		model = ticket.Downgrade
+	}
+	out.model = rt.model
+	if !isGlob(rt.model) {
+		out.model = model
+	}
+	s.proxyCall(w, r, rc, sn, rt, p, model, out)
+	if !out.usage.Reported {
+		out.usage.InputTokens = p.estimate
+		out.usage.OutputTokens = out.chunks
+	}
+	if out.backend != nil {
+		cost = costUSD(out.backend.pricing, out.usage)
+	}
+}
+
+func firstPricing(rt *route) config.Pricing {
+	if len(rt.tiers) > 0 && len(rt.tiers[0]) > 0 {
+		return rt.tiers[0][0].pricing
+	}
+	return config.Pricing{}
+}
+
+func costUSD(p config.Pricing, u providers.Usage) float64 {
+	in := u.InputTokens - u.CachedInputTokens
+	cachedPrice := p.CachedInputPerMillion
+	if cachedPrice == 0 {
+		cachedPrice = p.InputPerMillion
+	}
+	return (float64(in)*p.InputPerMillion + float64(u.CachedInputTokens)*cachedPrice + float64(u.OutputTokens)*p.OutputPerMillion) / 1e6
+}
+
+func (s *Server) reject(w http.ResponseWriter, out *outcome, reason string, e *apiError) {
+	s.m.Rejected.WithLabelValues(reason).Inc()
+	out.status, out.errClass = e.Status, reason
+	writeError(w, e)
+}
+
+// proxyCall runs the attempts of one call: pick a backend, try it, and on a
+// retryable failure before the first byte try again (another backend first,
+// then the same one after a jittered backoff) until Retry.Attempts is spent.
+func (s *Server) proxyCall(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, sn *snapshot,
+	rt *route, p *parsed, model string, out *outcome) {
+	pk := picker{r: rt}
+	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage}
+	var last *providers.Error
+	var prev *backend
+	uses := map[*backend]int{}
+	for n := 0; n < rt.attempts; n++ {
+		b, coolEnd := pk.next(time.Now())
+		if b == nil {
+			if last == nil {
+				last = &providers.Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "rate_limit_exceeded",
+					Message:    "Every backend of this model is cooling down after rate limits; retry later.",
+					RetryAfter: time.Until(coolEnd), Class: providers.ClassRateLimited}
+			}
+			break
+		}
+		if n > 0 {
+			s.m.Retries.WithLabelValues(out.model).Inc()
+			if b != prev {
+				s.m.Fallbacks.WithLabelValues(out.model).Inc()
+			}
+		}
+		if uses[b] > 0 && !sleepCtx(r.Context(), backoff(rt.backoff, uses[b])) {
+			break
+		}
+		uses[b]++
+		prev = b
+		out.attempts++
+		out.backend = b
+		req.Model = b.upstreamModel(model)
+		ferr := s.attempt(w, r, rc, sn, b, req, out)
+		if ferr == nil {
+			return
+		}
+		s.m.UpstreamErrors.WithLabelValues(b.label, className(ferr.Class)).Inc()
+		if out.status != 0 || out.cancelled {
+			return // bytes were sent or the client is gone: nothing to retry
+		}
+		last = ferr
+		s.noteFailure(b, ferr, rt)
+		if !rt.retryable(ferr.Class) {
+			break
+		}
+	}
+	if r.Context().Err() != nil {
+		out.cancelled = true
+		if s.aborting.Load() {
+			out.status = http.StatusServiceUnavailable
+			writeError(w, errShuttingDown)
+		}
+		return
+	}
+	if last == nil {
+		last = &providers.Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "no_backend", Message: "No backend is available for this model."}
+	}
+	e := fromUpstream(last)
+	out.status, out.errClass = e.Status, className(last.Class)
+	writeError(w, e)
+}
+
+func (rt *route) retryable(c providers.ErrorClass) bool {
+	switch c {
+	case providers.ClassRateLimited:
+		return rt.retryOn[config.RetryOnRateLimited]
+	case providers.ClassServerError:
+		return rt.retryOn[config.RetryOnServerError]
+	case providers.ClassTimeout:
+		return rt.retryOn[config.RetryOnTimeout]
+	case providers.ClassConnect:
+		return rt.retryOn[config.RetryOnConnectError]
+	}
+	return false
+}
+
+// ejectAfter consecutive failures eject a backend for ejectFor (capped by
+// the route's MaxCooldown).
+const (
+	ejectAfter     = 3
+	ejectFor       = 10 * time.Second
+	defaultBackoff = time.Second
+)
+
+// noteFailure updates passive health: a 429 cools the backend down for
+// Retry-After (or a second), capped; repeated failures eject it a while.
+func (s *Server) noteFailure(b *backend, e *providers.Error, rt *route) {
+	now := time.Now()
+	switch e.Class {
+	case providers.ClassRateLimited:
+		d := e.RetryAfter
+		if d <= 0 {
+			d = defaultBackoff
+		}
+		b.state.coolDown(now, min(d, rt.maxCooldown), true)
+		s.m.BackendEjected.WithLabelValues(b.label, "rate_limited").Inc()
+	case providers.ClassServerError, providers.ClassTimeout, providers.ClassConnect:
+		if b.state.failures.Add(1) >= ejectAfter {
+			b.state.failures.Store(0)
+			b.state.coolDown(now, min(ejectFor, rt.maxCooldown), false)
+			s.m.BackendEjected.WithLabelValues(b.label, "failures").Inc()
+		}
+	}
+}
+
+func className(c providers.ErrorClass) string {
+	switch c {
+	case providers.ClassRateLimited:
+		return "rate_limited"
+	case providers.ClassServerError:
+		return "server_error"
+	case providers.ClassTimeout:
+		return "timeout"
+	case providers.ClassConnect:
+		return "connect"
+	}
+	return "fatal"
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+var (
+	errFirstToken     = errors.New("upstream first-token timeout")
+	errIdle           = errors.New("upstream idle timeout")
+	errRequestTimeout = errors.New("upstream request timeout")
+)

@@ -1,0 +1,92 @@
+package proxy
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+func mkBackends(n int) []*backend {
+	out := make([]*backend, n)
+	for i := range out {
+		out[i] = &backend{label: string(rune('a' + i)), weight: 1, state: &backendState{}}
+	}
+	return out
+}
+
+func TestChooseStrategies(t *testing.T) {
+	bs := mkBackends(3)
+	bs[0].state.inflight.Store(5)
+	bs[1].state.inflight.Store(1)
+	bs[2].state.inflight.Store(3)
+	bs[0].state.ewmaNanos.Store(int64(30 * time.Millisecond))
+	bs[1].state.ewmaNanos.Store(int64(50 * time.Millisecond))
+	bs[2].state.ewmaNanos.Store(int64(10 * time.Millisecond))
+	bs[0].pricing = config.Pricing{InputPerMillion: 1, OutputPerMillion: 1}
+	bs[1].pricing = config.Pricing{InputPerMillion: 0.1, OutputPerMillion: 0.2}
+	bs[2].pricing = config.Pricing{InputPerMillion: 3, OutputPerMillion: 3}
+	for strategy, want := range map[config.Strategy]string{
+		config.StrategyLeastBusy: "b", config.StrategyLeastLatency: "c", config.StrategyLowestCost: "b",
+	} {
+		for i := 0; i < 20; i++ {
+			if got := choose(&route{strategy: strategy}, bs); got.label != want {
+				t.Fatalf("%s chose %s, want %s", strategy, got.label, want)
+			}
+		}
+	}
+	// Weighted: a backend of weight 0 among positive weights is never picked;
+	// a 9:1 split favours the heavy one.
+	bs[0].weight, bs[1].weight, bs[2].weight = 9, 1, 0
+	counts := map[string]int{}
+	for i := 0; i < 2000; i++ {
+		counts[choose(&route{strategy: config.StrategyWeighted}, bs).label]++
+	}
+	if counts["c"] != 0 || counts["a"] < counts["b"]*3 {
+		t.Errorf("weighted counts %v", counts)
+	}
+}
+
+func TestPickerTiersCooldownAndPanic(t *testing.T) {
+	bs := mkBackends(3)
+	r := &route{tiers: [][]*backend{{bs[0], bs[1]}, {bs[2]}}}
+	now := time.Now()
+	p := picker{r: r}
+	seen := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		b, _ := p.next(now)
+		seen[b.label] = true
+		if i < 2 && b == bs[2] {
+			t.Fatal("tier 1 tried before tier 0 was exhausted")
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("untried backends first: %v", seen)
+	}
+	// Rate-limited backends are skipped; failure-ejected ones are used
+	// when nothing else is left (panic mode); all rate-limited: nil.
+	bs[0].state.coolDown(now, time.Minute, true)
+	bs[1].state.coolDown(now, time.Minute, false)
+	bs[2].state.coolDown(now, time.Minute, true)
+	p = picker{r: r}
+	if b, _ := p.next(now); b != bs[1] {
+		t.Errorf("panic mode chose %v", b)
+	}
+	bs[1].state.rateLimit.Store(true)
+	p = picker{r: r}
+	if b, until := p.next(now); b != nil || until.Before(now) {
+		t.Errorf("all rate limited: %v until %v", b, until)
+	}
+}
+
+func TestBackoffBounds(t *testing.T) {
+	for n := 1; n < 40; n++ {
+		d := backoff(100*time.Millisecond, n)
+		if d <= 0 || d > 7500*time.Millisecond {
+			t.Fatalf("backoff(%d) = %v", n, d)
+		}
+	}
+	if backoff(0, 3) != 0 {
+		t.Error("zero base must not wait")
+	}
+}

@@ -1,0 +1,167 @@
+// Package proxy is the gateway data plane: an OpenAI-compatible HTTP server
+// that authenticates consumers, admits calls through the limits hook,
+// routes them to backends with retries and fallback, streams answers without
+// buffering, and hot-reloads its config by swapping one pointer.
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/metrics"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Logger receives the access log and events; default JSON on stderr.
+	Logger *slog.Logger
+	// Metrics is the collector set; default a fresh one.
+	Metrics *metrics.Metrics
+	// Admission is the limits hook; default NoAdmission.
+	Admission Admission
+}
+
+// Server serves the client API from the current config snapshot.
+type Server struct {
+	log *slog.Logger
+	m   *metrics.Metrics
+	adm Admission
+
+	snap       atomic.Pointer[snapshot]
+	states     sync.Map // backend label → *backendState; outlives reloads
+	tmu        sync.Mutex
+	transports map[string]*http.Transport
+	reloadMu   sync.Mutex
+
+	inflight atomic.Int64
+	draining atomic.Bool // readiness is false
+	aborting atomic.Bool // drain deadline passed: open streams are ended
+
+	// baseCtx is the parent of every request context (http.Server's
+	// BaseContext); cancelling it ends the requests still open at the end
+	// of a drain.
+	baseCtx    context.Context
+	baseCancel context.CancelFunc
+}
+
+// New makes a Server with no config; it answers 503 until Load succeeds.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+	if o.Admission == nil {
+		o.Admission = NoAdmission{}
+	}
+	s := &Server{log: o.Logger, m: o.Metrics, adm: o.Admission, transports: map[string]*http.Transport{}}
+	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
+	return s
+}
+
+// Metrics returns the server's collectors.
+func (s *Server) Metrics() *metrics.Metrics { return s.m }
+
+// Ready reports whether a config is loaded and the server is not draining.
+func (s *Server) Ready() bool { return s.snap.Load() != nil && !s.draining.Load() }
+
+// ServeHTTP serves the client API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sn := s.snap.Load()
+	if sn == nil {
+		writeError(w, errNotReady)
+		return
+	}
+	n := s.inflight.Add(1)
+	defer s.inflight.Add(-1)
+	if n > sn.maxInFlight {
+		s.m.Rejected.WithLabelValues("overloaded").Inc()
+		w.Header().Set("Connection", "close")
+		writeError(w, errOverloaded)
+		return
+	}
+	s.m.InFlight.Inc()
+	defer s.m.InFlight.Dec()
+	switch p := r.URL.Path; p {
+	case "/v1/chat/completions":
+		if s.method(w, r, http.MethodPost) {
+			s.serveInference(w, r, sn, providers.OpChat)
+		}
+	case "/v1/embeddings":
+		if s.method(w, r, http.MethodPost) {
+			s.serveInference(w, r, sn, providers.OpEmbeddings)
+		}
+	case "/v1/models":
+		if s.method(w, r, http.MethodGet) {
+			s.serveModels(w, r, sn, "")
+		}
+	default:
+		if id, ok := strings.CutPrefix(p, "/v1/models/"); ok && id != "" {
+			if s.method(w, r, http.MethodGet) {
+				s.serveModels(w, r, sn, id)
+			}
+			return
+		}
+		writeError(w, errNoRoute)
+	}
+}
+
+func (s *Server) method(w http.ResponseWriter, r *http.Request, want string) bool {
+	if r.Method == want {
+		return true
+	}
+	w.Header().Set("Allow", want)
+	writeError(w, errMethod)
+	return false
+}
+
+// serveModels lists the catalogue models the caller may use, or one.
+func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapshot, id string) {
+	cons, ok := sn.auth.authenticate(r.Header, time.Now())
+	if !ok {
+		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
+		writeError(w, unauthorized)
+		return
+	}
+	var out any
+	if id != "" {
+		e, found := sn.byName[id]
+		if !found || !cons.allows(id) {
+			writeError(w, notFound("The model '"+truncate(id, 128)+"' does not exist or you do not have access to it."))
+			return
+		}
+		out = e
+	} else {
+		list := make([]*catalogueEntry, 0, len(sn.models))
+		for i := range sn.models {
+			if cons.allows(sn.models[i].ID) {
+				list = append(list, &sn.models[i])
+			}
+		}
+		out = map[string]any{"object": "list", "data": list}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeError(w, &apiError{Status: http.StatusInternalServerError, Type: "server_error", Message: "encoding the model list failed"})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,299 @@
+package proxy
+
+import (
+	"fmt"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+// snapshot is everything built from one config. It is immutable once
+// published; a request uses the snapshot it started with to its end.
+type snapshot struct {
+	cfg       *config.Config
+	hash      string
+	loaded    time.Time
+	auth      *authIndex
+	router    *router
+	upstreams map[string]*upstream
+	models    []catalogueEntry
+	byName    map[string]*catalogueEntry
+
+	maxBody      int64
+	maxInFlight  int64
+	readTimeout  time.Duration
+	writeTimeout time.Duration
+}
+
+// upstream is one provider: its adapter, client and limits.
+type upstream struct {
+	name     string
+	adapter  providers.Adapter
+	client   *http.Client
+	connect  time.Duration
+	first    time.Duration
+	idle     time.Duration
+	request  time.Duration
+	sem      chan struct{}
+	redacted []string // secrets to scrub from anything logged
+}
+
+// catalogueEntry is one public model on /v1/models.
+type catalogueEntry struct {
+	ID            string   `json:"id"`
+	Object        string   `json:"object"`
+	Created       int64    `json:"created"`
+	OwnedBy       string   `json:"owned_by"`
+	ContextWindow int64    `json:"context_window,omitempty"`
+	MaxOutput     int64    `json:"max_output_tokens,omitempty"`
+	Pricing       *pricing `json:"pricing,omitempty"`
+	Capabilities  []string `json:"capabilities,omitempty"`
+}
+
+// pricing is shown like OpenRouter's (USD per token, as strings) and per
+// million tokens.
+type pricing struct {
+	Prompt           string  `json:"prompt"`
+	Completion       string  `json:"completion"`
+	InputPerMillion  float64 `json:"input_per_million"`
+	OutputPerMillion float64 `json:"output_per_million"`
+}
+
+// build compiles a config into a snapshot. Nothing is published until
+// everything has been built, so a broken config changes nothing.
+func (s *Server) build(cfg *config.Config, hash string) (*snapshot, error) {
+	now := time.Now()
+	sn := &snapshot{cfg: cfg, hash: hash, loaded: now, auth: newAuthIndex(cfg), upstreams: map[string]*upstream{},
+		byName:  map[string]*catalogueEntry{},
+		maxBody: cfg.Server.MaxRequestBodyBytes, maxInFlight: int64(cfg.Server.MaxInFlight),
+		readTimeout: cfg.Server.ReadTimeout.Or(60 * time.Second), writeTimeout: cfg.Server.WriteTimeout.Or(30 * time.Second)}
+	for i := range cfg.Providers {
+		p := &cfg.Providers[i]
+		up, err := s.buildUpstream(p)
+		if err != nil {
+			return nil, err
+		}
+		sn.upstreams[p.Name] = up
+	}
+	sn.buildCatalogue(cfg)
+	rt, err := s.buildRouter(cfg, sn)
+	if err != nil {
+		return nil, err
+	}
+	sn.router = rt
+	return sn, nil
+}
+
+func (s *Server) buildUpstream(p *config.Provider) (*upstream, error) {
+	a, err := providers.New(p)
+	if err != nil {
+		return nil, err
+	}
+	up := &upstream{name: p.Name, adapter: a,
+		connect: p.Timeouts.Connect.Or(5 * time.Second), first: p.Timeouts.FirstToken.Or(60 * time.Second),
+		idle: p.Timeouts.Idle.Or(60 * time.Second), request: p.Timeouts.Request.Or(600 * time.Second)}
+	if t, ok := a.(providers.Transporter); ok {
+		up.client = newClient(t.Transport())
+	} else {
+		up.client = newClient(s.transport(p))
+	}
+	if p.MaxConcurrentRequests > 0 {
+		up.sem = make(chan struct{}, p.MaxConcurrentRequests)
+	}
+	for _, sec := range []string{p.APIKey} {
+		if sec != "" {
+			up.redacted = append(up.redacted, sec)
+		}
+	}
+	if b := p.Bedrock; b != nil {
+		up.redacted = append(up.redacted, b.SecretAccessKey, b.SessionToken)
+	}
+	return up, nil
+}
+
+// transport returns the shared transport for a provider's connection
+// settings, creating it once.
+func (s *Server) transport(p *config.Provider) *http.Transport {
+	key := transportKey(p)
+	s.tmu.Lock()
+	defer s.tmu.Unlock()
+	if t, ok := s.transports[key]; ok {
+		return t
+	}
+	t := newTransport(p)
+	s.transports[key] = t
+	return t
+}
+
+// pruneTransports closes the idle connections of transports the current
+// config no longer uses and forgets them.
+func (s *Server) pruneTransports(cfg *config.Config) {
+	keep := map[string]bool{}
+	for i := range cfg.Providers {
+		keep[transportKey(&cfg.Providers[i])] = true
+	}
+	s.tmu.Lock()
+	defer s.tmu.Unlock()
+	for k, t := range s.transports {
+		if !keep[k] {
+			t.CloseIdleConnections()
+			delete(s.transports, k)
+		}
+	}
+}
+
+func (sn *snapshot) buildCatalogue(cfg *config.Config) {
+	for _, m := range cfg.Models {
+		if _, dup := sn.byName[m.Name]; dup {
+			continue
+		}
+		e := catalogueEntry{ID: m.Name, Object: "model", Created: sn.loaded.Unix(), OwnedBy: m.Provider,
+			ContextWindow: m.ContextWindow, MaxOutput: m.MaxOutput}
+		if m.Pricing != (config.Pricing{}) {
+			e.Pricing = &pricing{Prompt: perToken(m.Pricing.InputPerMillion), Completion: perToken(m.Pricing.OutputPerMillion),
+				InputPerMillion: m.Pricing.InputPerMillion, OutputPerMillion: m.Pricing.OutputPerMillion}
+		}
+		for _, c := range m.Capabilities {
+			e.Capabilities = append(e.Capabilities, strings.ToLower(string(c)))
+		}
+		sn.models = append(sn.models, e)
+		sn.byName[m.Name] = &sn.models[len(sn.models)-1]
+	}
+	// Exact route names outside the catalogue are servable too.
+	for _, r := range cfg.Routes {
+		if strings.ContainsAny(r.Model, "*?[\\") || len(r.Backends) == 0 {
+			continue
+		}
+		if _, ok := sn.byName[r.Model]; !ok {
+			sn.models = append(sn.models, catalogueEntry{ID: r.Model, Object: "model", Created: sn.loaded.Unix(), OwnedBy: r.Backends[0].Provider})
+			sn.byName[r.Model] = &sn.models[len(sn.models)-1]
+		}
+	}
+	sort.SliceStable(sn.models, func(i, j int) bool { return sn.models[i].ID < sn.models[j].ID })
+	for i := range sn.models {
+		sn.byName[sn.models[i].ID] = &sn.models[i]
+	}
+}
+
+func perToken(perMillion float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.12f", perMillion/1e6), "0"), ".")
+}
+
+func (s *Server) buildRouter(cfg *config.Config, sn *snapshot) (*router, error) {
+	rt := &router{exact: map[string]*route{}}
+	routes := append([]config.Route(nil), cfg.Routes...)
+	// Catalogue models no route matches are served by their providers.
+	implicit := map[string]*config.Route{}
+	var order []string
+	for _, m := range cfg.Models {
+		if matchesAny(cfg.Routes, m.Name) {
+			continue
+		}
+		r, ok := implicit[m.Name]
+		if !ok {
+			r = &config.Route{Model: m.Name}
+			implicit[m.Name] = r
+			order = append(order, m.Name)
+		}
+		r.Backends = append(r.Backends, config.Backend{Provider: m.Provider, UpstreamModel: m.UpstreamModel, Weight: 1, Pricing: m.Pricing})
+	}
+	for _, name := range order {
+		r := implicit[name]
+		r.Strategy = config.StrategyWeighted
+		r.Retry = config.Retry{Attempts: 3, On: []config.RetryOn{config.RetryOnRateLimited, config.RetryOnServerError, config.RetryOnTimeout, config.RetryOnConnectError}}
+		routes = append(routes, *r)
+	}
+	for i := range routes {
+		cr, err := s.compileRoute(cfg, sn, &routes[i])
+		if err != nil {
+			return nil, err
+		}
+		if strings.ContainsAny(cr.model, "*?[\\") {
+			rt.globs = append(rt.globs, cr)
+		} else if _, dup := rt.exact[cr.model]; !dup {
+			rt.exact[cr.model] = cr
+		}
+	}
+	return rt, nil
+}
+
+func matchesAny(routes []config.Route, model string) bool {
+	for _, r := range routes {
+		if r.Model == model {
+			return true
+		}
+		if ok, _ := path.Match(r.Model, model); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route) (*route, error) {
+	cr := &route{model: r.Model, strategy: r.Strategy, attempts: max(r.Retry.Attempts, 1), retryOn: map[config.RetryOn]bool{},
+		backoff: r.Retry.Backoff.Or(100 * time.Millisecond), maxCooldown: r.Retry.MaxCooldown.Or(60 * time.Second)}
+	if cr.strategy == "" {
+		cr.strategy = config.StrategyWeighted
+	}
+	on := r.Retry.On
+	if len(on) == 0 {
+		on = []config.RetryOn{config.RetryOnRateLimited, config.RetryOnServerError, config.RetryOnTimeout, config.RetryOnConnectError}
+	}
+	for _, o := range on {
+		cr.retryOn[o] = true
+	}
+	tiers := map[int][]*backend{}
+	var prios []int
+	for _, b := range r.Backends {
+		up, ok := sn.upstreams[b.Provider]
+		if !ok {
+			return nil, fmt.Errorf("route %q: unknown provider %q", r.Model, b.Provider)
+		}
+		model := b.UpstreamModel
+		price := b.Pricing
+		if price == (config.Pricing{}) {
+			price = catalogPrice(cfg, b.Provider, model, r.Model)
+		}
+		w := b.Weight
+		if w == 0 {
+			w = 1
+		}
+		label := b.Provider + "/" + model
+		if model == "" {
+			label = b.Provider + "/" + r.Model
+		}
+		be := &backend{label: label, up: up, model: model, weight: w, pricing: price, state: s.state(label)}
+		if _, seen := tiers[b.Priority]; !seen {
+			prios = append(prios, b.Priority)
+		}
+		tiers[b.Priority] = append(tiers[b.Priority], be)
+	}
+	sort.Ints(prios)
+	for _, p := range prios {
+		cr.tiers = append(cr.tiers, tiers[p])
+	}
+	return cr, nil
+}
+
+func catalogPrice(cfg *config.Config, provider, upstreamModel, public string) config.Pricing {
+	for _, m := range cfg.Models {
+		if m.Provider == provider && (m.UpstreamModel == upstreamModel || (upstreamModel == "" && m.Name == public)) {
+			return m.Pricing
+		}
+	}
+	return config.Pricing{}
+}
+
+// state returns the lasting state of a backend label.
+func (s *Server) state(label string) *backendState {
+	if v, ok := s.states.Load(label); ok {
+		return v.(*backendState)
+	}
+	v, _ := s.states.LoadOrStore(label, &backendState{})
+	return v.(*backendState)
+}

@@ -1,0 +1,170 @@
+// Package anthropic holds typed Anthropic Messages API structs, used both to
+// call Anthropic upstream and to serve Anthropic-shaped clients.
+package anthropic
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
+
+// MessagesRequest is a POST /v1/messages body.
+type MessagesRequest struct {
+	Model         string      `json:"model"`
+	MaxTokens     int64       `json:"max_tokens"`
+	Messages      []Message   `json:"messages"`
+	System        *System     `json:"system,omitempty"`
+	Metadata      *Metadata   `json:"metadata,omitempty"`
+	StopSequences []string    `json:"stop_sequences,omitempty"`
+	Stream        bool        `json:"stream,omitempty"`
+	Temperature   *float64    `json:"temperature,omitempty"`
+	TopP          *float64    `json:"top_p,omitempty"`
+	TopK          *int64      `json:"top_k,omitempty"`
+	Tools         []Tool      `json:"tools,omitempty"`
+	ToolChoice    *ToolChoice `json:"tool_choice,omitempty"`
+	Thinking      *Thinking   `json:"thinking,omitempty"`
+}
+
+// Metadata is the request's metadata.
+type Metadata struct {
+	UserID string `json:"user_id,omitempty"`
+}
+
+// Thinking enables extended thinking.
+type Thinking struct {
+	Type         string `json:"type"`
+	BudgetTokens int64  `json:"budget_tokens,omitempty"`
+}
+
+// Roles.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// Message is one turn.
+type Message struct {
+	Role    string  `json:"role"`
+	Content Content `json:"content"`
+}
+
+// Content is a message's content: a string (read only) or blocks. It is
+// always written as an array of blocks.
+type Content []ContentBlock
+
+// UnmarshalJSON reads a string (as one text block) or an array of blocks.
+func (c *Content) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*c = Content{{Type: BlockText, Text: s}}
+		return nil
+	}
+	var blocks []ContentBlock
+	if err := json.Unmarshal(b, &blocks); err != nil {
+		return err
+	}
+	*c = blocks
+	return nil
+}
+
+// System is the top-level system prompt: a string or text blocks. It is
+// written as blocks.
+type System []ContentBlock
+
+// UnmarshalJSON reads a string or an array of text blocks.
+func (s *System) UnmarshalJSON(b []byte) error {
+	var c Content
+	if err := c.UnmarshalJSON(b); err != nil {
+		return errors.New("system must be a string or an array of text blocks")
+	}
+	*s = System(c)
+	return nil
+}
+
+// Tool is a client tool definition. Server tools (web search and the
+// like) have a Type and no InputSchema.
+type Tool struct {
+	Type         string          `json:"type,omitempty"`
+	Name         string          `json:"name"`
+	Description  string          `json:"description,omitempty"`
+	InputSchema  json.RawMessage `json:"input_schema,omitempty"`
+	CacheControl json.RawMessage `json:"cache_control,omitempty"`
+}
+
+// Tool choice types.
+const (
+	ToolChoiceAuto = "auto"
+	ToolChoiceAny  = "any"
+	ToolChoiceTool = "tool"
+	ToolChoiceNone = "none"
+)
+
+// ToolChoice is tool_choice.
+type ToolChoice struct {
+	Type                   string `json:"type"`
+	Name                   string `json:"name,omitempty"`
+	DisableParallelToolUse bool   `json:"disable_parallel_tool_use,omitempty"`
+}
+
+// Stop reasons.
+const (
+	StopEndTurn      = "end_turn"
+	StopMaxTokens    = "max_tokens"
+	StopStopSequence = "stop_sequence"
+	StopToolUse      = "tool_use"
+	StopPauseTurn    = "pause_turn"
+	StopRefusal      = "refusal"
+)
+
+// MessagesResponse is a "message" object: a whole answer, or the message of
+// a message_start event (with empty content and a null stop_reason).
+type MessagesResponse struct {
+	ID           string         `json:"id"`
+	Type         string         `json:"type"`
+	Role         string         `json:"role"`
+	Content      []ContentBlock `json:"content"`
+	Model        string         `json:"model"`
+	StopReason   *string        `json:"stop_reason"`
+	StopSequence *string        `json:"stop_sequence"`
+	// Usage is always sent by Anthropic; nil means it was absent.
+	Usage *Usage `json:"usage"`
+}
+
+// Usage is Anthropic's token usage. InputTokens excludes the cache reads
+// and writes, which are counted apart.
+type Usage struct {
+	InputTokens              int64 `json:"input_tokens"`
+	OutputTokens             int64 `json:"output_tokens"`
+	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+}
+
+// ErrorResponse is Anthropic's error body, also the data of an "error"
+// stream event.
+type ErrorResponse struct {
+	Type  string    `json:"type"`
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody is the "error" member.
+type ErrorBody struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+// Error types.
+const (
+	ErrInvalidRequest  = "invalid_request_error"
+	ErrAuthentication  = "authentication_error"
+	ErrPermission      = "permission_error"
+	ErrNotFound        = "not_found_error"
+	ErrRequestTooLarge = "request_too_large"
+	ErrRateLimit       = "rate_limit_error"
+	ErrAPI             = "api_error"
+	ErrOverloaded      = "overloaded_error"
+	ErrTimeout         = "timeout_error"
+)

@@ -1,0 +1,53 @@
+package messages
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzRequest translates arbitrary Messages bodies: errors are fine,
+// panics are not.
+func FuzzRequest(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "request", "*.json"))
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		_, _, _ = Request(in)
+		_, _ = Response(in, "m")
+	})
+}
+
+// FuzzStream feeds arbitrary chunk lines to the stream converter; whatever
+// it writes must end with message_stop or an error event after Finish.
+func FuzzStream(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "stream", "*.jsonl"))
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := NewStream("m")
+		var out bytes.Buffer
+		for _, line := range bytes.Split(in, []byte("\n")) {
+			b, err := s.Chunk(line)
+			if err != nil {
+				continue
+			}
+			out.Write(b)
+		}
+		out.Write(s.Finish())
+		if !s.Done() || !bytes.HasSuffix(out.Bytes(), []byte("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")) {
+			t.Fatalf("stream did not end with message_stop:\n%s", out.Bytes())
+		}
+	})
+}

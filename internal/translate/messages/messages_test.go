@@ -1,0 +1,243 @@
+package messages
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func cases(t *testing.T, dir, ext string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*"+ext))
+	var out []string
+	for _, f := range files {
+		if !strings.Contains(f, ".golden") {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no inputs in testdata/%s", dir)
+	}
+	return out
+}
+
+func indent(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		t.Fatalf("invalid JSON %s: %v", b, err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes()
+}
+
+func goldenPath(in, ext string) string {
+	return strings.TrimSuffix(in, filepath.Ext(in)) + ".golden" + ext
+}
+
+func TestRequestGolden(t *testing.T) {
+	for _, in := range cases(t, "request", ".json") {
+		t.Run(in, func(t *testing.T) {
+			body, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, req, err := Request(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if req.Model == "" {
+				t.Error("decoded request has no model")
+			}
+			golden(t, goldenPath(in, ".json"), indent(t, out))
+		})
+	}
+}
+
+func TestResponseGolden(t *testing.T) {
+	for _, in := range cases(t, "response", ".json") {
+		t.Run(in, func(t *testing.T) {
+			body, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := Response(body, "claude-public")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, goldenPath(in, ".json"), indent(t, out))
+		})
+	}
+}
+
+// TestStreamGolden feeds chunk lines; "FINISH" ends the stream and
+// "ERROR status message" fails it.
+func TestStreamGolden(t *testing.T) {
+	for _, in := range cases(t, "stream", ".jsonl") {
+		t.Run(in, func(t *testing.T) {
+			f, err := os.Open(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			s := NewStream("claude-public")
+			var out bytes.Buffer
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				line := sc.Text()
+				switch {
+				case line == "FINISH":
+					out.Write(s.Finish())
+				case strings.HasPrefix(line, "ERROR "):
+					f := strings.SplitN(line, " ", 3)
+					status, _ := strconv.Atoi(f[1])
+					out.Write(s.Error(status, f[2]))
+				default:
+					b, err := s.Chunk([]byte(line))
+					if err != nil {
+						t.Fatal(err)
+					}
+					out.Write(b)
+				}
+			}
+			if !s.Done() {
+				t.Error("stream not done after FINISH")
+			}
+			checkEventOrder(t, out.Bytes())
+			golden(t, goldenPath(in, ".sse"), out.Bytes())
+		})
+	}
+}
+
+// checkEventOrder asserts Anthropic's grammar: message_start first, blocks
+// started before their deltas and stopped once, message_stop or error last.
+func checkEventOrder(t *testing.T, sse []byte) {
+	t.Helper()
+	var names []string
+	open := map[int]bool{}
+	for _, ev := range bytes.Split(bytes.TrimSpace(sse), []byte("\n\n")) {
+		lines := strings.SplitN(string(ev), "\n", 2)
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "event: ") || !strings.HasPrefix(lines[1], "data: ") {
+			t.Fatalf("malformed event %q", ev)
+		}
+		name := strings.TrimPrefix(lines[0], "event: ")
+		var data struct {
+			Type  string `json:"type"`
+			Index int    `json:"index"`
+		}
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(lines[1], "data: ")), &data); err != nil || data.Type != name {
+			t.Fatalf("event %s has data type %q (%v)", name, data.Type, err)
+		}
+		switch name {
+		case "content_block_start":
+			if open[data.Index] {
+				t.Errorf("block %d started twice", data.Index)
+			}
+			open[data.Index] = true
+		case "content_block_delta":
+			if !open[data.Index] {
+				t.Errorf("delta for block %d that is not open", data.Index)
+			}
+		case "content_block_stop":
+			if !open[data.Index] {
+				t.Errorf("stop for block %d that is not open", data.Index)
+			}
+			delete(open, data.Index)
+		case "message_delta", "message_stop":
+			if len(open) > 0 {
+				t.Errorf("%s with open blocks %v", name, open)
+			}
+		}
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		t.Fatal("no events")
+	}
+	if last := names[len(names)-1]; last != "message_stop" && last != "error" {
+		t.Errorf("last event is %s", last)
+	}
+	if names[0] != "message_start" && names[0] != "error" {
+		t.Errorf("first event is %s", names[0])
+	}
+}
+
+func TestRequestErrors(t *testing.T) {
+	cases := map[string]struct{ body, want string }{
+		"not JSON":            {`{"model":`, "not a valid Messages request"},
+		"no model":            {`{"max_tokens":1,"messages":[{"role":"user","content":"x"}]}`, "model: field required"},
+		"no max_tokens":       {`{"model":"m","messages":[{"role":"user","content":"x"}]}`, "max_tokens"},
+		"no messages":         {`{"model":"m","max_tokens":1,"messages":[]}`, "at least one message"},
+		"bad role":            {`{"model":"m","max_tokens":1,"messages":[{"role":"system","content":"x"}]}`, `unexpected role "system"`},
+		"server tool":         {`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"tools":[{"type":"web_search_20250305","name":"web_search"}]}`, "server tool"},
+		"tool_use in user":    {`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_use","id":"a","name":"b","input":{}}]}]}`, "not allowed in a user message"},
+		"image without data":  {`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64"}}]}]}`, "image source"},
+		"tool choice no name": {`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"tool"}}`, "tool_choice.name"},
+		"unknown tool choice": {`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"maybe"}}`, "unknown value"},
+		"document block":      {`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"url","url":"https://x"}}]}]}`, "document blocks"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := Request([]byte(c.body))
+			var re *RequestError
+			if !errors.As(err, &re) {
+				t.Fatalf("want *RequestError, got %v", err)
+			}
+			if !strings.Contains(re.Message, c.want) {
+				t.Errorf("%q does not contain %q", re.Message, c.want)
+			}
+		})
+	}
+}
+
+func TestErrorBody(t *testing.T) {
+	cases := map[int]string{400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+		404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 500: "api_error", 502: "api_error",
+		503: "overloaded_error", 529: "overloaded_error", 504: "timeout_error", 418: "invalid_request_error"}
+	for status, typ := range cases {
+		var e struct {
+			Type  string `json:"type"`
+			Error struct {
+				Type    string `json:"type"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(FromOpenAIError(status, []byte(`{"error":{"message":"boom","type":"x"}}`)), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Type != "error" || e.Error.Type != typ || e.Error.Message != "boom" {
+			t.Errorf("status %d: got %+v, want type %s", status, e, typ)
+		}
+	}
+	if got := string(ErrorBody(502, "")); !strings.Contains(got, `"api_error"`) {
+		t.Errorf("ErrorBody: %s", got)
+	}
+	if got := string(FromOpenAIError(503, []byte("<html>"))); !strings.Contains(got, "Service Unavailable") {
+		t.Errorf("non-JSON body: %s", got)
+	}
+}

@@ -1,0 +1,113 @@
+package messages
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	provant "github.com/tollgate-dev/tollgate/internal/providers/anthropic"
+	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
+)
+
+// randomConversation builds a valid OpenAI conversation: a system prompt,
+// then user turns, assistant turns with text and/or tool calls, and the
+// tool results each call needs.
+func randomConversation(r *rand.Rand) *oa.ChatRequest {
+	word := func() string { return fmt.Sprintf("w%d", r.IntN(1000)) }
+	req := &oa.ChatRequest{Model: "m", MaxTokens: oa.Ptr(int64(1 + r.IntN(4000)))}
+	req.Messages = append(req.Messages, oa.Message{Role: oa.RoleSystem, Content: oa.Text("sys " + word())})
+	for i := range 1 + r.IntN(3) {
+		req.Tools = append(req.Tools, oa.Tool{Type: "function", Function: oa.FunctionDef{
+			Name: fmt.Sprintf("tool_%d", i), Description: word(),
+			Parameters: json.RawMessage(`{"type":"object","properties":{"q":{"type":"string"}}}`)}})
+	}
+	turns := 1 + r.IntN(4)
+	call := 0
+	for range turns {
+		req.Messages = append(req.Messages, oa.Message{Role: oa.RoleUser, Content: oa.Text("user " + word())})
+		a := oa.Message{Role: oa.RoleAssistant}
+		if r.IntN(2) == 0 {
+			a.Content = oa.Text("answer " + word())
+		}
+		for range r.IntN(3) {
+			call++
+			a.ToolCalls = append(a.ToolCalls, oa.ToolCall{ID: fmt.Sprintf("call_%d", call), Type: "function",
+				Function: oa.FunctionCall{Name: req.Tools[r.IntN(len(req.Tools))].Function.Name, Arguments: fmt.Sprintf(`{"q":"%s"}`, word())}})
+		}
+		if a.Content.IsEmpty() && len(a.ToolCalls) == 0 {
+			a.Content = oa.Text("fallback")
+		}
+		req.Messages = append(req.Messages, a)
+		for _, tc := range a.ToolCalls {
+			req.Messages = append(req.Messages, oa.Message{Role: oa.RoleTool, ToolCallID: tc.ID, Content: oa.Text("result " + word())})
+		}
+	}
+	return req
+}
+
+// TestRoundTripAnthropic: OpenAI → Anthropic (upstream adapter) → OpenAI
+// (client-side translator) keeps messages, tools and usage.
+func TestRoundTripAnthropic(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 300 {
+		in := randomConversation(r)
+		body, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		am, err := provant.ToMessages(body, "m", false)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		back, err := ToChat(am)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(back.Messages, in.Messages) {
+			a, _ := json.Marshal(in.Messages)
+			b, _ := json.Marshal(back.Messages)
+			t.Fatalf("case %d: messages changed\n in: %s\nout: %s", i, a, b)
+		}
+		if !reflect.DeepEqual(back.Tools, in.Tools) || *back.MaxTokens != *in.MaxTokens {
+			t.Fatalf("case %d: tools or max_tokens changed", i)
+		}
+
+		// Usage and the answer: OpenAI response → Anthropic message → OpenAI.
+		u := oa.NewUsage(int64(r.IntN(1e6)), int64(r.IntN(1e5)), 0, 0, 0)
+		u.PromptTokensDetails.CachedTokens = int64(r.IntN(int(u.PromptTokens/2 + 1)))
+		u.CacheCreationInputTokens = int64(r.IntN(int(u.PromptTokens/2 + 1)))
+		last := in.Messages[len(in.Messages)-1]
+		if last.Role != oa.RoleAssistant {
+			last = oa.Message{Role: oa.RoleAssistant, Content: oa.Text("final")}
+		}
+		finish := oa.FinishStop
+		if len(last.ToolCalls) > 0 {
+			finish = oa.FinishToolCalls
+		}
+		resp := oa.ChatResponse{ID: "msg_x", Object: "chat.completion", Model: "m",
+			Choices: []oa.Choice{{Message: oa.Message{Role: oa.RoleAssistant, Content: last.Content, ToolCalls: last.ToolCalls}, FinishReason: finish}}, Usage: u}
+		rb, _ := json.Marshal(resp)
+		ab, err := Response(rb, "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ob, usage, err := provant.FromMessage(ab, time.Unix(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got oa.ChatResponse
+		if err := json.Unmarshal(ob, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Usage, u) || usage.InputTokens != u.PromptTokens || usage.CachedInputTokens != u.CachedTokens() ||
+			usage.CacheWriteTokens != u.CacheCreationInputTokens || usage.OutputTokens != u.CompletionTokens {
+			t.Fatalf("case %d: usage changed: %+v → %+v (%+v)", i, u, got.Usage, usage)
+		}
+		if !reflect.DeepEqual(got.Choices[0].Message, resp.Choices[0].Message) || got.Choices[0].FinishReason != finish {
+			t.Fatalf("case %d: answer changed: %+v → %+v", i, resp.Choices[0], got.Choices[0])
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package upstream
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Anthropic Messages API (POST /v1/messages), after Anthropic's API
+// reference: x-api-key and anthropic-version headers, max_tokens required,
+// user/assistant alternation, message objects with content blocks, and
+// streams of named SSE events (message_start, content_block_start, ping,
+// content_block_delta, content_block_stop, message_delta, message_stop;
+// error events inside a 200 stream).
+
+func init() {
+	register(func(s *Server, mux *http.ServeMux) {
+		mux.HandleFunc("POST /v1/messages", s.anthropicMessages)
+	})
+}
+
+type anthropicRequest struct {
+	Model     string `json:"model"`
+	MaxTokens int64  `json:"max_tokens"`
+	Stream    bool   `json:"stream"`
+	Messages  []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	Tools []struct {
+		Name        string          `json:"name"`
+		InputSchema json.RawMessage `json:"input_schema"`
+	} `json:"tools"`
+}
+
+// anthropicErrorType is the error type Anthropic uses for a status.
+func anthropicErrorType(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid_request_error"
+	case http.StatusUnauthorized:
+		return "authentication_error"
+	case http.StatusForbidden:
+		return "permission_error"
+	case http.StatusNotFound:
+		return "not_found_error"
+	case http.StatusRequestEntityTooLarge:
+		return "request_too_large"
+	case http.StatusTooManyRequests:
+		return "rate_limit_error"
+	case 529:
+		return "overloaded_error"
+	}
+	return "api_error"
+}
+
+func anthropicError(w http.ResponseWriter, f *faults, status int, msg string) {
+	if f != nil && f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Request-Id", "req_mock")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]any{"type": anthropicErrorType(status), "message": msg}})
+	_, _ = w.Write(b)
+}
+
+// lastAnthropicText is the text of the last user message, and whether it
+// ends with tool results (then the mock answers in text, not a tool call).
+func lastAnthropicText(req *anthropicRequest) (string, bool) {
+	for i := len(req.Messages) - 1; i >= 0; i-- {
+		m := req.Messages[i]
+		if m.Role != "user" {
+			continue
+		}
+		var s string
+		if json.Unmarshal(m.Content, &s) == nil {
+			return s, false
+		}
+		var blocks []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		_ = json.Unmarshal(m.Content, &blocks)
+		text, toolResult := "", false
+		for _, b := range blocks {
+			switch b.Type {
+			case "text":
+				text += b.Text
+			case "tool_result":
+				toolResult = true
+			}
+		}
+		return text, toolResult
+	}
+	return "", false
+}
+
+func validateAnthropic(r *http.Request, req *anthropicRequest) (int, string) {
+	switch {
+	case r.Header.Get("x-api-key") == "":
+		return http.StatusUnauthorized, "x-api-key header is required"
+	case r.Header.Get("anthropic-version") == "":
+		return http.StatusBadRequest, "anthropic-version: header is required"
+	case req.Model == "":
+		return http.StatusBadRequest, "model: Field required"
+	case req.MaxTokens <= 0:
+		return http.StatusBadRequest, "max_tokens: Field required"
+	case len(req.Messages) == 0:
+		return http.StatusBadRequest, "messages: at least one message is required"
+	}
+	for i, m := range req.Messages {
+		want := "user"
+		if i%2 == 1 {
+			want = "assistant"
+		}
+		if m.Role != want && !(i == 0 && m.Role == "assistant") {
+			return http.StatusBadRequest, fmt.Sprintf("messages: roles must alternate between \"user\" and \"assistant\" (messages.%d)", i)
+		}
+	}
+	return 0, ""
+}
+
+func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
+	f := readFaults(r.Header)
+	var req anthropicRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		anthropicError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		return
+	}
+	if status, msg := validateAnthropic(r, &req); status != 0 {
+		anthropicError(w, nil, status, msg)
+		return
+	}
+	if !vendorPrelude(w, r, &f, anthropicError) {
+		return
+	}
+	text, afterTool := lastAnthropicText(&req)
+	chunks := words(text, f.chunks)
+	callTool := len(req.Tools) > 0 && !afterTool
+	id := "msg_mock" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	input := int64(len(req.Messages) * 10)
+	usage := map[string]any{"input_tokens": input, "output_tokens": len(chunks),
+		"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+	stop := "end_turn"
+	var content []any
+	if callTool {
+		stop = "tool_use"
+		content = []any{map[string]any{"type": "tool_use", "id": "toolu_mock1", "name": req.Tools[0].Name, "input": map[string]any{"city": "Paris"}}}
+	} else {
+		content = []any{map[string]any{"type": "text", "text": strings.Join(chunks, "")}}
+	}
+	if !req.Stream {
+		v := map[string]any{"id": id, "type": "message", "role": "assistant", "model": req.Model, "content": content,
+			"stop_reason": stop, "stop_sequence": nil}
+		if !f.noUsage {
+			v["usage"] = usage
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+		return
+	}
+	s.anthropicStream(w, r, &f, &req, id, chunks, callTool, stop, usage)
+}
+
+func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, f *faults, req *anthropicRequest, id string,
+	chunks []string, callTool bool, stop string, usage map[string]any) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	send := func(event string, v any) {
+		b, _ := json.Marshal(v)
+		_, _ = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
+		_ = rc.Flush()
+	}
+	start := map[string]any{"id": id, "type": "message", "role": "assistant", "model": req.Model, "content": []any{},
+		"stop_reason": nil, "stop_sequence": nil}
+	if !f.noUsage {
+		start["usage"] = map[string]any{"input_tokens": usage["input_tokens"], "output_tokens": 1,
+			"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+	}
+	send("message_start", map[string]any{"type": "message_start", "message": start})
+	block := map[string]any{"type": "text", "text": ""}
+	pieces := chunks
+	if callTool {
+		block = map[string]any{"type": "tool_use", "id": "toolu_mock1", "name": req.Tools[0].Name, "input": map[string]any{}}
+		pieces = splitN(`{"city": "Paris"}`, max(len(chunks), 1))
+	}
+	send("content_block_start", map[string]any{"type": "content_block_start", "index": 0, "content_block": block})
+	send("ping", map[string]any{"type": "ping"})
+	ok := s.streamChunks(r, f, len(pieces), func(i int) {
+		delta := map[string]any{"type": "text_delta", "text": pieces[i]}
+		if callTool {
+			delta = map[string]any{"type": "input_json_delta", "partial_json": pieces[i]}
+		}
+		send("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0, "delta": delta})
+	}, func() {
+		send("error", map[string]any{"type": "error", "error": map[string]any{"type": "overloaded_error", "message": "Overloaded"}})
+	})
+	if !ok {
+		return
+	}
+	send("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0})
+	md := map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": stop, "stop_sequence": nil}}
+	if !f.noUsage {
+		md["usage"] = map[string]any{"output_tokens": usage["output_tokens"]}
+	}
+	send("message_delta", md)
+	send("message_stop", map[string]any{"type": "message_stop"})
+}

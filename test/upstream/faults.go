@@ -1,0 +1,82 @@
+package upstream
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// faults are the fault headers of one request.
+type faults struct {
+	status     int
+	retryAfter string
+	delay      time.Duration
+	chunkDelay time.Duration
+	chunks     int
+	dropAfter  int
+	stallAfter int
+	errorFrame int // -1: none; 0: first event
+	noUsage    bool
+	step       string
+}
+
+func readFaults(h http.Header) faults {
+	f := faults{chunks: -1, dropAfter: -1, stallAfter: -1, errorFrame: -1}
+	f.status, _ = strconv.Atoi(h.Get("x-mock-status"))
+	f.retryAfter = h.Get("x-mock-retry-after")
+	f.delay, _ = time.ParseDuration(h.Get("x-mock-delay"))
+	f.chunkDelay, _ = time.ParseDuration(h.Get("x-mock-chunk-delay"))
+	if n, err := strconv.Atoi(h.Get("x-mock-chunks")); err == nil {
+		f.chunks = n
+	}
+	if n, err := strconv.Atoi(h.Get("x-mock-drop-after")); err == nil {
+		f.dropAfter = n
+	}
+	if n, err := strconv.Atoi(h.Get("x-mock-stall-after")); err == nil {
+		f.stallAfter = n
+	}
+	switch v := h.Get("x-mock-error-frame"); v {
+	case "":
+	case "first":
+		f.errorFrame = 0
+	default:
+		if n, err := strconv.Atoi(v); err == nil {
+			f.errorFrame = n
+		}
+	}
+	f.noUsage = h.Get("x-mock-no-usage") != ""
+	f.step = h.Get("x-mock-step")
+	return f
+}
+
+// sleep waits d or until ctx ends; false when ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// beforeChunk applies per-chunk faults before chunk i (0-based) is sent:
+// delay, step gate. It returns false when the client went away.
+func (s *Server) beforeChunk(ctx context.Context, f *faults, i int) bool {
+	if i == 0 {
+		return ctx.Err() == nil
+	}
+	if f.step != "" {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-s.Step(f.step):
+		}
+	}
+	return sleep(ctx, f.chunkDelay)
+}

@@ -1,0 +1,225 @@
+package upstream
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func init() {
+	register(func(s *Server, mux *http.ServeMux) {
+		mux.HandleFunc("POST /v1/chat/completions", s.openaiChat)
+		mux.HandleFunc("POST /v1/embeddings", s.openaiEmbeddings)
+		mux.HandleFunc("GET /v1/models", s.openaiModels)
+	})
+}
+
+type openaiChatRequest struct {
+	Model    string `json:"model"`
+	Stream   bool   `json:"stream"`
+	Messages []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+	Tools []json.RawMessage `json:"tools"`
+}
+
+// openaiError writes OpenAI's error shape.
+func openaiError(w http.ResponseWriter, f *faults, status int, msg string) {
+	typ, code := "server_error", "server_error"
+	switch {
+	case status == http.StatusTooManyRequests:
+		typ, code = "requests", "rate_limit_exceeded"
+	case status < 500:
+		typ, code = "invalid_request_error", "invalid_request"
+	}
+	if f != nil && f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": code}})
+	_, _ = w.Write(b)
+}
+
+// prelude applies the faults common to every endpoint; false means the
+// answer has been written (or the client left).
+func prelude(w http.ResponseWriter, r *http.Request, f *faults) bool {
+	if !sleep(r.Context(), f.delay) {
+		return false
+	}
+	if f.status >= 400 {
+		openaiError(w, f, f.status, fmt.Sprintf("mock upstream fault %d", f.status))
+		return false
+	}
+	return true
+}
+
+func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
+	f := readFaults(r.Header)
+	var req openaiChatRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		return
+	}
+	if !prelude(w, r, &f) {
+		return
+	}
+	words := replyWords(&req, f.chunks)
+	prompt := int64(len(req.Messages) * 10)
+	completion := int64(len(words))
+	usage := map[string]any{"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+	id := "chatcmpl-up-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if !req.Stream {
+		msg := map[string]any{"role": "assistant", "content": strings.Join(words, "")}
+		finish := "stop"
+		if len(req.Tools) > 0 {
+			msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
+				"id": "call_1", "type": "function", "function": map[string]any{"name": toolName(req.Tools[0]), "arguments": `{"city":"Paris"}`}}}}
+			finish = "tool_calls"
+		}
+		v := map[string]any{"id": id, "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
+			"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish, "logprobs": nil}}}
+		if !f.noUsage {
+			v["usage"] = usage
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	send := func(v any) {
+		b, _ := json.Marshal(v)
+		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
+		_ = rc.Flush()
+	}
+	chunk := func(delta map[string]any, finish any) map[string]any {
+		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
+			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
+	}
+	for i, word := range words {
+		if !s.beforeChunk(r.Context(), &f, i) {
+			s.noteCancelled()
+			return
+		}
+		if i == f.errorFrame {
+			send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}})
+			return
+		}
+		if i == f.dropAfter {
+			panic(http.ErrAbortHandler)
+		}
+		if i == f.stallAfter {
+			<-r.Context().Done()
+			s.noteCancelled()
+			return
+		}
+		delta := map[string]any{"content": word}
+		if i == 0 {
+			delta["role"] = "assistant"
+		}
+		send(chunk(delta, nil))
+	}
+	if f.errorFrame == len(words) {
+		send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error"}})
+		return
+	}
+	if f.dropAfter == len(words) {
+		panic(http.ErrAbortHandler)
+	}
+	send(chunk(map[string]any{}, "stop"))
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !f.noUsage {
+		send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
+			"choices": []any{}, "usage": usage})
+	}
+	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
+	_ = rc.Flush()
+}
+
+func toolName(raw json.RawMessage) string {
+	var t struct {
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	}
+	_ = json.Unmarshal(raw, &t)
+	return t.Function.Name
+}
+
+// replyWords is n words "w1 w2 ...", or the echo of the last user message.
+func replyWords(req *openaiChatRequest, n int) []string {
+	if n >= 0 {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("w%d ", i+1)
+		}
+		return out
+	}
+	text := "Hello from upstream"
+	for i := len(req.Messages) - 1; i >= 0; i-- {
+		var s string
+		if req.Messages[i].Role == "user" && json.Unmarshal(req.Messages[i].Content, &s) == nil {
+			text = s
+			break
+		}
+	}
+	var out []string
+	for _, w := range strings.SplitAfter(text, " ") {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	return out
+}
+
+func (s *Server) openaiEmbeddings(w http.ResponseWriter, r *http.Request) {
+	f := readFaults(r.Header)
+	var req struct {
+		Model string          `json:"model"`
+		Input json.RawMessage `json:"input"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		return
+	}
+	if !prelude(w, r, &f) {
+		return
+	}
+	n := 1
+	var list []json.RawMessage
+	if json.Unmarshal(req.Input, &list) == nil && len(list) > 0 {
+		n = len(list)
+	}
+	data := make([]any, n)
+	for i := range data {
+		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": []float64{0.5, -0.25, float64(i)}}
+	}
+	v := map[string]any{"object": "list", "model": req.Model, "data": data}
+	if !f.noUsage {
+		v["usage"] = map[string]any{"prompt_tokens": 4 * n, "total_tokens": 4 * n}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) openaiModels(w http.ResponseWriter, r *http.Request) {
+	f := readFaults(r.Header)
+	if !prelude(w, r, &f) {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = fmt.Fprint(w, `{"object":"list","data":[{"id":"up-model","object":"model","created":1700000000,"owned_by":"upstream"}]}`)
+}
