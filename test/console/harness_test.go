@@ -1,0 +1,169 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/apikey"
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/console"
+	"github.com/tollgate-dev/tollgate/internal/limits"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/proxy"
+)
+
+// gateway is the real proxy server with the console mounted beside it, the
+// way the lead wires it into the proxy: /console/ to the console handler,
+// everything else to the data plane, limits through the Admission hook.
+type gateway struct {
+	url       string
+	logs      *syncBuffer
+	consumerA string // team-a's key
+	consumerB string // team-b's key
+	admin     string
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func key(t *testing.T) (string, config.Key) {
+	t.Helper()
+	k, err := apikey.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, config.Key{ID: apikey.ID(k), SHA256: apikey.Hash(k)}
+}
+
+func mockProvider(name, reply string) config.Provider {
+	return config.Provider{Name: name, Type: config.ProviderMock,
+		Mock: &config.MockSettings{Reply: reply, Latency: config.D(60 * time.Millisecond), ChunkDelay: config.D(45 * time.Millisecond)}}
+}
+
+// gatewayConfig: three chat models on three Mock providers, an embedding
+// model, and a model team-a may not use.
+func gatewayConfig(t *testing.T) (*config.Config, *gateway) {
+	t.Helper()
+	g := &gateway{}
+	var ka, kb, kadm config.Key
+	g.consumerA, ka = key(t)
+	g.consumerB, kb = key(t)
+	g.admin, kadm = key(t)
+	chat := []config.Capability{config.CapChat, config.CapStreaming}
+	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "console-e2e", Namespace: "test"},
+		Auth: config.Auth{Mode: config.AuthAPIKey},
+		Providers: []config.Provider{
+			mockProvider("openai-mock", "Tollgate routes one OpenAI-compatible API to every vendor, with keys, budgets and fallbacks."),
+			mockProvider("anthropic-mock", "Side by side, the same prompt shows how models differ in tone, speed and price."),
+			mockProvider("local-vllm", "Short answer: yes."),
+		},
+		Models: []config.Model{
+			{Name: "gpt-fast", Provider: "openai-mock", ContextWindow: 128000, Pricing: config.Pricing{InputPerMillion: 0.5, OutputPerMillion: 1.5},
+				Capabilities: append(chat, config.CapTools, config.CapJSONMode)},
+			{Name: "claude-smart", Provider: "anthropic-mock", ContextWindow: 200000, Pricing: config.Pricing{InputPerMillion: 3, OutputPerMillion: 15},
+				Capabilities: append(chat, config.CapVision, config.CapTools)},
+			{Name: "llama-cheap", Provider: "local-vllm", ContextWindow: 32768, Pricing: config.Pricing{InputPerMillion: 0.1, OutputPerMillion: 0.2},
+				Capabilities: chat},
+			{Name: "embed-small", Provider: "openai-mock", ContextWindow: 8192, Pricing: config.Pricing{InputPerMillion: 0.02},
+				Capabilities: []config.Capability{config.CapEmbeddings}},
+			{Name: "secret-model", Provider: "anthropic-mock", ContextWindow: 1000000, Pricing: config.Pricing{InputPerMillion: 30, OutputPerMillion: 60},
+				Capabilities: chat},
+		},
+		Policies: []config.Policy{{Name: "monthly", Budget: &config.Budget{AmountUSD: 50, Window: config.BudgetMonth}}},
+		Consumers: []config.Consumer{
+			{Name: "team-a", Keys: []config.Key{ka}, AllowedModels: []string{"gpt-*", "claude-*", "llama-*", "embed-*"}, Policies: []string{"monthly"}},
+			{Name: "team-b", Keys: []config.Key{kb}},
+		},
+		Console: config.Console{Enabled: true, AdminKeys: []config.Key{kadm}},
+	}
+	cfg.Default()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg, g
+}
+
+// startGateway serves cfg on 127.0.0.1 with the real proxy, a Local limits
+// engine and the console.
+func startGateway(t *testing.T) *gateway {
+	t.Helper()
+	cfg, g := gatewayConfig(t)
+	g.logs = &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	eng, err := limits.New(cfg)
+	if err != nil {
+		t.Fatalf("limits: %v", err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	srv := proxy.New(proxy.Options{Logger: log, Admission: admission{eng}})
+	if err := srv.Load(cfg); err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return srv.Config(), eng })
+	deps.Logger = log
+	mux := http.NewServeMux()
+	mux.Handle(console.Prefix, console.New(deps))
+	mux.Handle("/console", console.New(deps))
+	mux.Handle("/", srv)
+	ts := httptest.NewUnstartedServer(mux)
+	hs := srv.HTTPServer(cfg)
+	ts.Config.ReadHeaderTimeout = hs.ReadHeaderTimeout
+	ts.Config.BaseContext = hs.BaseContext
+	ts.Start()
+	t.Cleanup(ts.Close)
+	g.url = ts.URL
+	return g
+}
+
+// admission adapts the limits engine to the proxy's Admission hook.
+type admission struct{ e *limits.Engine }
+
+func (a admission) Admit(ctx context.Context, c *proxy.Call) (proxy.Ticket, *proxy.Denial, error) {
+	name := ""
+	if c.Consumer != nil {
+		name = c.Consumer.Name
+	}
+	tk, d, err := a.e.Admit(ctx, limits.Call{Consumer: name, Model: c.Model, InputTokens: c.EstimatedInputTokens,
+		MaxOutputTokens: c.MaxTokens, Pricing: c.Pricing})
+	if err != nil {
+		return proxy.Ticket{}, nil, err
+	}
+	if d != nil {
+		return proxy.Ticket{}, &proxy.Denial{Status: d.Status, Code: d.Code, Message: d.Message, RetryAfter: d.RetryAfter, Header: d.Headers}, nil
+	}
+	return proxy.Ticket{Downgrade: tk.DowngradeTo, Header: tk.Headers(), Settle: func(u providers.Usage, cost float64) {
+		_ = tk.Settle(context.Background(), u, cost)
+	}}, nil, nil
+}
+
+// assertNoKeys fails when a key appears in the gateway's logs.
+func (g *gateway) assertNoKeys(t *testing.T) {
+	t.Helper()
+	logs := g.logs.String()
+	for name, k := range map[string]string{"team-a": g.consumerA, "team-b": g.consumerB, "admin": g.admin} {
+		if strings.Contains(logs, k) || strings.Contains(logs, k[len(k)-20:]) {
+			t.Errorf("the %s key appears in the gateway's logs", name)
+		}
+	}
+}
