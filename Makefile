@@ -10,11 +10,13 @@ K8S_VERSION ?= 1.37.2
 BIN         := $(CURDIR)/bin
 ASSETS      := $(BIN)/k8s/$(K8S_VERSION)
 IMG         ?= ghcr.io/tollgate-dev/tollgate:dev
+BUNDLE_IMG  ?= ghcr.io/tollgate-dev/tollgate-bundle:v0.1.0
 GO_TEST     ?= go test
 export KUBEBUILDER_ASSETS := $(ASSETS)
 # Under make, a control plane that cannot start fails its tests instead of
 # skipping them.
 export TOLLGATE_REQUIRE_ENVTEST := 1
+export TOLLGATE_REQUIRE_BROWSER := 1
 export PATH := $(BIN):$(PATH)
 
 # Packages that start a control plane run one at a time (-p 1): each starts
@@ -42,6 +44,10 @@ vet: ## Run go vet.
 generate: ## Generate deepcopy code, CRDs and RBAC (controller-gen, built into bin/).
 	hack/generate.sh
 
+.PHONY: console
+console: ## Build the web console into internal/console/dist (checked in; needs Node 20+ and npm).
+	hack/console.sh
+
 .PHONY: manifests
 manifests: generate ## Same as generate: CRDs and RBAC are produced by the same controller-gen run.
 
@@ -56,7 +62,7 @@ verify-fmt: ## Fail if any Go file is not gofmt-ed.
 ##@ Test
 
 .PHONY: test
-test: k8s-assets redis verify-fmt vet verify-generated test-unit test-envtest ## Run the whole test suite (what CI runs).
+test: k8s-assets redis chromium verify-fmt vet verify-generated test-unit test-envtest ## Run the whole test suite (what CI runs).
 
 .PHONY: test-unit
 test-unit: redis ## Unit, data-plane and Redis tests (no control plane).
@@ -74,6 +80,10 @@ k8s-assets: ## Build kube-apiserver, etcd and kubectl from the Go module proxy i
 redis: ## Install Debian's redis-server when it is missing.
 	@hack/install-redis.sh
 
+.PHONY: chromium
+chromium: ## Install Debian's chromium when missing (the console's browser test).
+	@hack/install-chromium.sh
+
 .PHONY: bench
 bench: ## Print the benchmark table: direct vs bare reverse proxy vs tollgate (bounded, 127.0.0.1).
 	go run ./hack/bench
@@ -83,6 +93,34 @@ bench: ## Print the benchmark table: direct vs bare reverse proxy vs tollgate (b
 .PHONY: build
 build: ## Build the tollgate binary into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/tollgate ./cmd/tollgate
+
+.PHONY: docker-build
+docker-build: ## Build the operator/proxy image (needs a container engine; none runs on the dev machines).
+	docker build -t $(IMG) .
+
+.PHONY: bundle
+bundle: ## Regenerate the OLM bundle (bundle/, bundle.Dockerfile) from config/manifests.
+	hack/bundle.sh
+
+.PHONY: bundle-build
+bundle-build: ## Build the OLM bundle image (needs a container engine).
+	docker build -f bundle.Dockerfile -t $(BUNDLE_IMG) .
+
+.PHONY: argocd-cm
+argocd-cm: ## Regenerate argocd/argocd-cm.yaml from the Lua health checks.
+	hack/argocd-cm.sh
+
+.PHONY: install
+install: manifests ## Install the CRDs into the cluster of $$KUBECONFIG.
+	kubectl apply --server-side -k config/crd
+
+.PHONY: deploy
+deploy: manifests ## Install the operator into the cluster of $$KUBECONFIG (kustomize config/default).
+	kubectl apply --server-side -k config/default
+
+.PHONY: undeploy
+undeploy: ## Remove the operator (and the CRDs, with every Tollgate object) from the cluster.
+	kubectl delete -k config/default --ignore-not-found
 
 .PHONY: run
 run: k8s-assets build ## Start a local control plane, the operator, the samples and a serving gateway.

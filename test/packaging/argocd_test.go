@@ -1,0 +1,189 @@
+package packaging_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tollgate-dev/tollgate/hack/packaging"
+)
+
+// healthTests is Argo CD's health_test.yaml format.
+type healthTests struct {
+	Tests []struct {
+		HealthStatus struct {
+			Status  string `json:"status"`
+			Message string `json:"message"`
+		} `json:"healthStatus"`
+		InputPath string `json:"inputPath"`
+	} `json:"tests"`
+}
+
+// TestHealthChecks runs every argocd/<group>/<Kind>/health.lua against its
+// fixtures, as Argo CD does (global obj, the returned table's status and
+// message), and asserts health_test.yaml's expectations.
+func TestHealthChecks(t *testing.T) {
+	root := repoRoot(t)
+	dirs, err := filepath.Glob(filepath.Join(root, packaging.ArgoCDDir, "ai.tollgate.dev", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		kind := filepath.Base(dir)
+		kinds = append(kinds, kind)
+		t.Run(kind, func(t *testing.T) { runHealthTests(t, dir, kind) })
+	}
+	sort.Strings(kinds)
+	if want := []string{"AIGateway", "Consumer", "ModelProvider", "TokenPolicy"}; fmt.Sprint(kinds) != fmt.Sprint(want) {
+		t.Errorf("health checks for %v, want one for each kind %v", kinds, want)
+	}
+}
+
+func runHealthTests(t *testing.T, dir, kind string) {
+	script, err := os.ReadFile(filepath.Join(dir, "health.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "health_test.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tests healthTests
+	if err := yaml.UnmarshalStrict(b, &tests); err != nil {
+		t.Fatalf("health_test.yaml: %v", err)
+	}
+	dec := strictDecoder(t)
+	used := map[string]bool{}
+	statuses := map[string]bool{}
+	for _, tc := range tests.Tests {
+		used[filepath.Clean(tc.InputPath)] = true
+		statuses[tc.HealthStatus.Status] = true
+		t.Run(tc.InputPath, func(t *testing.T) {
+			u := readYAML(t, filepath.Join(dir, tc.InputPath))
+			if u.GetKind() != kind {
+				t.Fatalf("fixture is a %s, want %s", u.GetKind(), kind)
+			}
+			if _, err := decodeStrict(t, dec, u); err != nil {
+				t.Fatalf("fixture is not a valid %s: %v", kind, err)
+			}
+			status, message, err := runHealth(string(script), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if status != tc.HealthStatus.Status || message != tc.HealthStatus.Message {
+				t.Errorf("got %s %q, want %s %q", status, message, tc.HealthStatus.Status, tc.HealthStatus.Message)
+			}
+		})
+	}
+	fixtures, err := filepath.Glob(filepath.Join(dir, "testdata", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fixtures {
+		if rel, _ := filepath.Rel(dir, f); !used[rel] {
+			t.Errorf("%s is in no test of health_test.yaml", rel)
+		}
+	}
+	for _, s := range []string{"Healthy", "Progressing", "Degraded"} {
+		if !statuses[s] {
+			t.Errorf("no test expects %s", s)
+		}
+	}
+}
+
+// runHealth runs a health script the way Argo CD does: base, table,
+// string and math libraries only, obj as a global table, and the returned
+// table's status and message.
+func runHealth(script string, u *unstructured.Unstructured) (status, message string, err error) {
+	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	defer L.Close()
+	for name, open := range map[string]lua.LGFunction{
+		lua.BaseLibName: lua.OpenBase, lua.TabLibName: lua.OpenTable, lua.StringLibName: lua.OpenString, lua.MathLibName: lua.OpenMath,
+	} {
+		L.Push(L.NewFunction(open))
+		L.Push(lua.LString(name))
+		L.Call(1, 0)
+	}
+	L.SetGlobal("obj", toLua(L, u.Object))
+	if err := L.DoString(script); err != nil {
+		return "", "", fmt.Errorf("running health.lua: %w", err)
+	}
+	ret, ok := L.Get(-1).(*lua.LTable)
+	if !ok {
+		return "", "", fmt.Errorf("health.lua returned %s, want a table", L.Get(-1).Type())
+	}
+	return lua.LVAsString(ret.RawGetString("status")), lua.LVAsString(ret.RawGetString("message")), nil
+}
+
+// toLua converts a decoded JSON value into Lua values as Argo CD does:
+// objects and arrays become tables (arrays 1-based), numbers LNumber.
+func toLua(L *lua.LState, v any) lua.LValue {
+	switch t := v.(type) {
+	case map[string]any:
+		tbl := L.NewTable()
+		for k, e := range t {
+			tbl.RawSetString(k, toLua(L, e))
+		}
+		return tbl
+	case []any:
+		tbl := L.NewTable()
+		for _, e := range t {
+			tbl.Append(toLua(L, e))
+		}
+		return tbl
+	case string:
+		return lua.LString(t)
+	case bool:
+		return lua.LBool(t)
+	case int64:
+		return lua.LNumber(t)
+	case float64:
+		return lua.LNumber(t)
+	}
+	return lua.LNil
+}
+
+// TestArgoCDSnippet checks argocd/argocd-cm.yaml is what hack/argocd-cm
+// generates and that each entry reads back as its .lua file.
+func TestArgoCDSnippet(t *testing.T) {
+	root := repoRoot(t)
+	checks, err := packaging.HealthChecks(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := packaging.ArgoCDSnippet(checks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(root, packaging.ArgoCDConfigMap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s is stale: run make argocd-cm (hack/argocd-cm.sh) and commit the result", packaging.ArgoCDConfigMap)
+	}
+	var cm corev1.ConfigMap
+	if err := yaml.UnmarshalStrict(got, &cm); err != nil {
+		t.Fatalf("%s: %v", packaging.ArgoCDConfigMap, err)
+	}
+	if cm.Name != "argocd-cm" || len(cm.Data) != len(checks) {
+		t.Errorf("ConfigMap %s with %d entries, want argocd-cm with %d", cm.Name, len(cm.Data), len(checks))
+	}
+	for key, script := range checks {
+		if cm.Data[key] != script {
+			t.Errorf("%s does not read back as its health.lua", key)
+		}
+	}
+}
