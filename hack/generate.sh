@@ -29,4 +29,4 @@ rm -f config/crd/bases/*.yaml
 
 # The operator's RBAC into config/rbac/role.yaml, from the +kubebuilder:rbac
 # markers in internal/controller.
-"$cg" rbac:roleName=tollgate-operator paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+"$cg" rbac:roleName=operator paths=./internal/controller/... output:rbac:artifacts:config=config/rbac

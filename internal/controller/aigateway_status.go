@@ -1,0 +1,273 @@
+package controller
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/compile"
+	"github.com/tollgate-dev/tollgate/internal/conditions"
+	"github.com/tollgate-dev/tollgate/internal/resources"
+)
+
+// gatewayFacts is everything an AIGateway's status is computed from; the
+// setters below are pure functions of it.
+type gatewayFacts struct {
+	gw       *v1alpha1.AIGateway
+	problems []compile.Problem
+	result   compile.Result
+	hash     string
+	tls      bool
+	applyErr error
+
+	deployment *appsv1.Deployment
+
+	certCRD    bool
+	cert       *cmv1.Certificate
+	certErr    error
+	tlsSecret  bool // a user-brought TLS Secret exists
+	routeCRD   bool
+	route      *gwv1.HTTPRoute
+	routeErr   error
+	monitorCRD bool
+	monitorErr error
+}
+
+func (s *gatewayScope) facts() gatewayFacts {
+	_, tlsSecret := s.secrets[resources.TLSSecretName(s.gw)]
+	return gatewayFacts{
+		gw: s.gw, problems: s.result.Problems, result: s.result, hash: s.hash, tls: s.tls,
+		applyErr: s.applyErr, deployment: s.deployment,
+		certCRD: s.certCRD, cert: s.cert, certErr: s.certErr, tlsSecret: tlsSecret,
+		routeCRD: s.routeCRD, route: s.route, routeErr: s.routeErr,
+		monitorCRD: s.monitorCRD, monitorErr: s.monitorErr,
+	}
+}
+
+// setGatewayStatus writes every condition and field of an AIGateway's
+// status from f. Conditions for integrations that are not requested are
+// removed: their presence means "asked for".
+func setGatewayStatus(st *v1alpha1.AIGatewayStatus, f gatewayFacts, now time.Time) {
+	gen := f.gw.Generation
+	st.ObservedGeneration = gen
+	for _, c := range []conditions.Condition{gatewayAccepted(f), gatewayResolvedRefs(f), gatewayProgrammed(f), gatewayReady(f)} {
+		conditions.Set(&st.Conditions, gen, c, now)
+	}
+	for t, fn := range map[v1alpha1.ConditionType]func(gatewayFacts) (conditions.Condition, bool){
+		v1alpha1.ConditionCertificateReady: gatewayCertificateReady,
+		v1alpha1.ConditionRouteAccepted:    gatewayRouteAccepted,
+		v1alpha1.ConditionMonitoringReady:  gatewayMonitoringReady,
+	} {
+		if c, ok := fn(f); ok {
+			conditions.Set(&st.Conditions, gen, c, now)
+		} else {
+			conditions.Remove(&st.Conditions, t)
+		}
+	}
+	if gatewayRejected(f.problems, f.gw.Name) {
+		return // keep describing the last config that was applied
+	}
+	st.URL = resources.URL(f.gw, f.tls)
+	st.Providers = int32(len(f.result.Providers))
+	st.Consumers = int32(len(f.result.Consumers))
+	st.Models = int32(len(f.result.Config.Models))
+	st.ConfigHash = f.hash
+	st.Selector = labels.SelectorFromSet(resources.SelectorLabels(f.gw)).String()
+	if d := f.deployment; d != nil {
+		st.Replicas, st.ReadyReplicas = d.Status.Replicas, d.Status.ReadyReplicas
+	}
+}
+
+// own returns the problems compile reported about the gateway itself for
+// one condition type.
+func own(f gatewayFacts, t v1alpha1.ConditionType) []compile.Problem {
+	var out []compile.Problem
+	for _, p := range f.problems {
+		if p.Kind == "AIGateway" && p.Name == f.gw.Name && p.Condition == t {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func joined(ps []compile.Problem) (v1alpha1.ConditionReason, string) {
+	msgs := make([]string, 0, len(ps))
+	for _, p := range ps {
+		msgs = append(msgs, p.Message)
+	}
+	return ps[0].Reason, strings.Join(msgs, " ")
+}
+
+func gatewayAccepted(f gatewayFacts) conditions.Condition {
+	if ps := own(f, v1alpha1.ConditionAccepted); len(ps) > 0 {
+		r, m := joined(ps)
+		return conditions.False(v1alpha1.ConditionAccepted, r, m)
+	}
+	return conditions.True(v1alpha1.ConditionAccepted, v1alpha1.ReasonAccepted, "The AIGateway is valid.")
+}
+
+func gatewayResolvedRefs(f gatewayFacts) conditions.Condition {
+	if ps := own(f, v1alpha1.ConditionResolvedRefs); len(ps) > 0 {
+		r, m := joined(ps)
+		return conditions.False(v1alpha1.ConditionResolvedRefs, r, m)
+	}
+	return conditions.True(v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonResolvedRefs, "Every reference of the AIGateway resolved.")
+}
+
+func gatewayProgrammed(f gatewayFacts) conditions.Condition {
+	switch {
+	case gatewayRejected(f.problems, f.gw.Name):
+		return conditions.False(v1alpha1.ConditionProgrammed, v1alpha1.ReasonInvalid,
+			"The AIGateway is not valid (see Accepted); the last applied config keeps serving.")
+	case f.applyErr != nil:
+		return conditions.False(v1alpha1.ConditionProgrammed, v1alpha1.ReasonApplyFailed,
+			fmt.Sprintf("Applying the gateway's objects failed: %v. The operator retries with backoff.", f.applyErr))
+	}
+	msg := fmt.Sprintf("Config %s applied: %d providers, %d models, %d consumers.",
+		f.hash, len(f.result.Providers), len(f.result.Config.Models), len(f.result.Consumers))
+	if left := leftOut(f); left != "" {
+		msg += " Left out until fixed (see their conditions): " + left + "."
+	}
+	return conditions.True(v1alpha1.ConditionProgrammed, v1alpha1.ReasonProgrammed, msg)
+}
+
+// leftOut names the other objects compile could not use, at most five.
+func leftOut(f gatewayFacts) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range f.problems {
+		if p.Kind == "AIGateway" {
+			continue
+		}
+		s := fmt.Sprintf("%s %s (%s)", p.Kind, p.Name, p.Reason)
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	if len(out) > 5 {
+		out = append(out[:5], fmt.Sprintf("and %d more", len(out)-5))
+	}
+	return strings.Join(out, ", ")
+}
+
+func gatewayReady(f gatewayFacts) conditions.Condition {
+	d := f.deployment
+	switch {
+	case d == nil:
+		return conditions.False(v1alpha1.ConditionReady, v1alpha1.ReasonReplicasUnavailable,
+			fmt.Sprintf("The Deployment %s has not been applied yet (see Programmed).", f.gw.Name))
+	case d.Spec.Replicas != nil && *d.Spec.Replicas == 0:
+		return conditions.False(v1alpha1.ConditionReady, v1alpha1.ReasonReplicasUnavailable,
+			"The gateway is scaled to zero replicas; raise spec.replicas to serve.")
+	case d.Status.AvailableReplicas >= 1:
+		return conditions.True(v1alpha1.ConditionReady, v1alpha1.ReasonReady,
+			fmt.Sprintf("%d of %d gateway replicas are available.", d.Status.AvailableReplicas, d.Status.Replicas))
+	}
+	return conditions.False(v1alpha1.ConditionReady, v1alpha1.ReasonReplicasUnavailable,
+		fmt.Sprintf("No replica of Deployment %s is available yet (%d ready of %d); check its pods and events with kubectl describe deployment %s.",
+			f.gw.Name, d.Status.ReadyReplicas, d.Status.Replicas, f.gw.Name))
+}
+
+func gatewayCertificateReady(f gatewayFacts) (conditions.Condition, bool) {
+	const t = v1alpha1.ConditionCertificateReady
+	if !resources.TLSEnabled(f.gw) {
+		return conditions.Condition{}, false
+	}
+	if resources.Certificate(f.gw) == nil { // a Secret brought by the user
+		name := resources.TLSSecretName(f.gw)
+		if !f.tlsSecret {
+			return conditions.False(t, v1alpha1.ReasonSecretNotFound,
+				fmt.Sprintf("The TLS Secret %q named in spec.listener.tls.secretName does not exist; create a kubernetes.io/tls Secret with that name.", name)), true
+		}
+		return conditions.True(t, v1alpha1.ReasonCertificateIssued, fmt.Sprintf("Serving with the TLS Secret %q.", name)), true
+	}
+	switch {
+	case !f.certCRD:
+		return conditions.False(t, v1alpha1.ReasonCRDNotInstalled, certManager.notInstalled("A certificate (spec.listener.tls.issuerRef)")+" Until then the gateway serves plain HTTP."), true
+	case f.certErr != nil:
+		return conditions.False(t, v1alpha1.ReasonCertificateNotIssued, fmt.Sprintf("Applying the Certificate failed: %v.", f.certErr)), true
+	case f.cert == nil:
+		return conditions.Unknown(t, v1alpha1.ReasonPending, "Waiting for the Certificate to be applied."), true
+	}
+	for _, c := range f.cert.Status.Conditions {
+		if c.Type == cmv1.CertificateConditionReady {
+			if c.Status == "True" {
+				return conditions.True(t, v1alpha1.ReasonCertificateIssued, fmt.Sprintf("cert-manager issued Certificate %s: %s", f.cert.Name, c.Message)), true
+			}
+			return conditions.False(t, v1alpha1.ReasonCertificateNotIssued, fmt.Sprintf("cert-manager has not issued Certificate %s: %s (%s)", f.cert.Name, c.Message, c.Reason)), true
+		}
+	}
+	return conditions.False(t, v1alpha1.ReasonCertificateNotIssued,
+		fmt.Sprintf("cert-manager has not reported on Certificate %s yet; check that cert-manager runs and that the issuer %s exists.", f.cert.Name, f.gw.Spec.Listener.TLS.IssuerRef.Name)), true
+}
+
+func gatewayRouteAccepted(f gatewayFacts) (conditions.Condition, bool) {
+	const t = v1alpha1.ConditionRouteAccepted
+	if f.gw.Spec.HTTPRoute == nil {
+		return conditions.Condition{}, false
+	}
+	switch {
+	case !f.routeCRD:
+		return conditions.False(t, v1alpha1.ReasonCRDNotInstalled, gatewayAPI.notInstalled("An HTTPRoute (spec.httpRoute)")), true
+	case f.routeErr != nil:
+		return conditions.False(t, v1alpha1.ReasonRouteNotAccepted, fmt.Sprintf("Applying the HTTPRoute failed: %v.", f.routeErr)), true
+	case f.route == nil:
+		return conditions.Unknown(t, v1alpha1.ReasonPending, "Waiting for the HTTPRoute to be applied."), true
+	}
+	var rejected []string
+	accepted := 0
+	for _, ps := range f.route.Status.Parents {
+		ref := parentName(ps.ParentRef, f.gw.Namespace)
+		for _, c := range ps.Conditions {
+			if c.Type != string(gwv1.RouteConditionAccepted) {
+				continue
+			}
+			if c.Status == metav1.ConditionTrue {
+				accepted++
+			} else {
+				rejected = append(rejected, fmt.Sprintf("Gateway %s: %s (%s)", ref, c.Message, c.Reason))
+			}
+		}
+	}
+	want := len(f.gw.Spec.HTTPRoute.ParentRefs)
+	switch {
+	case len(rejected) > 0:
+		return conditions.False(t, v1alpha1.ReasonRouteNotAccepted, "A parent Gateway did not accept the HTTPRoute: "+strings.Join(rejected, "; ")), true
+	case accepted < want:
+		return conditions.False(t, v1alpha1.ReasonRouteNotAccepted, fmt.Sprintf(
+			"%d of %d parent Gateways have accepted HTTPRoute %s; check that a Gateway API implementation runs and that each Gateway's allowedRoutes admits namespace %s.",
+			accepted, want, f.gw.Name, f.gw.Namespace)), true
+	}
+	return conditions.True(t, v1alpha1.ReasonRouteAccepted, fmt.Sprintf("Every parent Gateway accepted HTTPRoute %s.", f.gw.Name)), true
+}
+
+func parentName(p gwv1.ParentReference, ns string) string {
+	if p.Namespace != nil {
+		ns = string(*p.Namespace)
+	}
+	return ns + "/" + string(p.Name)
+}
+
+func gatewayMonitoringReady(f gatewayFacts) (conditions.Condition, bool) {
+	const t = v1alpha1.ConditionMonitoringReady
+	if !resources.ServiceMonitorRequested(f.gw) {
+		return conditions.Condition{}, false
+	}
+	switch {
+	case !f.monitorCRD:
+		return conditions.False(t, v1alpha1.ReasonCRDNotInstalled, serviceMonitors.notInstalled("A ServiceMonitor (spec.monitoring.serviceMonitor)")), true
+	case f.monitorErr != nil:
+		return conditions.False(t, v1alpha1.ReasonApplyFailed, fmt.Sprintf("Applying the ServiceMonitor failed: %v.", f.monitorErr)), true
+	}
+	return conditions.True(t, v1alpha1.ReasonServiceMonitorCreated, fmt.Sprintf("ServiceMonitor %s scrapes the metrics port.", f.gw.Name)), true
+}

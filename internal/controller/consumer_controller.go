@@ -1,0 +1,89 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+)
+
+// ConsumerReconciler keeps a Consumer's key (generating and rotating it
+// when asked) and reports whether its references resolve.
+type ConsumerReconciler struct {
+	base
+}
+
+func (r *ConsumerReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache) error {
+	err := ctrl.NewControllerManagedBy(mgr).
+		Named("consumer").
+		For(&v1alpha1.Consumer{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&corev1.Secret{}).
+		Watches(&v1alpha1.TokenPolicy{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+			return r.consumersBy(ctx, o.GetNamespace(), indexPolicies, o.GetName())
+		})).
+		Watches(&v1alpha1.AIGateway{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+			return r.consumersBy(ctx, o.GetNamespace(), indexGateways, o.GetName())
+		}), builder.WithPredicates(predicate.Funcs{
+			// Only a gateway appearing or going changes GatewayNotFound.
+			UpdateFunc: func(event.UpdateEvent) bool { return false },
+		})).
+		WatchesRawSource(secretMeta.source(func(ctx context.Context, ns, name string) []reconcile.Request {
+			return r.consumersBy(ctx, ns, indexSecretRefs, name)
+		})).
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("setting up the Consumer controller: %w", err)
+	}
+	return nil
+}
+
+func (r *ConsumerReconciler) consumersBy(ctx context.Context, ns, index, value string) []reconcile.Request {
+	var list v1alpha1.ConsumerList
+	if err := r.client.List(ctx, &list, client.InNamespace(ns), client.MatchingFields{index: value}); err != nil {
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return out
+}
+
+// Reconcile: get → key → resolve → status.
+func (r *ConsumerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	cs := &v1alpha1.Consumer{}
+	if err := r.client.Get(ctx, req.NamespacedName, cs); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !cs.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	s := &consumerScope{cs: cs, before: cs.DeepCopy()}
+	var errs []error
+	if err := r.ensureKey(ctx, s); err != nil {
+		errs = append(errs, err)
+	}
+	if err := r.resolve(ctx, s); err != nil {
+		errs = append(errs, err)
+	}
+	setConsumerStatus(&cs.Status, s.facts(), r.now())
+	if err := r.writeStatus(ctx, s.before, cs, s.before.Status, cs.Status, s.before.Status.Conditions, cs.Status.Conditions); err != nil {
+		errs = append(errs, err)
+	}
+	var res ctrl.Result
+	if k := s.key; k != nil && k.Previous != "" {
+		// Drop the previous key from the Secret once it expires.
+		res.RequeueAfter = max(k.PreviousExpiresAt.Sub(r.now()), 0) + timeSlack
+	}
+	return res, errors.Join(errs...)
+}

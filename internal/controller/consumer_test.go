@@ -1,0 +1,197 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/apikey"
+	"github.com/tollgate-dev/tollgate/internal/compile"
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// servedKeys reads the config Secret and returns the hashes of consumer.
+func servedKeys(ctx context.Context, c client.Client, ns, consumer string) ([]config.Key, error) {
+	var sec corev1.Secret
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Parse(sec.Data[compile.ConfigSecretKey])
+	if err != nil {
+		return nil, err
+	}
+	for _, cs := range cfg.Consumers {
+		if cs.Name == consumer {
+			return cs.Keys, nil
+		}
+	}
+	return nil, fmt.Errorf("consumer %s not in the config", consumer)
+}
+
+func keyIn(key string, keys []config.Key) bool {
+	for _, k := range keys {
+		if apikey.Equal(key, k.SHA256) {
+			return true
+		}
+	}
+	return false
+}
+
+func readKey(ctx context.Context, c client.Client, ns string) (string, error) {
+	var sec corev1.Secret
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "demo-key"}, &sec); err != nil {
+		return "", err
+	}
+	return string(sec.Data[compile.KeyAPIKey]), nil
+}
+
+func TestConsumerKeyLifecycle(t *testing.T) {
+	c := env(t)
+	ctx := context.Background()
+	ns := namespace(t, c)
+	gw := samples(t, c, ns, nil)
+	converged(t, c, gw)
+	cs := &v1alpha1.Consumer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "demo"}}
+	eventually(t, converge, func() error {
+		return condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
+	})
+	key, err := readKey(ctx, c, ns)
+	must(t, err)
+	if cs.Status.SecretName != "demo-key" || cs.Status.KeyPrefix != apikey.DisplayPrefix(key) || len(cs.Status.KeyPrefix) >= len(key) {
+		t.Fatalf("status = %+v", cs.Status)
+	}
+	eventually(t, converge, func() error {
+		keys, err := servedKeys(ctx, c, ns, "demo")
+		if err != nil {
+			return err
+		}
+		if !keyIn(key, keys) {
+			return fmt.Errorf("the generated key does not hash into the config")
+		}
+		return nil
+	})
+
+	// A reconcile never changes a key: poke the consumer and compare.
+	must(t, c.Get(ctx, client.ObjectKeyFromObject(cs), cs))
+	cs.Spec.AllowedModels = []v1alpha1.ModelPattern{"mock-*"}
+	must(t, c.Update(ctx, cs))
+	eventually(t, converge, func() error {
+		return condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
+	})
+	if again, _ := readKey(ctx, c, ns); again != key {
+		t.Fatal("a reconcile changed the key")
+	}
+
+	// Rotation: a new key, the old one kept for the overlap.
+	cs.Spec.Credentials.Generate.Rotation = 1
+	must(t, c.Update(ctx, cs))
+	var rotated string
+	eventually(t, converge, func() error {
+		if err := condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
+			return err
+		}
+		if cs.Status.ObservedRotation != 1 || cs.Status.PreviousKeyExpiresAt == nil {
+			return fmt.Errorf("rotation not recorded: %+v", cs.Status)
+		}
+		rotated, _ = readKey(ctx, c, ns)
+		keys, err := servedKeys(ctx, c, ns, "demo")
+		if err != nil {
+			return err
+		}
+		if rotated == key || !keyIn(rotated, keys) || !keyIn(key, keys) {
+			return fmt.Errorf("after rotation the config must hold the new and the previous key")
+		}
+		return nil
+	})
+
+	// A key Secret deleted by hand comes back with a new key; the old one
+	// stops working.
+	must(t, c.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "demo-key"}}))
+	eventually(t, converge, func() error {
+		fresh, err := readKey(ctx, c, ns)
+		if err != nil {
+			return err
+		}
+		if fresh == rotated || fresh == key {
+			return fmt.Errorf("the recreated Secret reuses an old key")
+		}
+		keys, err := servedKeys(ctx, c, ns, "demo")
+		if err != nil {
+			return err
+		}
+		if !keyIn(fresh, keys) || keyIn(rotated, keys) || keyIn(key, keys) {
+			return fmt.Errorf("the config must hold only the new key")
+		}
+		return nil
+	})
+}
+
+func TestConsumerReferences(t *testing.T) {
+	c := env(t)
+	ctx := context.Background()
+	ns := namespace(t, c)
+	cs := consumer(ns, "lost")
+	cs.Spec.Gateways = []v1alpha1.ObjectName{"nowhere"}
+	cs.Spec.TokenPolicies = []v1alpha1.ObjectName{"missing"}
+	must(t, c.Create(ctx, cs))
+	eventually(t, converge, func() error {
+		return condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonPolicyNotFound)
+	})
+	must(t, c.Create(ctx, &v1alpha1.TokenPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: ns},
+		Spec:       v1alpha1.TokenPolicySpec{MaxTokensPerRequest: ptr(int64(100))},
+	}))
+	eventually(t, converge, func() error {
+		return condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonGatewayNotFound)
+	})
+	tp := &v1alpha1.TokenPolicy{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: ns}}
+	eventually(t, converge, func() error {
+		if err := condition(ctx, c, tp, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted); err != nil {
+			return err
+		}
+		if tp.Status.Consumers != 1 {
+			return fmt.Errorf("status.consumers = %d, want 1", tp.Status.Consumers)
+		}
+		return nil
+	})
+}
+
+func TestProviderSecretHeals(t *testing.T) {
+	c := env(t)
+	ctx := context.Background()
+	ns := namespace(t, c)
+	mp := &v1alpha1.ModelProvider{
+		ObjectMeta: metav1.ObjectMeta{Name: "anthropic", Namespace: ns},
+		Spec: v1alpha1.ModelProviderSpec{
+			Type:        v1alpha1.ProviderAnthropic,
+			Credentials: &v1alpha1.ProviderCredentials{SecretRef: v1alpha1.SecretKeyReference{Name: "anthropic", Key: "apiKey"}},
+			Models:      []v1alpha1.ProviderModel{{Name: "claude-haiku-4-5"}},
+		},
+	}
+	must(t, c.Create(ctx, mp))
+	eventually(t, converge, func() error {
+		return condition(ctx, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound)
+	})
+	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "anthropic", Namespace: ns}, StringData: map[string]string{"other": "x"}}))
+	eventually(t, converge, func() error {
+		return condition(ctx, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretKeyNotFound)
+	})
+	var sec corev1.Secret
+	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "anthropic"}, &sec))
+	sec.StringData = map[string]string{"apiKey": "sk-ant-canary"}
+	must(t, c.Update(ctx, &sec))
+	eventually(t, converge, func() error {
+		if err := condition(ctx, c, mp, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
+			return err
+		}
+		if mp.Status.Models != 1 {
+			return fmt.Errorf("status.models = %d", mp.Status.Models)
+		}
+		return nil
+	})
+}
