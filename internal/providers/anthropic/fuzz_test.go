@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"bytes"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,7 +23,7 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte("data: {\"type\":\"message_start\"}\n\n"))
 	f.Add([]byte("data: {\"type\":\"error\"}\n\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		s := NewStream(bytes.NewReader(in), "m", testNow)
+		s := NewStream(bytes.NewReader(in), "m", providertest.Now)
 		for i := 0; ; i++ {
 			if i > len(in)+2 {
 				t.Fatalf("stream returned %d chunks from %d bytes", i, len(in))
@@ -47,6 +48,6 @@ func FuzzRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		_, _ = ToMessages(in, "m", false)
-		_, _, _ = FromMessage(in, testNow)
+		_, _, _ = FromMessage(in, providertest.Now)
 	})
 }

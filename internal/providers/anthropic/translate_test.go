@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"net/http"
 	"os"
 	"strings"
@@ -15,7 +16,7 @@ import (
 )
 
 func TestRequestGolden(t *testing.T) {
-	for _, in := range inputs(t, "request", ".json") {
+	for _, in := range providertest.Inputs(t, "request", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
@@ -30,39 +31,39 @@ func TestRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".json"), "testdata/")+".golden.json", indent(t, got))
+			providertest.Golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".json"), "testdata/")+".golden.json", providertest.Indent(t, got))
 		})
 	}
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range inputs(t, "response", ".json") {
+	for _, in := range providertest.Inputs(t, "response", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, usage, err := FromMessage(body, testNow)
+			out, usage, err := FromMessage(body, providertest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
 			u, _ := json.Marshal(usage)
-			got := append(indent(t, out), indent(t, u)...)
-			golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".json"), "testdata/")+".golden.json", got)
+			got := append(providertest.Indent(t, out), providertest.Indent(t, u)...)
+			providertest.Golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".json"), "testdata/")+".golden.json", got)
 		})
 	}
 }
 
 func TestStreamGolden(t *testing.T) {
-	for _, in := range inputs(t, "stream", ".sse") {
+	for _, in := range providertest.Inputs(t, "stream", ".sse") {
 		t.Run(in, func(t *testing.T) {
 			f, err := os.Open(in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			got := transcript(NewStream(f, "fallback-model", testNow))
-			golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".sse"), "testdata/")+".golden.txt", got)
+			got := providertest.Transcript(NewStream(f, "fallback-model", providertest.Now))
+			providertest.Golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".sse"), "testdata/")+".golden.txt", got)
 		})
 	}
 }
@@ -106,7 +107,7 @@ func TestErrorMapping(t *testing.T) {
 	}{
 		"overloaded 529":        {529, nil, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, 503, providers.ClassServerError, "upstream_overloaded", 0},
 		"rate limit in seconds": {429, http.Header{"Retry-After": {"7"}}, `{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}`, 429, providers.ClassRateLimited, "rate_limit_exceeded", 7 * time.Second},
-		"rate limit as a date":  {429, http.Header{"Retry-After": {testNow.Add(30 * time.Second).UTC().Format(http.TimeFormat)}}, `{"type":"error","error":{"type":"rate_limit_error","message":"x"}}`, 429, providers.ClassRateLimited, "rate_limit_exceeded", 30 * time.Second},
+		"rate limit as a date":  {429, http.Header{"Retry-After": {providertest.Now.Add(30 * time.Second).UTC().Format(http.TimeFormat)}}, `{"type":"error","error":{"type":"rate_limit_error","message":"x"}}`, 429, providers.ClassRateLimited, "rate_limit_exceeded", 30 * time.Second},
 		"context too long":      {400, nil, `{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}`, 400, providers.ClassFatal, "context_length_exceeded", 0},
 		"plain bad request":     {400, nil, `{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: must be positive"}}`, 400, providers.ClassFatal, "invalid_request", 0},
 		"bad key":               {401, nil, `{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}`, 502, providers.ClassServerError, "upstream_credential_rejected", 0},
@@ -122,7 +123,7 @@ func TestErrorMapping(t *testing.T) {
 			if h == nil {
 				h = http.Header{}
 			}
-			e := MapError(c.status, h, []byte(c.body), testNow)
+			e := MapError(c.status, h, []byte(c.body), providertest.Now)
 			if e.Status != c.wantStatus || e.Class != c.wantClass || e.Code != c.wantCode || e.RetryAfter != c.wantRetry {
 				t.Errorf("got status=%d class=%d code=%s retry=%v, want %d %d %s %v", e.Status, e.Class, e.Code, e.RetryAfter, c.wantStatus, c.wantClass, c.wantCode, c.wantRetry)
 			}
@@ -132,7 +133,7 @@ func TestErrorMapping(t *testing.T) {
 
 func TestCredentialNeverEchoed(t *testing.T) {
 	const key = "sk-ant-canary-0123456789"
-	e := MapError(401, http.Header{}, []byte(`{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key `+key+`"}}`), testNow)
+	e := MapError(401, http.Header{}, []byte(`{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key `+key+`"}}`), providertest.Now)
 	if strings.Contains(e.Message, key) || !strings.Contains(e.Message, "vendor credential was rejected") {
 		t.Errorf("message %q", e.Message)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"io"
 	"net/http"
 	"os"
@@ -36,7 +37,7 @@ func goldenName(in, ext string) string {
 // checked) and body of each upstream request.
 func TestRequestGolden(t *testing.T) {
 	a := newTestAdapter(t)
-	for _, in := range inputs(t, "request", ".json") {
+	for _, in := range providertest.Inputs(t, "request", ".json") {
 		t.Run(in, func(t *testing.T) {
 			raw, err := os.ReadFile(in)
 			if err != nil {
@@ -75,15 +76,15 @@ func TestRequestGolden(t *testing.T) {
 				fmt.Fprintf(&out, "%s: %s\n", k, strings.Join(req.Header[k], ","))
 			}
 			out.WriteByte('\n')
-			out.Write(indent(t, body))
-			golden(t, goldenName(in, ".json")+".txt", out.Bytes())
+			out.Write(providertest.Indent(t, body))
+			providertest.Golden(t, goldenName(in, ".json")+".txt", out.Bytes())
 		})
 	}
 }
 
 func TestResponseGolden(t *testing.T) {
 	a := newTestAdapter(t)
-	for _, in := range inputs(t, "response", ".json") {
+	for _, in := range providertest.Inputs(t, "response", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
@@ -97,21 +98,21 @@ func TestResponseGolden(t *testing.T) {
 				t.Error("Azure answers are OpenAI's: the body must pass through unchanged")
 			}
 			u, _ := json.Marshal(usage)
-			golden(t, goldenName(in, ".json")+".json", indent(t, u))
+			providertest.Golden(t, goldenName(in, ".json")+".json", providertest.Indent(t, u))
 		})
 	}
 }
 
 func TestStreamGolden(t *testing.T) {
 	a := newTestAdapter(t)
-	for _, in := range inputs(t, "stream", ".sse") {
+	for _, in := range providertest.Inputs(t, "stream", ".sse") {
 		t.Run(in, func(t *testing.T) {
 			f, err := os.Open(in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			golden(t, goldenName(in, ".sse")+".txt", transcript(a.Stream(&providers.Request{Stream: true}, f)))
+			providertest.Golden(t, goldenName(in, ".sse")+".txt", providertest.Transcript(a.Stream(&providers.Request{Stream: true}, f)))
 		})
 	}
 }

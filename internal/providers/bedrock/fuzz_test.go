@@ -2,6 +2,7 @@ package bedrock
 
 import (
 	"bytes"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"path/filepath"
 	"testing"
 )
@@ -17,7 +18,7 @@ func FuzzStream(f *testing.F) {
 	}
 	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		s := NewStream(bytes.NewReader(in), "m", testNow)
+		s := NewStream(bytes.NewReader(in), "m", providertest.Now)
 		for i := 0; ; i++ {
 			if i > len(in)+2 {
 				t.Fatalf("stream returned %d chunks from %d bytes", i, len(in))
@@ -35,6 +36,6 @@ func FuzzRequest(f *testing.F) {
 	f.Add([]byte(`{"output":{"message":{"role":"assistant","content":[{"toolUse":{"toolUseId":"a","name":"b"}}]}},"usage":{}}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		_, _ = toConverse(in)
-		_, _, _ = FromConverse(in, "m", testNow)
+		_, _, _ = FromConverse(in, "m", providertest.Now)
 	})
 }

@@ -3,6 +3,7 @@ package bedrock
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -107,7 +108,7 @@ func TestRoundTrip(t *testing.T) {
 		resp.Output.Message = &message{Role: "assistant", Content: []block{{Text: "ok"}}}
 		resp.StopReason, resp.Usage = "end_turn", &cu
 		rb, _ := json.Marshal(resp)
-		out, u, err := FromConverse(rb, "m", testNow)
+		out, u, err := FromConverse(rb, "m", providertest.Now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"io"
 	"net/http"
 	"os"
@@ -21,7 +22,7 @@ func goldenName(in, ext string) string {
 }
 
 func TestRequestGolden(t *testing.T) {
-	for _, in := range inputs(t, "request", ".json") {
+	for _, in := range providertest.Inputs(t, "request", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
@@ -35,33 +36,33 @@ func TestRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, goldenName(in, ".json")+".json", indent(t, got))
+			providertest.Golden(t, goldenName(in, ".json")+".json", providertest.Indent(t, got))
 		})
 	}
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range inputs(t, "response", ".json") {
+	for _, in := range providertest.Inputs(t, "response", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, usage, err := FromConverse(body, "anthropic.claude-3-5-sonnet-20240620-v1:0", testNow)
+			out, usage, err := FromConverse(body, "anthropic.claude-3-5-sonnet-20240620-v1:0", providertest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
 			u, _ := json.Marshal(usage)
-			golden(t, goldenName(in, ".json")+".json", append(indent(t, out), indent(t, u)...))
+			providertest.Golden(t, goldenName(in, ".json")+".json", append(providertest.Indent(t, out), providertest.Indent(t, u)...))
 		})
 	}
 }
 
 func TestStreamGolden(t *testing.T) {
-	for _, in := range inputs(t, "stream", ".json") {
+	for _, in := range providertest.Inputs(t, "stream", ".json") {
 		t.Run(in, func(t *testing.T) {
-			s := NewStream(bytes.NewReader(encodeFrames(t, in)), "anthropic.claude-3-5-sonnet-20240620-v1:0", testNow)
-			golden(t, goldenName(in, ".json")+".txt", transcript(s))
+			s := NewStream(bytes.NewReader(encodeFrames(t, in)), "anthropic.claude-3-5-sonnet-20240620-v1:0", providertest.Now)
+			providertest.Golden(t, goldenName(in, ".json")+".txt", providertest.Transcript(s))
 		})
 	}
 }
@@ -69,7 +70,7 @@ func TestStreamGolden(t *testing.T) {
 func TestStreamCorruptFrame(t *testing.T) {
 	b := encodeFrames(t, "testdata/stream/text.json")
 	b[len(b)/2] ^= 0xff
-	s := NewStream(bytes.NewReader(b), "m", testNow)
+	s := NewStream(bytes.NewReader(b), "m", providertest.Now)
 	var err error
 	for range 100 {
 		if _, err = s.Next(); err != nil {
@@ -136,7 +137,7 @@ func TestErrorMapping(t *testing.T) {
 			if c.retry != "" {
 				h.Set("Retry-After", c.retry)
 			}
-			e := MapError(c.status, h, []byte(c.body), testNow)
+			e := MapError(c.status, h, []byte(c.body), providertest.Now)
 			if e.Status != c.wantStatus || e.Class != c.wantClass || e.Code != c.wantCode {
 				t.Errorf("got status=%d class=%d code=%s, want %d %d %s", e.Status, e.Class, e.Code, c.wantStatus, c.wantClass, c.wantCode)
 			}
@@ -154,7 +155,7 @@ func TestNewRequestSigned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.(*Adapter).now = func() time.Time { return testNow }
+	a.(*Adapter).now = func() time.Time { return providertest.Now }
 	req, err := a.NewRequest(context.Background(), &providers.Request{Body: []byte(`{"messages":[{"role":"user","content":"hi"}]}`),
 		Model: "arn:aws:bedrock:eu-west-3::foundation-model/anthropic.claude-v2:1", Stream: true})
 	if err != nil {
@@ -203,7 +204,7 @@ func TestStreamRefusesOversizedFrames(t *testing.T) {
 		"over the limit":     {0x7f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 		"headers past total": {0, 0, 0, 20, 0, 0, 0, 10, 0, 0, 0, 0},
 	} {
-		_, err := NewStream(bytes.NewReader(prelude), "m", testNow).Next()
+		_, err := NewStream(bytes.NewReader(prelude), "m", providertest.Now).Next()
 		if err == nil || !strings.Contains(err.Error(), "malformed or over") {
 			t.Errorf("%s: got %v", name, err)
 		}

@@ -3,6 +3,7 @@ package gemini
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -116,7 +117,7 @@ func TestRoundTrip(t *testing.T) {
 		um := usageMetadata{PromptTokenCount: int64(r.IntN(1e6)), CandidatesTokenCount: int64(r.IntN(1e5)), ThoughtsTokenCount: int64(r.IntN(1e4))}
 		um.CachedContentTokenCount = int64(r.IntN(int(um.PromptTokenCount + 1)))
 		resp, _ := json.Marshal(generateResponse{Candidates: []candidate{{Content: &content{Role: roleModel, Parts: []part{{Text: "ok"}}}, FinishReason: "STOP"}}, UsageMetadata: &um})
-		out, u, err := FromGenerate(resp, "m", testNow)
+		out, u, err := FromGenerate(resp, "m", providertest.Now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"io"
 	"net/http"
 	"os"
@@ -20,7 +21,7 @@ func goldenName(in, ext string) string {
 }
 
 func TestRequestGolden(t *testing.T) {
-	for _, in := range inputs(t, "request", ".json") {
+	for _, in := range providertest.Inputs(t, "request", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
@@ -34,43 +35,43 @@ func TestRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, goldenName(in, ".json")+".json", indent(t, got))
+			providertest.Golden(t, goldenName(in, ".json")+".json", providertest.Indent(t, got))
 		})
 	}
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range inputs(t, "response", ".json") {
+	for _, in := range providertest.Inputs(t, "response", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, usage, err := FromGenerate(body, "fallback-model", testNow)
+			out, usage, err := FromGenerate(body, "fallback-model", providertest.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
 			u, _ := json.Marshal(usage)
-			golden(t, goldenName(in, ".json")+".json", append(indent(t, out), indent(t, u)...))
+			providertest.Golden(t, goldenName(in, ".json")+".json", append(providertest.Indent(t, out), providertest.Indent(t, u)...))
 		})
 	}
 }
 
 func TestStreamGolden(t *testing.T) {
-	for _, in := range inputs(t, "stream", ".sse") {
+	for _, in := range providertest.Inputs(t, "stream", ".sse") {
 		t.Run(in, func(t *testing.T) {
 			f, err := os.Open(in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			golden(t, goldenName(in, ".sse")+".txt", transcript(NewStream(f, "fallback-model", testNow)))
+			providertest.Golden(t, goldenName(in, ".sse")+".txt", providertest.Transcript(NewStream(f, "fallback-model", providertest.Now)))
 		})
 	}
 }
 
 func TestBlockedPrompt(t *testing.T) {
-	_, _, err := FromGenerate([]byte(`{"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"}}`), "m", testNow)
+	_, _, err := FromGenerate([]byte(`{"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"}}`), "m", providertest.Now)
 	var pe *providers.Error
 	if !errors.As(err, &pe) || pe.Status != 400 || pe.Code != "content_filter" || !strings.Contains(pe.Message, "PROHIBITED_CONTENT") {
 		t.Fatalf("got %#v", err)

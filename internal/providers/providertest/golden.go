@@ -1,4 +1,7 @@
-package gemini
+// Package providertest holds the golden-file helpers shared by the vendor
+// adapters' tests: one golden file per translation direction under each
+// package's testdata/, rewritten with -update.
+package providertest
 
 import (
 	"bytes"
@@ -18,10 +21,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-var testNow = time.Unix(1767225600, 0)
+// Now is the fixed clock of golden translations.
+var Now = time.Unix(1767225600, 0)
 
-// golden compares got with testdata/<name>, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// Golden compares got with testdata/<name>, or rewrites it with -update.
+func Golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
@@ -39,8 +43,8 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// inputs lists testdata/<dir>/*<ext> that are not golden files.
-func inputs(t *testing.T, dir, ext string) []string {
+// Inputs lists testdata/<dir>/*<ext> that are not golden files.
+func Inputs(t *testing.T, dir, ext string) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", dir, "*"+ext))
 	if err != nil {
@@ -58,7 +62,8 @@ func inputs(t *testing.T, dir, ext string) []string {
 	return out
 }
 
-func indent(t *testing.T, b []byte) []byte {
+// Indent pretty-prints JSON for a golden file.
+func Indent(t *testing.T, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, b, "", "  "); err != nil {
@@ -68,8 +73,8 @@ func indent(t *testing.T, b []byte) []byte {
 	return buf.Bytes()
 }
 
-// transcript drains a stream into one line per chunk and a final line.
-func transcript(s providers.Stream) []byte {
+// Transcript drains a stream into one line per chunk and a final line.
+func Transcript(s providers.Stream) []byte {
 	var b bytes.Buffer
 	for i := 0; i < 10000; i++ {
 		c, err := s.Next()
@@ -96,3 +101,6 @@ func transcript(s providers.Stream) []byte {
 	b.WriteString("TOO MANY CHUNKS\n")
 	return b.Bytes()
 }
+
+// Updating reports whether -update was given.
+func Updating() bool { return *update }
