@@ -1,14 +1,19 @@
 // Command bench measures tollgate's overhead against the same in-process
 // upstream on 127.0.0.1, side by side with the floor (direct) and a bare
-// httputil.ReverseProxy, and prints one table of ratios.
+// httputil.ReverseProxy, and prints one table of ratios. Contenders: the
+// full pipeline, the same with a generous TokenPolicy on local counters,
+// and on a real redis-server it starts (skipped, with a note, when
+// redis-server is not installed). A streaming phase measures added time to
+// first token and between chunks.
 //
-//	go run ./hack/bench -n 20000 -c 16 -time 60s
+//	go run ./hack/bench -n 20000 -c 16 -time 60s -streams 160 -chunks 50 -gap 10ms
 //
 // Contenders run in turns (rounds), so machine noise hits all of them. The
 // load generator is bounded by request count and by time.
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -46,15 +51,19 @@ type contender struct {
 }
 
 func run() error {
-	n := flag.Int("n", 20000, "requests per contender")
+	n := flag.Int("n", 10000, "requests per contender")
 	c := flag.Int("c", 16, "concurrent clients")
 	rounds := flag.Int("rounds", 5, "turns each contender gets")
-	limit := flag.Duration("time", 90*time.Second, "overall time limit")
+	limit := flag.Duration("time", 120*time.Second, "time limit of the request phase")
+	streams := flag.Int("streams", 160, "streams per contender in the streaming phase (0 skips it)")
+	chunks := flag.Int("chunks", 50, "chunks per stream")
+	gap := flag.Duration("gap", 10*time.Millisecond, "time between a stream's chunks")
+	streamLimit := flag.Duration("stream-time", 90*time.Second, "time limit of the streaming phase")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), *limit)
 	defer cancel()
 
-	up, err := serve(upstreamHandler())
+	up, err := serve(upstreamHandler(*chunks, *gap))
 	if err != nil {
 		return err
 	}
@@ -69,15 +78,29 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	s := proxy.New(proxy.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
-	if err := s.Load(gatewayConfig(up, key)); err != nil {
-		return err
+	cs := []*contender{{name: "direct", url: up}, {name: "bare proxy", url: bare}}
+	for _, g := range []struct {
+		name   string
+		limits func(*config.Config)
+	}{{"tollgate", nil}, {"tollgate (local limits)", localLimits}} {
+		u, _, err := startTollgate(up, key, g.limits)
+		if err != nil {
+			return err
+		}
+		cs = append(cs, &contender{name: g.name, url: u})
 	}
-	tg, err := serve(s)
-	if err != nil {
-		return err
+	var notes []string
+	if rd, err := startRedis(); err != nil {
+		notes = append(notes, "tollgate + Redis skipped: "+err.Error())
+	} else {
+		defer rd.stop()
+		u, s, err := startTollgate(up, key, redisLimits(rd.addr))
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		cs = append(cs, &contender{name: "tollgate + Redis", url: u})
 	}
-	cs := []*contender{{name: "direct", url: up}, {name: "bare proxy", url: bare}, {name: "tollgate", url: tg}}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 0}}
 	per := max(*n / *rounds, 1)
 	for _, x := range cs { // warm connections and code paths
@@ -89,7 +112,31 @@ func run() error {
 		}
 	}
 	report(cs, *c, *rounds, per)
+	if *streams > 0 {
+		sctx, scancel := context.WithTimeout(context.Background(), *streamLimit)
+		defer scancel()
+		streamPhase(sctx, client, cs, key, *streams, *c, *chunks, *gap)
+	}
+	for _, note := range notes {
+		fmt.Println("\nnote:", note)
+	}
 	return nil
+}
+
+// startTollgate serves the full pipeline (with tune applied to the config)
+// on 127.0.0.1.
+func startTollgate(up, key string, tune func(*config.Config)) (string, *proxy.Server, error) {
+	s := proxy.New(proxy.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	cfg := gatewayConfig(up, key)
+	if tune != nil {
+		tune(cfg)
+		cfg.Default()
+	}
+	if err := s.Load(cfg); err != nil {
+		return "", nil, fmt.Errorf("loading the tollgate config: %w", err)
+	}
+	u, err := serve(s)
+	return u, s, err
 }
 
 func serve(h http.Handler) (string, error) {
@@ -101,12 +148,35 @@ func serve(h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-func upstreamHandler() http.Handler {
+func upstreamHandler(chunks int, gap time.Duration) http.Handler {
 	body := []byte(`{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}`)
+	chunk := []byte("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok \"},\"finish_reason\":null}]}\n\n")
+	usage := []byte(fmt.Sprintf("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\ndata: [DONE]\n\n", chunks, chunks+9))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
+		in, _ := io.ReadAll(r.Body)
+		if !bytes.Contains(in, []byte(`"stream":true`)) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		rc := http.NewResponseController(w)
+		for i := 0; i < chunks; i++ {
+			if i > 0 {
+				t := time.NewTimer(gap)
+				select {
+				case <-r.Context().Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			_ = rc.Flush()
+		}
+		_, _ = w.Write(usage)
 	})
 }
 
@@ -193,29 +263,32 @@ func report(cs []*contender, conc, rounds, per int) {
 	for _, x := range cs {
 		sort.Slice(x.lat, func(i, j int) bool { return x.lat[i] < x.lat[j] })
 	}
-	direct, bare, tg := cs[0], cs[1], cs[2]
+	direct, bare := cs[0], cs[1]
 	rps := func(x *contender) float64 { return float64(len(x.lat)) / x.busy.Seconds() }
 	fmt.Printf("tollgate proxy overhead — %s, %d cores, %s/%s\n", runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	fmt.Printf("command: go run ./hack/bench %s   (%d rounds × %d requests, %d concurrent, 127.0.0.1)\n\n",
 		strings.Join(os.Args[1:], " "), rounds, per, conc)
-	fmt.Printf("| contender  | requests | errors | p50      | p99      | added p50 | added p99 | req/s   |\n")
-	fmt.Printf("|------------|----------|--------|----------|----------|-----------|-----------|---------|\n")
+	fmt.Printf("| contender               | requests | errors | p50      | p99      | added p50 | added p99 | req/s   |\n")
+	fmt.Printf("|-------------------------|----------|--------|----------|----------|-----------|-----------|---------|\n")
 	for _, x := range cs {
-		fmt.Printf("| %-10s | %8d | %6d | %8s | %8s | %9s | %9s | %7.0f |\n", x.name, len(x.lat), x.errs,
+		fmt.Printf("| %-23s | %8d | %6d | %8s | %8s | %9s | %9s | %7.0f |\n", x.name, len(x.lat), x.errs,
 			r(pct(x.lat, .5)), r(pct(x.lat, .99)), r(pct(x.lat, .5)-pct(direct.lat, .5)), r(pct(x.lat, .99)-pct(direct.lat, .99)), rps(x))
 	}
-	ratio := func(a, b time.Duration) string {
-		if b <= 0 {
-			return "n/a"
-		}
-		return fmt.Sprintf("%.2f", float64(a)/float64(b))
+	fmt.Printf("\n| figure (vs bare proxy)                              | value | target |\n|---|---|---|\n")
+	for _, tg := range cs[2:] {
+		fmt.Printf("| %s added p50 / bare-proxy added p50 | %s | ≤ 1.5 |\n", tg.name,
+			ratio(pct(tg.lat, .5)-pct(direct.lat, .5), pct(bare.lat, .5)-pct(direct.lat, .5)))
+		fmt.Printf("| %s added p99 / bare-proxy added p99 | %s | ≤ 2 |\n", tg.name,
+			ratio(pct(tg.lat, .99)-pct(direct.lat, .99), pct(bare.lat, .99)-pct(direct.lat, .99)))
+		fmt.Printf("| %s throughput / bare-proxy throughput | %.2f | ≥ 0.8 |\n", tg.name, rps(tg)/rps(bare))
 	}
-	fmt.Printf("\n| figure                                         | value | target |\n|---|---|---|\n")
-	fmt.Printf("| tollgate added p50 / bare-proxy added p50      | %s | ≤ 1.5 |\n",
-		ratio(pct(tg.lat, .5)-pct(direct.lat, .5), pct(bare.lat, .5)-pct(direct.lat, .5)))
-	fmt.Printf("| tollgate added p99 / bare-proxy added p99      | %s | ≤ 2 |\n",
-		ratio(pct(tg.lat, .99)-pct(direct.lat, .99), pct(bare.lat, .99)-pct(direct.lat, .99)))
-	fmt.Printf("| tollgate throughput / bare-proxy throughput    | %.2f | ≥ 0.8 |\n", rps(tg)/rps(bare))
+}
+
+func ratio(a, b time.Duration) string {
+	if b <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", float64(a)/float64(b))
 }
 
 func r(d time.Duration) string { return d.Round(time.Microsecond).String() }

@@ -22,6 +22,10 @@ type Call struct {
 	MaxOutputTokens int64
 	// Pricing of Model, for the cost estimate that budgets reserve.
 	Pricing config.Pricing
+	// Allowed, when set, says whether the caller may be served a model; a
+	// Downgrade policy's target it refuses is not tried, and the original
+	// denial is returned instead.
+	Allowed func(model string) bool
 }
 
 // Admit decides whether a request may go upstream. Exactly one of the
@@ -59,7 +63,7 @@ func (e *Engine) Admit(ctx context.Context, call Call) (*Ticket, *Denial, error)
 	// Downgrade: only once, only for the policy that refused, and only to
 	// a model other than the one asked for.
 	if p := policyOf(d); p != nil && p.onExceeded == config.ExceededDowngrade &&
-		p.downgradeTo != "" && p.downgradeTo != call.Model {
+		p.downgradeTo != "" && p.downgradeTo != call.Model && (call.Allowed == nil || call.Allowed(p.downgradeTo)) {
 		t, d, err = e.admitModel(ctx, c, p.downgradeTo, e.pricingOf(p.downgradeTo), in, out)
 		if err != nil {
 			return nil, nil, err

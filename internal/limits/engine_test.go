@@ -216,6 +216,25 @@ func TestDowngrade(t *testing.T) {
 	mustDeny(t, e, call("gpt-4o-mini", 10, 10))
 }
 
+// A downgrade target the caller may not use is not tried: the original
+// denial stands and the target's counters are untouched.
+func TestDowngradeNotAllowed(t *testing.T) {
+	p := limitPolicy("std", lim(time.Hour, 1, 0, "gpt-4o"), lim(time.Hour, 3, 0, "gpt-4o-mini"))
+	p.OnExceeded, p.DowngradeTo = config.ExceededDowngrade, "gpt-4o-mini"
+	e := newEngine(t, testConfig(p), newClock(t0))
+	refuse := func(m string) bool { return m != "gpt-4o-mini" }
+	c := call("gpt-4o", 10, 10)
+	c.Allowed = refuse
+	mustAdmit(t, e, c)
+	d := mustDeny(t, e, c)
+	if d.Code != "rate_limit_exceeded" || !strings.Contains(d.Message, "1 requests per 1h") {
+		t.Errorf("denial %s %q, want the gpt-4o limit's", d.Code, d.Message)
+	}
+	for range 3 { // gpt-4o-mini's limit of 3 is still whole
+		mustAdmit(t, e, call("gpt-4o-mini", 10, 10))
+	}
+}
+
 func TestUnknownConsumerHasNoLimits(t *testing.T) {
 	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 1, 0))), newClock(t0))
 	for range 3 {

@@ -26,8 +26,8 @@ type Metrics struct {
 	Fallbacks       *prometheus.CounterVec   // model
 	InFlight        prometheus.Gauge
 	TokenUsage      *prometheus.HistogramVec // gen_ai_token_type, gen_ai_request_model, gen_ai_provider_name
-	ConsumerTokens  *prometheus.CounterVec   // consumer, model, type
-	Cost            *prometheus.CounterVec   // consumer, model
+	ConsumerTokens  *prometheus.CounterVec   // consumer, model, backend, type
+	Cost            *prometheus.CounterVec   // consumer, model, backend
 	Rejected        *prometheus.CounterVec   // reason
 	ReloadFailures  prometheus.Counter
 	Reloads         prometheus.Counter
@@ -66,10 +66,10 @@ func New() *Metrics {
 		Buckets: []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304}},
 		[]string{"gen_ai_token_type", "gen_ai_request_model", "gen_ai_provider_name"})
 	m.ConsumerTokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_tokens_total",
-		Help: "Tokens by consumer, public model and type (input, output, cached_input, reasoning)."},
-		[]string{"consumer", "model", "type"})
+		Help: "Tokens by consumer, public model, backend that served them and type (input, output, cached_input, reasoning)."},
+		[]string{"consumer", "model", "backend", "type"})
 	m.Cost = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_cost_usd_total",
-		Help: "Cost in USD by consumer and public model, from backend pricing."}, []string{"consumer", "model"})
+		Help: "Cost in USD by consumer, public model and backend, from backend pricing."}, []string{"consumer", "model", "backend"})
 	m.Rejected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_rejected_total",
 		Help: "Requests refused before routing, by reason (overloaded, unauthenticated, forbidden, limited, invalid, too_large)."},
 		[]string{"reason"})

@@ -40,6 +40,21 @@ type Request struct {
 	// stream (stream_options.include_usage). Adapters always obtain usage
 	// from the vendor; the proxy hides the usage chunk when this is false.
 	ClientWantsUsage bool
+	// Header holds the client headers the gateway forwards upstream, already
+	// stripped of client credentials, hop-by-hop and vendor-reserved headers;
+	// nil for none. NewRequest starts from a copy of it (BaseHeader) and sets
+	// its own headers over it, so the vendor credential and any signature
+	// always come last and cover the final headers.
+	Header http.Header
+}
+
+// BaseHeader returns a copy of r.Header (an empty Header when nil): the
+// headers an adapter starts its upstream request from.
+func (r *Request) BaseHeader() http.Header {
+	if r.Header == nil {
+		return http.Header{}
+	}
+	return r.Header.Clone()
 }
 
 // Usage is one request's token usage as the vendor reported it.

@@ -40,16 +40,17 @@ func (s *Server) finish(ctx context.Context, out *outcome) {
 		u := out.usage
 		s.m.TokenUsage.WithLabelValues("input", model, provider).Observe(float64(u.InputTokens))
 		s.m.TokenUsage.WithLabelValues("output", model, provider).Observe(float64(u.OutputTokens))
-		s.m.ConsumerTokens.WithLabelValues(out.consumer, model, "input").Add(float64(u.InputTokens))
-		s.m.ConsumerTokens.WithLabelValues(out.consumer, model, "output").Add(float64(u.OutputTokens))
+		ct := s.m.ConsumerTokens
+		ct.WithLabelValues(out.consumer, model, backend, "input").Add(float64(u.InputTokens))
+		ct.WithLabelValues(out.consumer, model, backend, "output").Add(float64(u.OutputTokens))
 		if u.CachedInputTokens > 0 {
-			s.m.ConsumerTokens.WithLabelValues(out.consumer, model, "cached_input").Add(float64(u.CachedInputTokens))
+			ct.WithLabelValues(out.consumer, model, backend, "cached_input").Add(float64(u.CachedInputTokens))
 		}
 		if u.ReasoningTokens > 0 {
-			s.m.ConsumerTokens.WithLabelValues(out.consumer, model, "reasoning").Add(float64(u.ReasoningTokens))
+			ct.WithLabelValues(out.consumer, model, backend, "reasoning").Add(float64(u.ReasoningTokens))
 		}
-		if c := costUSD(out.backend.pricing, u); c > 0 {
-			s.m.Cost.WithLabelValues(out.consumer, model).Add(c)
+		if out.cost > 0 {
+			s.m.Cost.WithLabelValues(out.consumer, model, backend).Add(out.cost)
 		}
 	}
 	level := slog.LevelInfo
@@ -66,7 +67,20 @@ func (s *Server) finish(ctx context.Context, out *outcome) {
 		slog.Int64("input_tokens", out.usage.InputTokens),
 		slog.Int64("output_tokens", out.usage.OutputTokens),
 		slog.Bool("usage_reported", out.usage.Reported),
+		slog.Float64("cost_usd", out.cost),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
+	}
+	if u := out.usage; u.CachedInputTokens > 0 || u.ReasoningTokens > 0 {
+		attrs = append(attrs, slog.Int64("cached_input_tokens", u.CachedInputTokens), slog.Int64("reasoning_tokens", u.ReasoningTokens))
+	}
+	if out.anthropic {
+		attrs = append(attrs, slog.String("api", "messages"))
+	}
+	if out.asked != "" {
+		attrs = append(attrs, slog.String("downgraded_from", out.asked))
+	}
+	if out.limited {
+		attrs = append(attrs, slog.Bool("limited", true))
 	}
 	if out.ttft > 0 {
 		attrs = append(attrs, slog.Float64("ttft_ms", float64(out.ttft.Microseconds())/1000))

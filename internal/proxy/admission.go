@@ -37,6 +37,10 @@ type Call struct {
 	Pricing config.Pricing
 	// Now is the time the request arrived.
 	Now time.Time
+	// Allows reports whether the consumer may be served a model (it is in
+	// the consumer's AllowedModels and has a route). A downgrade to a model
+	// it refuses is not made; the original denial stands.
+	Allows func(model string) bool
 }
 
 // Ticket is what an admitted call carries to its end.
@@ -54,8 +58,12 @@ type Ticket struct {
 type Denial struct {
 	// Status is 429 for limits, 403 for policy refusals, 503 for a store
 	// failing closed.
-	Status     int
-	Code       string
+	Status int
+	// Type and Code fill OpenAI's error object; Type defaults from Status.
+	Type string
+	Code string
+	// Param names the request field at fault (max_tokens), if any.
+	Param      string
 	Message    string
 	RetryAfter time.Duration
 	// Header is sent with the refusal (x-ratelimit-*).
@@ -73,11 +81,17 @@ func (d *Denial) apiError() *apiError {
 	if status == 0 {
 		status = http.StatusTooManyRequests
 	}
-	typ := "rate_limit_error"
-	if status == http.StatusForbidden {
+	typ := d.Type
+	switch {
+	case typ != "":
+	case status == http.StatusForbidden:
 		typ = "permission_error"
-	} else if status >= 500 {
+	case status >= 500:
 		typ = "server_error"
+	case status == http.StatusBadRequest:
+		typ = "invalid_request_error"
+	default:
+		typ = "rate_limit_error"
 	}
 	code := d.Code
 	if code == "" && status == http.StatusTooManyRequests {
@@ -87,5 +101,5 @@ func (d *Denial) apiError() *apiError {
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
-	return &apiError{Status: status, Type: typ, Code: code, Message: msg, RetryAfter: d.RetryAfter, Header: d.Header}
+	return &apiError{Status: status, Type: typ, Code: code, Param: d.Param, Message: msg, RetryAfter: d.RetryAfter, Header: d.Header}
 }

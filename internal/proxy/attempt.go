@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -75,12 +76,13 @@ func (s *Server) attempt(w http.ResponseWriter, r *http.Request, rc *http.Respon
 	defer pt.stop()
 
 	started := time.Now()
+	// The client's headers go in first; the adapter sets its own over them,
+	// the vendor credential and any signature last.
+	req.Header = forwardHeaders(r.Header, up.anthropic)
 	upReq, err := up.adapter.NewRequest(ctx, req)
 	if err != nil {
-		return &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request",
-			Message: "The request could not be translated for the upstream provider.", Class: providers.ClassFatal}
+		return requestError(err, up)
 	}
-	copyClientHeaders(upReq.Header, r.Header)
 	resp, err := up.client.Do(upReq)
 	if err != nil {
 		return s.transportError(ctx, r, b, err, out)
@@ -92,7 +94,14 @@ func (s *Server) attempt(w http.ResponseWriter, r *http.Request, rc *http.Respon
 				Message: "The upstream provider answered with a redirect, which the gateway does not follow.", Class: providers.ClassFatal}
 		}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamError))
-		return up.adapter.Error(resp.StatusCode, resp.Header, body)
+		pe := up.adapter.Error(resp.StatusCode, resp.Header, body)
+		if pe == nil {
+			pe = &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_error",
+				Message: "The upstream provider answered with an error.", Class: providers.ClassServerError}
+		}
+		// Vendors echo parts of requests (even keys) in error messages.
+		pe.Message = redact(pe.Message, up.redacted)
+		return pe
 	}
 	if req.Stream {
 		return s.relay(ctx, w, r, rc, sn, b, req, resp.Body, pt, started, out)
@@ -108,9 +117,17 @@ func (s *Server) attempt(w http.ResponseWriter, r *http.Request, rc *http.Respon
 		return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_bad_response",
 			Message: "The upstream provider's answer could not be read.", Class: providers.ClassServerError}
 	}
+	if out.anthropic && req.Op == providers.OpChat {
+		if answer, err = messagesAnswer(answer, out.model); err != nil {
+			out.errDetail = err.Error()
+			return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_bad_response",
+				Message: "The upstream provider's answer could not be translated.", Class: providers.ClassServerError}
+		}
+	}
 	out.ttft = time.Since(out.start)
 	b.state.observe(time.Since(started))
 	out.usage = usage
+	out.answer = int64(len(body))
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(answer)))
@@ -150,17 +167,24 @@ var deniedHeaders = map[string]bool{
 	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true,
 	"Transfer-Encoding": true, "Upgrade": true, "Host": true, "Content-Length": true, "Accept-Encoding": true,
 	"Expect": true, "Openai-Organization": true, "Openai-Project": true, "Anthropic-Version": true,
+	"X-Goog-User-Project": true, "Forwarded": true,
 }
 
-// copyClientHeaders forwards the client's ordinary headers the adapter did
-// not set; the adapter's (and so the vendor credential) always win.
-func copyClientHeaders(dst, src http.Header) {
+// forwardHeaders returns the client's headers that may go upstream: none
+// of deniedHeaders or of those the client's Connection header lists, no
+// AWS X-Amz-* header (signing material the gateway alone sets), and the
+// Anthropic-* ones only to the Anthropic vendor (anthropic-beta alone).
+func forwardHeaders(src http.Header, anthropic bool) http.Header {
+	dst := make(http.Header, len(src))
 	conn := src["Connection"]
 	for k, v := range src {
 		if deniedHeaders[k] || len(v) == 0 {
 			continue
 		}
-		if _, set := dst[k]; set {
+		if strings.HasPrefix(k, "X-Amz-") || strings.HasPrefix(k, "X-Amzn-") {
+			continue
+		}
+		if strings.HasPrefix(k, "Anthropic-") && (!anthropic || k != "Anthropic-Beta") {
 			continue
 		}
 		if len(conn) > 0 && listedIn(conn, k) {
@@ -168,6 +192,26 @@ func copyClientHeaders(dst, src http.Header) {
 		}
 		dst[k] = v
 	}
+	return dst
+}
+
+// requestError answers an adapter's refusal to build a request: its own
+// status and message when it said why (a providers.Error), else a 400.
+func requestError(err error, up *upstream) *providers.Error {
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		e := *pe
+		if e.Status < 400 || e.Status > 599 {
+			e.Status = http.StatusBadRequest
+		}
+		if e.Type == "" {
+			e.Type = "invalid_request_error"
+		}
+		e.Message = redact(e.Message, up.redacted)
+		return &e
+	}
+	return &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request",
+		Message: "The request could not be translated for the upstream provider.", Class: providers.ClassFatal}
 }
 
 func listedIn(values []string, key string) bool {

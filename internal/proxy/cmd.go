@@ -156,6 +156,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = ms.Shutdown(sctx)
+	s.Close()
 	log.Info("stopped")
 	return runErr
 }

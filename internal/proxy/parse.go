@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/openai"
 )
@@ -16,7 +17,7 @@ type parsed struct {
 	op     providers.Operation
 	body   []byte
 	fields openai.Fields
-	// estimate is the estimated input tokens (prompt bytes / 4).
+	// estimate is the estimated input tokens (limits.EstimateTokens).
 	estimate int64
 }
 
@@ -49,7 +50,7 @@ func parseRequest(op providers.Operation, body []byte) (*parsed, *apiError) {
 	if op == providers.OpEmbeddings && f.Stream {
 		return nil, badRequest("Embeddings cannot be streamed.", "stream")
 	}
-	return &parsed{op: op, body: body, fields: f, estimate: int64(f.PayloadBytes+3) / 4}, nil
+	return &parsed{op: op, body: body, fields: f, estimate: limits.EstimateTokens(body)}, nil
 }
 
 // readBody reads the request body within limit: a declared Content-Length

@@ -16,27 +16,33 @@ import (
 type outcome struct {
 	start     time.Time
 	consumer  string
-	model     string // public model, "" until a route matched
+	model     string // public model served, "" until a route matched
+	asked     string // model the client asked for, when downgraded
 	backend   *backend
 	status    int
 	attempts  int
 	stream    bool
+	anthropic bool // the client speaks the Messages API
 	usage     providers.Usage
-	chunks    int64
+	cost      float64
+	chunks    int64 // content chunks written to the client
+	answer    int64 // bytes of a non-streamed answer
 	ttft      time.Duration
 	errClass  string
 	errDetail string
 	cancelled bool
 	estimate  int64
+	limited   bool // denied by a TokenPolicy
 }
 
-// serveInference is the pipeline of POST /v1/chat/completions and
-// /v1/embeddings: auth, read, parse, authorise, admit, route, attempt.
-func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, op providers.Operation) {
-	out := &outcome{start: time.Now()}
+// serveInference is the pipeline of POST /v1/chat/completions,
+// /v1/embeddings and /v1/messages (anthropic: translated to and from chat
+// completions): auth, read, parse, authorise, admit, route, attempt, settle.
+func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, op providers.Operation, anthropic bool) {
+	out := &outcome{start: time.Now(), anthropic: anthropic}
 	defer s.finish(r.Context(), out)
 	rc := http.NewResponseController(w)
-	cons, ok := sn.auth.authenticate(r.Header, out.start)
+	cons, ok := sn.auth.authenticate(r.Header, s.now())
 	if !ok {
 		s.reject(w, out, "unauthenticated", unauthorized)
 		return
@@ -56,6 +62,12 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		return
 	}
 	_ = rc.SetReadDeadline(time.Time{})
+	if anthropic {
+		if body, aerr = translateMessages(body); aerr != nil {
+			s.reject(w, out, "invalid", aerr)
+			return
+		}
+	}
 	p, aerr := parseRequest(op, body)
 	if aerr != nil {
 		s.reject(w, out, "invalid", aerr)
@@ -72,43 +84,69 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		s.reject(w, out, "unknown_model", notFound("The model '"+truncate(model, 128)+"' does not exist or you do not have access to it."))
 		return
 	}
-	ticket, denial, err := s.adm.Admit(r.Context(), &Call{Consumer: cons.config(), Model: model, Op: op, Stream: p.fields.Stream,
-		EstimatedInputTokens: p.estimate, MaxTokens: p.fields.MaxTokens, Pricing: firstPricing(rt), Now: out.start})
+	allows := func(m string) bool { return cons.allows(m) && sn.router.match(m) != nil }
+	ticket, denial, err := sn.adm.Admit(r.Context(), &Call{Consumer: cons.config(), Model: model, Op: op, Stream: p.fields.Stream,
+		EstimatedInputTokens: p.estimate, MaxTokens: p.fields.MaxTokens, Pricing: firstPricing(rt), Now: out.start, Allows: allows})
 	if err != nil {
+		if r.Context().Err() != nil {
+			out.cancelled = true
+			return
+		}
 		s.log.LogAttrs(r.Context(), slog.LevelError, "admission failed", attrErr(err))
 		s.reject(w, out, "limited", &apiError{Status: http.StatusServiceUnavailable, Type: "server_error",
 			Code: "admission_unavailable", Message: "The gateway could not check this key's limits; retry shortly.", RetryAfter: time.Second})
 		return
 	}
 	if denial != nil {
+		out.limited = true
 		s.reject(w, out, "limited", denial.apiError())
 		return
 	}
-	var cost float64
-	if ticket.Settle != nil {
-		defer func() { ticket.Settle(out.usage, cost) }()
-	}
+	// Settle on every path from here: the real usage when the upstream
+	// reported it, an estimate for what was streamed or answered, nothing
+	// when no answer got through.
+	defer func() {
+		out.completeUsage()
+		if out.backend != nil {
+			out.cost = costUSD(out.backend.pricing, out.usage)
+		}
+		if ticket.Settle != nil {
+			ticket.Settle(out.usage, out.cost)
+		}
+	}()
 	for k, v := range ticket.Header {
 		w.Header()[k] = v
 	}
 	if ticket.Downgrade != "" && ticket.Downgrade != model {
-		if rt = sn.router.match(ticket.Downgrade); rt == nil {
-			s.reject(w, out, "unknown_model", notFound("The downgrade model '"+ticket.Downgrade+"' has no route."))
+		drt := sn.router.match(ticket.Downgrade)
+		if drt == nil || !cons.allows(ticket.Downgrade) {
+			s.reject(w, out, "unknown_model", notFound("The downgrade model '"+truncate(ticket.Downgrade, 128)+"' is not available to this key."))
 			return
 		}
-		model = ticket.Downgrade
+		w.Header().Set(HeaderDowngradedFrom, model)
+		out.asked, rt, model = model, drt, ticket.Downgrade
 	}
 	out.model = rt.model
 	if !isGlob(rt.model) {
 		out.model = model
 	}
 	s.proxyCall(w, r, rc, sn, rt, p, model, out)
-	if !out.usage.Reported {
-		out.usage.InputTokens = p.estimate
-		out.usage.OutputTokens = out.chunks
+}
+
+// completeUsage fills in usage the upstream did not report: the input
+// estimate and one token per streamed chunk (or per 4 bytes of a whole
+// answer) when something reached the client, else nothing.
+func (out *outcome) completeUsage() {
+	if out.usage.Reported {
+		return
 	}
-	if out.backend != nil {
-		cost = costUSD(out.backend.pricing, out.usage)
+	switch {
+	case out.chunks > 0:
+		out.usage.InputTokens, out.usage.OutputTokens = out.estimate, out.chunks
+	case out.answer > 0 && out.status == http.StatusOK:
+		out.usage.InputTokens, out.usage.OutputTokens = out.estimate, (out.answer+3)/4
+	default:
+		out.usage = providers.Usage{}
 	}
 }
 
@@ -131,6 +169,15 @@ func costUSD(p config.Pricing, u providers.Usage) float64 {
 func (s *Server) reject(w http.ResponseWriter, out *outcome, reason string, e *apiError) {
 	s.m.Rejected.WithLabelValues(reason).Inc()
 	out.status, out.errClass = e.Status, reason
+	out.writeError(w, e)
+}
+
+// writeError answers e in the client's API shape.
+func (out *outcome) writeError(w http.ResponseWriter, e *apiError) {
+	if out.anthropic {
+		writeAnthropicError(w, e)
+		return
+	}
 	writeError(w, e)
 }
 
@@ -140,7 +187,7 @@ func (s *Server) reject(w http.ResponseWriter, out *outcome, reason string, e *a
 func (s *Server) proxyCall(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, sn *snapshot,
 	rt *route, p *parsed, model string, out *outcome) {
 	pk := picker{r: rt}
-	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage}
+	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || out.anthropic}
 	var last *providers.Error
 	var prev *backend
 	uses := map[*backend]int{}
@@ -186,7 +233,7 @@ func (s *Server) proxyCall(w http.ResponseWriter, r *http.Request, rc *http.Resp
 		out.cancelled = true
 		if s.aborting.Load() {
 			out.status = http.StatusServiceUnavailable
-			writeError(w, errShuttingDown)
+			out.writeError(w, errShuttingDown)
 		}
 		return
 	}
@@ -195,7 +242,7 @@ func (s *Server) proxyCall(w http.ResponseWriter, r *http.Request, rc *http.Resp
 	}
 	e := fromUpstream(last)
 	out.status, out.errClass = e.Status, className(last.Class)
-	writeError(w, e)
+	out.writeError(w, e)
 }
 
 func (rt *route) retryable(c providers.ErrorClass) bool {

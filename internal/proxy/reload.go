@@ -36,14 +36,18 @@ func (s *Server) LoadBytes(data []byte) error {
 func (s *Server) load(cfg *config.Config, hash string) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	if cur := s.snap.Load(); cur != nil && cur.hash == hash {
+	cur := s.snap.Load()
+	if cur != nil && cur.hash == hash {
 		return nil
 	}
-	sn, err := s.build(cfg, hash)
+	sn, err := s.build(cfg, hash, cur)
 	if err != nil {
 		return s.loadFailed(err)
 	}
 	s.snap.Store(sn)
+	if cur != nil {
+		cur.retire()
+	}
 	s.pruneTransports(cfg)
 	s.m.Reloads.Inc()
 	s.m.SetConfigHash(hash)

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 )
@@ -25,15 +26,28 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics is the collector set; default a fresh one.
 	Metrics *metrics.Metrics
-	// Admission is the limits hook; default NoAdmission.
+	// Admission replaces the limits hook; default the TokenPolicies of each
+	// config, enforced by a limits.Engine built with it.
 	Admission Admission
+	// LimitOptions are added to the limits engine's options (a clock, the
+	// store circuit's backoff); its metrics always go to Metrics.
+	LimitOptions []limits.Option
+	// Console, when set, is mounted at /console/ of the client listener
+	// while the served config has console.enabled.
+	Console http.Handler
+	// Now is the clock key validity (notAfter) is checked against; default
+	// time.Now.
+	Now func() time.Time
 }
 
 // Server serves the client API from the current config snapshot.
 type Server struct {
-	log *slog.Logger
-	m   *metrics.Metrics
-	adm Admission
+	log       *slog.Logger
+	m         *metrics.Metrics
+	adm       Admission // nil: each snapshot's limits engine
+	limitOpts []limits.Option
+	console   http.Handler
+	now       func() time.Time
 
 	snap       atomic.Pointer[snapshot]
 	states     sync.Map // backend label → *backendState; outlives reloads
@@ -60,10 +74,11 @@ func New(o Options) *Server {
 	if o.Metrics == nil {
 		o.Metrics = metrics.New()
 	}
-	if o.Admission == nil {
-		o.Admission = NoAdmission{}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	s := &Server{log: o.Logger, m: o.Metrics, adm: o.Admission, transports: map[string]*http.Transport{}}
+	s := &Server{log: o.Logger, m: o.Metrics, adm: o.Admission, limitOpts: o.LimitOptions, console: o.Console, now: o.Now,
+		transports: map[string]*http.Transport{}}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
 	return s
 }
@@ -76,57 +91,71 @@ func (s *Server) Ready() bool { return s.snap.Load() != nil && !s.draining.Load(
 
 // ServeHTTP serves the client API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	sn := s.snap.Load()
+	p := r.URL.Path
+	fail := writeError
+	if p == messagesPath {
+		fail = writeAnthropicError
+	}
+	sn := s.acquire()
 	if sn == nil {
-		writeError(w, errNotReady)
+		fail(w, errNotReady)
 		return
 	}
+	defer sn.release()
 	n := s.inflight.Add(1)
 	defer s.inflight.Add(-1)
 	if n > sn.maxInFlight {
 		s.m.Rejected.WithLabelValues("overloaded").Inc()
 		w.Header().Set("Connection", "close")
-		writeError(w, errOverloaded)
+		fail(w, errOverloaded)
 		return
 	}
 	s.m.InFlight.Inc()
 	defer s.m.InFlight.Dec()
-	switch p := r.URL.Path; p {
+	switch p {
 	case "/v1/chat/completions":
-		if s.method(w, r, http.MethodPost) {
-			s.serveInference(w, r, sn, providers.OpChat)
+		if s.method(w, r, http.MethodPost, writeError) {
+			s.serveInference(w, r, sn, providers.OpChat, false)
 		}
 	case "/v1/embeddings":
-		if s.method(w, r, http.MethodPost) {
-			s.serveInference(w, r, sn, providers.OpEmbeddings)
+		if s.method(w, r, http.MethodPost, writeError) {
+			s.serveInference(w, r, sn, providers.OpEmbeddings, false)
+		}
+	case messagesPath:
+		if s.method(w, r, http.MethodPost, writeAnthropicError) {
+			s.serveInference(w, r, sn, providers.OpChat, true)
 		}
 	case "/v1/models":
-		if s.method(w, r, http.MethodGet) {
+		if s.method(w, r, http.MethodGet, writeError) {
 			s.serveModels(w, r, sn, "")
 		}
 	default:
 		if id, ok := strings.CutPrefix(p, "/v1/models/"); ok && id != "" {
-			if s.method(w, r, http.MethodGet) {
+			if s.method(w, r, http.MethodGet, writeError) {
 				s.serveModels(w, r, sn, id)
 			}
+			return
+		}
+		if s.console != nil && sn.cfg.Console.Enabled && (p == "/console" || strings.HasPrefix(p, "/console/")) {
+			s.console.ServeHTTP(w, r)
 			return
 		}
 		writeError(w, errNoRoute)
 	}
 }
 
-func (s *Server) method(w http.ResponseWriter, r *http.Request, want string) bool {
+func (s *Server) method(w http.ResponseWriter, r *http.Request, want string, fail func(http.ResponseWriter, *apiError)) bool {
 	if r.Method == want {
 		return true
 	}
 	w.Header().Set("Allow", want)
-	writeError(w, errMethod)
+	fail(w, errMethod)
 	return false
 }
 
 // serveModels lists the catalogue models the caller may use, or one.
 func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapshot, id string) {
-	cons, ok := sn.auth.authenticate(r.Header, time.Now())
+	cons, ok := sn.auth.authenticate(r.Header, s.now())
 	if !ok {
 		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
 		writeError(w, unauthorized)

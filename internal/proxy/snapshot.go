@@ -6,9 +6,12 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
@@ -28,6 +31,18 @@ type snapshot struct {
 	maxInFlight  int64
 	readTimeout  time.Duration
 	writeTimeout time.Duration
+
+	// limits enforces the TokenPolicies and counts usage; adm is the
+	// admission the pipeline calls (the engine's, unless Options.Admission
+	// replaced it).
+	limits *limits.Engine
+	adm    Admission
+
+	// refs counts requests using this snapshot; once retired (replaced)
+	// and unused, its engine is closed.
+	refs      atomic.Int64
+	retired   atomic.Bool
+	closeOnce sync.Once
 }
 
 // upstream is one provider: its adapter, client and limits.
@@ -40,7 +55,10 @@ type upstream struct {
 	idle     time.Duration
 	request  time.Duration
 	sem      chan struct{}
-	redacted []string // secrets to scrub from anything logged
+	redacted []string // secrets to scrub from anything logged or answered
+	// anthropic is true for the Anthropic vendor, the only one that is sent
+	// the client's anthropic-beta header.
+	anthropic bool
 }
 
 // catalogueEntry is one public model on /v1/models.
@@ -66,7 +84,7 @@ type pricing struct {
 
 // build compiles a config into a snapshot. Nothing is published until
 // everything has been built, so a broken config changes nothing.
-func (s *Server) build(cfg *config.Config, hash string) (*snapshot, error) {
+func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapshot, error) {
 	now := time.Now()
 	sn := &snapshot{cfg: cfg, hash: hash, loaded: now, auth: newAuthIndex(cfg), upstreams: map[string]*upstream{},
 		byName:  map[string]*catalogueEntry{},
@@ -86,6 +104,15 @@ func (s *Server) build(cfg *config.Config, hash string) (*snapshot, error) {
 		return nil, err
 	}
 	sn.router = rt
+	// The engine is built last: nothing after it can fail, so it never
+	// needs closing here.
+	if sn.limits, err = s.buildLimits(cfg, prev); err != nil {
+		return nil, err
+	}
+	sn.adm = s.adm
+	if sn.adm == nil {
+		sn.adm = engineAdmission{e: sn.limits, log: s.log}
+	}
 	return sn, nil
 }
 
@@ -94,7 +121,7 @@ func (s *Server) buildUpstream(p *config.Provider) (*upstream, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := &upstream{name: p.Name, adapter: a,
+	up := &upstream{name: p.Name, adapter: a, anthropic: p.Type == config.ProviderAnthropic,
 		connect: p.Timeouts.Connect.Or(5 * time.Second), first: p.Timeouts.FirstToken.Or(60 * time.Second),
 		idle: p.Timeouts.Idle.Or(60 * time.Second), request: p.Timeouts.Request.Or(600 * time.Second)}
 	if t, ok := a.(providers.Transporter); ok {

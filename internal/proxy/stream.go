@@ -49,18 +49,17 @@ func (s *Server) relay(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	h.Set("X-Accel-Buffering", "no")
 	out.status = http.StatusOK
 	w.WriteHeader(http.StatusOK)
-	if !s.writeEvent(w, rc, sn, first.Data) {
-		out.cancelled = true
-		return nil
+	sw := s.newStreamWriter(w, rc, sn, out)
+	if ok, bad := sw.event(first.Data); !ok || bad != nil {
+		return s.endEarly(out, ok, bad)
 	}
-	out.chunks++
+	if !first.UsageOnly {
+		out.chunks++
+	}
 	for {
 		c, err := st.Next()
 		if err == io.EOF {
-			_ = rc.SetWriteDeadline(time.Now().Add(sn.writeTimeout))
-			if _, werr := w.Write(sseDone); werr == nil {
-				_ = rc.Flush()
-			}
+			sw.done()
 			return nil
 		}
 		if err != nil {
@@ -69,17 +68,15 @@ func (s *Server) relay(ctx context.Context, w http.ResponseWriter, r *http.Reque
 				return ferr
 			}
 			msg, code := ferr.Message, "upstream_stream_error"
+			status := ferr.Status
 			if s.aborting.Load() {
-				msg, code = "The gateway is shutting down; the stream was ended.", "gateway_shutdown"
+				msg, code, status = "The gateway is shutting down; the stream was ended.", "gateway_shutdown", http.StatusServiceUnavailable
 			} else if ferr.Class == providers.ClassTimeout {
 				code = "upstream_timeout"
 			}
 			s.m.StreamsTrimmed.Inc()
 			out.errClass = className(ferr.Class)
-			_ = rc.SetWriteDeadline(time.Now().Add(sn.writeTimeout))
-			if _, werr := w.Write(terminalEvent(msg, code)); werr == nil {
-				_ = rc.Flush()
-			}
+			sw.fail(status, msg, code)
 			return ferr
 		}
 		pt.idle(b.up.idle)
@@ -89,12 +86,26 @@ func (s *Server) relay(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		if c.UsageOnly && !req.ClientWantsUsage {
 			continue
 		}
-		if !s.writeEvent(w, rc, sn, c.Data) {
-			out.cancelled = true
-			return nil
+		if ok, bad := sw.event(c.Data); !ok || bad != nil {
+			return s.endEarly(out, ok, bad)
 		}
-		out.chunks++
+		if !c.UsageOnly {
+			out.chunks++
+		}
 	}
+}
+
+// endEarly ends a stream the client left (ok false) or whose chunk could
+// not be translated for it (bad, already answered with an error event).
+func (s *Server) endEarly(out *outcome, ok bool, bad error) *providers.Error {
+	if bad != nil {
+		s.m.StreamsTrimmed.Inc()
+		out.errClass, out.errDetail = "stream", bad.Error()
+		return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_bad_response",
+			Message: "The upstream stream could not be translated.", Class: providers.ClassServerError}
+	}
+	out.cancelled = !ok
+	return nil
 }
 
 // writeEvent writes one "data:" event and flushes it, under a per-write
@@ -118,8 +129,12 @@ func (s *Server) writeEvent(w http.ResponseWriter, rc *http.ResponseController, 
 func (s *Server) streamError(ctx context.Context, r *http.Request, b *backend, err error, out *outcome) *providers.Error {
 	var pe *providers.Error
 	if errors.As(err, &pe) {
-		out.errDetail = pe.Message
-		return pe
+		// The vendor wrote this message: scrub the provider's secrets
+		// before it reaches the client or the log.
+		e := *pe
+		e.Message = redact(e.Message, b.up.redacted)
+		out.errDetail = e.Message
+		return &e
 	}
 	cause := context.Cause(ctx)
 	switch {

@@ -1,7 +1,7 @@
 // Package sdk_test drives the real proxy with the vendors' official SDKs:
-// openai-go against every vendor adapter (Anthropic, Gemini, Bedrock,
-// Azure OpenAI) behind it, and anthropic-sdk-go through the client-side
-// Messages translation. The vendors are the mock upstream on 127.0.0.1.
+// openai-go and anthropic-sdk-go (through the proxy's /v1/messages) against
+// every vendor adapter (OpenAI, Anthropic, Gemini, Bedrock, Azure OpenAI)
+// behind it. The vendors are the mock upstream on 127.0.0.1.
 package sdk_test
 
 import (
@@ -15,13 +15,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/test/upstream"
-
-	// The adapters register themselves; linked here until the proxy's
-	// vendors.go imports them.
-	_ "github.com/tollgate-dev/tollgate/internal/providers/anthropic"
-	_ "github.com/tollgate-dev/tollgate/internal/providers/azure"
-	_ "github.com/tollgate-dev/tollgate/internal/providers/bedrock"
-	_ "github.com/tollgate-dev/tollgate/internal/providers/gemini"
 )
 
 // vendorModels maps the public model names the tests use to the vendor
@@ -31,7 +24,18 @@ var vendorModels = map[string]string{
 	"gemini": "gemini",
 	"nova":   "bedrock",
 	"gpt-eu": "azure",
+	"gpt":    "openai",
 }
+
+// openaiFormat is true for the vendors the OpenAI-format mock serves: it
+// calls the tool on every turn and streams no tool calls.
+func openaiFormat(model string) bool {
+	return vendorModels[model] == "azure" || vendorModels[model] == "openai"
+}
+
+// fallbackModel is served by an Anthropic backend that answers 529
+// (overloaded) first, then an OpenAI backend.
+const fallbackModel = "claude-fallback"
 
 type gateway struct {
 	url string
@@ -55,9 +59,12 @@ func startGateway(t *testing.T) *gateway {
 		{Name: "bedrock", Type: config.ProviderBedrock, Endpoint: up.URL, Bedrock: &config.BedrockSettings{
 			Region: "us-east-1", AccessKeyID: upstream.MockAccessKeyID, SecretAccessKey: upstream.MockSecretKey}},
 		{Name: "azure", Type: config.ProviderAzureOpenAI, Endpoint: up.URL, APIKey: "azure-vendor"},
+		{Name: "openai", Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-openai-vendor"},
+		{Name: "anthropic-overloaded", Type: config.ProviderAnthropic, Endpoint: up.URL, APIKey: "sk-ant-vendor",
+			Headers: map[string]string{"x-mock-status": "529"}},
 	}
 	upstreamModel := map[string]string{"anthropic": "claude-sonnet-4", "gemini": "gemini-2.0-flash",
-		"bedrock": "amazon.nova-lite-v1:0", "azure": "gpt4o-eu"}
+		"bedrock": "amazon.nova-lite-v1:0", "azure": "gpt4o-eu", "openai": "gpt-4o"}
 	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "sdk"},
 		Auth:      config.Auth{Mode: config.AuthAPIKey},
 		Consumers: []config.Consumer{{Name: "team", Keys: []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}}},
@@ -73,6 +80,9 @@ func startGateway(t *testing.T) *gateway {
 		cfg.Routes = append(cfg.Routes, config.Route{Model: public, Retry: config.Retry{Attempts: 1},
 			Backends: []config.Backend{{Provider: vendor, UpstreamModel: upstreamModel[vendor]}}})
 	}
+	cfg.Routes = append(cfg.Routes, config.Route{Model: fallbackModel, Retry: config.Retry{Attempts: 2},
+		Backends: []config.Backend{{Provider: "anthropic-overloaded", UpstreamModel: "claude-sonnet-4"},
+			{Provider: "openai", UpstreamModel: "gpt-4o", Priority: 1}}})
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

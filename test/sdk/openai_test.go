@@ -78,7 +78,7 @@ func TestOpenAISDKThroughEveryVendor(t *testing.T) {
 				}
 				// The OpenAI-format mock (behind Azure) calls the tool on every
 				// turn; the other vendor mocks answer a tool result in text.
-				if vendorModels[model] != "azure" && resp.Choices[0].FinishReason != "stop" {
+				if !openaiFormat(model) && resp.Choices[0].FinishReason != "stop" {
 					t.Errorf("after the tool result: finish %q", resp.Choices[0].FinishReason)
 				}
 			})

@@ -89,6 +89,7 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 	if err != nil {
 		return nil, fmt.Errorf("azure: building request: %w", err)
 	}
+	req.Header = r.BaseHeader()
 	for k, v := range a.headers {
 		req.Header.Set(k, v)
 	}

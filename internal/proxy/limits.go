@@ -1,0 +1,172 @@
+package proxy
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/limits"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+// HeaderDowngradedFrom names the model a client asked for when a TokenPolicy
+// (onExceeded: Downgrade) served another one.
+const HeaderDowngradedFrom = "X-Tollgate-Downgraded-From"
+
+// engineAdmission is the Admission of one config snapshot: TokenPolicies
+// enforced by a limits.Engine.
+type engineAdmission struct {
+	e   *limits.Engine
+	log *slog.Logger
+}
+
+// Admit reserves the call's estimate; the ticket settles the real usage.
+func (a engineAdmission) Admit(ctx context.Context, c *Call) (Ticket, *Denial, error) {
+	name := ""
+	if c.Consumer != nil {
+		name = c.Consumer.Name
+	}
+	t, d, err := a.e.Admit(ctx, limits.Call{Consumer: name, Model: c.Model, InputTokens: c.EstimatedInputTokens,
+		MaxOutputTokens: c.MaxTokens, Pricing: c.Pricing, Allowed: c.Allows})
+	if err != nil {
+		return Ticket{}, nil, err
+	}
+	if d != nil {
+		return Ticket{}, &Denial{Status: d.Status, Type: d.Type, Code: d.Code, Param: d.Param, Message: d.Message,
+			RetryAfter: d.RetryAfter, Header: d.Headers}, nil
+	}
+	log := a.log
+	return Ticket{Downgrade: t.DowngradeTo, Header: t.Headers(), Settle: func(u providers.Usage, cost float64) {
+		// Settle detaches from ctx's cancellation: a client that left is
+		// still charged.
+		if err := t.Settle(ctx, u, cost); err != nil {
+			log.LogAttrs(ctx, slog.LevelWarn, "settling usage failed", slog.String("consumer", name), attrErr(err))
+		}
+	}}, nil, nil
+}
+
+// buildLimits makes the snapshot's limits engine: a reload of the previous
+// one (so counters, connections and the store circuit carry over), or a new
+// engine registering its metrics with the proxy's.
+func (s *Server) buildLimits(cfg *config.Config, prev *snapshot) (*limits.Engine, error) {
+	if prev != nil && prev.limits != nil {
+		return prev.limits.Reload(cfg)
+	}
+	opts := append([]limits.Option{limits.WithRegisterer(s.m.Registry)}, s.limitOpts...)
+	return limits.New(cfg, opts...)
+}
+
+// acquire returns the current snapshot, counted as in use until release, or
+// nil before the first config. A snapshot replaced between the load and the
+// count is let go and the new one taken, so a retired snapshot's engine is
+// closed only once nothing uses it.
+func (s *Server) acquire() *snapshot {
+	for {
+		sn := s.snap.Load()
+		if sn == nil {
+			return nil
+		}
+		sn.refs.Add(1)
+		if s.snap.Load() == sn {
+			return sn
+		}
+		sn.release()
+	}
+}
+
+// release ends one use of the snapshot.
+func (sn *snapshot) release() {
+	if sn.refs.Add(-1) == 0 && sn.retired.Load() {
+		sn.closeLimits()
+	}
+}
+
+// retire marks a replaced snapshot; its engine closes when the requests
+// still using it have settled.
+func (sn *snapshot) retire() {
+	sn.retired.Store(true)
+	if sn.refs.Load() == 0 {
+		sn.closeLimits()
+	}
+}
+
+func (sn *snapshot) closeLimits() {
+	sn.closeOnce.Do(func() {
+		if sn.limits != nil {
+			_ = sn.limits.Close()
+		}
+	})
+}
+
+// Limits returns the config being served and its limits engine (nil, nil
+// before the first config). The engine stays usable across reloads while
+// the limits store settings are unchanged; callers such as the console ask
+// again per request rather than keep it.
+func (s *Server) Limits() (*config.Config, *limits.Engine) {
+	if sn := s.snap.Load(); sn != nil {
+		return sn.cfg, sn.limits
+	}
+	return nil, nil
+}
+
+// Close retires the config being served: its limits engine (and the Redis
+// connections behind it) is closed once the requests using it have ended.
+// Call it after Drain.
+func (s *Server) Close() {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	if sn := s.snap.Swap(nil); sn != nil {
+		sn.retire()
+	}
+}
+
+// usageFor reads every configured consumer's usage from the engine.
+func usageFor(ctx context.Context, sn *snapshot) (usageReport, error) {
+	rep := usageReport{Gateway: gatewayName(sn.cfg), Consumers: make([]consumerUsage, 0, len(sn.cfg.Consumers))}
+	for i := range sn.cfg.Consumers {
+		sum, err := sn.limits.Usage(ctx, sn.cfg.Consumers[i].Name)
+		if err != nil {
+			return usageReport{}, err
+		}
+		cu := consumerUsage{Name: sum.Consumer, Window: sum.Period, WindowKind: string(sum.Window), Start: sum.Start, End: sum.End,
+			Requests: sum.Requests, InputTokens: sum.InputTokens, OutputTokens: sum.OutputTokens,
+			CachedInputTokens: sum.CachedInputTokens, CostUSD: sum.CostUSD, Models: map[string]modelUsage{}}
+		for m, u := range sum.Models {
+			cu.Models[m] = modelUsage{Requests: u.Requests, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CostUSD: u.CostUSD}
+		}
+		if rep.Window == "" {
+			rep.Window = cu.Window
+		}
+		rep.Consumers = append(rep.Consumers, cu)
+	}
+	return rep, nil
+}
+
+func gatewayName(cfg *config.Config) string {
+	if cfg.Gateway.Namespace != "" {
+		return cfg.Gateway.Namespace + "/" + cfg.Gateway.Name
+	}
+	return cfg.Gateway.Name
+}
+
+// serveUsage answers GET /usage on the metrics listener: every consumer's
+// usage in its current window, for the operator's Consumer status. It holds
+// names and counts only, never key material.
+func (s *Server) serveUsage(w http.ResponseWriter, r *http.Request) {
+	sn := s.acquire()
+	if sn == nil {
+		writeJSON(w, http.StatusServiceUnavailable, errNotReady.wire())
+		return
+	}
+	defer sn.release()
+	rep, err := usageFor(r.Context(), sn)
+	if err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "usage unavailable", attrErr(err))
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, (&apiError{Type: "server_error", Code: "usage_unavailable",
+			Message: "Usage cannot be read right now: the limit store is unavailable."}).wire())
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
