@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 )
 
 func banner(w io.Writer, o Options, i Info) {
@@ -13,6 +14,7 @@ Tollgate is running.
 
   Gateway (OpenAI-compatible):  %[1]s
   Consumer %[2]q key:           %[3]s
+  Console (sign in with the key): %[9]s
 
 Try it:
 
@@ -28,5 +30,6 @@ Try it:
 
 Logs: %[7]s and %[8]s. Ctrl-C stops everything.
 `, i.URL, o.Consumer, i.Key, k, o.Namespace, o.Gateway,
-		filepath.Join(o.State, "operator.log"), filepath.Join(o.State, "gateway.log"))
+		filepath.Join(o.State, "operator.log"), filepath.Join(o.State, "gateway.log"),
+		strings.TrimSuffix(i.URL, "/v1")+"/console/")
 }

@@ -49,6 +49,9 @@ func (s *Server) finish(ctx context.Context, out *outcome) {
 		if u.ReasoningTokens > 0 {
 			ct.WithLabelValues(out.consumer, model, backend, "reasoning").Add(float64(u.ReasoningTokens))
 		}
+		if s.usage != nil && out.consumer != "" {
+			s.usage.Record(out.consumer, model, provider, u, out.cost)
+		}
 		if out.cost > 0 {
 			s.m.Cost.WithLabelValues(out.consumer, model, backend).Add(out.cost)
 		}

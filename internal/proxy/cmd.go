@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/console"
+	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 )
 
@@ -42,7 +44,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("proxy: --log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	s := New(Options{Logger: log, Metrics: metrics.New()})
+	// The console reads the config and limits engine of whatever snapshot
+	// is current, so it follows reloads.
+	var s *Server
+	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return s.Limits() })
+	deps.Logger = log
+	s = New(Options{Logger: log, Metrics: metrics.New(), Console: console.New(deps), Usage: deps.Recorder})
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()

@@ -35,9 +35,17 @@ type Options struct {
 	// Console, when set, is mounted at /console/ of the client listener
 	// while the served config has console.enabled.
 	Console http.Handler
+	// Usage, when set, is told every served request's usage and cost (the
+	// console's per-provider usage split).
+	Usage UsageRecorder
 	// Now is the clock key validity (notAfter) is checked against; default
 	// time.Now.
 	Now func() time.Time
+}
+
+// UsageRecorder receives each served request's usage once it is settled.
+type UsageRecorder interface {
+	Record(consumer, model, provider string, u providers.Usage, costUSD float64)
 }
 
 // Server serves the client API from the current config snapshot.
@@ -47,6 +55,7 @@ type Server struct {
 	adm       Admission // nil: each snapshot's limits engine
 	limitOpts []limits.Option
 	console   http.Handler
+	usage     UsageRecorder
 	now       func() time.Time
 
 	snap       atomic.Pointer[snapshot]
@@ -77,7 +86,7 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{log: o.Logger, m: o.Metrics, adm: o.Admission, limitOpts: o.LimitOptions, console: o.Console, now: o.Now,
+	s := &Server{log: o.Logger, m: o.Metrics, adm: o.Admission, limitOpts: o.LimitOptions, console: o.Console, usage: o.Usage, now: o.Now,
 		transports: map[string]*http.Transport{}}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
 	return s

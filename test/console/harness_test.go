@@ -2,9 +2,7 @@ package console_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -15,7 +13,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/console"
 	"github.com/tollgate-dev/tollgate/internal/limits"
-	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 )
 
@@ -104,29 +101,23 @@ func gatewayConfig(t *testing.T) (*config.Config, *gateway) {
 	return cfg, g
 }
 
-// startGateway serves cfg on 127.0.0.1 with the real proxy, a Local limits
-// engine and the console.
+// startGateway serves cfg on 127.0.0.1 with the real proxy wired as
+// `tollgate proxy` wires it: the limits engine of each config snapshot, the
+// console mounted at /console/ and fed by the proxy's usage recorder hook.
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
 	cfg, g := gatewayConfig(t)
 	g.logs = &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	eng, err := limits.New(cfg)
-	if err != nil {
-		t.Fatalf("limits: %v", err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	srv := proxy.New(proxy.Options{Logger: log, Admission: admission{eng}})
+	var srv *proxy.Server
+	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return srv.Limits() })
+	deps.Logger = log
+	srv = proxy.New(proxy.Options{Logger: log, Console: console.New(deps), Usage: deps.Recorder})
 	if err := srv.Load(cfg); err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return srv.Config(), eng })
-	deps.Logger = log
-	mux := http.NewServeMux()
-	mux.Handle(console.Prefix, console.New(deps))
-	mux.Handle("/console", console.New(deps))
-	mux.Handle("/", srv)
-	ts := httptest.NewUnstartedServer(mux)
+	t.Cleanup(srv.Close)
+	ts := httptest.NewUnstartedServer(srv)
 	hs := srv.HTTPServer(cfg)
 	ts.Config.ReadHeaderTimeout = hs.ReadHeaderTimeout
 	ts.Config.BaseContext = hs.BaseContext
@@ -134,27 +125,6 @@ func startGateway(t *testing.T) *gateway {
 	t.Cleanup(ts.Close)
 	g.url = ts.URL
 	return g
-}
-
-// admission adapts the limits engine to the proxy's Admission hook.
-type admission struct{ e *limits.Engine }
-
-func (a admission) Admit(ctx context.Context, c *proxy.Call) (proxy.Ticket, *proxy.Denial, error) {
-	name := ""
-	if c.Consumer != nil {
-		name = c.Consumer.Name
-	}
-	tk, d, err := a.e.Admit(ctx, limits.Call{Consumer: name, Model: c.Model, InputTokens: c.EstimatedInputTokens,
-		MaxOutputTokens: c.MaxTokens, Pricing: c.Pricing})
-	if err != nil {
-		return proxy.Ticket{}, nil, err
-	}
-	if d != nil {
-		return proxy.Ticket{}, &proxy.Denial{Status: d.Status, Code: d.Code, Message: d.Message, RetryAfter: d.RetryAfter, Header: d.Headers}, nil
-	}
-	return proxy.Ticket{Downgrade: tk.DowngradeTo, Header: tk.Headers(), Settle: func(u providers.Usage, cost float64) {
-		_ = tk.Settle(context.Background(), u, cost)
-	}}, nil, nil
 }
 
 // assertNoKeys fails when a key appears in the gateway's logs.
