@@ -396,8 +396,10 @@ type ParentReference struct {
 
 	// Namespace is the Gateway's namespace; defaults to the AIGateway's.
 	// A Gateway in another namespace must allow routes from this one
-	// (allowedRoutes). The route is then cleaned up by a finalizer, since
-	// owner references cannot cross namespaces.
+	// (allowedRoutes). The HTTPRoute itself always lives in the AIGateway's
+	// namespace and attaches across namespaces through this reference, so
+	// its owner reference cleans it up with the AIGateway; no finalizer is
+	// involved.
 	//
 	// +optional
 	Namespace *Namespace `json:"namespace,omitempty"`
@@ -730,8 +732,10 @@ type AIGatewayStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// URL is where clients reach the gateway: the first HTTPRoute hostname
-	// when there is one, else the Service's in-cluster address.
+	// URL is the in-cluster address of the gateway's Service,
+	// "<scheme>://<name>.<namespace>.svc:<port>", with https when the
+	// gateway serves TLS itself. Clients outside the cluster use the
+	// hostnames of spec.httpRoute instead.
 	//
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048

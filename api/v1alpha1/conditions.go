@@ -61,8 +61,13 @@ const (
 	// and Consumer (a key exists and the consumer may call a gateway).
 	//
 	// Possible reasons for True: Ready.
-	// Possible reasons for False: Invalid, ReplicasUnavailable,
-	// SecretNotFound, DiscoveryFailed, KeyNotReady, Disabled.
+	// Possible reasons for False, by kind:
+	//   - AIGateway: ReplicasUnavailable.
+	//   - ModelProvider: Invalid, SecretNotFound, SecretKeyNotFound,
+	//     DiscoveryFailed.
+	//   - Consumer: Disabled, KeyNotReady, Invalid, GatewayNotFound,
+	//     PolicyNotFound. A reference problem is repeated from
+	//     ResolvedRefs, a spec problem from Accepted.
 	// Possible reasons for Unknown: Pending.
 	ConditionReady ConditionType = "Ready"
 

@@ -146,7 +146,11 @@ type ConsumerStatus struct {
 	PreviousKeyExpiresAt *metav1.Time `json:"previousKeyExpiresAt,omitempty"`
 
 	// Usage summarises the consumer's use in the current budget window,
-	// updated periodically (it lags the gateways' metrics).
+	// summed over the AIGateways it calls. The operator reads each
+	// gateway's GET /usage every 30 seconds by default (one replica with
+	// the Redis store, every ready replica summed with the Local store),
+	// so it lags the gateways a little. It is written only when it
+	// changed; while a gateway cannot be read the last value stays.
 	//
 	// +optional
 	Usage *ConsumerUsage `json:"usage,omitempty"`
@@ -176,7 +180,9 @@ type ConsumerUsage struct {
 	// +optional
 	OutputTokens int64 `json:"outputTokens,omitempty"`
 
-	// CostUSD is the spend in US dollars, a decimal string.
+	// CostUSD is the spend in US dollars, a decimal string with two to six
+	// decimals ("1.23", "0.000125"), computed from the prices in the
+	// ModelProviders' spec.models (discovered models are free).
 	//
 	// +optional
 	// +kubebuilder:validation:MaxLength=32

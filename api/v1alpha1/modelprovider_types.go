@@ -83,6 +83,7 @@ type Endpoint string
 // +kubebuilder:validation:XValidation:rule="!has(self.anthropic) || self.type == 'Anthropic'",message="anthropic may only be set when type is Anthropic",fieldPath=".anthropic",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.bedrock) || self.type == 'Bedrock'",message="bedrock may only be set when type is Bedrock",fieldPath=".bedrock",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="!has(self.mock) || self.type == 'Mock'",message="mock may only be set when type is Mock",fieldPath=".mock",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="!has(self.discovery) || !self.discovery.enabled || self.type in ['OpenAI', 'OpenAICompatible', 'Anthropic', 'Gemini']",message="discovery is supported for types OpenAI, OpenAICompatible, Anthropic and Gemini; list the models of other types in spec.models",fieldPath=".discovery.enabled",reason=FieldValueForbidden
 // +kubebuilder:validation:XValidation:rule="self.allowPrivateNetwork || !has(self.endpoint) || !self.endpoint.lowerAscii().startsWith('http://')",message="endpoint must use https; plain http is allowed only with allowPrivateNetwork: true",fieldPath=".endpoint"
 // +kubebuilder:validation:XValidation:rule="self.allowPrivateNetwork || !has(self.endpoint) || !self.endpoint.contains('://') || self.endpoint.contains('://[') || !self.endpoint.find('://[^]/?#:@[]*').substring(3).lowerAscii().matches('^(.*[.])?localhost[.]?$')",message="endpoint host is loopback (localhost); set allowPrivateNetwork: true to allow it",fieldPath=".endpoint"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !self.endpoint.contains('://') || (self.endpoint.contains('://[') ? (size(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]')) > 0 && isIP(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]').substring(4, size(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]')) - 1))) : (isIP(self.endpoint.find('://[^]/?#:@[]*').substring(3)) || !self.endpoint.find('://[^]/?#:@[]*').substring(3).matches('(^|[.])(0[xX][0-9a-fA-F]*|[0-9]+)[.]?$')))",message="endpoint host must be a DNS name or an IP address in canonical form",fieldPath=".endpoint"
@@ -179,8 +180,13 @@ type ModelProviderSpec struct {
 	// +kubebuilder:validation:Maximum=1000000
 	MaxConcurrentRequests *int32 `json:"maxConcurrentRequests,omitempty"`
 
-	// Discovery lists the vendor's models (GET /models) to fill the
-	// catalogue. Discovered models carry no pricing unless listed in models.
+	// Discovery lists the vendor's models to fill the catalogue: GET
+	// {endpoint}/models for OpenAI and OpenAICompatible, GET /v1/models for
+	// Anthropic and GET /v1beta/models for Gemini, with the provider's
+	// credential, every 10 minutes. Only these types support it. The names
+	// found are shown in status.discoveredModels; discovered models carry
+	// no pricing, context size or capabilities unless also listed in
+	// models, whose entry wins.
 	//
 	// +optional
 	Discovery *Discovery `json:"discovery,omitempty"`
@@ -430,6 +436,18 @@ type ModelProviderStatus struct {
 	//
 	// +optional
 	Models int32 `json:"models,omitempty"`
+
+	// DiscoveredModels are the model names the vendor listed at the last
+	// successful discovery (spec.discovery), filtered by
+	// spec.discovery.include, sorted. Gateways serve them besides
+	// spec.models. A failed discovery keeps the last list and sets Ready
+	// to False with reason DiscoveryFailed; turning discovery off clears
+	// it. Names that are not valid model names are left out.
+	//
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=1024
+	DiscoveredModels []ModelName `json:"discoveredModels,omitempty"`
 }
 
 // ModelProvider is one upstream AI vendor account or endpoint (OpenAI,

@@ -84,6 +84,11 @@ func (c *compiler) providers(cfg *config.Config) *catalogue {
 			models[cm.Name] = cm
 			cat.servers[cm.Name] = append(cat.servers[cm.Name], p.Name)
 		}
+		for _, name := range Discovered(mp) {
+			cm := config.Model{Name: name, Provider: p.Name, UpstreamModel: name}
+			models[name] = cm
+			cat.servers[name] = append(cat.servers[name], p.Name)
+		}
 		cat.byProvider[p.Name] = models
 	}
 	return cat
@@ -96,10 +101,7 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 		Name:                mp.Name,
 		Type:                config.ProviderType(s.Type),
 		AllowPrivateNetwork: s.AllowPrivateNetwork,
-		Endpoint:            defaultEndpoints[s.Type],
-	}
-	if s.Endpoint != nil && *s.Endpoint != "" {
-		p.Endpoint = string(*s.Endpoint)
+		Endpoint:            ProviderEndpoint(mp),
 	}
 	ok := true
 	if s.Credentials != nil {
@@ -148,4 +150,35 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 		}
 	}
 	return p, ok
+}
+
+// ProviderEndpoint is mp's API base: spec.endpoint, else the vendor's
+// default (empty for types without one).
+func ProviderEndpoint(mp *v1alpha1.ModelProvider) string {
+	if e := mp.Spec.Endpoint; e != nil && *e != "" {
+		return string(*e)
+	}
+	return defaultEndpoints[mp.Spec.Type]
+}
+
+// Discovered returns the models the operator discovered for mp
+// (status.discoveredModels) that spec.models does not list: an entry of
+// spec.models always wins, since it carries pricing and capabilities.
+// Nothing is returned while discovery is off.
+func Discovered(mp *v1alpha1.ModelProvider) []string {
+	if d := mp.Spec.Discovery; d == nil || !d.Enabled {
+		return nil
+	}
+	listed := make(map[v1alpha1.ModelName]bool, len(mp.Spec.Models))
+	for _, m := range mp.Spec.Models {
+		listed[m.Name] = true
+	}
+	var out []string
+	for _, n := range mp.Status.DiscoveredModels {
+		if !listed[n] {
+			listed[n] = true
+			out = append(out, string(n))
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,6 +31,7 @@ type AIGatewayReconciler struct {
 	settings resources.Settings
 	caps     *capabilities
 	recheck  time.Duration
+	findings *consumerFindings
 }
 
 func (r *AIGatewayReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache) error {
@@ -45,9 +47,10 @@ func (r *AIGatewayReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCach
 		Owns(&policyv1.PodDisruptionBudget{}).
 		Watches(&v1alpha1.ModelProvider{}, handler.EnqueueRequestsFromMapFunc(r.namespaceGateways)).
 		Watches(&v1alpha1.TokenPolicy{}, handler.EnqueueRequestsFromMapFunc(r.namespaceGateways)).
+		// Consumer status (usage, conditions) is not compiled: spec only.
 		Watches(&v1alpha1.Consumer{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
 			return gatewaysIn(ctx, r.client, o.GetNamespace(), targets(o.(*v1alpha1.Consumer)))
-		})).
+		}), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// Generated consumer key Secrets (the cache holds only ours).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
 			if o.GetLabels()[resources.LabelConsumer] == "" {
@@ -104,9 +107,13 @@ func (r *AIGatewayReconciler) crdGateways(ctx context.Context, o client.Object) 
 func (r *AIGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	gw := &v1alpha1.AIGateway{}
 	if err := r.client.Get(ctx, req.NamespacedName, gw); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.findings.record(ctx, req.NamespacedName, nil)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !gw.DeletionTimestamp.IsZero() {
+		r.findings.record(ctx, req.NamespacedName, nil)
 		return ctrl.Result{}, nil // children go with it (owner references)
 	}
 	s := &gatewayScope{gw: gw, before: gw.DeepCopy()}
@@ -119,6 +126,7 @@ func (r *AIGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.compile(s); err != nil {
 		return ctrl.Result{}, err
 	}
+	r.findings.record(ctx, req.NamespacedName, s.result.Problems)
 	var errs []error
 	for _, phase := range []func(context.Context, *gatewayScope) error{
 		r.applyCore, r.reconcileCertificate, r.reconcileServiceMonitor, r.reconcileHTTPRoute,

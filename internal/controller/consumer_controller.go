@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
@@ -21,6 +22,7 @@ import (
 // when asked) and reports whether its references resolve.
 type ConsumerReconciler struct {
 	base
+	findings *consumerFindings
 }
 
 func (r *ConsumerReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache) error {
@@ -40,6 +42,8 @@ func (r *ConsumerReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache
 		WatchesRawSource(secretMeta.source(func(ctx context.Context, ns, name string) []reconcile.Request {
 			return r.consumersBy(ctx, ns, indexSecretRefs, name)
 		})).
+		// What gateway compiles found about a Consumer (a duplicate key).
+		WatchesRawSource(source.Channel(r.findings.events, &handler.EnqueueRequestForObject{})).
 		Complete(r)
 	if err != nil {
 		return fmt.Errorf("setting up the Consumer controller: %w", err)

@@ -192,6 +192,9 @@ func (r *ConsumerReconciler) resolve(ctx context.Context, s *consumerScope) erro
 			s.problems = append(s.problems, p)
 		}
 	}
+	// A key shared with another Consumer shows only when compiling a
+	// whole gateway.
+	s.problems = append(s.problems, r.findings.problems(cs.Namespace, cs.Name)...)
 	for _, g := range cs.Spec.Gateways {
 		var gw v1alpha1.AIGateway
 		err := r.client.Get(ctx, client.ObjectKey{Namespace: cs.Namespace, Name: string(g)}, &gw)

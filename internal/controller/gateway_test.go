@@ -110,17 +110,27 @@ func TestGatewayIdempotent(t *testing.T) {
 	}
 	// Let the first wave of reconciles settle, then force more: an
 	// annotation changes no generation and no compiled input, but each
-	// mapped watch reconciles the gateway again.
-	time.Sleep(2 * time.Second)
+	// mapped watch reconciles the gateway again. The snapshot after is
+	// taken once the gateway controller has reconciled since the poke and
+	// the operator is quiet again, so it compares the state after the
+	// controller observed the last event, not after a guessed delay.
+	quiet(t, converge)
 	before := snapshot()
 	var first v1alpha1.AIGateway
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(gw), &first))
 	var mp v1alpha1.ModelProvider
 	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "mock"}, &mp))
+	poked := reconciles(t, "aigateway")
 	mp.Annotations = map[string]string{"poke": "1"}
 	must(t, c.Update(ctx, &mp))
 	before["provider/mock"] = mp.ResourceVersion
-	time.Sleep(3 * time.Second)
+	eventually(t, converge, func() error {
+		if n := reconciles(t, "aigateway"); n <= poked {
+			return fmt.Errorf("the gateway has not been reconciled since the poke")
+		}
+		return nil
+	})
+	quiet(t, converge)
 	after := snapshot()
 	for k, v := range before {
 		if after[k] != v {

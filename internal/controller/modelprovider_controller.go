@@ -22,7 +22,14 @@ import (
 // resolve and how many models it lists.
 type ModelProviderReconciler struct {
 	base
+	// discoveryInterval is how often discovered models are refreshed.
+	discoveryInterval time.Duration
+	// discover lists a vendor's models (discoverModels; tests may swap it).
+	discover func(ctx context.Context, mp *v1alpha1.ModelProvider, key string) ([]string, error)
 }
+
+// discoveryRetry is how soon a failed discovery is tried again.
+const discoveryRetry = time.Minute
 
 func (r *ModelProviderReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache) error {
 	err := ctrl.NewControllerManagedBy(mgr).
@@ -46,7 +53,7 @@ func (r *ModelProviderReconciler) setup(mgr ctrl.Manager, secretMeta *secretMeta
 	return nil
 }
 
-// Reconcile: get → read its Secrets → compile it alone → status.
+// Reconcile: get → read its Secrets → compile it alone → discover → status.
 func (r *ModelProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	mp := &v1alpha1.ModelProvider{}
 	if err := r.client.Get(ctx, req.NamespacedName, mp); err != nil {
@@ -60,31 +67,82 @@ func (r *ModelProviderReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if err := readSecrets(ctx, r.api, mp.Namespace, providerSecrets(mp), secrets); err != nil {
 		return ctrl.Result{}, err
 	}
-	res := compile.Compile(compile.Input{
+	compiled := compile.Compile(compile.Input{
 		Gateway:   &v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace}},
 		Providers: []v1alpha1.ModelProvider{*mp}, Secrets: secrets, Now: r.now(),
 	})
 	var problems []compile.Problem
-	for _, p := range res.Problems {
+	for _, p := range compiled.Problems {
 		if p.Kind == "ModelProvider" && p.Name == mp.Name {
 			problems = append(problems, p)
 		}
 	}
-	setProviderStatus(&mp.Status, mp, problems, r.now())
-	return ctrl.Result{}, r.writeStatus(ctx, before, mp, before.Status, mp.Status, before.Status.Conditions, mp.Status.Conditions)
+	var res ctrl.Result
+	var discoveryErr error
+	switch d := mp.Spec.Discovery; {
+	case d == nil || !d.Enabled:
+		mp.Status.DiscoveredModels = nil
+	case len(problems) == 0 && discoverySupported(mp.Spec.Type):
+		found, err := r.discover(ctx, mp, providerKey(mp, secrets))
+		if err != nil {
+			// The vendor's answer is reported in Ready, not retried with
+			// backoff: the last list keeps serving meanwhile.
+			discoveryErr = err
+			res.RequeueAfter = min(discoveryRetry, r.discoveryInterval)
+			break
+		}
+		mp.Status.DiscoveredModels = make([]v1alpha1.ModelName, 0, len(found))
+		for _, n := range found {
+			mp.Status.DiscoveredModels = append(mp.Status.DiscoveredModels, v1alpha1.ModelName(n))
+		}
+		res.RequeueAfter = r.discoveryInterval
+	}
+	setProviderStatus(&mp.Status, mp, problems, discoveryErr, r.now())
+	return res, r.writeStatus(ctx, before, mp, before.Status, mp.Status, before.Status.Conditions, mp.Status.Conditions)
+}
+
+// providerKey is the vendor key of mp from secrets, empty when it has none.
+func providerKey(mp *v1alpha1.ModelProvider, secrets map[string]*corev1.Secret) string {
+	c := mp.Spec.Credentials
+	if c == nil {
+		return ""
+	}
+	s := secrets[string(c.SecretRef.Name)]
+	if s == nil {
+		return ""
+	}
+	k := string(c.SecretRef.Key)
+	if k == "" {
+		k = compile.KeyAPIKey
+	}
+	return string(s.Data[k])
 }
 
 // setProviderStatus writes a ModelProvider's conditions and model count.
-func setProviderStatus(st *v1alpha1.ModelProviderStatus, mp *v1alpha1.ModelProvider, problems []compile.Problem, now time.Time) {
+// mp.Status.DiscoveredModels is already set; discoveryErr is why the last
+// discovery failed, if it did.
+func setProviderStatus(st *v1alpha1.ModelProviderStatus, mp *v1alpha1.ModelProvider, problems []compile.Problem, discoveryErr error, now time.Time) {
 	gen := mp.Generation
 	st.ObservedGeneration = gen
-	st.Models = int32(len(mp.Spec.Models))
+	discovered := len(compile.Discovered(mp))
+	total := len(mp.Spec.Models) + discovered
+	st.Models = int32(total)
 	accepted := fromProblems(problems, v1alpha1.ConditionAccepted, v1alpha1.ReasonAccepted, "The ModelProvider is valid.")
 	refs := fromProblems(problems, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonResolvedRefs, "The provider's credentials resolved.")
-	ready := readyFrom(fmt.Sprintf("The provider serves %d models.", len(mp.Spec.Models)), accepted, refs)
-	if ready.Status == metav1.ConditionTrue && len(mp.Spec.Models) == 0 {
+	msg := fmt.Sprintf("The provider serves %d models.", total)
+	if d := mp.Spec.Discovery; d != nil && d.Enabled {
+		msg = fmt.Sprintf("The provider serves %d models, %d of them discovered.", total, discovered)
+	}
+	ready := readyFrom(msg, accepted, refs)
+	switch {
+	case ready.Status != metav1.ConditionTrue:
+	case discoveryErr != nil:
+		ready = conditions.False(v1alpha1.ConditionReady, v1alpha1.ReasonDiscoveryFailed, fmt.Sprintf(
+			"Listing the vendor's models failed: %v. The last list (%d discovered models) keeps serving; discovery is retried shortly. Check spec.endpoint, the credential and the network path to the vendor.",
+			discoveryErr, len(mp.Status.DiscoveredModels)))
+	case total == 0:
 		ready = conditions.False(v1alpha1.ConditionReady, v1alpha1.ReasonInvalid,
-			"The provider lists no models; add spec.models so gateways can route to it.")
+			"The provider lists no models; add spec.models (or enable spec.discovery) so gateways can route to it.")
 	}
 	for _, c := range []conditions.Condition{accepted, refs, ready} {
 		conditions.Set(&st.Conditions, gen, c, now)

@@ -5,6 +5,8 @@ package controller
 // write their status; write exactly the children the operator makes.
 // Secrets need get/list/watch cluster-wide (the operator reads referenced
 // Secrets and may only grant the proxy Role what it holds itself).
+// EndpointSlices are listed and watched (cached, by label) to find the
+// gateway replicas whose /usage fills Consumer status.usage.
 
 // +kubebuilder:rbac:groups=ai.tollgate.dev,resources=aigateways;consumers;modelproviders;tokenpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=ai.tollgate.dev,resources=aigateways/status;consumers/status;modelproviders/status;tokenpolicies/status,verbs=get;update;patch
@@ -16,6 +18,7 @@ package controller
 // +kubebuilder:rbac:groups=cert-manager.io,resources=certificates,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=list;watch
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete,namespace=tollgate-system

@@ -9,12 +9,18 @@
 // returned, so the object is requeued with backoff; nothing is logged and
 // dropped.
 //
+// Besides the reconcilers, a leader-elected usage collector (usage.go)
+// fills Consumer status.usage from the gateways' GET /usage, and
+// ModelProviders with spec.discovery list their vendor's models
+// (discovery.go) through the shared SSRF guard (internal/netguard).
+//
 // No reconciler uses a finalizer: every child lives in its owner's
 // namespace (the HTTPRoute too, attaching to Gateways elsewhere through
 // parentRefs), so owner references and the garbage collector clean up.
 package controller
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -62,6 +68,17 @@ type Options struct {
 	// looked for again, besides the watch on CustomResourceDefinitions.
 	// Defaults to 5 minutes.
 	CRDRecheck time.Duration
+	// DiscoveryInterval is how often ModelProviders with spec.discovery
+	// list their vendor's models again. Defaults to 10 minutes.
+	DiscoveryInterval time.Duration
+	// UsageInterval is how often Consumer status.usage is collected from
+	// the gateways. Defaults to DefaultUsageInterval (30s).
+	UsageInterval time.Duration
+	// UsageEndpoints, when set, names a gateway's metrics listeners instead
+	// of its EndpointSlices (tollgate dev runs the gateway as a local
+	// process; tests serve /usage themselves). A nil answer for a gateway
+	// falls back to its EndpointSlices.
+	UsageEndpoints UsageEndpoints
 }
 
 // Setup registers the field indexes and the four reconcilers with mgr.
@@ -74,6 +91,12 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	}
 	if opts.CRDRecheck <= 0 {
 		opts.CRDRecheck = 5 * time.Minute
+	}
+	if opts.DiscoveryInterval <= 0 {
+		opts.DiscoveryInterval = 10 * time.Minute
+	}
+	if opts.UsageInterval <= 0 {
+		opts.UsageInterval = DefaultUsageInterval
 	}
 	if err := addIndexes(mgr); err != nil {
 		return err
@@ -93,14 +116,38 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		recorder: mgr.GetEventRecorder("tollgate"),
 		now:      opts.Now,
 	}
-	if err := (&AIGatewayReconciler{base: b, settings: opts.Settings, caps: caps, recheck: opts.CRDRecheck}).setup(mgr, secretMeta); err != nil {
+	findings := newConsumerFindings()
+	if err := (&AIGatewayReconciler{base: b, settings: opts.Settings, caps: caps, recheck: opts.CRDRecheck, findings: findings}).setup(mgr, secretMeta); err != nil {
 		return err
 	}
-	if err := (&ConsumerReconciler{base: b}).setup(mgr, secretMeta); err != nil {
+	if err := (&ConsumerReconciler{base: b, findings: findings}).setup(mgr, secretMeta); err != nil {
 		return err
 	}
-	if err := (&ModelProviderReconciler{base: b}).setup(mgr, secretMeta); err != nil {
+	if err := (&ModelProviderReconciler{base: b, discoveryInterval: opts.DiscoveryInterval, discover: discoverModels}).setup(mgr, secretMeta); err != nil {
 		return err
 	}
-	return (&TokenPolicyReconciler{base: b}).setup(mgr)
+	if err := (&TokenPolicyReconciler{base: b}).setup(mgr); err != nil {
+		return err
+	}
+	return mgr.Add(newUsageCollector(mgr, opts))
+}
+
+// newUsageCollector builds the Consumer usage collector.
+func newUsageCollector(mgr ctrl.Manager, opts Options) *usageCollector {
+	c := &usageCollector{
+		client:   mgr.GetClient(),
+		interval: opts.UsageInterval,
+		fetcher:  newUsageFetcher(),
+		now:      opts.Now,
+		log:      mgr.GetLogger().WithName("usage"),
+	}
+	c.endpoints = func(ctx context.Context, gw *v1alpha1.AIGateway) ([]string, error) {
+		if opts.UsageEndpoints != nil {
+			if addrs := opts.UsageEndpoints(gw); addrs != nil {
+				return addrs, nil
+			}
+		}
+		return sliceEndpoints(ctx, c.client, gw)
+	}
+	return c
 }

@@ -68,6 +68,7 @@ func run(m *testing.M) int {
 func startManager(ctx context.Context, env *testenv.Env) (<-chan struct{}, error) {
 	mgr, err := operator.NewManager(env.Config, operator.Options{
 		Image: testImage, MetricsAddress: "0", ProbeAddress: "0", SkipNameValidation: true,
+		UsageInterval: usageInterval, UsageEndpoints: usageEndpoints,
 	})
 	if err != nil {
 		return nil, err

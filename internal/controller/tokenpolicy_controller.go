@@ -37,7 +37,7 @@ func (r *TokenPolicyReconciler) setup(mgr ctrl.Manager) error {
 				out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Namespace: cs.Namespace, Name: string(p)}})
 			}
 			return out
-		})).
+		}), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Complete(r)
 	if err != nil {
 		return fmt.Errorf("setting up the TokenPolicy controller: %w", err)

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
 	"github.com/tollgate-dev/tollgate/internal/operator"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
@@ -121,7 +122,15 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 	kubectl := filepath.Join(o.Assets, "kubectl")
 
 	step(stdout, "starting the operator")
-	mgr, err := operator.NewManager(cfg, operator.Options{Image: "tollgate:dev", MetricsAddress: "0", ProbeAddress: "0"})
+	// No kubelet runs the gateway's pods, so no EndpointSlice names them:
+	// the operator reads usage from the gateway this command runs.
+	usageAt := func(gw *v1alpha1.AIGateway) []string {
+		if gw.Namespace == o.Namespace && gw.Name == o.Gateway {
+			return []string{o.MetricsListen}
+		}
+		return nil
+	}
+	mgr, err := operator.NewManager(cfg, operator.Options{Image: "tollgate:dev", MetricsAddress: "0", ProbeAddress: "0", UsageEndpoints: usageAt})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
@@ -43,6 +44,15 @@ type Options struct {
 	Namespaces              []string
 	// Now replaces the clock in tests.
 	Now func() time.Time
+	// UsageInterval is how often Consumer usage is collected from the
+	// gateways; defaults to 30s.
+	UsageInterval time.Duration
+	// UsageEndpoints overrides where a gateway's /usage is read ("host:port"
+	// of its metrics listeners); nil answers use its EndpointSlices.
+	UsageEndpoints controller.UsageEndpoints
+	// DiscoveryInterval is how often ModelProvider discovery refreshes;
+	// defaults to 10 minutes.
+	DiscoveryInterval time.Duration
 	// SkipNameValidation lets tests run several managers in one process.
 	SkipNameValidation bool
 }
@@ -58,6 +68,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so only one operator replica reconciles")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: $POD_NAMESPACE, else tollgate-system)")
 	fs.StringVar(&namespaces, "namespaces", "", "comma-separated namespaces to watch (default: all)")
+	fs.DurationVar(&o.UsageInterval, "usage-interval", controller.DefaultUsageInterval, "how often Consumer status.usage is collected from the gateways")
 	zo := zap.Options{Development: false, DestWriter: stderr}
 	zo.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -110,6 +121,8 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {Label: labels.SelectorFromSet(controller.SecretCacheSelector())},
+			// Slices copy their Service's labels: only gateways' are held.
+			&discoveryv1.EndpointSlice{}: {Label: labels.SelectorFromSet(controller.SecretCacheSelector())},
 		},
 	}
 	if len(o.Namespaces) > 0 {
@@ -139,9 +152,12 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("operator: %w", err)
 	}
 	if err := controller.Setup(mgr, controller.Options{
-		Settings:   resources.Settings{Image: o.Image},
-		Now:        o.Now,
-		Namespaces: o.Namespaces,
+		Settings:          resources.Settings{Image: o.Image},
+		Now:               o.Now,
+		Namespaces:        o.Namespaces,
+		UsageInterval:     o.UsageInterval,
+		UsageEndpoints:    o.UsageEndpoints,
+		DiscoveryInterval: o.DiscoveryInterval,
 	}); err != nil {
 		return nil, fmt.Errorf("operator: %w", err)
 	}

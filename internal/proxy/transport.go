@@ -10,58 +10,23 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/netguard"
 )
 
 // ErrBlockedAddress is returned when a provider endpoint resolves to an
-// address the gateway must not reach (the SSRF guard).
-var ErrBlockedAddress = errors.New("upstream address is in a private, loopback, link-local or reserved range")
-
-var blockedPrefixes = func() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-		"192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-		"::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b::/96",
-	} {
-		out = append(out, netip.MustParsePrefix(s))
-	}
-	return out
-}()
+// address the gateway must not reach. The guard itself lives in
+// internal/netguard, shared with the operator's model discovery.
+var ErrBlockedAddress = netguard.ErrBlocked
 
 // blockedAddr reports whether ip is one the guard refuses.
-func blockedAddr(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsUnspecified() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
-		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() {
-		return true
-	}
-	for _, p := range blockedPrefixes {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
-// guardControl runs after name resolution, on the address actually dialed,
-// so DNS answers (or rebinding) cannot steer the gateway to a private host.
-func guardControl(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("dial %s: %w", address, ErrBlockedAddress)
-	}
-	if blockedAddr(ap.Addr()) {
-		return fmt.Errorf("dial %s: %w", ap.Addr(), ErrBlockedAddress)
-	}
-	return nil
-}
+func blockedAddr(ip netip.Addr) bool { return netguard.Blocked(ip) }
 
 // newTransport is the tuned, shared transport of one provider.
 func newTransport(p *config.Provider) *http.Transport {
 	connect := p.Timeouts.Connect.Or(5 * time.Second)
 	d := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
 	if !p.AllowPrivateNetwork {
-		d.Control = guardControl
+		d.Control = netguard.Control
 	}
 	return &http.Transport{
 		Proxy:                 nil, // an environment proxy would bypass the dial guard

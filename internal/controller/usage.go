@@ -1,0 +1,266 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/compile"
+)
+
+// The usage collector fills Consumer status.usage. Every interval it reads
+// GET /usage from the metrics listener of each AIGateway's replicas and
+// sums, per Consumer, over the gateways it calls. With the Redis store one
+// replica answers for all (the counters are shared); with the Local store
+// each replica counts its own, so every ready replica is read and summed.
+//
+// Usage is informational: a gateway that cannot be read is logged at debug
+// level and its last complete reading stands in, so status keeps its last
+// value instead of dropping. Status is written only when the summary
+// changed, which happens only when traffic did.
+
+// UsageEndpoints names the metrics listeners ("host:port") of a gateway's
+// ready replicas. A nil answer falls back to the gateway's EndpointSlices.
+type UsageEndpoints func(gw *v1alpha1.AIGateway) []string
+
+const (
+	// DefaultUsageInterval is how often usage is collected by default.
+	DefaultUsageInterval = 30 * time.Second
+	// usageConcurrency bounds the /usage requests in flight.
+	usageConcurrency = 8
+)
+
+// usageTotals is one consumer's use in one window.
+type usageTotals struct {
+	window                              string
+	requests, inputTokens, outputTokens int64
+	costUSD                             float64
+}
+
+func (t *usageTotals) add(o usageTotals) {
+	t.requests += o.requests
+	t.inputTokens += o.inputTokens
+	t.outputTokens += o.outputTokens
+	t.costUSD += o.costUSD
+}
+
+// merge adds o to t when they count the same window; a later window
+// (after a rollover) replaces an earlier one.
+func (t *usageTotals) merge(o usageTotals) {
+	switch {
+	case t.window == "" || o.window > t.window:
+		*t = o
+	case o.window == t.window:
+		t.add(o)
+	}
+}
+
+// gatewayUsage is one gateway's reading: consumer name → totals.
+type gatewayUsage map[string]usageTotals
+
+// usageCollector is a leader-elected manager.Runnable.
+type usageCollector struct {
+	client   client.Client
+	interval time.Duration
+	// endpoints finds a gateway's metrics listeners.
+	endpoints func(ctx context.Context, gw *v1alpha1.AIGateway) ([]string, error)
+	fetcher   *usageFetcher
+	now       func() time.Time
+	log       logr.Logger
+
+	// last is the last complete reading of each gateway.
+	last map[types.NamespacedName]gatewayUsage
+}
+
+// NeedLeaderElection: only the leader writes status.
+func (c *usageCollector) NeedLeaderElection() bool { return true }
+
+// Start collects at once and then every interval until ctx ends.
+func (c *usageCollector) Start(ctx context.Context) error {
+	t := time.NewTicker(c.interval)
+	defer t.Stop()
+	for {
+		if err := c.collect(ctx); err != nil && ctx.Err() == nil {
+			// Retried on the next tick: status still differs then.
+			c.log.Error(err, "collecting usage; retrying next interval", "interval", c.interval)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// collect runs one round.
+func (c *usageCollector) collect(ctx context.Context) error {
+	// Read-only views of the cache; write copies what it changes.
+	var gws v1alpha1.AIGatewayList
+	if err := c.client.List(ctx, &gws, client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("listing AIGateways: %w", err)
+	}
+	readings := c.readAll(ctx, gws.Items)
+	var css v1alpha1.ConsumerList
+	if err := c.client.List(ctx, &css, client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("listing Consumers: %w", err)
+	}
+	var errs []error
+	for i := range css.Items {
+		cs := &css.Items[i]
+		if !cs.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if t, ok := consumerTotals(cs, gws.Items, readings); ok {
+			if err := c.write(ctx, cs, t); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// readAll reads every gateway, concurrently, and returns a reading for
+// each gateway that has one: fresh, else the last complete one.
+func (c *usageCollector) readAll(ctx context.Context, gws []v1alpha1.AIGateway) map[types.NamespacedName]gatewayUsage {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	fresh := map[types.NamespacedName]gatewayUsage{}
+	for i := range gws {
+		gw := &gws[i]
+		wg.Go(func() {
+			u, err := c.readGateway(ctx, gw)
+			if err != nil {
+				c.log.V(1).Info("usage of gateway unavailable; keeping its last reading", "gateway", client.ObjectKeyFromObject(gw), "error", err.Error())
+				return
+			}
+			mu.Lock()
+			fresh[client.ObjectKeyFromObject(gw)] = u
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	out := make(map[types.NamespacedName]gatewayUsage, len(gws))
+	for i := range gws {
+		k := client.ObjectKeyFromObject(&gws[i])
+		if u, ok := fresh[k]; ok {
+			out[k] = u
+		} else if u, ok := c.last[k]; ok {
+			out[k] = u
+		}
+	}
+	c.last = out // gateways gone are forgotten
+	return out
+}
+
+// readGateway reads one gateway: one replica with the Redis store, every
+// replica summed with the Local store (all must answer).
+func (c *usageCollector) readGateway(ctx context.Context, gw *v1alpha1.AIGateway) (gatewayUsage, error) {
+	addrs, err := c.endpoints(ctx, gw)
+	if err != nil {
+		return nil, err
+	}
+	if sharedCounters(gw) {
+		var errs []error
+		for _, a := range addrs {
+			u, err := c.fetcher.fetch(ctx, a)
+			if err == nil {
+				return u, nil
+			}
+			errs = append(errs, err)
+		}
+		return gatewayUsage{}, errors.Join(errs...)
+	}
+	readings := make([]gatewayUsage, len(addrs))
+	errs := make([]error, len(addrs))
+	var wg sync.WaitGroup
+	for i, a := range addrs {
+		wg.Go(func() { readings[i], errs[i] = c.fetcher.fetch(ctx, a) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	sum := gatewayUsage{}
+	for _, r := range readings {
+		for name, t := range r {
+			s := sum[name]
+			s.merge(t)
+			sum[name] = s
+		}
+	}
+	return sum, nil
+}
+
+// sharedCounters reports whether a gateway's replicas share one counter
+// store (Redis), so that any one of them answers for all.
+func sharedCounters(gw *v1alpha1.AIGateway) bool {
+	l := gw.Spec.Limits
+	return l != nil && l.Store != nil && l.Store.Type == v1alpha1.StoreRedis
+}
+
+// consumerTotals sums cs's use over the gateways of its namespace it calls.
+// It reports false, leaving status alone, when a gateway it calls has no
+// reading yet (a partial sum would look like a drop) or when no gateway
+// counted it at all.
+func consumerTotals(cs *v1alpha1.Consumer, gws []v1alpha1.AIGateway, readings map[types.NamespacedName]gatewayUsage) (usageTotals, bool) {
+	var t usageTotals
+	counted := false
+	for i := range gws {
+		gw := &gws[i]
+		if gw.Namespace != cs.Namespace || !compile.Targets(cs, gw) {
+			continue
+		}
+		r, ok := readings[client.ObjectKeyFromObject(gw)]
+		if !ok {
+			return usageTotals{}, false
+		}
+		if u, ok := r[cs.Name]; ok {
+			t.merge(u)
+			counted = true
+		}
+	}
+	return t, counted
+}
+
+// write patches cs's status.usage when the summary differs.
+func (c *usageCollector) write(ctx context.Context, cs *v1alpha1.Consumer, t usageTotals) error {
+	want := &v1alpha1.ConsumerUsage{
+		Window: t.window, Requests: t.requests, InputTokens: t.inputTokens, OutputTokens: t.outputTokens,
+		CostUSD: formatUSD(t.costUSD),
+	}
+	if cur := cs.Status.Usage; cur != nil && cur.Window == want.Window && cur.Requests == want.Requests &&
+		cur.InputTokens == want.InputTokens && cur.OutputTokens == want.OutputTokens && cur.CostUSD == want.CostUSD {
+		return nil
+	}
+	want.UpdatedAt = &metav1.Time{Time: c.now().UTC().Truncate(time.Second)}
+	before := cs.DeepCopy()
+	after := cs.DeepCopy()
+	after.Status.Usage = want
+	if err := c.client.Status().Patch(ctx, after, client.MergeFrom(before), client.FieldOwner(FieldOwner)); err != nil {
+		return client.IgnoreNotFound(fmt.Errorf("writing the usage of Consumer %s/%s: %w", cs.Namespace, cs.Name, err))
+	}
+	return nil
+}
+
+// formatUSD writes dollars with two to six decimals: 1 → "1.00",
+// 0.1234567 → "0.123457", 0.000012 → "0.000012".
+func formatUSD(v float64) string {
+	if v < 0 {
+		v = 0
+	}
+	s := strconv.FormatFloat(v, 'f', 6, 64)
+	for strings.HasSuffix(s, "0") && len(s)-strings.IndexByte(s, '.') > 3 {
+		s = s[:len(s)-1]
+	}
+	return s
+}

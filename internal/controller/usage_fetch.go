@@ -1,0 +1,160 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/resources"
+)
+
+const (
+	// usageTimeout bounds one GET /usage.
+	usageTimeout = 2 * time.Second
+	// usageBodyLimit bounds one /usage answer.
+	usageBodyLimit = 16 << 20
+)
+
+// usageFetcher GETs /usage from gateway replicas, at most usageConcurrency
+// at a time.
+type usageFetcher struct {
+	http *http.Client
+	sem  chan struct{}
+}
+
+func newUsageFetcher() *usageFetcher {
+	return &usageFetcher{
+		http: &http.Client{
+			Timeout: usageTimeout,
+			Transport: &http.Transport{
+				Proxy:               nil, // in-cluster pod addresses
+				DialContext:         (&net.Dialer{Timeout: usageTimeout}).DialContext,
+				MaxIdleConnsPerHost: 1,
+				IdleConnTimeout:     2 * DefaultUsageInterval,
+			},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		sem: make(chan struct{}, usageConcurrency),
+	}
+}
+
+// usageReport is the body of the gateway's GET /usage (internal/proxy).
+type usageReport struct {
+	Gateway   string `json:"gateway"`
+	Window    string `json:"window"`
+	Consumers []struct {
+		Name         string      `json:"name"`
+		Window       string      `json:"window"`
+		Requests     int64       `json:"requests"`
+		InputTokens  int64       `json:"inputTokens"`
+		OutputTokens int64       `json:"outputTokens"`
+		CostUSD      json.Number `json:"costUSD"`
+	} `json:"consumers"`
+}
+
+// usageError is the body of a failed /usage answer (OpenAI's error shape).
+type usageError struct {
+	Error struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// fetch reads one replica's metrics listener at addr ("host:port").
+func (f *usageFetcher) fetch(ctx context.Context, addr string) (gatewayUsage, error) {
+	select {
+	case f.sem <- struct{}{}:
+		defer func() { <-f.sem }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(ctx, usageTimeout)
+	defer cancel()
+	u := "http://" + addr + "/usage"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := f.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("reading usage: %w", err)
+	}
+	defer resp.Body.Close()
+	body := io.LimitReader(resp.Body, usageBodyLimit)
+	if resp.StatusCode != http.StatusOK {
+		var e usageError
+		_ = json.NewDecoder(body).Decode(&e)
+		return nil, fmt.Errorf("GET %s: HTTP %d: %s", u, resp.StatusCode, e.Error.Message)
+	}
+	var rep usageReport
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	if err := dec.Decode(&rep); err != nil {
+		return nil, fmt.Errorf("GET %s: decoding: %w", u, err)
+	}
+	out := gatewayUsage{}
+	for _, c := range rep.Consumers {
+		cost, err := strconv.ParseFloat(c.CostUSD.String(), 64)
+		if c.CostUSD == "" {
+			cost, err = 0, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("GET %s: consumer %s: costUSD %q: %w", u, c.Name, c.CostUSD, err)
+		}
+		window := c.Window
+		if window == "" {
+			window = rep.Window
+		}
+		t := out[c.Name]
+		t.merge(usageTotals{window: window, requests: c.Requests, inputTokens: c.InputTokens, outputTokens: c.OutputTokens, costUSD: cost})
+		out[c.Name] = t
+	}
+	return out, nil
+}
+
+// sliceEndpoints lists the metrics listeners of a gateway's ready pods
+// from the EndpointSlices of its Service. The slices carry the Service's
+// labels (the EndpointSlice controller copies them), so the operator's
+// cache holds only those of Tollgate's Services.
+func sliceEndpoints(ctx context.Context, c client.Reader, gw *v1alpha1.AIGateway) ([]string, error) {
+	var list discoveryv1.EndpointSliceList
+	if err := c.List(ctx, &list, client.InNamespace(gw.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: gw.Name}); err != nil {
+		return nil, fmt.Errorf("listing EndpointSlices of Service %s/%s: %w", gw.Namespace, gw.Name, err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list.Items {
+		var port int32
+		for _, p := range s.Ports {
+			if p.Name != nil && *p.Name == resources.PortMetrics && p.Port != nil {
+				port = *p.Port
+			}
+		}
+		if port == 0 {
+			continue
+		}
+		for _, e := range s.Endpoints {
+			// A nil ready means unknown, which consumers read as ready.
+			if (e.Conditions.Ready != nil && !*e.Conditions.Ready) || len(e.Addresses) == 0 {
+				continue
+			}
+			a := net.JoinHostPort(e.Addresses[0], strconv.Itoa(int(port)))
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
