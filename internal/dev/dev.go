@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -84,6 +85,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func Run(ctx context.Context, o Options, stdout io.Writer) error {
 	if err := os.MkdirAll(o.State, 0o755); err != nil {
 		return fmt.Errorf("dev: %w", err)
+	}
+	// Fail before starting anything when another gateway (an earlier
+	// make run, say) holds the ports: the readiness check below would
+	// otherwise be answered by that one.
+	for _, addr := range []string{o.Listen, o.MetricsListen} {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("dev: %s is in use (another make run?); stop it or pass --listen/--metrics-listen: %w", addr, err)
+		}
+		l.Close()
 	}
 	if note := realClusterNote(); note != "" {
 		fmt.Fprintln(stdout, note)
@@ -179,16 +190,20 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 	if o.Ready != nil {
 		o.Ready(info)
 	}
+	proxyDone := false
 	select {
 	case <-ctx.Done():
 	case err = <-mgrErr:
 		err = fmt.Errorf("dev: the operator stopped: %w", err)
 	case err = <-pxErr:
 		err = fmt.Errorf("dev: the gateway stopped: %w", err)
+		proxyDone = true
 	}
 	fmt.Fprintln(stdout, "\nstopping: gateway, operator, control plane")
 	cancel()
-	<-pxErr
+	if !proxyDone {
+		<-pxErr
+	}
 	return err
 }
 
