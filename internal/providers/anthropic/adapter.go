@@ -4,7 +4,6 @@
 package anthropic
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 )
 
 // DefaultEndpoint is used when the provider names none.
@@ -36,12 +36,8 @@ type Adapter struct {
 
 // New builds the adapter of one Anthropic provider.
 func New(p *config.Provider) (providers.Adapter, error) {
-	endpoint := strings.TrimRight(p.Endpoint, "/")
-	if endpoint == "" {
-		endpoint = DefaultEndpoint
-	}
 	// Accept an endpoint given with the API version path, as for OpenAI.
-	endpoint = strings.TrimSuffix(endpoint, "/v1")
+	endpoint := strings.TrimSuffix(vendorkit.Endpoint(p.Endpoint, DefaultEndpoint), "/v1")
 	version := DefaultVersion
 	if p.Anthropic != nil && p.Anthropic.Version != "" {
 		version = p.Anthropic.Version
@@ -52,8 +48,7 @@ func New(p *config.Provider) (providers.Adapter, error) {
 // NewRequest builds POST {endpoint}/v1/messages.
 func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.Request, error) {
 	if r.Op != providers.OpChat {
-		return nil, &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error",
-			Code: "unsupported_operation", Message: "anthropic: this provider serves chat completions only", Class: providers.ClassFatal}
+		return nil, vendorkit.ChatOnly("anthropic")
 	}
 	msg, err := ToMessages(r.Body, r.Model, r.Stream)
 	if err != nil {
@@ -63,22 +58,12 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 	if err != nil {
 		return nil, fmt.Errorf("anthropic: encoding request: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.endpoint+"/v1/messages", bytes.NewReader(body))
+	req, err := vendorkit.NewPost(ctx, "anthropic", a.endpoint+"/v1/messages", body, r, a.headers, vendorkit.Accept(r.Stream, "text/event-stream"))
 	if err != nil {
-		return nil, fmt.Errorf("anthropic: building request: %w", err)
+		return nil, err
 	}
-	req.Header = r.BaseHeader()
-	for k, v := range a.headers {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Anthropic-Version", a.version)
 	req.Header.Set("X-Api-Key", a.apiKey)
-	if r.Stream {
-		req.Header.Set("Accept", "text/event-stream")
-	} else {
-		req.Header.Set("Accept", "application/json")
-	}
 	return req, nil
 }
 

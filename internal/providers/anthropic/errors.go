@@ -3,11 +3,11 @@ package anthropic
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
 )
 
@@ -21,7 +21,7 @@ func MapError(status int, h http.Header, body []byte, now time.Time) *providers.
 	if err := json.Unmarshal(body, &er); err != nil || er.Error.Type == "" {
 		er.Error = ant.ErrorBody{Type: typeForStatus(status), Message: http.StatusText(status)}
 	}
-	return fromErrorBody(status, er.Error, retryAfter(h, now))
+	return fromErrorBody(status, er.Error, vendorkit.RetryAfter(h, now))
 }
 
 func typeForStatus(status int) string {
@@ -86,19 +86,4 @@ func isContextTooLong(msg string) bool {
 	m := strings.ToLower(msg)
 	return strings.Contains(m, "prompt is too long") || strings.Contains(m, "context window") ||
 		strings.Contains(m, "context length") || strings.Contains(m, "too many tokens")
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 {
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

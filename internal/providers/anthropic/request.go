@@ -2,11 +2,12 @@ package anthropic
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
@@ -104,33 +105,17 @@ func appendTurn(msgs []ant.Message, role string, blocks []ant.ContentBlock) []an
 }
 
 func userBlocks(c oa.Content) ([]ant.ContentBlock, error) {
-	if c.Parts == nil {
-		if c.Text == "" {
-			return nil, nil
+	text := func(s string) ant.ContentBlock { return ant.ContentBlock{Type: ant.BlockText, Text: s} }
+	return vendorkit.UserParts(c, text, func(u *oa.ImageURL) (ant.ContentBlock, error) {
+		if u == nil || u.URL == "" {
+			return ant.ContentBlock{}, errors.New("image_url.url is empty")
 		}
-		return []ant.ContentBlock{{Type: ant.BlockText, Text: c.Text}}, nil
-	}
-	var out []ant.ContentBlock
-	for j, p := range c.Parts {
-		switch p.Type {
-		case oa.PartText:
-			if p.Text != "" {
-				out = append(out, ant.ContentBlock{Type: ant.BlockText, Text: p.Text})
-			}
-		case oa.PartImageURL:
-			if p.ImageURL == nil || p.ImageURL.URL == "" {
-				return nil, fmt.Errorf("content[%d]: image_url.url is empty", j)
-			}
-			src, err := imageSource(p.ImageURL.URL)
-			if err != nil {
-				return nil, fmt.Errorf("content[%d]: %w", j, err)
-			}
-			out = append(out, ant.ContentBlock{Type: ant.BlockImage, Source: src})
-		default:
-			return nil, fmt.Errorf("content[%d]: content part type %q is not supported by this model's provider", j, p.Type)
+		src, err := imageSource(u.URL)
+		if err != nil {
+			return ant.ContentBlock{}, err
 		}
-	}
-	return out, nil
+		return ant.ContentBlock{Type: ant.BlockImage, Source: src}, nil
+	})
 }
 
 func imageSource(u string) (*ant.Source, error) {
@@ -153,19 +138,9 @@ func assistantBlocks(m oa.Message) ([]ant.ContentBlock, error) {
 			return nil, fmt.Errorf("tool_calls[%d]: id and function.name are required", j)
 		}
 		out = append(out, ant.ContentBlock{Type: ant.BlockToolUse, ID: tc.ID, Name: tc.Function.Name,
-			Input: argumentsObject(tc.Function.Arguments)})
+			Input: vendorkit.ArgsObject(tc.Function.Arguments)})
 	}
 	return out, nil
-}
-
-// argumentsObject returns the tool call arguments as a JSON object; empty
-// or non-object arguments (a model's broken output) become {}.
-func argumentsObject(args string) json.RawMessage {
-	raw := json.RawMessage(strings.TrimSpace(args))
-	if len(raw) > 0 && raw[0] == '{' && json.Valid(raw) {
-		return raw
-	}
-	return json.RawMessage("{}")
 }
 
 func setTools(out *ant.MessagesRequest, in *oa.ChatRequest) error {
@@ -173,11 +148,7 @@ func setTools(out *ant.MessagesRequest, in *oa.ChatRequest) error {
 		if t.Type != "function" || t.Function.Name == "" {
 			return badRequest("tools[%d]: only function tools with a name are supported", i)
 		}
-		schema := t.Function.Parameters
-		if len(schema) == 0 || string(schema) == "null" {
-			schema = json.RawMessage(`{"type":"object","properties":{}}`)
-		}
-		out.Tools = append(out.Tools, ant.Tool{Name: t.Function.Name, Description: t.Function.Description, InputSchema: schema})
+		out.Tools = append(out.Tools, ant.Tool{Name: t.Function.Name, Description: t.Function.Description, InputSchema: vendorkit.ObjectSchema(t.Function.Parameters)})
 	}
 	tc := in.ToolChoice
 	noParallel := in.ParallelToolCalls != nil && !*in.ParallelToolCalls
@@ -224,6 +195,5 @@ func jsonModeHint(rf *oa.ResponseFormat) string {
 }
 
 func badRequest(format string, a ...any) *providers.Error {
-	return &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request",
-		Message: "anthropic: " + fmt.Sprintf(format, a...), Class: providers.ClassFatal}
+	return vendorkit.BadRequest("anthropic", format, a...)
 }

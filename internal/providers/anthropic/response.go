@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
@@ -49,7 +50,7 @@ func FromMessage(body []byte, now time.Time) ([]byte, providers.Usage, error) {
 	var usage providers.Usage
 	if m.Usage != nil {
 		usage = toUsage(*m.Usage)
-		out.Usage = openAIUsage(usage)
+		out.Usage = vendorkit.OpenAIUsage(usage)
 	}
 	enc, err := json.Marshal(out)
 	if err != nil {
@@ -85,8 +86,4 @@ func toUsage(u ant.Usage) providers.Usage {
 		CacheWriteTokens:  u.CacheCreationInputTokens,
 		Reported:          true,
 	}
-}
-
-func openAIUsage(u providers.Usage) *oa.Usage {
-	return oa.NewUsage(u.InputTokens, u.OutputTokens, u.CachedInputTokens, u.CacheWriteTokens, u.ReasoningTokens)
 }

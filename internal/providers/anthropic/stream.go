@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	oaprov "github.com/tollgate-dev/tollgate/internal/providers/openai"
 	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
@@ -15,47 +16,35 @@ import (
 
 // Stream turns Anthropic's SSE events into chat.completion.chunk payloads.
 type Stream struct {
-	dec     *oaprov.SSEDecoder
-	id      string
-	model   string
-	created int64
+	dec *oaprov.SSEDecoder
+	out vendorkit.Chunks
 
 	usage     ant.Usage
 	haveUsage bool
 	// tools maps a content block index to its OpenAI tool call index.
-	tools   map[int]int
-	done    bool
-	pending []providers.Chunk
+	tools map[int]int
 }
 
 // NewStream decodes body; model is used until message_start names one.
 func NewStream(body io.Reader, model string, now time.Time) *Stream {
-	return &Stream{dec: oaprov.NewSSEDecoder(body), model: model, created: now.Unix(), tools: map[int]int{}}
+	return &Stream{dec: oaprov.NewSSEDecoder(body), out: vendorkit.Chunks{Vendor: "anthropic", Model: model, Created: now.Unix()},
+		tools: map[int]int{}}
 }
 
 // Next returns the next chunk, io.EOF after message_stop, a
 // *providers.Error for an error event, or another error for a broken stream.
-func (s *Stream) Next() (providers.Chunk, error) {
-	for {
-		if len(s.pending) > 0 {
-			c := s.pending[0]
-			s.pending = s.pending[1:]
-			return c, nil
-		}
-		if s.done {
-			return providers.Chunk{}, io.EOF
-		}
-		ev, err := s.dec.Next()
-		if errors.Is(err, io.EOF) {
-			return providers.Chunk{}, errors.New("anthropic: stream ended before message_stop")
-		}
-		if err != nil {
-			return providers.Chunk{}, fmt.Errorf("anthropic: reading stream: %w", err)
-		}
-		if err := s.handle(ev.Name, ev.Data); err != nil {
-			return providers.Chunk{}, err
-		}
+func (s *Stream) Next() (providers.Chunk, error) { return s.out.Next(s.read) }
+
+// read handles the next event.
+func (s *Stream) read() error {
+	ev, err := s.dec.Next()
+	if errors.Is(err, io.EOF) {
+		return errors.New("anthropic: stream ended before message_stop")
 	}
+	if err != nil {
+		return fmt.Errorf("anthropic: reading stream: %w", err)
+	}
+	return s.handle(ev.Name, ev.Data)
 }
 
 func (s *Stream) handle(name string, data []byte) error {
@@ -71,15 +60,15 @@ func (s *Stream) handle(name string, data []byte) error {
 		if ev.Message == nil {
 			return errors.New("anthropic: message_start without a message")
 		}
-		s.id = ev.Message.ID
+		s.out.ID = ev.Message.ID
 		if ev.Message.Model != "" {
-			s.model = ev.Message.Model
+			s.out.Model = ev.Message.Model
 		}
 		if ev.Message.Usage != nil {
 			s.usage = *ev.Message.Usage
 			s.haveUsage = true
 		}
-		return s.emit(oa.Delta{Role: oa.RoleAssistant, Content: oa.Ptr("")}, nil, nil)
+		return s.out.Emit(oa.Delta{Role: oa.RoleAssistant, Content: oa.Ptr("")}, nil)
 	case ant.EventContentBlockStart:
 		if ev.Index == nil || ev.ContentBlock == nil {
 			return errors.New("anthropic: content_block_start without index or block")
@@ -88,11 +77,11 @@ func (s *Stream) handle(name string, data []byte) error {
 		case ant.BlockToolUse:
 			n := len(s.tools)
 			s.tools[*ev.Index] = n
-			return s.emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, ID: ev.ContentBlock.ID, Type: "function",
-				Function: oa.FunctionCallDelta{Name: ev.ContentBlock.Name}}}}, nil, nil)
+			return s.out.Emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, ID: ev.ContentBlock.ID, Type: "function",
+				Function: oa.FunctionCallDelta{Name: ev.ContentBlock.Name}}}}, nil)
 		case ant.BlockText:
 			if ev.ContentBlock.Text != "" {
-				return s.emit(oa.Delta{Content: oa.Ptr(ev.ContentBlock.Text)}, nil, nil)
+				return s.out.Emit(oa.Delta{Content: oa.Ptr(ev.ContentBlock.Text)}, nil)
 			}
 		}
 		return nil
@@ -122,12 +111,11 @@ func (s *Stream) handle(name string, data []byte) error {
 			return nil
 		}
 		fr := finishReason(d.StopReason)
-		return s.emit(oa.Delta{}, &fr, nil)
+		return s.out.Emit(oa.Delta{}, &fr)
 	case ant.EventMessageStop:
-		s.done = true
+		s.out.End()
 		if s.haveUsage {
-			u := toUsage(s.usage)
-			return s.emitUsage(u)
+			return s.out.EmitUsage(toUsage(s.usage))
 		}
 		return nil
 	case ant.EventError:
@@ -150,9 +138,9 @@ func (s *Stream) blockDelta(ev ant.StreamEvent) error {
 	}
 	switch d.Type {
 	case ant.DeltaText:
-		return s.emit(oa.Delta{Content: oa.Ptr(d.Text)}, nil, nil)
+		return s.out.Emit(oa.Delta{Content: oa.Ptr(d.Text)}, nil)
 	case ant.DeltaThinking:
-		return s.emit(oa.Delta{ReasoningContent: oa.Ptr(d.Thinking)}, nil, nil)
+		return s.out.Emit(oa.Delta{ReasoningContent: oa.Ptr(d.Thinking)}, nil)
 	case ant.DeltaInputJSON:
 		n, ok := s.tools[*ev.Index]
 		if !ok {
@@ -161,30 +149,8 @@ func (s *Stream) blockDelta(ev ant.StreamEvent) error {
 		if d.PartialJSON == "" {
 			return nil
 		}
-		return s.emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, Function: oa.FunctionCallDelta{Arguments: d.PartialJSON}}}}, nil, nil)
+		return s.out.Emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, Function: oa.FunctionCallDelta{Arguments: d.PartialJSON}}}}, nil)
 	default: // signature_delta and later additions carry nothing for OpenAI
 		return nil
 	}
-}
-
-func (s *Stream) emit(d oa.Delta, finish *string, usage *oa.Usage) error {
-	c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
-		Choices: []oa.ChunkChoice{{Index: 0, Delta: d, FinishReason: finish}}, Usage: usage}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("anthropic: encoding chunk: %w", err)
-	}
-	s.pending = append(s.pending, providers.Chunk{Data: b})
-	return nil
-}
-
-func (s *Stream) emitUsage(u providers.Usage) error {
-	c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
-		Choices: []oa.ChunkChoice{}, Usage: openAIUsage(u)}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("anthropic: encoding usage chunk: %w", err)
-	}
-	s.pending = append(s.pending, providers.Chunk{Data: b, Usage: &u, UsageOnly: true})
-	return nil
 }

@@ -2,74 +2,37 @@ package anthropic
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
+	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
 func TestRequestGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "request", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stream := strings.Contains(string(body), `"stream":true`)
-			msg, err := ToMessages(body, "claude-sonnet-4-20250514", stream)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := json.Marshal(msg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			providertest.Golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".json"), "testdata/")+".golden.json", providertest.Indent(t, got))
-		})
-	}
+	providertest.RequestGolden(t, func(body []byte) (any, error) {
+		return ToMessages(body, "claude-sonnet-4-20250514", strings.Contains(string(body), `"stream":true`))
+	})
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, usage, err := FromMessage(body, providertest.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, _ := json.Marshal(usage)
-			got := append(providertest.Indent(t, out), providertest.Indent(t, u)...)
-			providertest.Golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".json"), "testdata/")+".golden.json", got)
-		})
-	}
+	providertest.ResponseGolden(t, func(body []byte) ([]byte, providers.Usage, error) {
+		return FromMessage(body, providertest.Now)
+	})
 }
 
 func TestStreamGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "stream", ".sse") {
-		t.Run(in, func(t *testing.T) {
-			f, err := os.Open(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			got := providertest.Transcript(NewStream(f, "fallback-model", providertest.Now))
-			providertest.Golden(t, strings.TrimPrefix(strings.TrimSuffix(in, ".sse"), "testdata/")+".golden.txt", got)
-		})
-	}
+	providertest.SSEGolden(t, func(body io.Reader) providers.Stream {
+		return NewStream(body, "fallback-model", providertest.Now)
+	})
 }
 
 func TestRequestErrors(t *testing.T) {
-	cases := map[string]struct{ body, want string }{
+	cases := map[string]providertest.BadRequestCase{
 		"body is not JSON":         {`{"messages":`, "not a valid chat completion request"},
 		"unknown role":             {`{"messages":[{"role":"wizard","content":"x"}]}`, `unsupported role "wizard"`},
 		"n above one":              {`{"n":2,"messages":[{"role":"user","content":"x"}]}`, "n > 1"},
@@ -81,30 +44,14 @@ func TestRequestErrors(t *testing.T) {
 		"non-function tool":        {`{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"retrieval","function":{"name":"x"}}]}`, "only function tools"},
 		"unknown tool_choice mode": {`{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"x"}}],"tool_choice":"sometimes"}`, `tool_choice "sometimes"`},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			_, err := ToMessages([]byte(c.body), "m", false)
-			var pe *providers.Error
-			if !errors.As(err, &pe) || pe.Status != http.StatusBadRequest || pe.Class != providers.ClassFatal {
-				t.Fatalf("want a 400 *providers.Error, got %#v", err)
-			}
-			if !strings.Contains(pe.Message, c.want) {
-				t.Errorf("message %q does not contain %q", pe.Message, c.want)
-			}
-		})
-	}
+	providertest.WantBadRequests(t, cases, func(body []byte) error {
+		_, err := ToMessages(body, "m", false)
+		return err
+	})
 }
 
 func TestErrorMapping(t *testing.T) {
-	cases := map[string]struct {
-		status     int
-		header     http.Header
-		body       string
-		wantStatus int
-		wantClass  providers.ErrorClass
-		wantCode   string
-		wantRetry  time.Duration
-	}{
+	cases := map[string]providertest.ErrorCase{
 		"overloaded 529":        {529, nil, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, 503, providers.ClassServerError, "upstream_overloaded", 0},
 		"rate limit in seconds": {429, http.Header{"Retry-After": {"7"}}, `{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}`, 429, providers.ClassRateLimited, "rate_limit_exceeded", 7 * time.Second},
 		"rate limit as a date":  {429, http.Header{"Retry-After": {providertest.Now.Add(30 * time.Second).UTC().Format(http.TimeFormat)}}, `{"type":"error","error":{"type":"rate_limit_error","message":"x"}}`, 429, providers.ClassRateLimited, "rate_limit_exceeded", 30 * time.Second},
@@ -117,18 +64,9 @@ func TestErrorMapping(t *testing.T) {
 		"html from a proxy 503": {503, nil, `<html>busy</html>`, 503, providers.ClassServerError, "upstream_error", 0},
 		"empty 529":             {529, nil, ``, 503, providers.ClassServerError, "upstream_overloaded", 0},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			h := c.header
-			if h == nil {
-				h = http.Header{}
-			}
-			e := MapError(c.status, h, []byte(c.body), providertest.Now)
-			if e.Status != c.wantStatus || e.Class != c.wantClass || e.Code != c.wantCode || e.RetryAfter != c.wantRetry {
-				t.Errorf("got status=%d class=%d code=%s retry=%v, want %d %d %s %v", e.Status, e.Class, e.Code, e.RetryAfter, c.wantStatus, c.wantClass, c.wantCode, c.wantRetry)
-			}
-		})
-	}
+	providertest.WantErrorMapping(t, cases, func(status int, h http.Header, body []byte) *providers.Error {
+		return MapError(status, h, body, providertest.Now)
+	})
 }
 
 func TestCredentialNeverEchoed(t *testing.T) {

@@ -1,146 +1,29 @@
 package anthropic_test
 
 import (
-	"context"
-	"errors"
-	"io"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/anthropic"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"github.com/tollgate-dev/tollgate/test/upstream"
-)
-
-const (
-	textBody = `{"model":"pub","messages":[{"role":"system","content":"s"},{"role":"user","content":"hello big world"}]}`
-	toolBody = `{"model":"pub","messages":[{"role":"user","content":"weather?"}],"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}`
 )
 
 // TestAgainstMockUpstream drives the adapter over real HTTP on 127.0.0.1.
 func TestAgainstMockUpstream(t *testing.T) {
-	srv := upstream.New(t)
-	a, err := anthropic.New(&config.Provider{Name: "a", Type: config.ProviderAnthropic, Endpoint: srv.URL, APIKey: "sk-ant-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := map[string]struct {
-		body    string
-		stream  bool
-		headers map[string]string
-		check   func(t *testing.T, r *upstream.Result)
-	}{
-		"text": {body: textBody, check: func(t *testing.T, r *upstream.Result) {
-			wantMessage(t, r.Body, "hello big world", "stop")
-			wantUsage(t, r.Usage, providers.Usage{InputTokens: 10, OutputTokens: 3, Reported: true})
-		}},
-		"tool call": {body: toolBody, check: func(t *testing.T, r *upstream.Result) {
-			wantMessage(t, r.Body, "", "tool_calls")
-		}},
-		"no usage": {body: textBody, headers: map[string]string{"x-mock-no-usage": "1"}, check: func(t *testing.T, r *upstream.Result) {
-			wantUsage(t, r.Usage, providers.Usage{})
-		}},
-		"stream text": {body: textBody, stream: true, check: func(t *testing.T, r *upstream.Result) {
-			wantStream(t, r, "hello big world", "", io.EOF)
-			wantUsage(t, *r.Chunks[len(r.Chunks)-1].Usage, providers.Usage{InputTokens: 10, OutputTokens: 3, Reported: true})
-		}},
-		"stream tool call": {body: toolBody, stream: true, check: func(t *testing.T, r *upstream.Result) {
-			wantStream(t, r, "", `{"city": "Paris"}`, io.EOF)
-		}},
-		"stream without usage": {body: textBody, stream: true, headers: map[string]string{"x-mock-no-usage": "1"}, check: func(t *testing.T, r *upstream.Result) {
-			for _, c := range r.Chunks {
-				if c.Usage != nil {
-					t.Errorf("usage chunk %s", c.Data)
-				}
-			}
-		}},
-		"rate limited": {body: textBody, headers: map[string]string{"x-mock-status": "429", "x-mock-retry-after": "3"}, check: func(t *testing.T, r *upstream.Result) {
-			wantError(t, r.Err, 429, providers.ClassRateLimited)
-			if r.Err.RetryAfter != 3*time.Second {
-				t.Errorf("retry after %v", r.Err.RetryAfter)
-			}
-		}},
-		"overloaded": {body: textBody, headers: map[string]string{"x-mock-status": "529"}, check: func(t *testing.T, r *upstream.Result) {
-			wantError(t, r.Err, 503, providers.ClassServerError)
-		}},
-		"credential rejected": {body: textBody, headers: map[string]string{"x-mock-status": "401"}, check: func(t *testing.T, r *upstream.Result) {
-			wantError(t, r.Err, 502, providers.ClassServerError)
-		}},
-		"error frame": {body: textBody, stream: true, headers: map[string]string{"x-mock-error-frame": "1"}, check: func(t *testing.T, r *upstream.Result) {
-			var pe *providers.Error
-			if !errors.As(r.End, &pe) || pe.Status != 503 {
-				t.Errorf("end %v", r.End)
-			}
-		}},
-		"dropped connection": {body: textBody, stream: true, headers: map[string]string{"x-mock-drop-after": "1"}, check: func(t *testing.T, r *upstream.Result) {
-			var pe *providers.Error
-			if r.End == nil || errors.Is(r.End, io.EOF) || errors.As(r.End, &pe) {
-				t.Errorf("a dropped stream must end with a broken-stream error, got %v", r.End)
-			}
-		}},
-	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			r, err := upstream.Call(context.Background(), upstream.Client(), a,
-				&providers.Request{Body: []byte(c.body), Model: "claude-sonnet-4", Stream: c.stream}, c.headers)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.check(t, r)
-		})
-	}
-	seen := false
-	for _, r := range srv.Requests() {
-		seen = seen || r.Path == "/v1/messages"
-		if r.Header.Get("x-api-key") != "sk-ant-test" || r.Header.Get("anthropic-version") != anthropic.DefaultVersion {
-			t.Errorf("upstream saw %s?%s %v", r.Path, r.Query, r.Header)
-		}
-	}
-	if !seen {
-		t.Errorf("no request reached %s", "/v1/messages")
-	}
-}
-
-func wantMessage(t *testing.T, body []byte, text, finish string) {
-	t.Helper()
-	got, gotFinish, err := upstream.Answer(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != text || gotFinish != finish {
-		t.Errorf("got %q/%s, want %q/%s", got, gotFinish, text, finish)
-	}
-}
-
-func wantUsage(t *testing.T, got, want providers.Usage) {
-	t.Helper()
-	if got != want {
-		t.Errorf("usage %+v, want %+v", got, want)
-	}
-}
-
-func wantError(t *testing.T, e *providers.Error, status int, class providers.ErrorClass) {
-	t.Helper()
-	if e == nil || e.Status != status || e.Class != class {
-		t.Fatalf("error %+v, want status %d class %d", e, status, class)
-	}
-	if strings.Contains(e.Message, "sk-ant-test") {
-		t.Errorf("the key leaked: %q", e.Message)
-	}
-}
-
-func wantStream(t *testing.T, r *upstream.Result, text, args string, end error) {
-	t.Helper()
-	if !errors.Is(r.End, end) {
-		t.Fatalf("stream ended with %v, want %v", r.End, end)
-	}
-	gotText, gotArgs, _, err := upstream.Joined(r.Chunks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gotText != text || gotArgs != args {
-		t.Errorf("stream text %q args %q, want %q %q", gotText, gotArgs, text, args)
-	}
+	providertest.RunUpstream(t, providertest.UpstreamSuite{
+		New: func(endpoint string) (providers.Adapter, error) {
+			return anthropic.New(&config.Provider{Name: "a", Type: config.ProviderAnthropic, Endpoint: endpoint, APIKey: "sk-ant-test"})
+		},
+		Model: "claude-sonnet-4",
+		Path:  "/v1/messages",
+		AuthOK: func(r upstream.Recorded) bool {
+			return r.Header.Get("x-api-key") == "sk-ant-test" && r.Header.Get("anthropic-version") == anthropic.DefaultVersion
+		},
+		Key:            "sk-ant-test",
+		InputTokens:    10,
+		OverloadStatus: "529",
+		StreamToolArgs: `{"city": "Paris"}`,
+	})
 }

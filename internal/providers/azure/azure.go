@@ -19,6 +19,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	"github.com/tollgate-dev/tollgate/internal/providers/openai"
 )
 
@@ -85,19 +86,9 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 		op = "/embeddings"
 	}
 	target := a.base + "/" + url.PathEscape(r.Model) + op + "?api-version=" + url.QueryEscape(a.apiVersion)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	req, err := vendorkit.NewPost(ctx, "azure", target, body, r, a.headers, vendorkit.Accept(r.Stream, "text/event-stream"))
 	if err != nil {
-		return nil, fmt.Errorf("azure: building request: %w", err)
-	}
-	req.Header = r.BaseHeader()
-	for k, v := range a.headers {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if r.Stream {
-		req.Header.Set("Accept", "text/event-stream")
-	} else {
-		req.Header.Set("Accept", "application/json")
+		return nil, err
 	}
 	req.Header.Set("Api-Key", a.apiKey)
 	return req, nil

@@ -29,10 +29,6 @@ func newTestAdapter(t *testing.T) providers.Adapter {
 	return a
 }
 
-func goldenName(in, ext string) string {
-	return strings.TrimPrefix(strings.TrimSuffix(in, ext), "testdata/") + ".golden"
-}
-
 // TestRequestGolden records method, URL, headers (key redacted after it is
 // checked) and body of each upstream request.
 func TestRequestGolden(t *testing.T) {
@@ -77,7 +73,7 @@ func TestRequestGolden(t *testing.T) {
 			}
 			out.WriteByte('\n')
 			out.Write(providertest.Indent(t, body))
-			providertest.Golden(t, goldenName(in, ".json")+".txt", out.Bytes())
+			providertest.Golden(t, providertest.GoldenName(in, ".json")+".txt", out.Bytes())
 		})
 	}
 }
@@ -98,23 +94,16 @@ func TestResponseGolden(t *testing.T) {
 				t.Error("Azure answers are OpenAI's: the body must pass through unchanged")
 			}
 			u, _ := json.Marshal(usage)
-			providertest.Golden(t, goldenName(in, ".json")+".json", providertest.Indent(t, u))
+			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, u))
 		})
 	}
 }
 
 func TestStreamGolden(t *testing.T) {
 	a := newTestAdapter(t)
-	for _, in := range providertest.Inputs(t, "stream", ".sse") {
-		t.Run(in, func(t *testing.T) {
-			f, err := os.Open(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			providertest.Golden(t, goldenName(in, ".sse")+".txt", providertest.Transcript(a.Stream(&providers.Request{Stream: true}, f)))
-		})
-	}
+	providertest.SSEGolden(t, func(body io.Reader) providers.Stream {
+		return a.Stream(&providers.Request{Stream: true}, body)
+	})
 }
 
 func TestErrorMapping(t *testing.T) {

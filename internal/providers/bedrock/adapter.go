@@ -4,7 +4,6 @@
 package bedrock
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 )
 
 // SigningService is the SigV4 service name of bedrock-runtime.
@@ -50,10 +50,7 @@ func New(p *config.Provider) (providers.Adapter, error) {
 	if (s.AccessKeyID == "" || s.SecretAccessKey == "") && p.APIKey == "" {
 		return nil, errors.New("bedrock: credentials are required (bedrock.accessKeyID and secretAccessKey, or an API key)")
 	}
-	endpoint := strings.TrimRight(p.Endpoint, "/")
-	if endpoint == "" {
-		endpoint = "https://bedrock-runtime." + s.Region + ".amazonaws.com"
-	}
+	endpoint := vendorkit.Endpoint(p.Endpoint, "https://bedrock-runtime."+s.Region+".amazonaws.com")
 	if _, err := url.Parse(endpoint); err != nil {
 		return nil, fmt.Errorf("bedrock: endpoint: %w", err)
 	}
@@ -71,8 +68,7 @@ func New(p *config.Provider) (providers.Adapter, error) {
 // NewRequest builds and signs POST /model/{modelId}/converse(-stream).
 func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.Request, error) {
 	if r.Op != providers.OpChat {
-		return nil, &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "unsupported_operation",
-			Message: "bedrock: this provider serves chat completions only", Class: providers.ClassFatal}
+		return nil, vendorkit.ChatOnly("bedrock")
 	}
 	conv, err := toConverse(r.Body)
 	if err != nil {
@@ -97,19 +93,9 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 	if u.Path, err = url.PathUnescape(u.RawPath); err != nil {
 		return nil, fmt.Errorf("bedrock: model id: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	req, err := vendorkit.NewPost(ctx, "bedrock", u.String(), body, r, a.headers, vendorkit.Accept(r.Stream, "application/vnd.amazon.eventstream"))
 	if err != nil {
-		return nil, fmt.Errorf("bedrock: building request: %w", err)
-	}
-	req.Header = r.BaseHeader()
-	for k, v := range a.headers {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if r.Stream {
-		req.Header.Set("Accept", "application/vnd.amazon.eventstream")
-	} else {
-		req.Header.Set("Accept", "application/json")
+		return nil, err
 	}
 	if a.creds.AccessKeyID == "" {
 		req.Header.Set("Authorization", "Bearer "+a.apiKey)

@@ -3,11 +3,11 @@ package bedrock
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 )
 
 // MapError maps a Bedrock error answer: the error type is in the
@@ -27,7 +27,7 @@ func MapError(status int, h http.Header, body []byte, now time.Time) *providers.
 		msg = http.StatusText(status)
 	}
 	typ, _, _ := strings.Cut(h.Get("X-Amzn-Errortype"), ":")
-	return fromErrorType(status, typ, msg, retryAfter(h, now))
+	return fromErrorType(status, typ, msg, vendorkit.RetryAfter(h, now))
 }
 
 // fromErrorType maps an exception name (HTTP answers name it
@@ -81,15 +81,4 @@ func isContextTooLong(msg string) bool {
 	m := strings.ToLower(msg)
 	return strings.Contains(m, "too long") || strings.Contains(m, "too many input tokens") ||
 		strings.Contains(m, "context window") || strings.Contains(m, "context length")
-}
-
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 {
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

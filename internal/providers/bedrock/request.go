@@ -3,10 +3,9 @@ package bedrock
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
 
@@ -43,7 +42,7 @@ func toConverse(body []byte) (*converseRequest, error) {
 					return nil, badRequest("messages[%d].tool_calls[%d]: id and function.name are required", i, j)
 				}
 				usesTools = true
-				blocks = append(blocks, block{ToolUse: &toolUse{ToolUseID: tc.ID, Name: tc.Function.Name, Input: argsObject(tc.Function.Arguments)}})
+				blocks = append(blocks, block{ToolUse: &toolUse{ToolUseID: tc.ID, Name: tc.Function.Name, Input: vendorkit.ArgsObject(tc.Function.Arguments)}})
 			}
 			out.Messages = appendTurn(out.Messages, "assistant", blocks)
 		case oa.RoleTool:
@@ -85,45 +84,17 @@ func appendTurn(msgs []message, role string, blocks []block) []message {
 var imageFormats = map[string]string{"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
 
 func userBlocks(c oa.Content) ([]block, error) {
-	if c.Parts == nil {
-		if c.Text == "" {
-			return nil, nil
+	return vendorkit.UserParts(c, func(s string) block { return block{Text: s} }, func(u *oa.ImageURL) (block, error) {
+		d, err := vendorkit.DataImage(u)
+		if err != nil {
+			return block{}, err
 		}
-		return []block{{Text: c.Text}}, nil
-	}
-	var out []block
-	for j, p := range c.Parts {
-		switch p.Type {
-		case oa.PartText:
-			if p.Text != "" {
-				out = append(out, block{Text: p.Text})
-			}
-		case oa.PartImageURL:
-			if p.ImageURL == nil {
-				return nil, fmt.Errorf("content[%d]: image_url is missing", j)
-			}
-			d, ok := oa.ParseDataURL(p.ImageURL.URL)
-			if !ok {
-				return nil, fmt.Errorf("content[%d]: this provider accepts images as base64 data: URLs only", j)
-			}
-			format, ok := imageFormats[d.MediaType]
-			if !ok {
-				return nil, fmt.Errorf("content[%d]: image type %q is not supported (png, jpeg, gif, webp)", j, d.MediaType)
-			}
-			out = append(out, block{Image: &image{Format: format, Source: imageSource{Bytes: d.Base64}}})
-		default:
-			return nil, fmt.Errorf("content[%d]: content part type %q is not supported by this model's provider", j, p.Type)
+		format, ok := imageFormats[d.MediaType]
+		if !ok {
+			return block{}, fmt.Errorf("image type %q is not supported (png, jpeg, gif, webp)", d.MediaType)
 		}
-	}
-	return out, nil
-}
-
-func argsObject(args string) json.RawMessage {
-	raw := json.RawMessage(strings.TrimSpace(args))
-	if len(raw) > 0 && raw[0] == '{' && json.Valid(raw) {
-		return raw
-	}
-	return json.RawMessage("{}")
+		return block{Image: &image{Format: format, Source: imageSource{Bytes: d.Base64}}}, nil
+	})
 }
 
 // setTools fills toolConfig. Converse has no "none" choice: tools are then
@@ -135,11 +106,7 @@ func setTools(out *converseRequest, in *oa.ChatRequest, usesTools bool) error {
 		if t.Type != "function" || t.Function.Name == "" {
 			return badRequest("tools[%d]: only function tools with a name are supported", i)
 		}
-		schema := t.Function.Parameters
-		if len(schema) == 0 || string(schema) == "null" {
-			schema = json.RawMessage(`{"type":"object","properties":{}}`)
-		}
-		tools = append(tools, toolEntry{ToolSpec: toolSpec{Name: t.Function.Name, Description: t.Function.Description, InputSchema: inputSchema{JSON: schema}}})
+		tools = append(tools, toolEntry{ToolSpec: toolSpec{Name: t.Function.Name, Description: t.Function.Description, InputSchema: inputSchema{JSON: vendorkit.ObjectSchema(t.Function.Parameters)}}})
 	}
 	if len(tools) == 0 {
 		return nil
@@ -165,6 +132,5 @@ func setTools(out *converseRequest, in *oa.ChatRequest, usesTools bool) error {
 }
 
 func badRequest(format string, a ...any) *providers.Error {
-	return &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request",
-		Message: "bedrock: " + fmt.Sprintf(format, a...), Class: providers.ClassFatal}
+	return vendorkit.BadRequest("bedrock", format, a...)
 }

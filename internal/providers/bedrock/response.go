@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
 
@@ -44,7 +45,7 @@ func FromConverse(body []byte, model string, now time.Time) ([]byte, providers.U
 	var u providers.Usage
 	if c.Usage != nil {
 		u = toUsage(c.Usage)
-		out.Usage = oa.NewUsage(u.InputTokens, u.OutputTokens, u.CachedInputTokens, u.CacheWriteTokens, 0)
+		out.Usage = vendorkit.OpenAIUsage(u)
 	}
 	enc, err := json.Marshal(out)
 	if err != nil {

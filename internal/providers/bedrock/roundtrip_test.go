@@ -2,47 +2,13 @@ package bedrock
 
 import (
 	"encoding/json"
-	"fmt"
-	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"math/rand/v2"
 	"reflect"
 	"testing"
 
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
-
-// randomConversation builds a valid OpenAI conversation with a system
-// prompt, tools, text turns, tool calls and their results.
-func randomConversation(r *rand.Rand) *oa.ChatRequest {
-	word := func() string { return fmt.Sprintf("w%d", r.IntN(1000)) }
-	req := &oa.ChatRequest{Model: "m", MaxTokens: oa.Ptr(int64(1 + r.IntN(4000)))}
-	req.Messages = append(req.Messages, oa.Message{Role: oa.RoleSystem, Content: oa.Text("sys " + word())})
-	for i := range 1 + r.IntN(3) {
-		req.Tools = append(req.Tools, oa.Tool{Type: "function", Function: oa.FunctionDef{Name: fmt.Sprintf("tool_%d", i), Description: word(),
-			Parameters: json.RawMessage(`{"type":"object","properties":{"q":{"type":"string"}}}`)}})
-	}
-	call := 0
-	for range 1 + r.IntN(4) {
-		req.Messages = append(req.Messages, oa.Message{Role: oa.RoleUser, Content: oa.Text("user " + word())})
-		a := oa.Message{Role: oa.RoleAssistant}
-		if r.IntN(2) == 0 {
-			a.Content = oa.Text("answer " + word())
-		}
-		for range r.IntN(3) {
-			a.ToolCalls = append(a.ToolCalls, oa.ToolCall{ID: fmt.Sprintf("call_%d", call), Type: "function",
-				Function: oa.FunctionCall{Name: req.Tools[r.IntN(len(req.Tools))].Function.Name, Arguments: fmt.Sprintf(`{"q":"%s"}`, word())}})
-			call++
-		}
-		if a.Content.IsEmpty() && len(a.ToolCalls) == 0 {
-			a.Content = oa.Text("fallback")
-		}
-		req.Messages = append(req.Messages, a)
-		for _, tc := range a.ToolCalls {
-			req.Messages = append(req.Messages, oa.Message{Role: oa.RoleTool, ToolCallID: tc.ID, Content: oa.Text("result " + word())})
-		}
-	}
-	return req
-}
 
 // backToOpenAI reads a Converse request back into OpenAI's shape.
 func backToOpenAI(c *converseRequest) ([]oa.Message, []oa.Tool) {
@@ -86,18 +52,14 @@ func backToOpenAI(c *converseRequest) ([]oa.Message, []oa.Tool) {
 func TestRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for i := range 300 {
-		in := randomConversation(r)
+		in := providertest.RandomConversation(r)
 		body, _ := json.Marshal(in)
 		c, err := toConverse(body)
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
 		msgs, tools := backToOpenAI(c)
-		if !reflect.DeepEqual(msgs, in.Messages) || !reflect.DeepEqual(tools, in.Tools) {
-			a, _ := json.Marshal(in.Messages)
-			b, _ := json.Marshal(msgs)
-			t.Fatalf("case %d: changed\n in: %s\nout: %s", i, a, b)
-		}
+		providertest.WantSameConversation(t, i, in, msgs, tools)
 		if c.InferenceConfig == nil || c.InferenceConfig.MaxTokens != *in.MaxTokens {
 			t.Fatalf("case %d: max tokens lost", i)
 		}

@@ -12,61 +12,49 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
 
 // Stream decodes ConverseStream's AWS event-stream frames (binary
 // messages with :message-type, :event-type and a JSON payload) into chunks.
 type Stream struct {
-	r       *bufio.Reader
-	dec     *eventstream.Decoder
-	buf     []byte
-	id      string
-	model   string
-	created int64
+	r   *bufio.Reader
+	dec *eventstream.Decoder
+	buf []byte
+	out vendorkit.Chunks
 
 	tools   map[int]int // content block index → tool call index
 	stopped bool
-	done    bool
-	pending []providers.Chunk
 }
 
 // NewStream decodes body; Converse does not name the model, model does.
 func NewStream(body io.Reader, model string, now time.Time) *Stream {
-	return &Stream{r: bufio.NewReaderSize(body, 16<<10), dec: eventstream.NewDecoder(), id: chatID(now), model: model,
-		created: now.Unix(), tools: map[int]int{}}
+	return &Stream{r: bufio.NewReaderSize(body, 16<<10), dec: eventstream.NewDecoder(),
+		out: vendorkit.Chunks{Vendor: "bedrock", ID: chatID(now), Model: model, Created: now.Unix()}, tools: map[int]int{}}
 }
 
 // Next returns the next chunk; io.EOF after messageStop (and metadata).
-func (s *Stream) Next() (providers.Chunk, error) {
-	for {
-		if len(s.pending) > 0 {
-			c := s.pending[0]
-			s.pending = s.pending[1:]
-			return c, nil
-		}
-		if s.done {
-			return providers.Chunk{}, io.EOF
-		}
-		if err := s.checkFrame(); err != nil {
-			return providers.Chunk{}, err
-		}
-		msg, err := s.dec.Decode(s.r, s.buf[:0])
-		if errors.Is(err, io.EOF) {
-			if !s.stopped {
-				return providers.Chunk{}, errors.New("bedrock: stream ended before messageStop")
-			}
-			s.done = true
-			continue
-		}
-		if err != nil {
-			return providers.Chunk{}, fmt.Errorf("bedrock: reading event stream: %w", err)
-		}
-		s.buf = msg.Payload
-		if err := s.handle(msg); err != nil {
-			return providers.Chunk{}, err
-		}
+func (s *Stream) Next() (providers.Chunk, error) { return s.out.Next(s.read) }
+
+// read handles the next frame.
+func (s *Stream) read() error {
+	if err := s.checkFrame(); err != nil {
+		return err
 	}
+	msg, err := s.dec.Decode(s.r, s.buf[:0])
+	if errors.Is(err, io.EOF) {
+		if !s.stopped {
+			return errors.New("bedrock: stream ended before messageStop")
+		}
+		s.out.End()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("bedrock: reading event stream: %w", err)
+	}
+	s.buf = msg.Payload
+	return s.handle(msg)
 }
 
 // MaxFrameBytes bounds one event-stream message: a larger (or
@@ -111,7 +99,7 @@ func (s *Stream) handle(m eventstream.Message) error {
 	name := header(m, ":event-type")
 	switch name {
 	case "messageStart":
-		return s.emit(oa.Delta{Role: oa.RoleAssistant, Content: oa.Ptr("")}, nil)
+		return s.out.Emit(oa.Delta{Role: oa.RoleAssistant, Content: oa.Ptr("")}, nil)
 	case "contentBlockStart":
 		var ev contentBlockStart
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
@@ -120,7 +108,7 @@ func (s *Stream) handle(m eventstream.Message) error {
 		if tu := ev.Start.ToolUse; tu != nil {
 			n := len(s.tools)
 			s.tools[ev.ContentBlockIndex] = n
-			return s.emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, ID: tu.ToolUseID, Type: "function",
+			return s.out.Emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, ID: tu.ToolUseID, Type: "function",
 				Function: oa.FunctionCallDelta{Name: tu.Name}}}}, nil)
 		}
 		return nil
@@ -133,7 +121,7 @@ func (s *Stream) handle(m eventstream.Message) error {
 		}
 		s.stopped = true
 		fr := finishReason(ev.StopReason)
-		return s.emit(oa.Delta{}, &fr)
+		return s.out.Emit(oa.Delta{}, &fr)
 	case "metadata":
 		var ev metadata
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
@@ -142,15 +130,7 @@ func (s *Stream) handle(m eventstream.Message) error {
 		if ev.Usage == nil {
 			return nil
 		}
-		u := toUsage(ev.Usage)
-		c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model, Choices: []oa.ChunkChoice{},
-			Usage: oa.NewUsage(u.InputTokens, u.OutputTokens, u.CachedInputTokens, u.CacheWriteTokens, 0)}
-		b, err := json.Marshal(c)
-		if err != nil {
-			return fmt.Errorf("bedrock: encoding usage chunk: %w", err)
-		}
-		s.pending = append(s.pending, providers.Chunk{Data: b, Usage: &u, UsageOnly: true})
-		return nil
+		return s.out.EmitUsage(toUsage(ev.Usage))
 	default: // contentBlockStop and later additions
 		return nil
 	}
@@ -164,7 +144,7 @@ func (s *Stream) delta(payload []byte) error {
 	d := ev.Delta
 	switch {
 	case d.Text != nil:
-		return s.emit(oa.Delta{Content: d.Text}, nil)
+		return s.out.Emit(oa.Delta{Content: d.Text}, nil)
 	case d.ToolUse != nil:
 		n, ok := s.tools[ev.ContentBlockIndex]
 		if !ok {
@@ -173,20 +153,9 @@ func (s *Stream) delta(payload []byte) error {
 		if d.ToolUse.Input == "" {
 			return nil
 		}
-		return s.emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, Function: oa.FunctionCallDelta{Arguments: d.ToolUse.Input}}}}, nil)
+		return s.out.Emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, Function: oa.FunctionCallDelta{Arguments: d.ToolUse.Input}}}}, nil)
 	case d.ReasoningContent != nil && d.ReasoningContent.Text != "":
-		return s.emit(oa.Delta{ReasoningContent: oa.Ptr(d.ReasoningContent.Text)}, nil)
+		return s.out.Emit(oa.Delta{ReasoningContent: oa.Ptr(d.ReasoningContent.Text)}, nil)
 	}
-	return nil
-}
-
-func (s *Stream) emit(d oa.Delta, finish *string) error {
-	c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
-		Choices: []oa.ChunkChoice{{Index: 0, Delta: d, FinishReason: finish}}}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("bedrock: encoding chunk: %w", err)
-	}
-	s.pending = append(s.pending, providers.Chunk{Data: b})
 	return nil
 }

@@ -3,68 +3,32 @@ package bedrock
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
-func goldenName(in, ext string) string {
-	return strings.TrimPrefix(strings.TrimSuffix(in, ext), "testdata/") + ".golden"
-}
-
 func TestRequestGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "request", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := toConverse(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := json.Marshal(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			providertest.Golden(t, goldenName(in, ".json")+".json", providertest.Indent(t, got))
-		})
-	}
+	providertest.RequestGolden(t, func(body []byte) (any, error) { return toConverse(body) })
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, usage, err := FromConverse(body, "anthropic.claude-3-5-sonnet-20240620-v1:0", providertest.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, _ := json.Marshal(usage)
-			providertest.Golden(t, goldenName(in, ".json")+".json", append(providertest.Indent(t, out), providertest.Indent(t, u)...))
-		})
-	}
+	providertest.ResponseGolden(t, func(body []byte) ([]byte, providers.Usage, error) {
+		return FromConverse(body, "anthropic.claude-3-5-sonnet-20240620-v1:0", providertest.Now)
+	})
 }
 
 func TestStreamGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "stream", ".json") {
-		t.Run(in, func(t *testing.T) {
-			s := NewStream(bytes.NewReader(encodeFrames(t, in)), "anthropic.claude-3-5-sonnet-20240620-v1:0", providertest.Now)
-			providertest.Golden(t, goldenName(in, ".json")+".txt", providertest.Transcript(s))
-		})
-	}
+	providertest.StreamGolden(t, ".json", func(t *testing.T, in string) providers.Stream {
+		return NewStream(bytes.NewReader(encodeFrames(t, in)), "anthropic.claude-3-5-sonnet-20240620-v1:0", providertest.Now)
+	})
 }
 
 func TestStreamCorruptFrame(t *testing.T) {
@@ -84,7 +48,7 @@ func TestStreamCorruptFrame(t *testing.T) {
 }
 
 func TestRequestErrors(t *testing.T) {
-	cases := map[string]struct{ body, want string }{
+	cases := map[string]providertest.BadRequestCase{
 		"not JSON":        {`{`, "not a valid chat completion request"},
 		"http image":      {`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/a.png"}}]}]}`, "data: URLs only"},
 		"tiff image":      {`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/tiff;base64,AAAA"}}]}]}`, `"image/tiff" is not supported`},
@@ -95,15 +59,10 @@ func TestRequestErrors(t *testing.T) {
 		"bad choice":      {`{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"a"}}],"tool_choice":"often"}`, `tool_choice "often"`},
 		"call with no id": {`{"messages":[{"role":"assistant","tool_calls":[{"type":"function","function":{"name":"a"}}]}]}`, "id and function.name"},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			_, err := toConverse([]byte(c.body))
-			var pe *providers.Error
-			if !errors.As(err, &pe) || pe.Status != 400 || !strings.Contains(pe.Message, c.want) {
-				t.Fatalf("got %v, want a 400 containing %q", err, c.want)
-			}
-		})
-	}
+	providertest.WantBadRequests(t, cases, func(body []byte) error {
+		_, err := toConverse(body)
+		return err
+	})
 }
 
 func TestErrorMapping(t *testing.T) {

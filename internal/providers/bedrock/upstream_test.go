@@ -2,148 +2,34 @@ package bedrock_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/bedrock"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"github.com/tollgate-dev/tollgate/test/upstream"
 )
 
-const (
-	textBody = `{"model":"pub","messages":[{"role":"system","content":"s"},{"role":"user","content":"hello big world"}]}`
-	toolBody = `{"model":"pub","messages":[{"role":"user","content":"weather?"}],"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}`
-)
-
-// TestAgainstMockUpstream drives the adapter over real HTTP on 127.0.0.1.
+// TestAgainstMockUpstream drives the adapter over real HTTP on 127.0.0.1;
+// the mock verifies every SigV4 signature.
 func TestAgainstMockUpstream(t *testing.T) {
-	srv := upstream.New(t)
-	a, err := bedrock.New(&config.Provider{Name: "b", Type: config.ProviderBedrock, Endpoint: srv.URL, Bedrock: &config.BedrockSettings{
-		Region: "us-east-1", AccessKeyID: upstream.MockAccessKeyID, SecretAccessKey: upstream.MockSecretKey, SessionToken: "session-token"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := map[string]struct {
-		body    string
-		stream  bool
-		headers map[string]string
-		check   func(t *testing.T, r *upstream.Result)
-	}{
-		"text": {body: textBody, check: func(t *testing.T, r *upstream.Result) {
-			wantMessage(t, r.Body, "hello big world", "stop")
-			wantUsage(t, r.Usage, providers.Usage{InputTokens: 10, OutputTokens: 3, Reported: true})
-		}},
-		"tool call": {body: toolBody, check: func(t *testing.T, r *upstream.Result) {
-			wantMessage(t, r.Body, "", "tool_calls")
-		}},
-		"no usage": {body: textBody, headers: map[string]string{"x-mock-no-usage": "1"}, check: func(t *testing.T, r *upstream.Result) {
-			wantUsage(t, r.Usage, providers.Usage{})
-		}},
-		"stream text": {body: textBody, stream: true, check: func(t *testing.T, r *upstream.Result) {
-			wantStream(t, r, "hello big world", "", io.EOF)
-			wantUsage(t, *r.Chunks[len(r.Chunks)-1].Usage, providers.Usage{InputTokens: 10, OutputTokens: 3, Reported: true})
-		}},
-		"stream tool call": {body: toolBody, stream: true, check: func(t *testing.T, r *upstream.Result) {
-			wantStream(t, r, "", `{"city": "Paris"}`, io.EOF)
-		}},
-		"stream without usage": {body: textBody, stream: true, headers: map[string]string{"x-mock-no-usage": "1"}, check: func(t *testing.T, r *upstream.Result) {
-			for _, c := range r.Chunks {
-				if c.Usage != nil {
-					t.Errorf("usage chunk %s", c.Data)
-				}
-			}
-		}},
-		"rate limited": {body: textBody, headers: map[string]string{"x-mock-status": "429", "x-mock-retry-after": "3"}, check: func(t *testing.T, r *upstream.Result) {
-			wantError(t, r.Err, 429, providers.ClassRateLimited)
-			if r.Err.RetryAfter != 3*time.Second {
-				t.Errorf("retry after %v", r.Err.RetryAfter)
-			}
-		}},
-		"overloaded": {body: textBody, headers: map[string]string{"x-mock-status": "503"}, check: func(t *testing.T, r *upstream.Result) {
-			wantError(t, r.Err, 503, providers.ClassServerError)
-		}},
-		"credential rejected": {body: textBody, headers: map[string]string{"x-mock-status": "401"}, check: func(t *testing.T, r *upstream.Result) {
-			wantError(t, r.Err, 502, providers.ClassServerError)
-		}},
-		"error frame": {body: textBody, stream: true, headers: map[string]string{"x-mock-error-frame": "1"}, check: func(t *testing.T, r *upstream.Result) {
-			var pe *providers.Error
-			if !errors.As(r.End, &pe) || pe.Status != 503 {
-				t.Errorf("end %v", r.End)
-			}
-		}},
-		"dropped connection": {body: textBody, stream: true, headers: map[string]string{"x-mock-drop-after": "1"}, check: func(t *testing.T, r *upstream.Result) {
-			var pe *providers.Error
-			if r.End == nil || errors.Is(r.End, io.EOF) || errors.As(r.End, &pe) {
-				t.Errorf("a dropped stream must end with a broken-stream error, got %v", r.End)
-			}
-		}},
-	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			r, err := upstream.Call(context.Background(), upstream.Client(), a,
-				&providers.Request{Body: []byte(c.body), Model: "anthropic.claude-3-5-sonnet-20240620-v1:0", Stream: c.stream}, c.headers)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.check(t, r)
-		})
-	}
-	seen := false
-	for _, r := range srv.Requests() {
-		seen = seen || r.Path == "/model/anthropic.claude-3-5-sonnet-20240620-v1:0/converse-stream"
-		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="+upstream.MockAccessKeyID) {
-			t.Errorf("upstream saw %s?%s %v", r.Path, r.Query, r.Header)
-		}
-	}
-	if !seen {
-		t.Errorf("no request reached %s", "/model/anthropic.claude-3-5-sonnet-20240620-v1:0/converse-stream")
-	}
-}
-
-func wantMessage(t *testing.T, body []byte, text, finish string) {
-	t.Helper()
-	got, gotFinish, err := upstream.Answer(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != text || gotFinish != finish {
-		t.Errorf("got %q/%s, want %q/%s", got, gotFinish, text, finish)
-	}
-}
-
-func wantUsage(t *testing.T, got, want providers.Usage) {
-	t.Helper()
-	if got != want {
-		t.Errorf("usage %+v, want %+v", got, want)
-	}
-}
-
-func wantError(t *testing.T, e *providers.Error, status int, class providers.ErrorClass) {
-	t.Helper()
-	if e == nil || e.Status != status || e.Class != class {
-		t.Fatalf("error %+v, want status %d class %d", e, status, class)
-	}
-	if strings.Contains(e.Message, "mock-secret-access-key") {
-		t.Errorf("the key leaked: %q", e.Message)
-	}
-}
-
-func wantStream(t *testing.T, r *upstream.Result, text, args string, end error) {
-	t.Helper()
-	if !errors.Is(r.End, end) {
-		t.Fatalf("stream ended with %v, want %v", r.End, end)
-	}
-	gotText, gotArgs, _, err := upstream.Joined(r.Chunks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gotText != text || gotArgs != args {
-		t.Errorf("stream text %q args %q, want %q %q", gotText, gotArgs, text, args)
-	}
+	providertest.RunUpstream(t, providertest.UpstreamSuite{
+		New: func(endpoint string) (providers.Adapter, error) {
+			return bedrock.New(&config.Provider{Name: "b", Type: config.ProviderBedrock, Endpoint: endpoint, Bedrock: &config.BedrockSettings{
+				Region: "us-east-1", AccessKeyID: upstream.MockAccessKeyID, SecretAccessKey: upstream.MockSecretKey, SessionToken: "session-token"}})
+		},
+		Model: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+		Path:  "/model/anthropic.claude-3-5-sonnet-20240620-v1:0/converse-stream",
+		AuthOK: func(r upstream.Recorded) bool {
+			return strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="+upstream.MockAccessKeyID)
+		},
+		Key:            upstream.MockSecretKey,
+		InputTokens:    10,
+		OverloadStatus: "503",
+		StreamToolArgs: `{"city": "Paris"}`,
+	})
 }
 
 // TestWrongSecretIsRejected proves the mock verifies signatures: a request
@@ -157,11 +43,11 @@ func TestWrongSecretIsRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := upstream.Call(context.Background(), upstream.Client(), a,
-		&providers.Request{Body: []byte(textBody), Model: "amazon.nova-lite-v1:0"}, nil)
+		&providers.Request{Body: []byte(providertest.TextBody), Model: "amazon.nova-lite-v1:0"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantError(t, r.Err, 502, providers.ClassServerError)
+	providertest.WantError(t, r.Err, 502, providers.ClassServerError, upstream.MockSecretKey)
 	if r.Status != 403 || strings.Contains(r.Err.Message, "not-the-secret") {
 		t.Errorf("status %d message %q", r.Status, r.Err.Message)
 	}

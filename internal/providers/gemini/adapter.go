@@ -4,7 +4,6 @@
 package gemini
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 )
 
 // DefaultEndpoint is used when the provider names none.
@@ -33,10 +33,7 @@ type Adapter struct {
 
 // New builds the adapter of one Gemini provider.
 func New(p *config.Provider) (providers.Adapter, error) {
-	base := strings.TrimRight(p.Endpoint, "/")
-	if base == "" {
-		base = DefaultEndpoint
-	}
+	base := vendorkit.Endpoint(p.Endpoint, DefaultEndpoint)
 	if !strings.HasSuffix(base, "/v1beta") && !strings.HasSuffix(base, "/v1") {
 		base += "/v1beta"
 	}
@@ -73,15 +70,10 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 	if err != nil {
 		return nil, fmt.Errorf("gemini: encoding request: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+"/models/"+model+method, bytes.NewReader(enc))
+	req, err := vendorkit.NewPost(ctx, "gemini", a.base+"/models/"+model+method, enc, r, a.headers, "")
 	if err != nil {
-		return nil, fmt.Errorf("gemini: building request: %w", err)
+		return nil, err
 	}
-	req.Header = r.BaseHeader()
-	for k, v := range a.headers {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Goog-Api-Key", a.apiKey)
 	return req, nil
 }

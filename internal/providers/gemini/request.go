@@ -2,11 +2,10 @@ package gemini
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
 
@@ -47,7 +46,7 @@ func toGenerate(body []byte) (*generateRequest, error) {
 					return nil, badRequest("messages[%d].tool_calls[%d]: function.name is required", i, j)
 				}
 				names[tc.ID] = tc.Function.Name
-				parts = append(parts, part{FunctionCall: &functionCall{Name: tc.Function.Name, Args: argsObject(tc.Function.Arguments)}})
+				parts = append(parts, part{FunctionCall: &functionCall{Name: tc.Function.Name, Args: vendorkit.ArgsObject(tc.Function.Arguments)}})
 			}
 			out.Contents = appendTurn(out.Contents, roleModel, parts)
 		case oa.RoleTool:
@@ -89,43 +88,13 @@ func appendTurn(cs []content, role string, parts []part) []content {
 }
 
 func userParts(c oa.Content) ([]part, error) {
-	if c.Parts == nil {
-		if c.Text == "" {
-			return nil, nil
+	return vendorkit.UserParts(c, func(s string) part { return part{Text: s} }, func(u *oa.ImageURL) (part, error) {
+		d, err := vendorkit.DataImage(u)
+		if err != nil {
+			return part{}, err
 		}
-		return []part{{Text: c.Text}}, nil
-	}
-	var out []part
-	for j, p := range c.Parts {
-		switch p.Type {
-		case oa.PartText:
-			if p.Text != "" {
-				out = append(out, part{Text: p.Text})
-			}
-		case oa.PartImageURL:
-			if p.ImageURL == nil {
-				return nil, fmt.Errorf("content[%d]: image_url is missing", j)
-			}
-			d, ok := oa.ParseDataURL(p.ImageURL.URL)
-			if !ok {
-				return nil, fmt.Errorf("content[%d]: this provider accepts images as base64 data: URLs only", j)
-			}
-			out = append(out, part{InlineData: &blob{MimeType: d.MediaType, Data: d.Base64}})
-		default:
-			return nil, fmt.Errorf("content[%d]: content part type %q is not supported by this model's provider", j, p.Type)
-		}
-	}
-	return out, nil
-}
-
-// argsObject returns tool call arguments as a JSON object ({} when the
-// model's arguments were empty or not an object).
-func argsObject(args string) json.RawMessage {
-	raw := json.RawMessage(strings.TrimSpace(args))
-	if len(raw) > 0 && raw[0] == '{' && json.Valid(raw) {
-		return raw
-	}
-	return json.RawMessage("{}")
+		return part{InlineData: &blob{MimeType: d.MediaType, Data: d.Base64}}, nil
+	})
 }
 
 // responseObject wraps a tool result: Gemini wants an object, with the
@@ -207,6 +176,5 @@ func generation(in *oa.ChatRequest) *generationConfig {
 }
 
 func badRequest(format string, a ...any) *providers.Error {
-	return &providers.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request",
-		Message: "gemini: " + fmt.Sprintf(format, a...), Class: providers.ClassFatal}
+	return vendorkit.BadRequest("gemini", format, a...)
 }

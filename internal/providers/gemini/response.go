@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
 
@@ -48,7 +49,7 @@ func FromGenerate(body []byte, model string, now time.Time) ([]byte, providers.U
 	var usage providers.Usage
 	if g.UsageMetadata != nil {
 		usage = toUsage(g.UsageMetadata)
-		out.Usage = oa.NewUsage(usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, 0, usage.ReasoningTokens)
+		out.Usage = vendorkit.OpenAIUsage(usage)
 	}
 	enc, err := json.Marshal(out)
 	if err != nil {

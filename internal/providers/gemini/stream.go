@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 	oaprov "github.com/tollgate-dev/tollgate/internal/providers/openai"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
@@ -17,58 +18,43 @@ import (
 // the stream by closing it; a stream closed before any finishReason is
 // broken.
 type Stream struct {
-	dec     *oaprov.SSEDecoder
-	id      string
-	model   string
-	created int64
-	ids     *callIDs
-	now     time.Time
+	dec *oaprov.SSEDecoder
+	out vendorkit.Chunks
+	ids *callIDs
+	now time.Time
 
 	started  bool
 	tools    map[int]int // candidate index → tool calls so far
 	finished bool
 	usage    *usageMetadata
-	done     bool
-	pending  []providers.Chunk
 }
 
 // NewStream decodes body; model names the chunks until Gemini names one.
 func NewStream(body io.Reader, model string, now time.Time) *Stream {
-	return &Stream{dec: oaprov.NewSSEDecoder(body), model: model, created: now.Unix(), now: now,
-		ids: newCallIDs(now), tools: map[int]int{}}
+	return &Stream{dec: oaprov.NewSSEDecoder(body), out: vendorkit.Chunks{Vendor: "gemini", Model: model, Created: now.Unix()},
+		now: now, ids: newCallIDs(now), tools: map[int]int{}}
 }
 
 // Next returns the next chunk; io.EOF after a finished stream.
-func (s *Stream) Next() (providers.Chunk, error) {
-	for {
-		if len(s.pending) > 0 {
-			c := s.pending[0]
-			s.pending = s.pending[1:]
-			return c, nil
+func (s *Stream) Next() (providers.Chunk, error) { return s.out.Next(s.read) }
+
+// read handles the next event; at the end of the body it queues the usage.
+func (s *Stream) read() error {
+	ev, err := s.dec.Next()
+	if errors.Is(err, io.EOF) {
+		if !s.finished {
+			return errors.New("gemini: stream ended before a finishReason")
 		}
-		if s.done {
-			return providers.Chunk{}, io.EOF
+		s.out.End()
+		if s.usage != nil {
+			return s.out.EmitUsage(toUsage(s.usage))
 		}
-		ev, err := s.dec.Next()
-		if errors.Is(err, io.EOF) {
-			if !s.finished {
-				return providers.Chunk{}, errors.New("gemini: stream ended before a finishReason")
-			}
-			s.done = true
-			if s.usage != nil {
-				if err := s.emitUsage(); err != nil {
-					return providers.Chunk{}, err
-				}
-			}
-			continue
-		}
-		if err != nil {
-			return providers.Chunk{}, fmt.Errorf("gemini: reading stream: %w", err)
-		}
-		if err := s.handle(ev.Data); err != nil {
-			return providers.Chunk{}, err
-		}
+		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("gemini: reading stream: %w", err)
+	}
+	return s.handle(ev.Data)
 }
 
 func (s *Stream) handle(data []byte) error {
@@ -87,10 +73,10 @@ func (s *Stream) handle(data []byte) error {
 	}
 	if !s.started {
 		s.started = true
-		s.id = responseID(&g, s.now)
-		s.model = modelName(&g, s.model)
+		s.out.ID = responseID(&g, s.now)
+		s.out.Model = modelName(&g, s.out.Model)
 	}
-	chunk := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model}
+	var choices []oa.ChunkChoice
 	for _, c := range g.Candidates {
 		ch := oa.ChunkChoice{Index: c.Index}
 		if _, seen := s.tools[c.Index]; !seen {
@@ -123,27 +109,10 @@ func (s *Stream) handle(data []byte) error {
 			ch.FinishReason = &fr
 			s.finished = true
 		}
-		chunk.Choices = append(chunk.Choices, ch)
+		choices = append(choices, ch)
 	}
-	if len(chunk.Choices) == 0 {
+	if len(choices) == 0 {
 		return nil // a usage-only event
 	}
-	b, err := json.Marshal(chunk)
-	if err != nil {
-		return fmt.Errorf("gemini: encoding chunk: %w", err)
-	}
-	s.pending = append(s.pending, providers.Chunk{Data: b})
-	return nil
-}
-
-func (s *Stream) emitUsage() error {
-	u := toUsage(s.usage)
-	c := oa.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model, Choices: []oa.ChunkChoice{},
-		Usage: oa.NewUsage(u.InputTokens, u.OutputTokens, u.CachedInputTokens, 0, u.ReasoningTokens)}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("gemini: encoding usage chunk: %w", err)
-	}
-	s.pending = append(s.pending, providers.Chunk{Data: b, Usage: &u, UsageOnly: true})
-	return nil
+	return s.out.Add(choices)
 }

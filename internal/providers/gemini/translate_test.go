@@ -4,70 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
-func goldenName(in, ext string) string {
-	return strings.TrimPrefix(strings.TrimSuffix(in, ext), "testdata/") + ".golden"
-}
-
 func TestRequestGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "request", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := toGenerate(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := json.Marshal(g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			providertest.Golden(t, goldenName(in, ".json")+".json", providertest.Indent(t, got))
-		})
-	}
+	providertest.RequestGolden(t, func(body []byte) (any, error) { return toGenerate(body) })
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, usage, err := FromGenerate(body, "fallback-model", providertest.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, _ := json.Marshal(usage)
-			providertest.Golden(t, goldenName(in, ".json")+".json", append(providertest.Indent(t, out), providertest.Indent(t, u)...))
-		})
-	}
+	providertest.ResponseGolden(t, func(body []byte) ([]byte, providers.Usage, error) {
+		return FromGenerate(body, "fallback-model", providertest.Now)
+	})
 }
 
 func TestStreamGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "stream", ".sse") {
-		t.Run(in, func(t *testing.T) {
-			f, err := os.Open(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			providertest.Golden(t, goldenName(in, ".sse")+".txt", providertest.Transcript(NewStream(f, "fallback-model", providertest.Now)))
-		})
-	}
+	providertest.SSEGolden(t, func(body io.Reader) providers.Stream {
+		return NewStream(body, "fallback-model", providertest.Now)
+	})
 }
 
 func TestBlockedPrompt(t *testing.T) {
@@ -79,7 +40,7 @@ func TestBlockedPrompt(t *testing.T) {
 }
 
 func TestRequestErrors(t *testing.T) {
-	cases := map[string]struct{ body, want string }{
+	cases := map[string]providertest.BadRequestCase{
 		"not JSON":           {`[`, "not a valid chat completion request"},
 		"http image":         {`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]}`, "base64 data: URLs only"},
 		"orphan tool result": {`{"messages":[{"role":"user","content":"x"},{"role":"tool","tool_call_id":"nope","content":"r"}]}`, `"nope" matches no earlier tool call`},
@@ -87,27 +48,14 @@ func TestRequestErrors(t *testing.T) {
 		"no turns":           {`{"messages":[{"role":"system","content":"x"}]}`, "at least one user or assistant"},
 		"bad tool":           {`{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{}}]}`, "only function tools"},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			_, err := toGenerate([]byte(c.body))
-			var pe *providers.Error
-			if !errors.As(err, &pe) || pe.Status != 400 || !strings.Contains(pe.Message, c.want) {
-				t.Fatalf("got %v, want a 400 containing %q", err, c.want)
-			}
-		})
-	}
+	providertest.WantBadRequests(t, cases, func(body []byte) error {
+		_, err := toGenerate(body)
+		return err
+	})
 }
 
 func TestErrorMapping(t *testing.T) {
-	cases := map[string]struct {
-		status     int
-		header     http.Header
-		body       string
-		wantStatus int
-		wantClass  providers.ErrorClass
-		wantCode   string
-		wantRetry  time.Duration
-	}{
+	cases := map[string]providertest.ErrorCase{
 		"quota with RetryInfo": {429, nil, `{"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"31s"}]}}`, 429, providers.ClassRateLimited, "rate_limit_exceeded", 31 * time.Second},
 		"quota with header":    {429, http.Header{"Retry-After": {"3"}}, `{"error":{"code":429,"message":"x","status":"RESOURCE_EXHAUSTED"}}`, 429, providers.ClassRateLimited, "rate_limit_exceeded", 3 * time.Second},
 		"unavailable":          {503, nil, `{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}`, 503, providers.ClassServerError, "upstream_unavailable", 0},
@@ -120,18 +68,7 @@ func TestErrorMapping(t *testing.T) {
 		"deadline":             {504, nil, `{"error":{"code":504,"message":"deadline","status":"DEADLINE_EXCEEDED"}}`, 504, providers.ClassTimeout, "upstream_timeout", 0},
 		"html 503":             {503, nil, `<html></html>`, 503, providers.ClassServerError, "upstream_unavailable", 0},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			h := c.header
-			if h == nil {
-				h = http.Header{}
-			}
-			e := MapError(c.status, h, []byte(c.body))
-			if e.Status != c.wantStatus || e.Class != c.wantClass || e.Code != c.wantCode || e.RetryAfter != c.wantRetry {
-				t.Errorf("got status=%d class=%d code=%s retry=%v, want %d %d %s %v", e.Status, e.Class, e.Code, e.RetryAfter, c.wantStatus, c.wantClass, c.wantCode, c.wantRetry)
-			}
-		})
-	}
+	providertest.WantErrorMapping(t, cases, MapError)
 }
 
 func TestNewRequest(t *testing.T) {

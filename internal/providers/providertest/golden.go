@@ -1,6 +1,8 @@
-// Package providertest holds the golden-file helpers shared by the vendor
-// adapters' tests: one golden file per translation direction under each
-// package's testdata/, rewritten with -update.
+// Package providertest holds what the vendor adapters' tests share: the
+// golden-file helpers (one golden file per translation direction under
+// each package's testdata/, rewritten with -update) and the table drivers
+// built on them (translate.go), and the suite that drives an adapter
+// against the mock upstream of test/upstream (upstream.go).
 package providertest
 
 import (

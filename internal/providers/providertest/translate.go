@@ -1,0 +1,214 @@
+package providertest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
+)
+
+// GoldenName is the golden file of input in (testdata/dir/x<ext>), relative
+// to testdata and without its extension: dir/x.golden.
+func GoldenName(in, ext string) string {
+	return strings.TrimPrefix(strings.TrimSuffix(in, ext), "testdata/") + ".golden"
+}
+
+// RequestGolden translates each testdata/request/*.json with translate and
+// compares the indented JSON of the result with its .golden.json.
+func RequestGolden(t *testing.T, translate func(body []byte) (any, error)) {
+	for _, in := range Inputs(t, "request", ".json") {
+		t.Run(in, func(t *testing.T) {
+			body, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := translate(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			Golden(t, GoldenName(in, ".json")+".json", Indent(t, got))
+		})
+	}
+}
+
+// ResponseGolden translates each testdata/response/*.json with translate
+// and compares the indented answer followed by its usage with its
+// .golden.json.
+func ResponseGolden(t *testing.T, translate func(body []byte) ([]byte, providers.Usage, error)) {
+	for _, in := range Inputs(t, "response", ".json") {
+		t.Run(in, func(t *testing.T) {
+			body, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, usage, err := translate(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := json.Marshal(usage)
+			Golden(t, GoldenName(in, ".json")+".json", append(Indent(t, out), Indent(t, u)...))
+		})
+	}
+}
+
+// StreamGolden decodes each testdata/stream/*<ext> with the stream open
+// returns for it and compares its Transcript with its .golden.txt.
+func StreamGolden(t *testing.T, ext string, open func(t *testing.T, in string) providers.Stream) {
+	for _, in := range Inputs(t, "stream", ext) {
+		t.Run(in, func(t *testing.T) {
+			Golden(t, GoldenName(in, ext)+".txt", Transcript(open(t, in)))
+		})
+	}
+}
+
+// SSEGolden is StreamGolden over the testdata/stream/*.sse files, each
+// read by the stream decode returns.
+func SSEGolden(t *testing.T, decode func(body io.Reader) providers.Stream) {
+	StreamGolden(t, ".sse", func(t *testing.T, in string) providers.Stream {
+		f, err := os.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return decode(f)
+	})
+}
+
+// BadRequestCase is a request body a translator must refuse, and a part of
+// the message it must refuse it with. It is an alias of an unnamed struct
+// so that tables may use positional literals (vet's composites check
+// objects only to imported named types).
+type BadRequestCase = struct{ Body, Want string }
+
+// WantBadRequests checks that translate refuses each body with a 400,
+// ClassFatal *providers.Error whose message holds the case's Want.
+func WantBadRequests(t *testing.T, cases map[string]BadRequestCase, translate func(body []byte) error) {
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := translate([]byte(c.Body))
+			var pe *providers.Error
+			if !errors.As(err, &pe) || pe.Status != http.StatusBadRequest || pe.Class != providers.ClassFatal {
+				t.Fatalf("want a 400 *providers.Error, got %#v", err)
+			}
+			if !strings.Contains(pe.Message, c.Want) {
+				t.Errorf("message %q does not contain %q", pe.Message, c.Want)
+			}
+		})
+	}
+}
+
+// ErrorCase is a vendor's error answer and what it must map to; an alias
+// of an unnamed struct, as BadRequestCase.
+type ErrorCase = struct {
+	Status     int
+	Header     http.Header
+	Body       string
+	WantStatus int
+	WantClass  providers.ErrorClass
+	WantCode   string
+	WantRetry  time.Duration
+}
+
+// WantErrorMapping checks mapError against each case (a nil Header is an
+// empty one).
+func WantErrorMapping(t *testing.T, cases map[string]ErrorCase, mapError func(status int, h http.Header, body []byte) *providers.Error) {
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := c.Header
+			if h == nil {
+				h = http.Header{}
+			}
+			e := mapError(c.Status, h, []byte(c.Body))
+			if e.Status != c.WantStatus || e.Class != c.WantClass || e.Code != c.WantCode || e.RetryAfter != c.WantRetry {
+				t.Errorf("got status=%d class=%d code=%s retry=%v, want %d %d %s %v", e.Status, e.Class, e.Code, e.RetryAfter, c.WantStatus, c.WantClass, c.WantCode, c.WantRetry)
+			}
+		})
+	}
+}
+
+// AddSeeds adds every testdata/<dir>/*<ext> file to the fuzz corpus.
+func AddSeeds(f *testing.F, dir, ext string) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", dir, "*"+ext))
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+// DrainFuzzed reads s, decoded from n fuzzed bytes, to its first error: a
+// decoder may fail on any input but must not return more chunks than it
+// was given bytes.
+func DrainFuzzed(t *testing.T, s providers.Stream, n int) {
+	t.Helper()
+	for i := 0; ; i++ {
+		if i > n+2 {
+			t.Fatalf("stream returned %d chunks from %d bytes", i, n)
+		}
+		if _, err := s.Next(); err != nil {
+			return
+		}
+	}
+}
+
+// RandomConversation builds a valid OpenAI conversation with a system
+// prompt, tools, text turns, tool calls (numbered call_0, call_1...) and
+// their results.
+func RandomConversation(r *rand.Rand) *oa.ChatRequest {
+	word := func() string { return fmt.Sprintf("w%d", r.IntN(1000)) }
+	req := &oa.ChatRequest{Model: "m", MaxTokens: oa.Ptr(int64(1 + r.IntN(4000)))}
+	req.Messages = append(req.Messages, oa.Message{Role: oa.RoleSystem, Content: oa.Text("sys " + word())})
+	for i := range 1 + r.IntN(3) {
+		req.Tools = append(req.Tools, oa.Tool{Type: "function", Function: oa.FunctionDef{Name: fmt.Sprintf("tool_%d", i), Description: word(),
+			Parameters: json.RawMessage(`{"type":"object","properties":{"q":{"type":"string"}}}`)}})
+	}
+	call := 0
+	for range 1 + r.IntN(4) {
+		req.Messages = append(req.Messages, oa.Message{Role: oa.RoleUser, Content: oa.Text("user " + word())})
+		a := oa.Message{Role: oa.RoleAssistant}
+		if r.IntN(2) == 0 {
+			a.Content = oa.Text("answer " + word())
+		}
+		for range r.IntN(3) {
+			a.ToolCalls = append(a.ToolCalls, oa.ToolCall{ID: fmt.Sprintf("call_%d", call), Type: "function",
+				Function: oa.FunctionCall{Name: req.Tools[r.IntN(len(req.Tools))].Function.Name, Arguments: fmt.Sprintf(`{"q":"%s"}`, word())}})
+			call++
+		}
+		if a.Content.IsEmpty() && len(a.ToolCalls) == 0 {
+			a.Content = oa.Text("fallback")
+		}
+		req.Messages = append(req.Messages, a)
+		for _, tc := range a.ToolCalls {
+			req.Messages = append(req.Messages, oa.Message{Role: oa.RoleTool, ToolCallID: tc.ID, Content: oa.Text("result " + word())})
+		}
+	}
+	return req
+}
+
+// WantSameConversation fails case i when the messages and tools read back
+// from a vendor request differ from the conversation in.
+func WantSameConversation(t *testing.T, i int, in *oa.ChatRequest, msgs []oa.Message, tools []oa.Tool) {
+	t.Helper()
+	if !reflect.DeepEqual(msgs, in.Messages) || !reflect.DeepEqual(tools, in.Tools) {
+		a, _ := json.Marshal(in.Messages)
+		b, _ := json.Marshal(msgs)
+		t.Fatalf("case %d: changed\n in: %s\nout: %s", i, a, b)
+	}
+}
