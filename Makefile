@@ -85,8 +85,16 @@ chromium: ## Install Debian's chromium when missing (the console's browser test)
 	@hack/install-chromium.sh
 
 .PHONY: bench
-bench: ## Print the benchmark table: direct vs bare reverse proxy vs tollgate (bounded, 127.0.0.1).
+bench: redis ## Print the benchmark table: direct, bare reverse proxy, tollgate with local and Redis limits, streaming (bounded, 127.0.0.1, about a minute).
 	go run ./hack/bench
+
+.PHONY: soak
+soak: redis ## Opt-in soak and chaos run (mixed traffic, reloads, Redis killed, SIGTERM with streams); TOLLGATE_SOAK_DURATION=10m for the long run.
+	TOLLGATE_SOAK=1 $(GO_TEST) -v -count=1 -timeout 30m ./test/soak/
+
+.PHONY: scale
+scale: ## Compile and hot-reload 10,000 consumers and 100 providers under load; prints the figures.
+	go run ./hack/scale
 
 ##@ Build
 

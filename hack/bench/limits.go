@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
@@ -25,19 +27,30 @@ var generousPolicy = config.Policy{Name: "bench",
 	MaxTokensPerRequest: 4096,
 }
 
-// localLimits applies the policy with counters in process.
-func localLimits(c *config.Config) {
-	c.Policies = []config.Policy{generousPolicy}
-	c.Consumers[0].Policies = []string{generousPolicy.Name}
-}
-
-// redisLimits applies the policy with counters in the Redis at addr.
-func redisLimits(addr string) func(*config.Config) {
-	return func(c *config.Config) {
-		localLimits(c)
-		c.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-			Redis: &config.Redis{Addresses: []string{addr}, Timeout: config.D(time.Second)}}
+// limitedConfig is the full pipeline: key auth, a route over two weighted
+// backends (two providers on the same upstream), the generous policy,
+// metrics and access logs; counters in the Redis at redisAddr when set,
+// else in process.
+func limitedConfig(up, key string, redisAddr *string) *config.Config {
+	p := func(name string) config.Provider {
+		return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: up + "/v1", APIKey: "sk-bench", AllowPrivateNetwork: true}
 	}
+	c := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "bench", Namespace: "bench"},
+		Auth:      config.Auth{Mode: config.AuthAPIKey},
+		Providers: []config.Provider{p("a"), p("b")},
+		Models:    []config.Model{{Name: "m", Provider: "a", Pricing: config.Pricing{InputPerMillion: 1, OutputPerMillion: 2}}},
+		Routes: []config.Route{{Model: "m", Backends: []config.Backend{
+			{Provider: "a", UpstreamModel: "m", Weight: 3}, {Provider: "b", UpstreamModel: "m", Weight: 1}}}},
+		Policies: []config.Policy{generousPolicy},
+		Consumers: []config.Consumer{{Name: "bench", AllowedModels: []string{"m*"}, Policies: []string{generousPolicy.Name},
+			Keys: []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}}},
+	}
+	if redisAddr != nil {
+		c.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
+			Redis: &config.Redis{Addresses: []string{*redisAddr}, Timeout: config.D(time.Second)}}
+	}
+	c.Default()
+	return c
 }
 
 // redisServer is a throw-away redis-server on 127.0.0.1 with no
@@ -46,6 +59,15 @@ type redisServer struct {
 	addr string
 	cmd  *exec.Cmd
 	dir  string
+}
+
+// redisVersion is `redis-server --version`, or why it is unknown.
+func redisVersion() string {
+	out, err := exec.Command("redis-server", "--version").Output()
+	if err != nil {
+		return "redis-server not installed"
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func startRedis() (*redisServer, error) {
@@ -104,3 +126,53 @@ func (rs *redisServer) stop() {
 	_ = rs.cmd.Wait()
 	_ = os.RemoveAll(rs.dir)
 }
+
+// commandStats returns redis-server's per-command figures (INFO
+// commandstats: calls, usec_per_call) for the scripts and pipelines the
+// limits store sends.
+func commandStats(addr string) []string {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write([]byte("INFO commandstats\r\n")); err != nil {
+		return nil
+	}
+	br := bufio.NewReader(c)
+	head, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(head, "$") {
+		return nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	if err != nil {
+		return nil
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(br, buf); err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(buf), "\r\n") {
+		if strings.HasPrefix(line, "cmdstat_evalsha:") || strings.HasPrefix(line, "cmdstat_eval:") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// scriptCalls is how many scripts (EVALSHA and EVAL) redis-server has run.
+func scriptCalls(addr string) int64 {
+	var n int64
+	for _, line := range commandStats(addr) {
+		_, rest, _ := strings.Cut(line, "calls=")
+		v, _, _ := strings.Cut(rest, ",")
+		c, _ := strconv.ParseInt(v, 10, 64)
+		n += c
+	}
+	return n
+}
+
+// cpu is redis-server's CPU time so far.
+func (rs *redisServer) cpu() time.Duration { return (&proc{cmd: rs.cmd}).cpu() }

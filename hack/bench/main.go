@@ -1,38 +1,35 @@
-// Command bench measures tollgate's overhead against the same in-process
-// upstream on 127.0.0.1, side by side with the floor (direct) and a bare
-// httputil.ReverseProxy, and prints one table of ratios. Contenders: the
-// full pipeline, the same with a generous TokenPolicy on local counters,
-// and on a real redis-server it starts (skipped, with a note, when
-// redis-server is not installed). A streaming phase measures added time to
-// first token and between chunks.
+// Command bench measures tollgate's overhead and prints one table of ratios
+// (the one docs/performance.md and BENCHMARKS.md describe). Every server is
+// its own process on 127.0.0.1: the mock upstream and a bare
+// httputil.ReverseProxy (this program re-executed) and tollgate itself
+// (`go build ./cmd/tollgate`, then `tollgate proxy --config` with a
+// generated config), so each one's CPU time and RSS are its own; the load
+// generator stays in this process.
 //
-//	go run ./hack/bench -n 20000 -c 16 -time 60s -streams 160 -chunks 50 -gap 10ms
+// Contenders: direct (the floor), bare proxy (what any HTTP hop costs),
+// tollgate (local limits) and tollgate (Redis limits, a redis-server it
+// starts; skipped with a note when none is installed). Phases, contenders
+// interleaved in rounds so machine noise hits all of them: a fixed rate
+// (open loop), saturation (closed loop), streaming (time to first token,
+// time between chunks), and memory with many streams open at once.
 //
-// Contenders run in turns (rounds), so machine noise hits all of them. The
-// load generator is bounded by request count and by time.
+//	go run ./hack/bench                # about 2 minutes on 2 cores
+//	go run ./hack/bench -n 40000 -rate-n 10000 -rounds 6
+//
+// Every load loop is bounded by a count and by -time.
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
-	"runtime"
-	"sort"
-	"strings"
-	"sync"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/apikey"
-	"github.com/tollgate-dev/tollgate/internal/config"
-	"github.com/tollgate-dev/tollgate/internal/proxy"
 )
 
 func main() {
@@ -42,253 +39,217 @@ func main() {
 	}
 }
 
+// contender is one server under test and its figures.
 type contender struct {
-	name string
-	url  string
-	lat  []time.Duration
-	busy time.Duration
-	errs int
+	name   string
+	p      *proc
+	rate   sample
+	sat    sample
+	stream streamStats
+	mem    *memFigures  // tollgate processes only
+	rd     *redisServer // the Redis contender's store
+	rdCPU  time.Duration
+	rdRuns int64 // scripts redis-server ran during the saturation turns
+}
+
+type settings struct {
+	n, c, rounds, rateN, streams, streamC, chunks, hold int
+	rate                                                float64
+	gap, holdGap, limit                                 time.Duration
+	bin, baseline                                       string
 }
 
 func run() error {
-	n := flag.Int("n", 10000, "requests per contender")
-	c := flag.Int("c", 16, "concurrent clients")
-	rounds := flag.Int("rounds", 5, "turns each contender gets")
-	limit := flag.Duration("time", 120*time.Second, "time limit of the request phase")
-	streams := flag.Int("streams", 160, "streams per contender in the streaming phase (0 skips it)")
-	chunks := flag.Int("chunks", 50, "chunks per stream")
-	gap := flag.Duration("gap", 10*time.Millisecond, "time between a stream's chunks")
-	streamLimit := flag.Duration("stream-time", 90*time.Second, "time limit of the streaming phase")
+	var st settings
+	flag.IntVar(&st.n, "n", 20000, "requests per contender at saturation (over all rounds)")
+	flag.IntVar(&st.c, "c", 16, "concurrent clients at saturation")
+	flag.Float64Var(&st.rate, "rate", 1000, "requests/s of the fixed-rate phase")
+	flag.IntVar(&st.rateN, "rate-n", 5000, "requests per contender at the fixed rate (over all rounds)")
+	flag.IntVar(&st.rounds, "rounds", 4, "turns each contender gets per phase")
+	flag.IntVar(&st.streams, "streams", 160, "streams per contender in the streaming phase (0 skips it)")
+	flag.IntVar(&st.streamC, "stream-c", 16, "concurrent streams in the streaming phase")
+	flag.IntVar(&st.chunks, "chunks", 50, "chunks per stream")
+	flag.DurationVar(&st.gap, "gap", 10*time.Millisecond, "time between a stream's chunks")
+	flag.IntVar(&st.hold, "hold", 1000, "streams held open at once for the memory figure (0 skips it)")
+	flag.DurationVar(&st.holdGap, "hold-gap", 60*time.Millisecond, "time between chunks of the held streams")
+	flag.DurationVar(&st.limit, "time", 4*time.Minute, "time limit of the whole run")
+	flag.StringVar(&st.bin, "bin", "", "use this tollgate binary instead of building ./cmd/tollgate")
+	flag.StringVar(&st.baseline, "baseline", "", "also run this (older) tollgate binary's two contenders, for before/after in one run")
+	serve := flag.String("serve", "", "internal: run as the benchmark's upstream or bare proxy")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), *limit)
+	if *serve != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return serveMode(ctx, *serve, st.chunks, st.gap)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), st.limit)
 	defer cancel()
+	load1 := loadAverage()
 
-	up, err := serve(upstreamHandler(*chunks, *gap))
+	dir, err := os.MkdirTemp("", "tollgate-bench")
 	if err != nil {
-		return err
+		return fmt.Errorf("temporary directory: %w", err)
 	}
-	target, _ := url.Parse(up)
-	rp := httputil.NewSingleHostReverseProxy(target)
-	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 1024}
-	bare, err := serve(rp)
+	defer os.RemoveAll(dir)
+	self, err := os.Executable()
 	if err != nil {
-		return err
+		return fmt.Errorf("finding this program: %w", err)
 	}
-	key, err := apikey.Generate()
-	if err != nil {
-		return err
-	}
-	cs := []*contender{{name: "direct", url: up}, {name: "bare proxy", url: bare}}
-	for _, g := range []struct {
-		name   string
-		limits func(*config.Config)
-	}{{"tollgate", nil}, {"tollgate (local limits)", localLimits}} {
-		u, _, err := startTollgate(up, key, g.limits)
-		if err != nil {
+	bin := st.bin
+	if bin == "" {
+		if bin, err = buildTollgate(dir); err != nil {
 			return err
 		}
-		cs = append(cs, &contender{name: g.name, url: u})
 	}
-	var notes []string
-	if rd, err := startRedis(); err != nil {
-		notes = append(notes, "tollgate + Redis skipped: "+err.Error())
-	} else {
-		defer rd.stop()
-		u, s, err := startTollgate(up, key, redisLimits(rd.addr))
-		if err != nil {
-			return err
+	cs, cleanup, notes, err := startContenders(self, bin, dir, st)
+	defer cleanup()
+	if err != nil {
+		return err
+	}
+	key := benchKey
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2048}}
+	for _, x := range cs {
+		if x.mem != nil {
+			x.mem.idle = x.p.rss()
+			x.mem.heapIdle = x.p.gauge("go_memstats_heap_inuse_bytes")
+			x.mem.goroutinesIdle = x.p.gauge("go_goroutines")
 		}
-		defer s.Close()
-		cs = append(cs, &contender{name: "tollgate + Redis", url: u})
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 0}}
-	per := max(*n / *rounds, 1)
 	for _, x := range cs { // warm connections and code paths
-		load(ctx, client, x, key, 200, *c, true)
+		closedLoop(ctx, client, x.p.url, key, 500, st.c)
 	}
-	for r := 0; r < *rounds && ctx.Err() == nil; r++ {
+	perRate, perSat := max(st.rateN/st.rounds, 1), max(st.n/st.rounds, 1)
+	for r := 0; r < st.rounds && ctx.Err() == nil; r++ {
 		for _, x := range cs {
-			load(ctx, client, x, key, per, *c, false)
+			c0 := x.p.cpu()
+			lat, errs, busy := openLoop(ctx, client, x.p.url, key, perRate, st.rate, 512)
+			x.rate.add(lat, errs, busy, x.p.cpu()-c0)
 		}
 	}
-	report(cs, *c, *rounds, per)
-	if *streams > 0 {
-		sctx, scancel := context.WithTimeout(context.Background(), *streamLimit)
-		defer scancel()
-		streamPhase(sctx, client, cs, key, *streams, *c, *chunks, *gap)
+	for r := 0; r < st.rounds && ctx.Err() == nil; r++ {
+		for _, x := range cs {
+			c0, r0, s0 := x.p.cpu(), x.redisCPU(), x.redisScripts()
+			lat, errs, busy := closedLoop(ctx, client, x.p.url, key, perSat, st.c)
+			x.sat.add(lat, errs, busy, x.p.cpu()-c0)
+			x.rdCPU += x.redisCPU() - r0
+			x.rdRuns += x.redisScripts() - s0
+		}
 	}
-	for _, note := range notes {
-		fmt.Println("\nnote:", note)
+	if st.streams > 0 {
+		const streamRounds = 2
+		for r := 0; r < streamRounds && ctx.Err() == nil; r++ {
+			for _, x := range cs {
+				runStreams(ctx, client, x.p.url, key, max(st.streams/streamRounds, 1), st.streamC, &x.stream)
+			}
+		}
 	}
+	if st.hold > 0 {
+		for _, x := range cs {
+			if x.mem != nil && ctx.Err() == nil {
+				holdStreams(ctx, client, x.p, key, st.hold, st.holdGap, x.mem)
+			}
+		}
+	}
+	client.CloseIdleConnections()
+	time.Sleep(3 * time.Second) // let idle connections close and the GC run
+	for _, x := range cs {
+		if x.mem != nil {
+			x.mem.after = x.p.rss()
+			x.mem.heapAfter = x.p.gauge("go_memstats_heap_inuse_bytes")
+			x.mem.goroutinesAfter = x.p.gauge("go_goroutines")
+		}
+	}
+	if ctx.Err() != nil {
+		notes = append(notes, fmt.Sprintf("the run hit its -time limit (%s): later phases are partial", st.limit))
+	}
+	report(os.Stdout, cs, st, load1, loadAverage(), notes)
 	return nil
 }
 
-// startTollgate serves the full pipeline (with tune applied to the config)
-// on 127.0.0.1.
-func startTollgate(up, key string, tune func(*config.Config)) (string, *proxy.Server, error) {
-	s := proxy.New(proxy.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
-	cfg := gatewayConfig(up, key)
-	if tune != nil {
-		tune(cfg)
-		cfg.Default()
-	}
-	if err := s.Load(cfg); err != nil {
-		return "", nil, fmt.Errorf("loading the tollgate config: %w", err)
-	}
-	u, err := serve(s)
-	return u, s, err
-}
-
-func serve(h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// benchKey is the one consumer key every contender accepts.
+var benchKey = func() string {
+	k, err := apikey.Generate()
 	if err != nil {
-		return "", fmt.Errorf("listening: %w", err)
+		panic(err)
 	}
-	go func() { _ = (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
-	return "http://" + ln.Addr().String(), nil
-}
+	return k
+}()
 
-func upstreamHandler(chunks int, gap time.Duration) http.Handler {
-	body := []byte(`{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}`)
-	chunk := []byte("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok \"},\"finish_reason\":null}]}\n\n")
-	usage := []byte(fmt.Sprintf("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\ndata: [DONE]\n\n", chunks, chunks+9))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, _ := io.ReadAll(r.Body)
-		if !bytes.Contains(in, []byte(`"stream":true`)) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-			return
+// startContenders starts the upstream, the bare proxy and the tollgate
+// processes (and a redis-server). cleanup stops whatever was started.
+func startContenders(self, bin, dir string, st settings) ([]*contender, func(), []string, error) {
+	var procs []*proc
+	var stops []func()
+	cleanup := func() {
+		for _, p := range procs {
+			p.stop()
 		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		rc := http.NewResponseController(w)
-		for i := 0; i < chunks; i++ {
-			if i > 0 {
-				t := time.NewTimer(gap)
-				select {
-				case <-r.Context().Done():
-					t.Stop()
-					return
-				case <-t.C:
-				}
-			}
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-			_ = rc.Flush()
+		for _, f := range stops {
+			f()
 		}
-		_, _ = w.Write(usage)
-	})
+	}
+	gapArgs := []string{"-chunks", fmt.Sprint(st.chunks), "-gap", st.gap.String()}
+	up, err := startProc("upstream", self, append([]string{"-serve", "upstream"}, gapArgs...)...)
+	if err != nil {
+		return nil, cleanup, nil, err
+	}
+	procs = append(procs, up)
+	bare, err := startProc("bare proxy", self, "-serve", "bare "+up.url)
+	if err != nil {
+		return nil, cleanup, nil, err
+	}
+	procs = append(procs, bare)
+	cs := []*contender{{name: "direct", p: up}, {name: "bare proxy", p: bare}}
+	var notes []string
+	rd, err := startRedis()
+	if err != nil {
+		notes = append(notes, "the Redis contenders are skipped: "+err.Error())
+	} else {
+		stops = append(stops, rd.stop)
+	}
+	bins := [][2]string{{bin, "tollgate"}}
+	if st.baseline != "" {
+		bins = append(bins, [2]string{st.baseline, "baseline"})
+	}
+	for _, b := range bins {
+		local, err := startTollgate(b[0], dir, b[1]+" (local limits)", limitedConfig(up.url, benchKey, nil))
+		if err != nil {
+			return nil, cleanup, nil, err
+		}
+		procs = append(procs, local)
+		cs = append(cs, &contender{name: local.name, p: local, mem: &memFigures{}})
+		if rd == nil {
+			continue
+		}
+		remote, err := startTollgate(b[0], dir, b[1]+" (Redis limits)", limitedConfig(up.url, benchKey, &rd.addr))
+		if err != nil {
+			return nil, cleanup, nil, err
+		}
+		procs = append(procs, remote)
+		cs = append(cs, &contender{name: remote.name, p: remote, mem: &memFigures{}, rd: rd})
+	}
+	return cs, cleanup, notes, nil
 }
 
-// gatewayConfig is the full pipeline: key auth, a route over two weighted
-// backends (two providers on the same upstream), metrics and access logs.
-func gatewayConfig(up, key string) *config.Config {
-	p := func(name string) config.Provider {
-		return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: up + "/v1", APIKey: "sk-bench", AllowPrivateNetwork: true}
-	}
-	c := &config.Config{Version: config.SchemaVersion, Auth: config.Auth{Mode: config.AuthAPIKey},
-		Providers: []config.Provider{p("a"), p("b")},
-		Models:    []config.Model{{Name: "m", Provider: "a", Pricing: config.Pricing{InputPerMillion: 1, OutputPerMillion: 2}}},
-		Routes: []config.Route{{Model: "m", Backends: []config.Backend{
-			{Provider: "a", UpstreamModel: "m", Weight: 3}, {Provider: "b", UpstreamModel: "m", Weight: 1}}}},
-		Consumers: []config.Consumer{{Name: "bench", AllowedModels: []string{"m*"},
-			Keys: []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}}},
-	}
-	c.Default()
-	return c
-}
-
-const reqBody = `{"model":"m","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"hello there, how are you today?"}],"max_tokens":64}`
-
-// load sends count requests with conc workers, recording latencies.
-func load(ctx context.Context, client *http.Client, x *contender, key string, count, conc int, warm bool) {
-	var mu sync.Mutex
-	jobs := make(chan struct{}, count)
-	for i := 0; i < count; i++ {
-		jobs <- struct{}{}
-	}
-	close(jobs)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, count/conc+1)
-			errs := 0
-			for range jobs {
-				if ctx.Err() != nil {
-					break
-				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, x.url+"/v1/chat/completions", strings.NewReader(reqBody))
-				req.Header.Set("Authorization", "Bearer "+key)
-				req.Header.Set("Content-Type", "application/json")
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					errs++
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				d := time.Since(t0)
-				if resp.StatusCode != 200 {
-					errs++
-					continue
-				}
-				local = append(local, d)
-			}
-			if !warm {
-				mu.Lock()
-				x.lat = append(x.lat, local...)
-				x.errs += errs
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if !warm {
-		x.busy += time.Since(start)
-	}
-}
-
-func pct(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
+func (x *contender) redisCPU() time.Duration {
+	if x.rd == nil {
 		return 0
 	}
-	return d[min(int(float64(len(d))*p), len(d)-1)]
+	return x.rd.cpu()
 }
 
-func report(cs []*contender, conc, rounds, per int) {
-	for _, x := range cs {
-		sort.Slice(x.lat, func(i, j int) bool { return x.lat[i] < x.lat[j] })
+func (x *contender) redisScripts() int64 {
+	if x.rd == nil {
+		return 0
 	}
-	direct, bare := cs[0], cs[1]
-	rps := func(x *contender) float64 { return float64(len(x.lat)) / x.busy.Seconds() }
-	fmt.Printf("tollgate proxy overhead — %s, %d cores, %s/%s\n", runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	fmt.Printf("command: go run ./hack/bench %s   (%d rounds × %d requests, %d concurrent, 127.0.0.1)\n\n",
-		strings.Join(os.Args[1:], " "), rounds, per, conc)
-	fmt.Printf("| contender               | requests | errors | p50      | p99      | added p50 | added p99 | req/s   |\n")
-	fmt.Printf("|-------------------------|----------|--------|----------|----------|-----------|-----------|---------|\n")
-	for _, x := range cs {
-		fmt.Printf("| %-23s | %8d | %6d | %8s | %8s | %9s | %9s | %7.0f |\n", x.name, len(x.lat), x.errs,
-			r(pct(x.lat, .5)), r(pct(x.lat, .99)), r(pct(x.lat, .5)-pct(direct.lat, .5)), r(pct(x.lat, .99)-pct(direct.lat, .99)), rps(x))
-	}
-	fmt.Printf("\n| figure (vs bare proxy)                              | value | target |\n|---|---|---|\n")
-	for _, tg := range cs[2:] {
-		fmt.Printf("| %s added p50 / bare-proxy added p50 | %s | ≤ 1.5 |\n", tg.name,
-			ratio(pct(tg.lat, .5)-pct(direct.lat, .5), pct(bare.lat, .5)-pct(direct.lat, .5)))
-		fmt.Printf("| %s added p99 / bare-proxy added p99 | %s | ≤ 2 |\n", tg.name,
-			ratio(pct(tg.lat, .99)-pct(direct.lat, .99), pct(bare.lat, .99)-pct(direct.lat, .99)))
-		fmt.Printf("| %s throughput / bare-proxy throughput | %.2f | ≥ 0.8 |\n", tg.name, rps(tg)/rps(bare))
-	}
+	return scriptCalls(x.rd.addr)
 }
 
-func ratio(a, b time.Duration) string {
-	if b <= 0 {
-		return "n/a"
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil || len(b) < 14 {
+		return "unknown"
 	}
-	return fmt.Sprintf("%.2f", float64(a)/float64(b))
+	return string(b[:14])
 }
-
-func r(d time.Duration) string { return d.Round(time.Microsecond).String() }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,35 +17,15 @@ type streamStats struct {
 	ttft []time.Duration // request sent → first content chunk read
 	gaps []time.Duration // mean time between chunks, per stream
 	errs int
+	err  string // the first error
 }
 
-// streamPhase measures added time to first token and between chunks: each
-// contender gets the same streams (chunks chunks, gap apart), in turns.
-func streamPhase(ctx context.Context, client *http.Client, cs []*contender, key string, streams, conc, chunks int, gap time.Duration) {
-	stats := make([]streamStats, len(cs))
-	const rounds = 2
-	for r := 0; r < rounds && ctx.Err() == nil; r++ {
-		for i, x := range cs {
-			runStreams(ctx, client, x.url, key, max(streams/rounds, 1), conc, &stats[i])
-		}
-	}
-	fmt.Printf("\nstreaming: %d chunks %s apart per stream, %d streams per contender, %d concurrent\n\n", chunks, gap, streams, conc)
-	fmt.Printf("| contender               | streams | errors | TTFT p50 | TTFT p99 | added TTFT p50 | added TTFT p99 | chunk gap p50 | added gap p50 |\n")
-	fmt.Printf("|-------------------------|---------|--------|----------|----------|----------------|----------------|---------------|---------------|\n")
-	for i := range stats {
-		sort.Slice(stats[i].ttft, func(a, b int) bool { return stats[i].ttft[a] < stats[i].ttft[b] })
-		sort.Slice(stats[i].gaps, func(a, b int) bool { return stats[i].gaps[a] < stats[i].gaps[b] })
-	}
-	d := stats[0]
-	for i, x := range cs {
-		s := stats[i]
-		fmt.Printf("| %-23s | %7d | %6d | %8s | %8s | %14s | %14s | %13s | %13s |\n", x.name, len(s.ttft), s.errs,
-			r(pct(s.ttft, .5)), r(pct(s.ttft, .99)), r(pct(s.ttft, .5)-pct(d.ttft, .5)), r(pct(s.ttft, .99)-pct(d.ttft, .99)),
-			r(pct(s.gaps, .5)), r(pct(s.gaps, .5)-pct(d.gaps, .5)))
-	}
-	fmt.Printf("\ntarget: added time to first token p99 < 1ms\n")
+func (s *streamStats) sort() {
+	sort.Slice(s.ttft, func(a, b int) bool { return s.ttft[a] < s.ttft[b] })
+	sort.Slice(s.gaps, func(a, b int) bool { return s.gaps[a] < s.gaps[b] })
 }
 
+// runStreams runs count streams, conc at a time.
 func runStreams(ctx context.Context, client *http.Client, url, key string, count, conc int, st *streamStats) {
 	var mu sync.Mutex
 	jobs := make(chan struct{}, count)
@@ -61,10 +42,13 @@ func runStreams(ctx context.Context, client *http.Client, url, key string, count
 				if ctx.Err() != nil {
 					return
 				}
-				ttft, gap, err := oneStream(ctx, client, url, key)
+				ttft, gap, err := oneStream(ctx, client, url, key, "", nil)
 				mu.Lock()
 				if err != nil {
 					st.errs++
+					if st.err == "" {
+						st.err = err.Error()
+					}
 				} else {
 					st.ttft = append(st.ttft, ttft)
 					st.gaps = append(st.gaps, gap)
@@ -78,13 +62,19 @@ func runStreams(ctx context.Context, client *http.Client, url, key string, count
 
 const streamBody = `{"model":"m","stream":true,"messages":[{"role":"user","content":"count to fifty"}],"max_tokens":64}`
 
-func oneStream(ctx context.Context, client *http.Client, url, key string) (ttft, gap time.Duration, err error) {
+// oneStream reads one stream to its end. gap, when set, asks the mock for
+// that time between chunks; first, when set, is called once the first
+// content chunk has arrived.
+func oneStream(ctx context.Context, client *http.Client, url, key, gap string, first func()) (ttft, meanGap time.Duration, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/chat/completions", strings.NewReader(streamBody))
 	if err != nil {
 		return 0, 0, fmt.Errorf("building the request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
+	if gap != "" {
+		req.Header.Set("X-Bench-Gap", gap)
+	}
 	t0 := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
@@ -95,16 +85,23 @@ func oneStream(ctx context.Context, client *http.Client, url, key string) (ttft,
 		return 0, 0, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	sc := bufio.NewScanner(resp.Body)
-	var first, last time.Time
+	var t1, last time.Time
 	n := 0
+	done := false
 	for sc.Scan() {
 		line := sc.Text()
+		if line == "data: [DONE]" {
+			done = true
+		}
 		if !strings.HasPrefix(line, "data: ") || !strings.Contains(line, `"content"`) {
 			continue
 		}
 		now := time.Now()
 		if n == 0 {
-			first = now
+			t1 = now
+			if first != nil {
+				first()
+			}
 		}
 		last = now
 		n++
@@ -112,8 +109,56 @@ func oneStream(ctx context.Context, client *http.Client, url, key string) (ttft,
 	if err := sc.Err(); err != nil {
 		return 0, 0, fmt.Errorf("reading the stream: %w", err)
 	}
-	if n < 2 {
-		return 0, 0, fmt.Errorf("only %d chunks", n)
+	if n < 2 || !done {
+		return 0, 0, fmt.Errorf("%d chunks and no [DONE]: the stream was cut", n)
 	}
-	return first.Sub(t0), last.Sub(first) / time.Duration(n-1), nil
+	return t1.Sub(t0), last.Sub(t1) / time.Duration(n-1), nil
+}
+
+// memFigures are a tollgate process's memory before, during and after load.
+type memFigures struct {
+	idle, peak, after  int64 // RSS bytes
+	open               int   // streams open together at the peak
+	errs               int
+	goroutinesIdle     float64
+	goroutinesAfter    float64
+	heapIdle, heapPeak float64 // go_memstats_heap_inuse_bytes
+	heapAfter          float64
+}
+
+// holdStreams opens n streams at once against p (each chunk gap apart, so
+// they stay open a while), samples p's RSS while all are open, and
+// returns once every stream has ended.
+func holdStreams(ctx context.Context, client *http.Client, p *proc, key string, n int, gap time.Duration, m *memFigures) {
+	var opened atomic.Int64
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := oneStream(ctx, client, p.url, key, gap.String(), func() { opened.Add(1) }); err != nil {
+				errs.Add(1)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			m.errs = int(errs.Load())
+			return
+		case <-tick.C:
+			o := int(opened.Load())
+			if r := p.rss(); r > m.peak {
+				m.peak, m.open = r, o
+			}
+			if o == n && m.heapPeak == 0 {
+				m.heapPeak = p.gauge("go_memstats_heap_inuse_bytes")
+			}
+		}
+	}
 }

@@ -109,6 +109,9 @@ func (e *Engine) admitModel(ctx context.Context, c *consumerRT, model string, pr
 		}
 	}
 
+	if t := e.admitUnchecked(model, cs, ms, est); t != nil {
+		return t, nil, nil
+	}
 	var (
 		res      Reservation
 		store    Store
@@ -156,4 +159,28 @@ func (e *Engine) admitModel(ctx context.Context, c *consumerRT, model string, pr
 	}
 	return &Ticket{e: e, store: store, degraded: degraded, model: model,
 		counters: cs, metas: ms, values: res.Values, est: est}, nil, nil
+}
+
+// admitUnchecked admits a request none of whose counters has a limit (a
+// consumer without TokenPolicies: usage only) with no store round trip:
+// its usage goes through the background settlement queue. It returns nil
+// when that does not apply (no queue, a checked counter, the shared store
+// known down so the failure mode decides, or a full queue).
+func (e *Engine) admitUnchecked(model string, cs []Counter, ms []meta, est estimate) *Ticket {
+	if e.b.settler == nil || e.b.isDegraded() {
+		return nil
+	}
+	for _, cn := range cs {
+		if cn.Limit > 0 {
+			return nil
+		}
+	}
+	if !e.b.settler.enqueue(settleJob{cs: cs}) {
+		return nil
+	}
+	vals := make([]int64, len(cs))
+	for i, cn := range cs {
+		vals[i] = cn.Amount
+	}
+	return &Ticket{e: e, store: e.b.primary, model: model, counters: cs, metas: ms, values: vals, est: est}
 }

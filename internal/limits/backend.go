@@ -27,6 +27,7 @@ type backend struct {
 	now      func() time.Time
 	backoff  time.Duration
 	refs     atomic.Int32
+	settler  *settler // background settlements; nil unless remote and async
 
 	mu        sync.Mutex
 	failing   bool
@@ -120,6 +121,9 @@ func (b *backend) call(ctx context.Context, op string, fn func(Store) error) (us
 func (b *backend) release() error {
 	if b.refs.Add(-1) > 0 {
 		return nil
+	}
+	if b.settler != nil {
+		b.settler.close() // write what is queued while the store is open
 	}
 	if b.custom != nil {
 		return nil // the caller owns a store it passed in

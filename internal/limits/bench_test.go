@@ -3,6 +3,7 @@ package limits
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,8 +33,8 @@ func benchConfig() *config.Config {
 	return cfg
 }
 
-func benchAdmitSettle(b *testing.B, cfg *config.Config) {
-	e, err := New(cfg)
+func benchAdmitSettle(b *testing.B, cfg *config.Config, opts ...Option) {
+	e, err := New(cfg, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -41,6 +42,7 @@ func benchAdmitSettle(b *testing.B, cfg *config.Config) {
 	price := config.Pricing{InputPerMillion: 2.5, OutputPerMillion: 10}
 	ctx := context.Background()
 	u := usage(400, 150)
+	calls0, usec0 := scriptStats(b, e)
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
@@ -59,33 +61,74 @@ func benchAdmitSettle(b *testing.B, cfg *config.Config) {
 		}
 		_ = tk.Headers()
 	}
+	b.StopTimer()
+	if err := e.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if calls, usec := scriptStats(b, e); calls > 0 {
+		b.ReportMetric(float64(calls-calls0)/float64(b.N), "scripts/op")
+		b.ReportMetric(float64(usec-usec0)/float64(b.N), "redis-µs/op")
+	}
+}
+
+// scriptStats reads how many scripts Redis ran and their total time in
+// microseconds (INFO commandstats); zeros for a local store.
+func scriptStats(b *testing.B, e *Engine) (calls, usec int64) {
+	r, ok := e.b.primary.(*Redis)
+	if !ok {
+		return 0, 0
+	}
+	info, err := r.Client().Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if !strings.HasPrefix(line, "cmdstat_evalsha:") && !strings.HasPrefix(line, "cmdstat_eval:") {
+			continue
+		}
+		for _, f := range strings.Split(line[strings.IndexByte(line, ':')+1:], ",") {
+			k, v, _ := strings.Cut(f, "=")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			switch k {
+			case "calls":
+				calls += n
+			case "usec":
+				usec += n
+			}
+		}
+	}
+	return calls, usec
 }
 
 // BenchmarkAdmitSettle measures one request's limit work (admission,
 // settlement, headers) with counters in process and in a real Redis on
 // 127.0.0.1: the difference is the Redis check's added latency (two round
-// trips: one at admission, one at settlement).
+// trips: one at admission, one at settlement; one with WithAsyncSettle).
 func BenchmarkAdmitSettle(b *testing.B) {
 	b.Run("local", func(b *testing.B) { benchAdmitSettle(b, benchConfig()) })
-	b.Run("redis", func(b *testing.B) {
-		srv := testredis.Start(b)
-		cfg := benchConfig()
-		cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-			Redis: &config.Redis{Addresses: []string{srv.Addr}, Timeout: config.D(time.Second)}}
-		benchAdmitSettle(b, cfg)
-	})
+	b.Run("redis", func(b *testing.B) { benchAdmitSettle(b, redisBenchConfig(b)) })
+	b.Run("redis-async", func(b *testing.B) { benchAdmitSettle(b, redisBenchConfig(b), WithAsyncSettle(0)) })
+}
+
+func redisBenchConfig(b *testing.B) *config.Config {
+	srv := testredis.Start(b)
+	cfg := benchConfig()
+	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
+		Redis: &config.Redis{Addresses: []string{srv.Addr}, Timeout: config.D(time.Second)}}
+	return cfg
 }
 
 // BenchmarkAdmitSettleParallel is the same under concurrency (GOMAXPROCS
 // goroutines), where Redis round trips overlap.
 func BenchmarkAdmitSettleParallel(b *testing.B) {
-	run := func(b *testing.B, cfg *config.Config) {
-		e, err := New(cfg)
+	run := func(b *testing.B, cfg *config.Config, opts ...Option) {
+		e, err := New(cfg, opts...)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer e.Close()
 		price := config.Pricing{InputPerMillion: 2.5, OutputPerMillion: 10}
+		calls0, usec0 := scriptStats(b, e)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			ctx := context.Background()
@@ -103,13 +146,16 @@ func BenchmarkAdmitSettleParallel(b *testing.B) {
 				}
 			}
 		})
+		b.StopTimer()
+		if err := e.Flush(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if calls, usec := scriptStats(b, e); calls > 0 {
+			b.ReportMetric(float64(calls-calls0)/float64(b.N), "scripts/op")
+			b.ReportMetric(float64(usec-usec0)/float64(b.N), "redis-µs/op")
+		}
 	}
 	b.Run("local", func(b *testing.B) { run(b, benchConfig()) })
-	b.Run("redis", func(b *testing.B) {
-		srv := testredis.Start(b)
-		cfg := benchConfig()
-		cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-			Redis: &config.Redis{Addresses: []string{srv.Addr}, Timeout: config.D(time.Second)}}
-		run(b, cfg)
-	})
+	b.Run("redis", func(b *testing.B) { run(b, redisBenchConfig(b)) })
+	b.Run("redis-async", func(b *testing.B) { run(b, redisBenchConfig(b), WithAsyncSettle(0)) })
 }

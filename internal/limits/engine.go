@@ -12,9 +12,11 @@
 package limits
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +39,8 @@ type options struct {
 	defaultOutput int64
 	backoff       time.Duration
 	localMaxKeys  int
+	asyncSettle   bool
+	settleQueue   int
 }
 
 // WithRegisterer registers the engine's metrics there (nil: not registered).
@@ -59,6 +63,17 @@ func WithDefaultOutputTokens(n int64) Option { return func(o *options) { o.defau
 // is probed again (default DefaultBackoff).
 func WithBackoff(d time.Duration) Option { return func(o *options) { o.backoff = d } }
 
+// WithAsyncSettle writes settlements into a shared store (Redis) in the
+// background: a bounded queue of queue settlements (0: DefaultSettleQueue)
+// drained by one goroutine that sends a batch in one pipelined call, so a
+// request makes one store round trip, its reservation. A full queue makes
+// Settle write synchronously; Close writes what is queued. Consumers with
+// no checked limit are then not reserved synchronously either: their usage
+// counters go through the same queue. Local stores always settle at once.
+func WithAsyncSettle(queue int) Option {
+	return func(o *options) { o.asyncSettle, o.settleQueue = true, queue }
+}
+
 // WithLocalMaxKeys bounds the Local and fallback stores (default
 // DefaultLocalMaxKeys).
 func WithLocalMaxKeys(n int) Option { return func(o *options) { o.localMaxKeys = n } }
@@ -76,6 +91,8 @@ type Engine struct {
 	m         *metrics
 	now       func() time.Time
 	closed    atomic.Bool
+	fields    sync.Map // model → *[4]string, its usage field names
+	nfields   atomic.Int32
 }
 
 // New builds an Engine from a compiled Config and connects its store.
@@ -140,6 +157,7 @@ func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
 				rt.usageWindow, budgetSeen = p.budget.Window, true
 			}
 		}
+		rt.ncounters = countersOf(rt.policies)
 		e.consumers[c.Name] = rt
 	}
 	for _, m := range cfg.Models {
@@ -182,6 +200,9 @@ func newBackend(ls config.LimitsStore, o options) (*backend, error) {
 	}
 	if b.remote {
 		b.fallback = NewLocal(o.localMaxKeys, o.now)
+		if o.asyncSettle {
+			b.settler = newSettler(b, o.settleQueue)
+		}
 	}
 	return b, nil
 }
@@ -192,6 +213,16 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	return e.b.release()
+}
+
+// Flush waits until the settlements queued so far (WithAsyncSettle) have
+// been written to the shared store, or ctx ends. Without a queue it
+// returns at once.
+func (e *Engine) Flush(ctx context.Context) error {
+	if e.b.settler == nil {
+		return nil
+	}
+	return e.b.settler.flush(ctx)
 }
 
 // Degraded reports whether the shared store is currently unreachable.

@@ -12,6 +12,7 @@ type metrics struct {
 	storeErrors *prometheus.CounterVec
 	degraded    prometheus.Gauge
 	decisions   *prometheus.CounterVec
+	settlements *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -28,6 +29,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "tollgate_ratelimit_decisions_total",
 			Help: "Admission decisions: admitted, downgraded, limited, budget, too_large, max_tokens, unavailable.",
 		}, []string{"decision"}),
+		settlements: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tollgate_ratelimit_settlements_total",
+			Help: "Background settlements into the shared limit store: queued, written, dropped (the store failed; the reservation stands at the estimate) and queue_full (written synchronously instead).",
+		}, []string{"result"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -42,6 +47,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, err
 	}
 	m.decisions, err = register(reg, m.decisions)
+	if err != nil {
+		return nil, err
+	}
+	m.settlements, err = register(reg, m.settlements)
 	if err != nil {
 		return nil, err
 	}

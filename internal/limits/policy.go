@@ -83,6 +83,30 @@ type consumerRT struct {
 	base        string // "<prefix>{<escaped name>}:", the start of its keys
 	policies    []*policyRT
 	usageWindow config.BudgetWindow
+	ncounters   int // counters one request touches at most (sizes its slices)
+}
+
+// usageCounters is how many usage fields a request adds to: four totals
+// and the same four for its model.
+const usageCounters = 8
+
+// countersOf is how many counters a consumer with these policies touches
+// at most per request.
+func countersOf(ps []*policyRT) int {
+	n := usageCounters
+	for _, p := range ps {
+		for _, l := range p.limits {
+			for _, v := range [...]int64{l.cfg.Requests, l.cfg.Tokens, l.cfg.InputTokens, l.cfg.OutputTokens} {
+				if v > 0 {
+					n++
+				}
+			}
+		}
+		if p.budget != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func compilePolicy(p config.Policy) (*policyRT, error) {
@@ -167,8 +191,12 @@ func microUSD(in, out int64, p config.Pricing) int64 {
 // model at now, with what each stands for. Keys never repeat: limits with
 // one window and scope were merged by compilePolicy.
 func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Time) ([]Counter, []meta) {
-	cs := make([]Counter, 0, 16)
-	ms := make([]meta, 0, 16)
+	n := c.ncounters
+	if n == 0 {
+		n = countersOf(c.policies)
+	}
+	cs := make([]Counter, 0, n)
+	ms := make([]meta, 0, n)
 	add := func(key, field string, amount, limit int64, end time.Time, m meta) {
 		m.limit, m.reset = limit, end
 		cs = append(cs, Counter{Key: key, Field: field, Amount: amount, Limit: limit, TTL: end.Sub(now) + counterGrace})
@@ -209,14 +237,37 @@ func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Ti
 	uw, _ := calendarWindow(now, c.usageWindow)
 	uk := e.usageKey(c, uw)
 	amounts := [...]int64{kindRequests: 1, kindInput: est.in, kindOutput: est.out, kindCost: est.costMicro}
-	for _, k := range []kind{kindRequests, kindInput, kindOutput, kindCost} {
+	perModel := e.modelFields(model)
+	for i, k := range [...]kind{kindRequests, kindInput, kindOutput, kindCost} {
 		m := meta{kind: k, usage: true}
 		add(uk, usageField[k], amounts[k], 0, uw.End, m)
-		add(uk, usageField[k]+":"+model, amounts[k], 0, uw.End, m)
+		add(uk, perModel[i], amounts[k], 0, uw.End, m)
 	}
 	return cs, ms
 }
 
 func (e *Engine) usageKey(c *consumerRT, w span) string {
 	return c.base + "u:" + string(c.usageWindow) + ":" + strconv.FormatInt(w.Start.Unix(), 10)
+}
+
+// maxModelFields bounds the cache of per-model usage field names (a glob
+// route can admit any number of model names).
+const maxModelFields = 1024
+
+// modelFields returns the usage field names of a model ("req:<model>",
+// "in:<model>", ...), cached: they are built for every request otherwise.
+func (e *Engine) modelFields(model string) *[4]string {
+	if v, ok := e.fields.Load(model); ok {
+		return v.(*[4]string)
+	}
+	f := &[4]string{}
+	for i, k := range [...]kind{kindRequests, kindInput, kindOutput, kindCost} {
+		f[i] = usageField[k] + ":" + model
+	}
+	if e.nfields.Load() < maxModelFields {
+		if _, loaded := e.fields.LoadOrStore(model, f); !loaded {
+			e.nfields.Add(1)
+		}
+	}
+	return f
 }

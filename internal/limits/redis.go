@@ -26,7 +26,8 @@ const DefaultRedisTimeout = 50 * time.Millisecond
 // key: field ("" for a plain key), amount, limit, ttl in milliseconds.
 // It returns {failed, v1, ..., vn}: failed is 0 or the 1-based index of the
 // first counter that did not fit; values are after the increment when all
-// fitted, untouched otherwise.
+// fitted, untouched otherwise (and 0 for unchecked counters, which a
+// reservation does not read: usage fields make up most of a call).
 var counterScript = redis.NewScript(`
 local n = #KEYS
 local vals = {}
@@ -35,11 +36,13 @@ if ARGV[1] == "r" then
   for i = 1, n do
     local b = (i - 1) * 4 + 1
     local f = ARGV[b + 1]
-    local cur
-    if f == "" then cur = redis.call("GET", KEYS[i]) else cur = redis.call("HGET", KEYS[i], f) end
-    cur = tonumber(cur) or 0
-    vals[i] = cur
     local lim = tonumber(ARGV[b + 3])
+    local cur = 0
+    if lim > 0 then
+      if f == "" then cur = redis.call("GET", KEYS[i]) else cur = redis.call("HGET", KEYS[i], f) end
+      cur = tonumber(cur) or 0
+    end
+    vals[i] = cur
     if failed == 0 and lim > 0 and cur + tonumber(ARGV[b + 2]) > lim then failed = i end
   end
   if failed > 0 then
@@ -55,12 +58,18 @@ for i = 1, n do
   -- would be printed with an exponent beyond 1e14.
   if f == "" then
     vals[i] = redis.call("INCRBY", KEYS[i], ARGV[b + 2])
+    -- A plain key's expiry is fixed (its window's end plus a grace), so
+    -- it is set only when this increment created the key (the value is
+    -- the amount): it was set with the first one otherwise.
+    if vals[i] == tonumber(ARGV[b + 2]) then
+      redis.call("PEXPIRE", KEYS[i], ARGV[b + 4])
+    end
   else
     vals[i] = redis.call("HINCRBY", KEYS[i], f, ARGV[b + 2])
-  end
-  if not expired[KEYS[i]] then
-    redis.call("PEXPIRE", KEYS[i], ARGV[b + 4])
-    expired[KEYS[i]] = true
+    if not expired[KEYS[i]] then
+      redis.call("PEXPIRE", KEYS[i], ARGV[b + 4])
+      expired[KEYS[i]] = true
+    end
   end
 end
 table.insert(vals, 1, 0)
@@ -120,10 +129,8 @@ func NewRedis(rc *config.Redis) (*Redis, error) {
 // Client exposes the underlying client (tests read TTLs through it).
 func (r *Redis) Client() redis.UniversalClient { return r.client }
 
-func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, int, error) {
-	if len(cs) == 0 {
-		return nil, 0, nil
-	}
+// scriptArgs are the keys and arguments of one counterScript call.
+func scriptArgs(mode string, cs []Counter) ([]string, []any) {
 	keys := make([]string, len(cs))
 	args := make([]any, 0, 1+4*len(cs))
 	args = append(args, mode)
@@ -132,6 +139,14 @@ func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, in
 		ttl := max(c.TTL.Milliseconds(), 1)
 		args = append(args, c.Field, c.Amount, c.Limit, ttl)
 	}
+	return keys, args
+}
+
+func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, int, error) {
+	if len(cs) == 0 {
+		return nil, 0, nil
+	}
+	keys, args := scriptArgs(mode, cs)
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	raw, err := counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
@@ -160,6 +175,59 @@ func (r *Redis) Reserve(ctx context.Context, cs []Counter) (Reservation, error) 
 func (r *Redis) Add(ctx context.Context, cs []Counter) ([]int64, error) {
 	vals, _, err := r.run(ctx, "a", cs)
 	return vals, err
+}
+
+// AddBatch implements BatchAdder: every Add in one pipeline (one round
+// trip per node). A Cluster client splits the pipeline by slot; each Add
+// keeps its keys in one slot.
+func (r *Redis) AddBatch(ctx context.Context, batch [][]Counter) ([][]int64, []error, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	vals, errs := make([][]int64, len(batch)), make([]error, len(batch))
+	for attempt := 0; ; attempt++ {
+		cmds := make([]*redis.Cmd, len(batch))
+		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, cs := range batch {
+				if len(cs) > 0 {
+					keys, args := scriptArgs("a", cs)
+					cmds[i] = counterScript.EvalSha(ctx, p, keys, args...)
+				}
+			}
+			return nil
+		})
+		if err != nil && attempt == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// A restarted (or new Cluster) node lost the script: load it
+			// and send the batch again.
+			if lerr := counterScript.Load(ctx, r.client).Err(); lerr != nil {
+				return nil, nil, fmt.Errorf("redis limit store: loading the counter script: %w", lerr)
+			}
+			continue
+		}
+		if err != nil && ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
+		}
+		failed := 0
+		for i, c := range cmds {
+			if c == nil {
+				continue
+			}
+			raw, cerr := c.Int64Slice()
+			switch {
+			case cerr != nil:
+				errs[i] = fmt.Errorf("redis limit store: %w", cerr)
+				failed++
+			case len(raw) != len(batch[i])+1:
+				errs[i] = fmt.Errorf("redis limit store: script returned %d values for %d counters", len(raw), len(batch[i]))
+				failed++
+			default:
+				vals[i] = raw[1:]
+			}
+		}
+		if failed == len(batch) && err != nil {
+			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
+		}
+		return vals, errs, nil
+	}
 }
 
 // Fields implements Store.

@@ -60,7 +60,10 @@ func (t *Ticket) Headers() http.Header {
 // Settle charges the real usage: for each counter it adds actual minus
 // estimate (negative when the request used less), without checking limits.
 // It runs on a context detached from ctx's cancellation, so a client that
-// went away is still charged. Only the first call has an effect.
+// went away is still charged. Only the first call has an effect. With
+// WithAsyncSettle a settlement into the shared store is queued and written
+// in the background (Headers reflects it once written; Flush waits for it);
+// when the queue is full it is written here.
 // usage.InputTokens includes cached input tokens (OpenAI's convention);
 // costUSD is the request's real cost.
 func (t *Ticket) Settle(ctx context.Context, usage providers.Usage, costUSD float64) error {
@@ -109,6 +112,9 @@ func (t *Ticket) Settle(ctx context.Context, usage providers.Usage, costUSD floa
 		return nil
 	}
 
+	if t.store == t.e.b.primary && t.e.b.settler != nil && t.e.b.settler.enqueue(settleJob{cs: cs, t: t, idx: idx}) {
+		return nil // written in the background, batched with others
+	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	var vals []int64
@@ -129,12 +135,18 @@ func (t *Ticket) Settle(ctx context.Context, usage providers.Usage, costUSD floa
 	if err != nil {
 		return fmt.Errorf("limits: settle for model %q: %w", t.model, err)
 	}
+	t.apply(idx, vals)
+	return nil
+}
+
+// apply records the counters' values after a settlement, so Headers
+// reflects it.
+func (t *Ticket) apply(idx []int, vals []int64) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	for j, i := range idx {
-		if i >= 0 && j < len(vals) {
+		if i >= 0 && i < len(t.values) && j < len(vals) {
 			t.values[i] = vals[j]
 		}
 	}
-	t.mu.Unlock()
-	return nil
 }

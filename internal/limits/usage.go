@@ -46,6 +46,11 @@ func (e *Engine) Usage(ctx context.Context, consumer string) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("limits: usage of %q: %w", consumer, err)
 	}
+	// This replica's queued settlements land first, so a request that was
+	// answered is counted at its real usage.
+	fctx, cancel := context.WithTimeout(ctx, settleWait)
+	_ = e.Flush(fctx)
+	cancel()
 	var fields map[string]int64
 	used, err := e.b.call(ctx, "usage", func(s Store) error {
 		var err error

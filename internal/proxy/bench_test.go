@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
 // benchUpstream answers every chat completion with a fixed body.
@@ -25,7 +27,8 @@ func benchUpstream() *httptest.Server {
 
 // BenchmarkProxy compares, against one in-process upstream on 127.0.0.1:
 // the upstream directly, a bare httputil.ReverseProxy, and tollgate with
-// key auth, two weighted backends, metrics and access logs.
+// key auth, two weighted backends, metrics and access logs; then the same
+// with a TokenPolicy on local counters and on a real Redis.
 //
 //	go test -run '^$' -bench BenchmarkProxy -benchmem ./internal/proxy/
 func BenchmarkProxy(b *testing.B) {
@@ -48,11 +51,33 @@ func BenchmarkProxy(b *testing.B) {
 	}
 	tg := httptest.NewServer(s)
 	defer tg.Close()
+	limited := func(store config.LimitsStore) string {
+		c := *cfg
+		c.Policies = []config.Policy{{Name: "bench", OnExceeded: config.ExceededReject, MaxTokensPerRequest: 4096,
+			Limits: []config.Limit{{Window: config.D(time.Minute), Requests: 1 << 40, Tokens: 1 << 50},
+				{Window: config.D(24 * time.Hour), Tokens: 1 << 55, Models: []string{"m*"}}},
+			Budget: &config.Budget{AmountUSD: 1e9, Window: config.BudgetMonth}}}
+		c.Consumers = []config.Consumer{cfg.Consumers[0]}
+		c.Consumers[0].Policies = []string{"bench"}
+		c.Limits = store
+		ls := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+		if err := ls.Load(&c); err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(ls)
+		b.Cleanup(srv.Close)
+		b.Cleanup(ls.Close)
+		return srv.URL
+	}
+	rd := testredis.Start(b)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 	body := `{"model":"m","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":64}`
 	for _, c := range []struct{ name, url string }{
 		{"direct", up.URL}, {"reverseproxy", bare.URL}, {"tollgate", tg.URL},
+		{"tollgate-local-limits", limited(config.LimitsStore{Type: config.StoreLocal})},
+		{"tollgate-redis-limits", limited(config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
+			Redis: &config.Redis{Addresses: []string{rd.Addr}, Timeout: config.D(time.Second)}})},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()

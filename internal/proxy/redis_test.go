@@ -61,8 +61,14 @@ func TestRedisTwoReplicasOneLimit(t *testing.T) {
 	if ok != 5 || limited != 3 {
 		t.Errorf("admitted %d, limited %d; want 5 and 3 across both replicas", ok, limited)
 	}
-	// Both replicas report the same shared usage.
-	a, b := usageOf(t, gws[0].s, "team-a"), usageOf(t, gws[1].s, "team-a")
+	// Both replicas report the same shared usage. Settlements are written
+	// in the background: a replica's /usage flushes its own queue, the
+	// other replica's lands a moment later.
+	var a, b consumerUsage
+	eventually(t, 5*time.Second, "both replicas' settlements", func() bool {
+		a, b = usageOf(t, gws[0].s, "team-a"), usageOf(t, gws[1].s, "team-a")
+		return a.OutputTokens == 5*mockOut && b.OutputTokens == a.OutputTokens
+	})
 	if a.Requests != 5 || a.Requests != b.Requests || a.InputTokens != b.InputTokens || a.OutputTokens != 5*mockOut {
 		t.Errorf("usage differs or is wrong: %+v vs %+v", a, b)
 	}
@@ -118,7 +124,14 @@ func TestRedisBurstAdmitsOnlyWhatFits(t *testing.T) {
 			t.Errorf("stream did not finish: %q", b)
 		}
 	}
-	if u := usageOf(t, gws[0].s, "team-a"); u.Requests != fit || u.OutputTokens != fit*2 {
+	// Settlements are written in the background, each replica's own: wait
+	// for both replicas' to land, then check the totals exactly.
+	var u consumerUsage
+	eventually(t, 5*time.Second, "both replicas' settlements", func() bool {
+		u = usageOf(t, gws[0].s, "team-a")
+		return u.OutputTokens <= fit*2
+	})
+	if u.Requests != fit || u.OutputTokens != fit*2 {
 		t.Errorf("usage after the burst %+v, want %d requests of 2 output tokens", u, fit)
 	}
 }

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// proc is one server the benchmark runs as its own process, so its CPU
+// time and memory are its own: the mock upstream, the bare reverse proxy
+// (this program re-executed) and tollgate (the real binary).
+type proc struct {
+	name    string
+	cmd     *exec.Cmd
+	url     string // client listener
+	metrics string // tollgate's metrics listener, "" otherwise
+	done    chan struct{}
+}
+
+var servingRE = regexp.MustCompile(`serving on (\S+) \(metrics (\S+)\)`)
+
+// startProc runs bin with args and waits (up to 20s) for its first stdout
+// line naming its address: "listening on ADDR" from this program's server
+// modes, "serving on ADDR (metrics ADDR)" from tollgate proxy.
+func startProc(name, bin string, args ...string) (*proc, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = nil // the access log goes to /dev/null (it is still encoded)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case line, ok := <-lines:
+		if m := servingRE.FindStringSubmatch(line); m != nil {
+			p.url, p.metrics = "http://"+m[1], "http://"+m[2]
+			return p, nil
+		}
+		if addr, found := strings.CutPrefix(line, "listening on "); ok && found {
+			p.url = "http://" + addr
+			return p, nil
+		}
+		p.stop()
+		return nil, fmt.Errorf("%s did not report its address (first line %q)", name, line)
+	case <-time.After(20 * time.Second):
+		p.stop()
+		return nil, fmt.Errorf("%s did not start within 20s", name)
+	}
+}
+
+// stop sends SIGTERM, then kills after 5s.
+func (p *proc) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// cpu is the process's user+system CPU time so far (/proc/PID/stat, the
+// figures getrusage reports once it has exited).
+func (p *proc) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// rss is the process's resident set size in bytes.
+func (p *proc) rss() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// gauge reads one unlabelled series from tollgate's /metrics.
+func (p *proc) gauge(name string) float64 {
+	if p.metrics == "" {
+		return 0
+	}
+	resp, err := http.Get(p.metrics + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
+// buildTollgate compiles ./cmd/tollgate into dir.
+func buildTollgate(dir string) (string, error) {
+	bin := filepath.Join(dir, "tollgate")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/tollgate")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/tollgate (run from the repository root): %w: %s", err, stderr.String())
+	}
+	return bin, nil
+}
+
+// startTollgate writes cfg to dir and runs `tollgate proxy --config` on
+// 127.0.0.1 with free ports.
+func startTollgate(bin, dir, name string, cfg *config.Config) (*proc, error) {
+	cfg.Listener.Address, cfg.Listener.MetricsAddress = "127.0.0.1:0", "127.0.0.1:0"
+	data, err := config.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s config: %w", name, err)
+	}
+	file := filepath.Join(dir, strings.NewReplacer(" ", "-", "(", "", ")", "", "+", "").Replace(name)+".json")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return nil, fmt.Errorf("%s config: %w", name, err)
+	}
+	return startProc(name, bin, "proxy", "--config", file)
+}
+
+// serveMode runs this program as one of the benchmark's servers (mode
+// "upstream" or "bare TARGET") until SIGTERM: it prints its address, then
+// serves.
+func serveMode(ctx context.Context, mode string, chunks int, gap time.Duration) error {
+	var h http.Handler
+	switch kind, target, _ := strings.Cut(mode, " "); kind {
+	case "upstream":
+		h = upstreamHandler(chunks, gap)
+	case "bare":
+		u, err := url.Parse(target)
+		if err != nil {
+			return fmt.Errorf("bare proxy target: %w", err)
+		}
+		rp := httputil.NewSingleHostReverseProxy(u)
+		rp.Transport = &http.Transport{MaxIdleConnsPerHost: 1024}
+		h = rp
+	default:
+		return errors.New("unknown -serve mode " + mode)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	fmt.Printf("listening on %s\n", ln.Addr())
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); _ = hs.Close() }()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving: %w", err)
+	}
+	return nil
+}
+
+// upstreamHandler is the mock provider: a fixed chat completion, or a
+// stream of chunks gap apart (X-Bench-Gap overrides gap per request).
+func upstreamHandler(chunks int, gap time.Duration) http.Handler {
+	body := []byte(`{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}`)
+	chunk := []byte("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok \"},\"finish_reason\":null}]}\n\n")
+	usage := []byte(fmt.Sprintf("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\ndata: [DONE]\n\n", chunks, chunks+9))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, _ := io.ReadAll(r.Body)
+		if !bytes.Contains(in, []byte(`"stream":true`)) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+			return
+		}
+		g := gap
+		if d, err := time.ParseDuration(r.Header.Get("X-Bench-Gap")); err == nil && d > 0 && d < time.Minute {
+			g = d
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		rc := http.NewResponseController(w)
+		for i := 0; i < chunks; i++ {
+			if i > 0 {
+				t := time.NewTimer(g)
+				select {
+				case <-r.Context().Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			_ = rc.Flush()
+		}
+		_, _ = w.Write(usage)
+	})
+}
