@@ -140,8 +140,13 @@ func (r *AIGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		errs = append(errs, err)
 	}
 	if s.crdMissing {
-		// Besides the CRD watch, look again now and then.
-		return ctrl.Result{RequeueAfter: r.recheck}, errors.Join(errs...)
+		// Besides the CRD watch, look again now and then; soon when a CRD
+		// was just created and discovery may not serve it yet.
+		after := r.recheck
+		if r.caps.settling() {
+			after = min(after, 2*time.Second)
+		}
+		return ctrl.Result{RequeueAfter: after}, errors.Join(errs...)
 	}
 	return ctrl.Result{}, errors.Join(errs...)
 }

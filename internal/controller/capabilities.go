@@ -78,6 +78,11 @@ type capabilities struct {
 	// checked is when discovery last said an integration was absent; it
 	// is asked again after recheckAfter, or at once after invalidate.
 	checked map[*integration]time.Time
+	// changed is when a watch event last said an integration's CRD
+	// changed. Discovery can lag behind a CRD's creation, so for a while
+	// after such an event an absent integration is asked about again on
+	// every call, and reconcilers requeue soon (settling).
+	changed map[*integration]time.Time
 	now     func() time.Time
 	// onFound starts the watch on an integration's kind; set by the
 	// AIGateway reconciler once its controller exists.
@@ -89,7 +94,25 @@ type capabilities struct {
 const recheckAfter = 30 * time.Second
 
 func newCapabilities(disc discovery.DiscoveryInterface, now func() time.Time) *capabilities {
-	return &capabilities{disc: disc, present: map[*integration]bool{}, checked: map[*integration]time.Time{}, now: now}
+	return &capabilities{disc: disc, present: map[*integration]bool{}, checked: map[*integration]time.Time{},
+		changed: map[*integration]time.Time{}, now: now}
+}
+
+// settleWindow is how long after a CRD event discovery is asked again on
+// every reconcile, and how long reconcilers requeue quickly.
+const settleWindow = time.Minute
+
+// settling reports whether an absent integration's CRD changed within
+// settleWindow: discovery may not serve it yet.
+func (c *capabilities) settling() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, t := range c.changed {
+		if !c.present[i] && c.now().Sub(t) < settleWindow {
+			return true
+		}
+	}
+	return false
 }
 
 // invalidate forgets that an integration was absent: its CRD changed.
@@ -97,6 +120,7 @@ func (c *capabilities) invalidate(i *integration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.checked, i)
+	c.changed[i] = c.now()
 }
 
 // available reports whether the integration's CRD is served, asking the
@@ -107,7 +131,8 @@ func (c *capabilities) available(i *integration) (bool, error) {
 	if c.present[i] {
 		return true, nil
 	}
-	if t, ok := c.checked[i]; ok && c.now().Sub(t) < recheckAfter {
+	recentlyChanged := c.now().Sub(c.changed[i]) < settleWindow
+	if t, ok := c.checked[i]; ok && c.now().Sub(t) < recheckAfter && !recentlyChanged {
 		return false, nil
 	}
 	c.checked[i] = c.now()
