@@ -53,21 +53,23 @@ func secretKey(t *testing.T, name string) string {
 // TestRevokedKeyStopsWorking: disabling a consumer, and regenerating its
 // key by deleting the Secret, reach the gateway within seconds.
 func TestRevokedKeyStopsWorking(t *testing.T) {
-	kubectlApply(t, `
+	name := unique("revoke-me")
+	kubectlApply(t, fmt.Sprintf(`
 apiVersion: ai.tollgate.dev/v1alpha1
 kind: Consumer
-metadata: {name: revoke-me, namespace: default}
+metadata: {name: %s, namespace: default}
 spec:
   gateways: [main]
   credentials: {generate: {}}
-`)
-	key := secretKey(t, "revoke-me-key")
+`, name))
+	cleanup(t, "consumer/"+name, "secret/"+name+"-key")
+	key := secretKey(t, name+"-key")
 	eventually(t, 15*time.Second, "a new consumer's key works", statusIs(key, http.StatusOK))
 
-	kubectl(t, "delete", "secret", "revoke-me-key")
+	kubectl(t, "delete", "secret", name+"-key")
 	newKey := ""
 	eventually(t, 30*time.Second, "the key Secret is regenerated with a new key", func() string {
-		k, err := kubectlErr("get", "secret", "revoke-me-key", "-o", "jsonpath={.data.apiKey}")
+		k, err := kubectlErr("get", "secret", name+"-key", "-o", "jsonpath={.data.apiKey}")
 		if err != nil || k == "" {
 			return "missing"
 		}
@@ -81,29 +83,31 @@ spec:
 	eventually(t, 15*time.Second, "the old key stops working", statusIs(key, http.StatusUnauthorized))
 	eventually(t, 15*time.Second, "the new key works", statusIs(newKey, http.StatusOK))
 
-	kubectl(t, "patch", "consumer", "revoke-me", "--type=merge", "-p", `{"spec":{"disabled":true}}`)
+	kubectl(t, "patch", "consumer", name, "--type=merge", "-p", `{"spec":{"disabled":true}}`)
 	eventually(t, 15*time.Second, "a disabled consumer is refused", statusIs(newKey, http.StatusUnauthorized))
 }
 
 // TestTokenPolicyLimitIsHit: a request limit of 2 per minute answers the
 // third request with 429 and Retry-After.
 func TestTokenPolicyLimitIsHit(t *testing.T) {
-	kubectlApply(t, `
+	policy, consumer := unique("two-per-minute"), unique("limited")
+	kubectlApply(t, fmt.Sprintf(`
 apiVersion: ai.tollgate.dev/v1alpha1
 kind: TokenPolicy
-metadata: {name: two-per-minute, namespace: default}
+metadata: {name: %s, namespace: default}
 spec:
   limits: [{window: 1m, requests: 2}]
 ---
 apiVersion: ai.tollgate.dev/v1alpha1
 kind: Consumer
-metadata: {name: limited, namespace: default}
+metadata: {name: %s, namespace: default}
 spec:
   gateways: [main]
   credentials: {generate: {}}
-  tokenPolicies: [two-per-minute]
-`)
-	key := secretKey(t, "limited-key")
+  tokenPolicies: [%s]
+`, policy, consumer, policy))
+	cleanup(t, "consumer/"+consumer, "secret/"+consumer+"-key", "tokenpolicy/"+policy)
+	key := secretKey(t, consumer+"-key")
 	c := openaiClient(key)
 	params := openai.ChatCompletionNewParams{Model: "mock-small",
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("count me")}}
@@ -125,10 +129,10 @@ spec:
 	if ra := apiErr.Response.Header.Get("Retry-After"); ra == "" {
 		t.Error("429 without Retry-After")
 	}
-	if !strings.Contains(apiErr.Message, "two-per-minute") {
+	if !strings.Contains(apiErr.Message, policy) {
 		t.Errorf("the 429 should name the policy: %q", apiErr.Message)
 	}
-	if n := kubectl(t, "get", "tp", "two-per-minute", "-o", "jsonpath={.status.consumers}"); n != "1" {
+	if n := kubectl(t, "get", "tp", policy, "-o", "jsonpath={.status.consumers}"); n != "1" {
 		t.Errorf("TokenPolicy status.consumers = %q, want 1", n)
 	}
 }
@@ -137,6 +141,7 @@ spec:
 // openai; until it exists the provider says so, and creating it heals.
 func TestMissingProviderSecretIsReported(t *testing.T) {
 	kubectl(t, "apply", "--server-side", "-f", "../../config/samples/ai_v1alpha1_modelprovider_openai.yaml")
+	cleanup(t, "modelprovider/openai", "secret/openai")
 	kubectl(t, "wait", "--for=condition=ResolvedRefs=False", "mp/openai", "--timeout=60s")
 	reason := kubectl(t, "get", "mp", "openai", "-o", `jsonpath={.status.conditions[?(@.type=="ResolvedRefs")].reason}`)
 	msg := kubectl(t, "get", "mp", "openai", "-o", `jsonpath={.status.conditions[?(@.type=="ResolvedRefs")].message}`)
