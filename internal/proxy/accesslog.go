@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
@@ -70,7 +71,7 @@ func (s *Server) finish(ctx context.Context, out *outcome) {
 		slog.Int64("input_tokens", out.usage.InputTokens),
 		slog.Int64("output_tokens", out.usage.OutputTokens),
 		slog.Bool("usage_reported", out.usage.Reported),
-		slog.Float64("cost_usd", out.cost),
+		slog.Float64("cost_usd", math.Round(out.cost*1e9)/1e9),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
 	}
 	if u := out.usage; u.CachedInputTokens > 0 || u.ReasoningTokens > 0 {
