@@ -11,6 +11,8 @@ const (
 	BlockToolResult       = "tool_result"
 	BlockThinking         = "thinking"
 	BlockRedactedThinking = "redacted_thinking"
+	// BlockToolReference, inside a tool_result, loads a deferred tool.
+	BlockToolReference = "tool_reference"
 )
 
 // ContentBlock is one content block of any type; which fields are written
@@ -33,17 +35,26 @@ type ContentBlock struct {
 	ToolUseID string   `json:"tool_use_id,omitempty"`
 	Content   *Content `json:"content,omitempty"`
 	IsError   bool     `json:"is_error,omitempty"`
+	// tool_reference
+	ToolName string `json:"tool_name,omitempty"`
+	// document
+	Title     string          `json:"title,omitempty"`
+	Context   string          `json:"context,omitempty"`
+	Citations json.RawMessage `json:"citations,omitempty"`
 
 	CacheControl json.RawMessage `json:"cache_control,omitempty"`
 }
 
 // Source is an image or document source.
 type Source struct {
-	// Type is "base64" or "url".
-	Type      string `json:"type"`
-	MediaType string `json:"media_type,omitempty"`
-	Data      string `json:"data,omitempty"`
-	URL       string `json:"url,omitempty"`
+	// Type is "base64" or "url"; documents also take "text" (Data is the
+	// text), "content" (Content) and "file" (FileID).
+	Type      string   `json:"type"`
+	MediaType string   `json:"media_type,omitempty"`
+	Data      string   `json:"data,omitempty"`
+	URL       string   `json:"url,omitempty"`
+	Content   *Content `json:"content,omitempty"`
+	FileID    string   `json:"file_id,omitempty"`
 }
 
 type blockAlias ContentBlock

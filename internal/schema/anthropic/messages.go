@@ -23,6 +23,43 @@ type MessagesRequest struct {
 	Tools         []Tool      `json:"tools,omitempty"`
 	ToolChoice    *ToolChoice `json:"tool_choice,omitempty"`
 	Thinking      *Thinking   `json:"thinking,omitempty"`
+	// ContextManagement, OutputConfig, OutputFormat and ServiceTier are
+	// newer members (context editing, effort and structured outputs).
+	ContextManagement *ContextManagement `json:"context_management,omitempty"`
+	OutputConfig      *OutputConfig      `json:"output_config,omitempty"`
+	OutputFormat      *OutputFormat      `json:"output_format,omitempty"`
+	ServiceTier       string             `json:"service_tier,omitempty"`
+}
+
+// ContextManagement is context_management: server-side context edits.
+type ContextManagement struct {
+	Edits []ContextEdit `json:"edits,omitempty"`
+}
+
+// ContextEdit is one context_management edit. Keep is "all" or an object
+// such as {"type":"thinking_turns","value":N}; the other strategy members
+// are kept raw.
+type ContextEdit struct {
+	Type string          `json:"type"`
+	Keep json.RawMessage `json:"keep,omitempty"`
+}
+
+// Context edit types.
+const (
+	EditClearThinking = "clear_thinking_20251015"
+	EditClearToolUses = "clear_tool_uses_20250919"
+)
+
+// OutputConfig is output_config: effort and a structured output format.
+type OutputConfig struct {
+	Effort string        `json:"effort,omitempty"`
+	Format *OutputFormat `json:"format,omitempty"`
+}
+
+// OutputFormat is a structured output format: {"type":"json_schema","schema":{...}}.
+type OutputFormat struct {
+	Type   string          `json:"type"`
+	Schema json.RawMessage `json:"schema,omitempty"`
 }
 
 // Metadata is the request's metadata.
@@ -32,14 +69,27 @@ type Metadata struct {
 
 // Thinking enables extended thinking.
 type Thinking struct {
+	// Type is "enabled" (with BudgetTokens), "adaptive" or "disabled".
 	Type         string `json:"type"`
 	BudgetTokens int64  `json:"budget_tokens,omitempty"`
+	// Display is "summarized" or "omitted": how thinking is shown.
+	Display string `json:"display,omitempty"`
 }
+
+// Thinking types.
+const (
+	ThinkingEnabled  = "enabled"
+	ThinkingAdaptive = "adaptive"
+	ThinkingDisabled = "disabled"
+)
 
 // Roles.
 const (
 	RoleUser      = "user"
 	RoleAssistant = "assistant"
+	// RoleSystem is a mid-conversation system message (a beta that Claude
+	// Code uses); the top-level system member stays the usual place.
+	RoleSystem = "system"
 )
 
 // Message is one turn.
@@ -93,6 +143,19 @@ type Tool struct {
 	Description  string          `json:"description,omitempty"`
 	InputSchema  json.RawMessage `json:"input_schema,omitempty"`
 	CacheControl json.RawMessage `json:"cache_control,omitempty"`
+	// Strict asks for schema-exact tool inputs (structured outputs).
+	Strict *bool `json:"strict,omitempty"`
+	// DeferLoading keeps the tool out of the model's context until a
+	// tool_reference block (from a tool search) names it.
+	DeferLoading bool `json:"defer_loading,omitempty"`
+	// InputExamples are example inputs shown to the model.
+	InputExamples []json.RawMessage `json:"input_examples,omitempty"`
+	// AllowedCallers lists who may call the tool ("direct" is the model;
+	// others are server-side code execution).
+	AllowedCallers []string `json:"allowed_callers,omitempty"`
+	// EagerInputStreaming streams the input without buffering; a
+	// transport detail.
+	EagerInputStreaming *bool `json:"eager_input_streaming,omitempty"`
 }
 
 // Tool choice types.

@@ -7,6 +7,7 @@ package messages
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
@@ -26,11 +27,15 @@ func invalid(format string, a ...any) *RequestError {
 // Request decodes a /v1/messages body and returns the canonical chat
 // completions body with the decoded request (for its model and stream
 // flag). Streams ask for usage (stream_options.include_usage), which the
-// Anthropic events always carry.
+// Anthropic events always carry. A member the translation cannot carry is
+// refused by name (see checkMembers), never dropped.
 func Request(body []byte) ([]byte, *ant.MessagesRequest, error) {
 	var in ant.MessagesRequest
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, nil, invalid("request body is not a valid Messages request: %v", err)
+	}
+	if err := checkMembers(body); err != nil {
+		return nil, nil, err
 	}
 	out, err := ToChat(&in)
 	if err != nil {
@@ -68,8 +73,20 @@ func ToChat(in *ant.MessagesRequest) (*oa.ChatRequest, error) {
 	if in.Metadata != nil {
 		out.User = in.Metadata.UserID
 	}
+	if in.TopK != nil {
+		// No chat member: carried as top_k, which OpenAI-compatible
+		// servers such as vLLM read.
+		out.Extra = map[string]json.RawMessage{"top_k": json.RawMessage(strconv.FormatInt(*in.TopK, 10))}
+	}
+	if err := setOutput(out, in); err != nil {
+		return nil, err
+	}
 	if in.System != nil {
-		if s := systemText(*in.System); s != "" {
+		s, err := systemText(*in.System)
+		if err != nil {
+			return nil, invalid("system.%v", err)
+		}
+		if s != "" {
 			out.Messages = append(out.Messages, oa.Message{Role: oa.RoleSystem, Content: oa.Text(s)})
 		}
 	}
@@ -81,6 +98,8 @@ func ToChat(in *ant.MessagesRequest) (*oa.ChatRequest, error) {
 			msgs, err = userMessages(m.Content)
 		case ant.RoleAssistant:
 			msgs, err = assistantMessage(m.Content)
+		case ant.RoleSystem:
+			msgs, err = systemMessage(m.Content)
 		default:
 			err = fmt.Errorf("unexpected role %q", m.Role)
 		}
@@ -89,58 +108,69 @@ func ToChat(in *ant.MessagesRequest) (*oa.ChatRequest, error) {
 		}
 		out.Messages = append(out.Messages, msgs...)
 	}
+	if err := clearThinking(out.Messages, in.ContextManagement); err != nil {
+		return nil, err
+	}
 	if err := setTools(out, in); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func systemText(s ant.System) string {
+// systemText joins the text blocks of a system prompt; it holds text
+// blocks only.
+func systemText(s ant.System) (string, error) {
 	parts := make([]string, 0, len(s))
-	for _, b := range s {
-		if b.Type == ant.BlockText && b.Text != "" {
+	for j, b := range s {
+		if b.Type != ant.BlockText {
+			return "", fmt.Errorf("%d: a system prompt holds text blocks only, not %q", j, b.Type)
+		}
+		if b.Text != "" {
 			parts = append(parts, b.Text)
 		}
 	}
-	return strings.Join(parts, "\n\n")
+	return strings.Join(parts, "\n\n"), nil
+}
+
+// systemMessage is a mid-conversation system message: a chat system
+// message at the same place.
+func systemMessage(blocks ant.Content) ([]oa.Message, error) {
+	s, err := systemText(ant.System(blocks))
+	if err != nil {
+		return nil, fmt.Errorf("content.%v", err)
+	}
+	if s == "" {
+		return nil, nil
+	}
+	return []oa.Message{{Role: oa.RoleSystem, Content: oa.Text(s)}}, nil
 }
 
 // userMessages splits a user turn: tool_result blocks become tool
 // messages (first, as OpenAI wants them right after the assistant's
-// calls), the rest one user message.
+// calls), the rest one user message. Images and documents a tool returned
+// cannot ride in a tool message (text only): they open that user message,
+// introduced by the call they came from.
 func userMessages(blocks ant.Content) ([]oa.Message, error) {
 	var tools []oa.Message
-	var parts []oa.ContentPart
+	var fromTools, parts []oa.ContentPart
 	for j, b := range blocks {
 		switch b.Type {
-		case ant.BlockText:
-			parts = append(parts, oa.ContentPart{Type: oa.PartText, Text: b.Text})
-		case ant.BlockImage:
-			u, err := imageURL(b.Source)
+		case ant.BlockToolResult:
+			msg, media, err := toolResult(b)
 			if err != nil {
 				return nil, fmt.Errorf("content.%d: %v", j, err)
 			}
-			parts = append(parts, oa.ContentPart{Type: oa.PartImageURL, ImageURL: &oa.ImageURL{URL: u}})
-		case ant.BlockToolResult:
-			if b.ToolUseID == "" {
-				return nil, fmt.Errorf("content.%d: tool_result needs tool_use_id", j)
-			}
-			text := ""
-			if b.Content != nil {
-				text = ant.TextOf(*b.Content)
-			}
-			if b.IsError && text != "" {
-				text = "Error: " + text
-			} else if b.IsError {
-				text = "Error"
-			}
-			tools = append(tools, oa.Message{Role: oa.RoleTool, ToolCallID: b.ToolUseID, Content: oa.Text(text)})
-		case ant.BlockDocument:
-			return nil, fmt.Errorf("content.%d: document blocks are not supported by this gateway", j)
+			tools = append(tools, msg)
+			fromTools = append(fromTools, media...)
 		default:
-			return nil, fmt.Errorf("content.%d: block type %q is not allowed in a user message", j, b.Type)
+			p, err := userPart(b)
+			if err != nil {
+				return nil, fmt.Errorf("content.%d: %v", j, err)
+			}
+			parts = append(parts, p...)
 		}
 	}
+	parts = append(fromTools, parts...)
 	out := tools
 	switch {
 	case len(parts) == 1 && parts[0].Type == oa.PartText:
@@ -149,6 +179,24 @@ func userMessages(blocks ant.Content) ([]oa.Message, error) {
 		out = append(out, oa.Message{Role: oa.RoleUser, Content: oa.Content{Parts: parts}})
 	}
 	return out, nil
+}
+
+// userPart is the chat content of one user block other than tool_result.
+func userPart(b ant.ContentBlock) ([]oa.ContentPart, error) {
+	switch b.Type {
+	case ant.BlockText:
+		return []oa.ContentPart{{Type: oa.PartText, Text: b.Text}}, nil
+	case ant.BlockImage:
+		u, err := imageURL(b.Source)
+		if err != nil {
+			return nil, err
+		}
+		return []oa.ContentPart{{Type: oa.PartImageURL, ImageURL: &oa.ImageURL{URL: u}}}, nil
+	case ant.BlockDocument:
+		return documentParts(b)
+	default:
+		return nil, fmt.Errorf("block type %q is not allowed in a user message", b.Type)
+	}
 }
 
 func imageURL(src *ant.Source) (string, error) {
@@ -193,37 +241,4 @@ func assistantMessage(blocks ant.Content) ([]oa.Message, error) {
 		return nil, nil
 	}
 	return []oa.Message{msg}, nil
-}
-
-func setTools(out *oa.ChatRequest, in *ant.MessagesRequest) error {
-	for i, t := range in.Tools {
-		if (t.Type != "" && t.Type != "custom") || len(t.InputSchema) == 0 {
-			return invalid("tools.%d: only client tools with an input_schema are supported (server tool %q)", i, t.Type)
-		}
-		out.Tools = append(out.Tools, oa.Tool{Type: "function", Function: oa.FunctionDef{
-			Name: t.Name, Description: t.Description, Parameters: t.InputSchema}})
-	}
-	tc := in.ToolChoice
-	if tc == nil {
-		return nil
-	}
-	switch tc.Type {
-	case ant.ToolChoiceAuto:
-		out.ToolChoice = &oa.ToolChoice{Mode: oa.ToolChoiceAuto}
-	case ant.ToolChoiceAny:
-		out.ToolChoice = &oa.ToolChoice{Mode: oa.ToolChoiceRequired}
-	case ant.ToolChoiceNone:
-		out.ToolChoice = &oa.ToolChoice{Mode: oa.ToolChoiceNone}
-	case ant.ToolChoiceTool:
-		if tc.Name == "" {
-			return invalid("tool_choice.name: required when type is tool")
-		}
-		out.ToolChoice = &oa.ToolChoice{Function: tc.Name}
-	default:
-		return invalid("tool_choice.type: unknown value %q", tc.Type)
-	}
-	if tc.DisableParallelToolUse && len(out.Tools) > 0 {
-		out.ParallelToolCalls = oa.Ptr(false)
-	}
-	return nil
 }
