@@ -17,6 +17,10 @@ export KUBEBUILDER_ASSETS := $(ASSETS)
 # skipping them.
 export TOLLGATE_REQUIRE_ENVTEST := 1
 export TOLLGATE_REQUIRE_BROWSER := 1
+# The coding-agent tests (test/agents) fail, not skip, when the agents are
+# missing; they run the copies `make agents` installs.
+export TOLLGATE_REQUIRE_AGENTS := 1
+export TOLLGATE_AGENTS_DIR := $(BIN)/agents
 export PATH := $(BIN):$(PATH)
 
 # Packages that start a control plane run one at a time (-p 1): each starts
@@ -62,14 +66,14 @@ verify-fmt: ## Fail if any Go file is not gofmt-ed.
 ##@ Test
 
 .PHONY: test
-test: k8s-assets redis chromium verify-fmt vet verify-generated test-unit test-envtest ## Run the whole test suite (what CI runs).
+test: k8s-assets redis chromium agents verify-fmt vet verify-generated test-unit test-envtest ## Run the whole test suite (what CI runs).
 
 .PHONY: test-unit
 test-unit: redis ## Unit, data-plane and Redis tests (no control plane).
 	$(GO_TEST) -race -count=1 $(UNIT_PKGS)
 
 .PHONY: test-envtest
-test-envtest: k8s-assets redis ## CRD validation, controller and end-to-end tests on a real kube-apiserver + etcd.
+test-envtest: k8s-assets redis agents ## CRD validation, controller and end-to-end tests on a real kube-apiserver + etcd.
 	$(GO_TEST) -p 1 -count=1 -timeout 30m $(ENVTEST_PKGS)
 
 .PHONY: k8s-assets
@@ -79,6 +83,10 @@ k8s-assets: ## Build kube-apiserver, etcd and kubectl from the Go module proxy i
 .PHONY: redis
 redis: ## Install Debian's redis-server when it is missing.
 	@hack/install-redis.sh
+
+.PHONY: agents
+agents: ## Install the pinned Claude Code and Codex CLI from npm into bin/agents (cached; the agent tests run them).
+	@hack/install-agents.sh "$(BIN)"
 
 .PHONY: chromium
 chromium: ## Install Debian's chromium when missing (the console's browser test).
