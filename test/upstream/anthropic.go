@@ -139,17 +139,23 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text, afterTool := lastAnthropicText(&req)
-	chunks := words(text, f.chunks)
-	callTool := len(req.Tools) > 0 && !afterTool
+	var def *toolCall
+	if len(req.Tools) > 0 && !afterTool {
+		def = defaultCall("toolu_mock1", req.Tools[0].Name)
+	}
+	call, chunks := s.play(&f, anthropicTools(&req), anthropicHasResult(&req), def, text)
+	if call != nil {
+		call.ID = strings.Replace(call.ID, "call_", "toolu_", 1)
+	}
 	id := "msg_mock" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	input := int64(len(req.Messages) * 10)
 	usage := map[string]any{"input_tokens": input, "output_tokens": len(chunks),
 		"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
 	stop := "end_turn"
 	var content []any
-	if callTool {
+	if call != nil {
 		stop = "tool_use"
-		content = []any{map[string]any{"type": "tool_use", "id": "toolu_mock1", "name": req.Tools[0].Name, "input": map[string]any{"city": "Paris"}}}
+		content = []any{map[string]any{"type": "tool_use", "id": call.ID, "name": call.Name, "input": json.RawMessage(call.Input)}}
 	} else {
 		content = []any{map[string]any{"type": "text", "text": strings.Join(chunks, "")}}
 	}
@@ -163,11 +169,11 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(v)
 		return
 	}
-	s.anthropicStream(w, r, &f, &req, id, chunks, callTool, stop, usage)
+	s.anthropicStream(w, r, &f, &req, id, chunks, call, stop, usage)
 }
 
 func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, f *faults, req *anthropicRequest, id string,
-	chunks []string, callTool bool, stop string, usage map[string]any) {
+	chunks []string, call *toolCall, stop string, usage map[string]any) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -186,15 +192,15 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, f *faul
 	send("message_start", map[string]any{"type": "message_start", "message": start})
 	block := map[string]any{"type": "text", "text": ""}
 	pieces := chunks
-	if callTool {
-		block = map[string]any{"type": "tool_use", "id": "toolu_mock1", "name": req.Tools[0].Name, "input": map[string]any{}}
-		pieces = splitN(`{"city": "Paris"}`, max(len(chunks), 1))
+	if call != nil {
+		block = map[string]any{"type": "tool_use", "id": call.ID, "name": call.Name, "input": map[string]any{}}
+		pieces = splitN(call.Input, max(len(chunks), 1))
 	}
 	send("content_block_start", map[string]any{"type": "content_block_start", "index": 0, "content_block": block})
 	send("ping", map[string]any{"type": "ping"})
 	ok := s.streamChunks(r, f, len(pieces), func(i int) {
 		delta := map[string]any{"type": "text_delta", "text": pieces[i]}
-		if callTool {
+		if call != nil {
 			delta = map[string]any{"type": "input_json_delta", "partial_json": pieces[i]}
 		}
 		send("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0, "delta": delta})
@@ -211,4 +217,30 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, f *faul
 	}
 	send("message_delta", md)
 	send("message_stop", map[string]any{"type": "message_stop"})
+}
+
+func anthropicTools(req *anthropicRequest) []string {
+	out := make([]string, len(req.Tools))
+	for i, t := range req.Tools {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// anthropicHasResult reports whether any user turn holds a tool_result.
+func anthropicHasResult(req *anthropicRequest) bool {
+	for _, m := range req.Messages {
+		var blocks []struct {
+			Type string `json:"type"`
+		}
+		if m.Role != "user" || json.Unmarshal(m.Content, &blocks) != nil {
+			continue
+		}
+		for _, b := range blocks {
+			if b.Type == "tool_result" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -114,19 +114,38 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 }
 
 // geminiReply is the mock's answer: echoed words, or a function call when
-// tools are declared and the last turn holds no function response.
-func geminiReply(req *geminiRequest, n int) (chunks []string, call string) {
-	text, afterTool := "", false
+// tools are declared and the last turn holds no function response (or
+// what the script says).
+func (s *Server) geminiReply(f *faults, req *geminiRequest) (chunks []string, call *toolCall) {
+	text, afterTool, hasResult := "", false, false
 	if k := len(req.Contents); k > 0 {
 		for _, p := range req.Contents[k-1].Parts {
 			text += p.Text
 			afterTool = afterTool || len(p.FunctionResponse) > 0
 		}
 	}
-	if len(req.Tools) > 0 && len(req.Tools[0].FunctionDeclarations) > 0 && !afterTool {
-		call = req.Tools[0].FunctionDeclarations[0].Name
+	var tools []string
+	for _, t := range req.Tools {
+		for _, d := range t.FunctionDeclarations {
+			tools = append(tools, d.Name)
+		}
 	}
-	return words(text, n), call
+	for _, c := range req.Contents {
+		for _, p := range c.Parts {
+			hasResult = hasResult || len(p.FunctionResponse) > 0
+		}
+	}
+	var def *toolCall
+	if len(req.Tools) > 0 && len(req.Tools[0].FunctionDeclarations) > 0 && !afterTool {
+		def = defaultCall("", req.Tools[0].FunctionDeclarations[0].Name)
+	}
+	call, chunks = s.play(f, tools, hasResult, def, text)
+	return chunks, call
+}
+
+// geminiCallPart is a functionCall part.
+func geminiCallPart(c *toolCall) map[string]any {
+	return map[string]any{"functionCall": map[string]any{"name": c.Name, "args": json.RawMessage(c.Input)}}
 }
 
 func geminiUsage(req *geminiRequest, out int) map[string]any {
@@ -135,10 +154,10 @@ func geminiUsage(req *geminiRequest, out int) map[string]any {
 }
 
 func (s *Server) geminiGenerate(w http.ResponseWriter, f *faults, req *geminiRequest, model string) {
-	chunks, call := geminiReply(req, f.chunks)
+	chunks, call := s.geminiReply(f, req)
 	parts := []any{map[string]any{"text": strings.Join(chunks, "")}}
-	if call != "" {
-		parts = []any{map[string]any{"functionCall": map[string]any{"name": call, "args": map[string]any{"city": "Paris"}}}}
+	if call != nil {
+		parts = []any{geminiCallPart(call)}
 	}
 	v := map[string]any{
 		"candidates":   []any{map[string]any{"content": map[string]any{"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}},
@@ -152,7 +171,7 @@ func (s *Server) geminiGenerate(w http.ResponseWriter, f *faults, req *geminiReq
 }
 
 func (s *Server) geminiStream(w http.ResponseWriter, r *http.Request, f *faults, req *geminiRequest, model string) {
-	chunks, call := geminiReply(req, f.chunks)
+	chunks, call := s.geminiReply(f, req)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
@@ -172,13 +191,13 @@ func (s *Server) geminiStream(w http.ResponseWriter, r *http.Request, f *faults,
 		}
 		return v
 	}
-	if call != "" {
+	if call != nil {
 		chunks = []string{""}
 	}
 	ok := s.streamChunks(r, f, len(chunks), func(i int) {
 		parts := []any{map[string]any{"text": chunks[i]}}
-		if call != "" {
-			parts = []any{map[string]any{"functionCall": map[string]any{"name": call, "args": map[string]any{"city": "Paris"}}}}
+		if call != nil {
+			parts = []any{geminiCallPart(call)}
 		}
 		send(event(parts, "", map[string]any{"promptTokenCount": len(req.Contents) * 10}))
 	}, func() {

@@ -72,6 +72,17 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	words := replyWords(&req, f.chunks)
+	var call *toolCall
+	if len(req.Tools) > 0 {
+		call = &toolCall{ID: "call_1", Name: toolName(req.Tools[0]), Input: `{"city":"Paris"}`}
+	}
+	sc, text, scripted := s.scripted(openaiTools(&req), openaiHasResult(&req))
+	switch {
+	case scripted && sc != nil:
+		call = &toolCall{ID: "call_script1", Name: sc.Name, Input: sc.Input}
+	case scripted:
+		call, words = nil, wordsOf(text)
+	}
 	prompt := int64(len(req.Messages) * 10)
 	completion := int64(len(words))
 	usage := map[string]any{"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
@@ -79,9 +90,9 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	if !req.Stream {
 		msg := map[string]any{"role": "assistant", "content": strings.Join(words, "")}
 		finish := "stop"
-		if len(req.Tools) > 0 {
+		if call != nil {
 			msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
-				"id": "call_1", "type": "function", "function": map[string]any{"name": toolName(req.Tools[0]), "arguments": `{"city":"Paris"}`}}}}
+				"id": call.ID, "type": "function", "function": map[string]any{"name": call.Name, "arguments": call.Input}}}}
 			finish = "tool_calls"
 		}
 		v := map[string]any{"id": id, "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
@@ -106,6 +117,16 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	chunk := func(delta map[string]any, finish any) map[string]any {
 		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
 			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
+	}
+	if scripted && sc != nil {
+		s.openaiStreamCall(w, r, &f, chunk, send, call)
+		if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !f.noUsage {
+			send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
+				"choices": []any{}, "usage": usage})
+		}
+		_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
+		_ = rc.Flush()
+		return
 	}
 	for i, word := range words {
 		if !s.beforeChunk(r.Context(), &f, i) {
@@ -156,6 +177,62 @@ func toolName(raw json.RawMessage) string {
 	return t.Function.Name
 }
 
+// openaiStreamCall streams one tool call: its id and name, then the
+// arguments in pieces, then finish_reason tool_calls.
+func (s *Server) openaiStreamCall(w http.ResponseWriter, r *http.Request, f *faults, chunk func(map[string]any, any) map[string]any,
+	send func(any), call *toolCall) {
+	tc := func(m map[string]any) map[string]any {
+		m["index"] = 0
+		return map[string]any{"tool_calls": []any{m}}
+	}
+	first := tc(map[string]any{"id": call.ID, "type": "function", "function": map[string]any{"name": call.Name, "arguments": ""}})
+	first["role"], first["content"] = "assistant", nil
+	send(chunk(first, nil))
+	ok := s.streamChunks(r, f, 2, func(i int) {
+		half := len(call.Input) / 2
+		piece := call.Input[:half]
+		if i == 1 {
+			piece = call.Input[half:]
+		}
+		send(chunk(tc(map[string]any{"function": map[string]any{"arguments": piece}}), nil))
+	}, func() {
+		send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}})
+	})
+	if ok {
+		send(chunk(map[string]any{}, "tool_calls"))
+	}
+}
+
+func openaiTools(req *openaiChatRequest) []string {
+	out := make([]string, len(req.Tools))
+	for i, t := range req.Tools {
+		out[i] = toolName(t)
+	}
+	return out
+}
+
+func openaiHasResult(req *openaiChatRequest) bool {
+	for _, m := range req.Messages {
+		if m.Role == "tool" {
+			return true
+		}
+	}
+	return false
+}
+
+func wordsOf(text string) []string {
+	var out []string
+	for _, w := range strings.SplitAfter(text, " ") {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	return out
+}
+
 // replyWords is n words "w1 w2 ...", or the echo of the last user message.
 func replyWords(req *openaiChatRequest, n int) []string {
 	if n >= 0 {
@@ -173,16 +250,7 @@ func replyWords(req *openaiChatRequest, n int) []string {
 			break
 		}
 	}
-	var out []string
-	for _, w := range strings.SplitAfter(text, " ") {
-		if w != "" {
-			out = append(out, w)
-		}
-	}
-	if len(out) == 0 {
-		out = []string{""}
-	}
-	return out
+	return wordsOf(text)
 }
 
 func (s *Server) openaiEmbeddings(w http.ResponseWriter, r *http.Request) {

@@ -48,6 +48,7 @@ type Server struct {
 	mu        sync.Mutex
 	reqs      []Recorded
 	steps     map[string]chan struct{}
+	script    *Script
 	cancelled atomic.Int64
 	cancelCh  chan struct{}
 }
