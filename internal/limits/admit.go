@@ -16,10 +16,17 @@ type Call struct {
 	Model string
 	// InputTokens is the estimated prompt size (see EstimateTokens).
 	InputTokens int64
-	// MaxOutputTokens is the client's max_tokens (or max_completion_tokens);
-	// 0 when absent, in which case the engine reserves the smallest
-	// maxTokensPerRequest of the consumer's policies, else the default.
+	// MaxOutputTokens is the largest output bound the request sets
+	// (max_tokens, max_completion_tokens, max_output_tokens,
+	// thinking.budget_tokens); 0 when absent. The reservation is that
+	// bound, capped at the model's maxOutputTokens when the catalogue
+	// knows it; with no bound it is the model's maxOutputTokens, else the
+	// default; and never more than the smallest maxTokensPerRequest of
+	// the consumer's policies (a bound above that is refused).
 	MaxOutputTokens int64
+	// MaxOutputField names the request field MaxOutputTokens came from, for
+	// the refusal's param ("max_tokens" when empty).
+	MaxOutputField string
 	// Pricing of Model, for the cost estimate that budgets reserve.
 	Pricing config.Pricing
 	// Allowed, when set, says whether the caller may be served a model; a
@@ -36,8 +43,9 @@ func (e *Engine) Admit(ctx context.Context, call Call) (*Ticket, *Denial, error)
 		return nil, nil, fmt.Errorf("limits: admit: %w", err)
 	}
 	c := e.consumer(call.Consumer)
-	in := max(call.InputTokens, 0)
-	out := max(call.MaxOutputTokens, 0)
+	// Every figure is clamped first: no request field can make a sum wrap.
+	in := clampTokens(call.InputTokens)
+	asked := max(call.MaxOutputTokens, 0)
 
 	capTokens, capPolicy := int64(0), ""
 	for _, p := range c.policies {
@@ -45,18 +53,12 @@ func (e *Engine) Admit(ctx context.Context, call Call) (*Ticket, *Denial, error)
 			capTokens, capPolicy = p.maxTokens, p.name
 		}
 	}
-	if capTokens > 0 && out > capTokens {
+	if capTokens > 0 && asked > capTokens {
 		e.m.decisions.WithLabelValues("max_tokens").Inc()
-		return nil, maxTokensDenial(out, capTokens, capPolicy), nil
-	}
-	if out == 0 {
-		out = e.opts.defaultOutput
-		if capTokens > 0 {
-			out = min(out, capTokens)
-		}
+		return nil, maxTokensDenial(call.MaxOutputField, asked, capTokens, capPolicy), nil
 	}
 
-	t, d, err := e.admitModel(ctx, c, call.Model, call.Pricing, in, out)
+	t, d, err := e.admitModel(ctx, c, call.Model, call.Pricing, in, e.outputEstimate(call.Model, asked, capTokens))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,7 +66,7 @@ func (e *Engine) Admit(ctx context.Context, call Call) (*Ticket, *Denial, error)
 	// a model other than the one asked for.
 	if p := policyOf(d); p != nil && p.onExceeded == config.ExceededDowngrade &&
 		p.downgradeTo != "" && p.downgradeTo != call.Model && (call.Allowed == nil || call.Allowed(p.downgradeTo)) {
-		t, d, err = e.admitModel(ctx, c, p.downgradeTo, e.pricingOf(p.downgradeTo), in, out)
+		t, d, err = e.admitModel(ctx, c, p.downgradeTo, e.pricingOf(p.downgradeTo), in, e.outputEstimate(p.downgradeTo, asked, capTokens))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -80,6 +82,29 @@ func (e *Engine) Admit(ctx context.Context, call Call) (*Ticket, *Denial, error)
 	}
 	e.m.decisions.WithLabelValues("admitted").Inc()
 	return t, nil, nil
+}
+
+// outputEstimate is the output a request reserves for model: what it
+// asked for, capped at the model's maxOutputTokens (an upstream writes no
+// more, and refuses or caps a larger bound itself); with no bound, the
+// model's maxOutputTokens, else the default; never more than the policy
+// cap or MaxRequestTokens.
+func (e *Engine) outputEstimate(model string, asked, capTokens int64) int64 {
+	modelMax := e.maxOutput[model]
+	out := asked
+	if out == 0 {
+		out = e.opts.defaultOutput
+		if modelMax > 0 {
+			out = modelMax
+		}
+	}
+	if modelMax > 0 {
+		out = min(out, modelMax)
+	}
+	if capTokens > 0 {
+		out = min(out, capTokens)
+	}
+	return clampTokens(out)
 }
 
 func policyOf(d *Denial) *policyRT {

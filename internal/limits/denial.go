@@ -89,10 +89,13 @@ func typeOf(k kind) string {
 	return "tokens"
 }
 
-func maxTokensDenial(asked, limit int64, policy string) *Denial {
+func maxTokensDenial(field string, asked, limit int64, policy string) *Denial {
+	if field == "" {
+		field = "max_tokens"
+	}
 	return &Denial{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "max_tokens_exceeded",
-		Param: "max_tokens", Policy: policy, Headers: http.Header{}, decision: "max_tokens",
-		Message: fmt.Sprintf("max_tokens %d exceeds the limit of %d tokens per request of policy %q", asked, limit, policy)}
+		Param: field, Policy: policy, Headers: http.Header{}, decision: "max_tokens",
+		Message: fmt.Sprintf("%s %d exceeds the limit of %d tokens per request of policy %q", field, asked, limit, policy)}
 }
 
 func unavailableDenial() *Denial {

@@ -84,6 +84,7 @@ type Engine struct {
 	opts      options
 	consumers map[string]*consumerRT
 	pricing   map[string]config.Pricing
+	maxOutput map[string]int64 // catalogue model → maxOutputTokens
 	routes    []config.Route
 	prefix    string
 	mode      config.FailureMode
@@ -122,7 +123,7 @@ func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
 	if cfg == nil {
 		return nil, errors.New("limits: nil config")
 	}
-	e := &Engine{opts: o, consumers: map[string]*consumerRT{}, pricing: map[string]config.Pricing{},
+	e := &Engine{opts: o, consumers: map[string]*consumerRT{}, pricing: map[string]config.Pricing{}, maxOutput: map[string]int64{},
 		routes: cfg.Routes, mode: cfg.Limits.FailureMode, now: o.now}
 	if e.mode == "" {
 		e.mode = config.FailOpen
@@ -162,6 +163,9 @@ func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
 	}
 	for _, m := range cfg.Models {
 		e.pricing[m.Name] = m.Pricing
+		if m.MaxOutput > 0 {
+			e.maxOutput[m.Name] = m.MaxOutput
+		}
 	}
 
 	if shared == nil {

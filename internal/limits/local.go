@@ -123,14 +123,15 @@ func (sh *localShard) add(c Counter, now int64, maxKeys int) (int64, error) {
 	}
 	e.exp = now + int64(c.TTL)
 	if c.Field == "" {
-		e.v += c.Amount
+		e.v = satAdd(e.v, c.Amount)
 		return e.v, nil
 	}
 	if e.f == nil {
 		e.f = make(map[string]int64, 8)
 	}
-	e.f[c.Field] += c.Amount
-	return e.f[c.Field], nil
+	v := satAdd(e.f[c.Field], c.Amount)
+	e.f[c.Field] = v
+	return v, nil
 }
 
 func (sh *localShard) sweep(now int64) {
@@ -154,7 +155,7 @@ func (l *Local) Reserve(ctx context.Context, cs []Counter) (Reservation, error) 
 	for i, c := range cs {
 		cur := shards[i].value(c, now)
 		res.Values[i] = cur
-		if res.OK && c.Limit > 0 && cur+c.Amount > c.Limit {
+		if res.OK && c.Limit > 0 && !fits(cur, c.Amount, c.Limit) {
 			res.OK, res.Failed = false, i
 		}
 	}

@@ -78,7 +78,8 @@ func (t *Ticket) Settle(ctx context.Context, usage providers.Usage, costUSD floa
 		return nil
 	}
 
-	in, out := max(usage.InputTokens, 0), max(usage.OutputTokens, 0)
+	// Clamped like the estimate, so no reported figure can wrap a counter.
+	in, out := clampTokens(usage.InputTokens), clampTokens(usage.OutputTokens)
 	cost := int64(0)
 	if costUSD > 0 && !math.IsInf(costUSD, 0) {
 		cost = int64(math.Round(min(costUSD, 1e9) * 1e6))
@@ -104,7 +105,7 @@ func (t *Ticket) Settle(ctx context.Context, usage providers.Usage, costUSD floa
 			idx = append(idx, i)
 		}
 	}
-	if cached := max(usage.CachedInputTokens, 0); cached > 0 && usageKey != "" {
+	if cached := clampTokens(usage.CachedInputTokens); cached > 0 && usageKey != "" {
 		cs = append(cs, Counter{Key: usageKey, Field: usageCachedField, Amount: cached, TTL: usageTTL})
 		idx = append(idx, -1)
 	}
