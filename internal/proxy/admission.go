@@ -31,8 +31,11 @@ type Call struct {
 	Stream bool
 	// EstimatedInputTokens is a rough count of the prompt (bytes / 4).
 	EstimatedInputTokens int64
-	// MaxTokens is the client's max_tokens / max_completion_tokens, or 0.
-	MaxTokens int64
+	// MaxTokens is the largest output bound the request sets (max_tokens,
+	// max_completion_tokens, max_output_tokens, thinking.budget_tokens), or
+	// 0; MaxTokensField names its field.
+	MaxTokens      int64
+	MaxTokensField string
 	// Pricing is the pricing of the route's first-choice backend.
 	Pricing config.Pricing
 	// Now is the time the request arrived.

@@ -28,7 +28,7 @@ func (a engineAdmission) Admit(ctx context.Context, c *Call) (Ticket, *Denial, e
 		name = c.Consumer.Name
 	}
 	t, d, err := a.e.Admit(ctx, limits.Call{Consumer: name, Model: c.Model, InputTokens: c.EstimatedInputTokens,
-		MaxOutputTokens: c.MaxTokens, Pricing: c.Pricing, Allowed: c.Allows})
+		MaxOutputTokens: c.MaxTokens, MaxOutputField: c.MaxTokensField, Pricing: c.Pricing, Allowed: c.Allows})
 	if err != nil {
 		return Ticket{}, nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/openai"
 	"github.com/tollgate-dev/tollgate/internal/translate/messages"
 )
 
@@ -33,6 +35,34 @@ func writeAnthropicError(w http.ResponseWriter, e *apiError) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(b)
+}
+
+// parseMessages parses a /v1/messages body: checked like any body (no
+// duplicate member anywhere), translated to the canonical chat completions
+// body, which is parsed as usual. The output bound judged is the largest
+// of the Messages body's own (max_tokens, thinking.budget_tokens) and the
+// canonical one's, so a bound the translation drops or an upstream reads
+// natively is still capped.
+func parseMessages(op providers.Operation, body []byte) (*parsed, *apiError) {
+	if aerr := checkJSON(body); aerr != nil {
+		return nil, aerr
+	}
+	raw, err := openai.Scan(body)
+	if err != nil {
+		return nil, badRequest("Invalid request body: "+err.Error()+".", "")
+	}
+	canon, aerr := translateMessages(body)
+	if aerr != nil {
+		return nil, aerr
+	}
+	p, aerr := parseRequest(op, canon)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if raw.MaxTokens > p.fields.MaxTokens {
+		p.fields.MaxTokens, p.fields.MaxTokensField = raw.MaxTokens, raw.MaxTokensField
+	}
+	return p, nil
 }
 
 // translateMessages turns a /v1/messages body into the canonical chat

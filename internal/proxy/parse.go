@@ -1,11 +1,11 @@
 package proxy
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 
+	"github.com/tollgate-dev/tollgate/internal/jsonguard"
 	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/openai"
@@ -22,14 +22,12 @@ type parsed struct {
 }
 
 // parseRequest validates a body without decoding it whole: it must be valid
-// JSON (checked by an iterative scanner with a depth bound), an object with
-// a non-empty string "model", and "messages" (chat) or "input" (embeddings).
+// JSON with no duplicate member at any depth (checked by an iterative
+// scanner with a depth bound), an object with a non-empty string "model",
+// and "messages" (chat) or "input" (embeddings).
 func parseRequest(op providers.Operation, body []byte) (*parsed, *apiError) {
-	if len(body) == 0 {
-		return nil, badRequest("The request body is empty; send a JSON object.", "")
-	}
-	if !json.Valid(body) {
-		return nil, badRequest("The request body is not valid JSON.", "")
+	if aerr := checkJSON(body); aerr != nil {
+		return nil, aerr
 	}
 	f, err := openai.Scan(body)
 	if err != nil {
@@ -51,6 +49,25 @@ func parseRequest(op providers.Operation, body []byte) (*parsed, *apiError) {
 		return nil, badRequest("Embeddings cannot be streamed.", "stream")
 	}
 	return &parsed{op: op, body: body, fields: f, estimate: limits.EstimateTokens(body)}, nil
+}
+
+// checkJSON refuses a body that is empty, not valid JSON, or has an
+// object with two members of one name: the gateway and the upstream could
+// read different ones, so the body is refused rather than judged.
+func checkJSON(body []byte) *apiError {
+	if len(body) == 0 {
+		return badRequest("The request body is empty; send a JSON object.", "")
+	}
+	err := jsonguard.Check(body)
+	if err == nil {
+		return nil
+	}
+	var je *jsonguard.Error
+	if errors.As(err, &je) && je.Duplicate != "" {
+		return badRequest("The request body has more than one \""+je.Duplicate+"\" member at "+je.Path+
+			"; send each member once.", je.Path)
+	}
+	return badRequest("The request body is not valid JSON: "+truncate(err.Error(), 256)+".", "")
 }
 
 // readBody reads the request body within limit: a declared Content-Length

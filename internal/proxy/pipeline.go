@@ -62,13 +62,11 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		return
 	}
 	_ = rc.SetReadDeadline(time.Time{})
+	parse := parseRequest
 	if anthropic {
-		if body, aerr = translateMessages(body); aerr != nil {
-			s.reject(w, out, "invalid", aerr)
-			return
-		}
+		parse = parseMessages
 	}
-	p, aerr := parseRequest(op, body)
+	p, aerr := parse(op, body)
 	if aerr != nil {
 		s.reject(w, out, "invalid", aerr)
 		return
@@ -86,7 +84,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	}
 	allows := func(m string) bool { return cons.allows(m) && sn.router.match(m) != nil }
 	ticket, denial, err := sn.adm.Admit(r.Context(), &Call{Consumer: cons.config(), Model: model, Op: op, Stream: p.fields.Stream,
-		EstimatedInputTokens: p.estimate, MaxTokens: p.fields.MaxTokens, Pricing: firstPricing(rt), Now: out.start, Allows: allows})
+		EstimatedInputTokens: p.estimate, MaxTokens: p.fields.MaxTokens, MaxTokensField: p.fields.MaxTokensField, Pricing: firstPricing(rt), Now: out.start, Allows: allows})
 	if err != nil {
 		if r.Context().Err() != nil {
 			out.cancelled = true

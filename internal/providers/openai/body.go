@@ -22,8 +22,11 @@ type Fields struct {
 	IncludeUsage bool
 	// HasStreamOptions is true when the body has a stream_options member.
 	HasStreamOptions bool
-	// MaxTokens is max_completion_tokens, or max_tokens, or 0.
-	MaxTokens int64
+	// MaxTokens is the largest of the fields that bound the answer's
+	// length (see outputFields), or 0 when none is set; MaxTokensField
+	// names the field it came from.
+	MaxTokens      int64
+	MaxTokensField string
 	// PayloadBytes is the raw size of "messages" plus "input" (the prompt),
 	// used to estimate input tokens.
 	PayloadBytes int
@@ -113,16 +116,13 @@ func Scan(b []byte) (Fields, error) {
 			} else if string(raw) != "null" {
 				return f, errors.New(`"stream_options" must be an object`)
 			}
-		case "max_tokens", "max_completion_tokens":
-			if string(raw) == "null" {
-				break
+		case "max_tokens", "max_completion_tokens", "max_output_tokens":
+			if err := f.outputLimit(key, raw); err != nil {
+				return f, err
 			}
-			n, err := strconv.ParseInt(string(raw), 10, 64)
-			if err != nil || n < 0 {
-				return f, fmt.Errorf("%q must be a non-negative integer", key)
-			}
-			if key == "max_completion_tokens" || f.MaxTokens == 0 {
-				f.MaxTokens = n
+		case "thinking":
+			if err := f.thinking(raw); err != nil {
+				return f, err
 			}
 		case "messages", "input":
 			f.PayloadBytes += len(raw)
@@ -130,6 +130,46 @@ func Scan(b []byte) (Fields, error) {
 		i = end
 		f.Members++
 	}
+}
+
+// outputLimit records one output-length field: every field an upstream
+// may read as the answer's bound counts, and the largest is the one that
+// limits and estimates judge (an upstream that reads another one reads a
+// smaller bound). A value that is not a JSON integer in int64 is refused:
+// upstreams disagree on 1e3, 5.0 or 1e400, so the gateway does not guess.
+func (f *Fields) outputLimit(key string, raw []byte) error {
+	if string(raw) == "null" {
+		return nil
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q must be a non-negative integer", key)
+	}
+	if f.MaxTokensField == "" || n > f.MaxTokens {
+		f.MaxTokens, f.MaxTokensField = n, key
+	}
+	return nil
+}
+
+// thinking reads Anthropic's thinking.budget_tokens (extended thinking
+// writes up to that many tokens before the answer).
+func (f *Fields) thinking(raw []byte) error {
+	if raw[0] != '{' {
+		if string(raw) == "null" {
+			return nil
+		}
+		return errors.New(`"thinking" must be an object`)
+	}
+	var th struct {
+		BudgetTokens json.RawMessage `json:"budget_tokens"`
+	}
+	if err := json.Unmarshal(raw, &th); err != nil {
+		return errors.New(`"thinking" must be an object`)
+	}
+	if len(th.BudgetTokens) == 0 {
+		return nil
+	}
+	return f.outputLimit("thinking.budget_tokens", th.BudgetTokens)
 }
 
 // includeUsage decodes stream_options (small) to read include_usage.

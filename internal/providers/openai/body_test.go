@@ -17,12 +17,14 @@ func TestScanAndRewrite(t *testing.T) {
 		want      string
 		maxTokens int64
 	}{
-		"model only":       {`{"model":"a","messages":[1]}`, "b", false, `{"model":"b","messages":[1]}`, 0},
-		"add usage":        {`{"model":"a","stream":true,"messages":[]}`, "a", true, `{"model":"a","stream":true,"messages":[],"stream_options":{"include_usage":true}}`, 0},
-		"keep usage":       {`{"model":"a","stream":true,"stream_options":{"include_usage":true}}`, "b", true, `{"model":"b","stream":true,"stream_options":{"include_usage":true}}`, 0},
-		"merge options":    {`{"model":"a","stream_options":{"x":1}}`, "a", true, `{"model":"a","stream_options":{"include_usage":true,"x":1}}`, 0},
-		"spaces":           {` { "model" : "a" , "max_tokens" : 9 } `, "é", false, ` { "model" : "é" , "max_tokens" : 9 } `, 9},
-		"completion wins":  {`{"max_completion_tokens":3,"max_tokens":9,"model":"a"}`, "a", false, `{"max_completion_tokens":3,"max_tokens":9,"model":"a"}`, 3},
+		"model only":    {`{"model":"a","messages":[1]}`, "b", false, `{"model":"b","messages":[1]}`, 0},
+		"add usage":     {`{"model":"a","stream":true,"messages":[]}`, "a", true, `{"model":"a","stream":true,"messages":[],"stream_options":{"include_usage":true}}`, 0},
+		"keep usage":    {`{"model":"a","stream":true,"stream_options":{"include_usage":true}}`, "b", true, `{"model":"b","stream":true,"stream_options":{"include_usage":true}}`, 0},
+		"merge options": {`{"model":"a","stream_options":{"x":1}}`, "a", true, `{"model":"a","stream_options":{"include_usage":true,"x":1}}`, 0},
+		"spaces":        {` { "model" : "a" , "max_tokens" : 9 } `, "é", false, ` { "model" : "é" , "max_tokens" : 9 } `, 9},
+		// An upstream may read either bound: the larger one is judged.
+		"largest bound":    {`{"max_completion_tokens":3,"max_tokens":9,"model":"a"}`, "a", false, `{"max_completion_tokens":3,"max_tokens":9,"model":"a"}`, 9},
+		"output and think": {`{"model":"a","max_output_tokens":5,"thinking":{"type":"enabled","budget_tokens":12}}`, "a", false, `{"model":"a","max_output_tokens":5,"thinking":{"type":"enabled","budget_tokens":12}}`, 12},
 		"escaped content":  {`{"messages":[{"content":"\"model\":\"x\"}"}],"model":"a"}`, "b", false, `{"messages":[{"content":"\"model\":\"x\"}"}],"model":"b"}`, 0},
 		"null stream opts": {`{"model":"a","stream_options":null}`, "a", true, `{"model":"a","stream_options":{"include_usage":true}}`, 0},
 	}
