@@ -44,6 +44,8 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	rc := http.NewResponseController(w)
 	cons, ok := sn.auth.authenticate(r.Header, s.now())
 	if !ok {
+		// Answered from the headers alone, before the body is read.
+		closeUnread(w, r)
 		s.reject(w, out, "unauthenticated", unauthorized)
 		return
 	}

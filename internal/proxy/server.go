@@ -105,8 +105,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p == messagesPath {
 		fail = writeAnthropicError
 	}
+	if !canonicalPath(r) {
+		closeUnread(w, r)
+		writeError(w, errNoRoute)
+		return
+	}
 	sn := s.acquire()
 	if sn == nil {
+		closeUnread(w, r)
 		fail(w, errNotReady)
 		return
 	}
@@ -122,17 +128,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.m.InFlight.Inc()
 	defer s.m.InFlight.Dec()
 	switch p {
-	case "/v1/chat/completions":
-		if s.method(w, r, http.MethodPost, writeError) {
-			s.serveInference(w, r, sn, providers.OpChat, false)
+	case "/v1/chat/completions", "/v1/embeddings", messagesPath:
+		op := providers.OpChat
+		if p == "/v1/embeddings" {
+			op = providers.OpEmbeddings
 		}
-	case "/v1/embeddings":
-		if s.method(w, r, http.MethodPost, writeError) {
-			s.serveInference(w, r, sn, providers.OpEmbeddings, false)
-		}
-	case messagesPath:
-		if s.method(w, r, http.MethodPost, writeAnthropicError) {
-			s.serveInference(w, r, sn, providers.OpChat, true)
+		if s.method(w, r, http.MethodPost, fail) {
+			guardBody(w, sn)
+			s.serveInference(w, r, sn, op, p == messagesPath)
 		}
 	case "/v1/models":
 		if s.method(w, r, http.MethodGet, writeError) {
@@ -149,6 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.console.ServeHTTP(w, r)
 			return
 		}
+		closeUnread(w, r)
 		writeError(w, errNoRoute)
 	}
 }
@@ -158,6 +162,7 @@ func (s *Server) method(w http.ResponseWriter, r *http.Request, want string, fai
 		return true
 	}
 	w.Header().Set("Allow", want)
+	closeUnread(w, r)
 	fail(w, errMethod)
 	return false
 }
@@ -167,6 +172,7 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapsho
 	cons, ok := sn.auth.authenticate(r.Header, s.now())
 	if !ok {
 		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
+		closeUnread(w, r)
 		writeError(w, unauthorized)
 		return
 	}
