@@ -137,6 +137,11 @@ type Provider struct {
 	APIKey string `json:"apiKey,omitempty"`
 	// Headers are extra headers sent upstream (for example OpenAI-Organization).
 	Headers map[string]string `json:"headers,omitempty"`
+	// ForwardHeaders names client headers forwarded to this provider on top
+	// of the gateway's allow-list (see docs/security.md); a name ending in
+	// "*" is a prefix ("X-Mock-*"). Credentials, hop-by-hop and framing
+	// headers are never forwarded, whatever is listed.
+	ForwardHeaders []string `json:"forwardHeaders,omitempty"`
 	// AllowPrivateNetwork permits endpoints that resolve to loopback,
 	// link-local or private addresses (in-cluster vLLM, Ollama, tests).
 	AllowPrivateNetwork bool `json:"allowPrivateNetwork,omitempty"`

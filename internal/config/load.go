@@ -135,6 +135,11 @@ func (c *Config) Validate() error {
 			bad("providers[%d]: duplicate provider %q", i, p.Name)
 		}
 		providers[p.Name] = true
+		for j, h := range p.ForwardHeaders {
+			if err := ValidForwardHeader(h); err != nil {
+				bad("providers[%d] (%s).forwardHeaders[%d]: %v", i, p.Name, j, err)
+			}
+		}
 		switch p.Type {
 		case ProviderOpenAI, ProviderAzureOpenAI, ProviderAnthropic, ProviderGemini, ProviderOpenAICompatible:
 			if p.Endpoint == "" {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -78,7 +77,7 @@ func (s *Server) attempt(w http.ResponseWriter, r *http.Request, rc *http.Respon
 	started := time.Now()
 	// The client's headers go in first; the adapter sets its own over them,
 	// the vendor credential and any signature last.
-	req.Header = forwardHeaders(r.Header, up.anthropic)
+	req.Header = up.headers.forward(r.Header)
 	upReq, err := up.adapter.NewRequest(ctx, req)
 	if err != nil {
 		return requestError(err, up)
@@ -157,42 +156,6 @@ func (s *Server) transportError(ctx context.Context, r *http.Request, b *backend
 	}
 	return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_connection_failed",
 		Message: "The connection to the upstream provider failed.", Class: providers.ClassConnect}
-}
-
-// deniedHeaders never go upstream: client credentials, cookies, hop-by-hop
-// headers, framing the transport owns, and vendor account selectors.
-var deniedHeaders = map[string]bool{
-	"Authorization": true, "Proxy-Authorization": true, "X-Api-Key": true, "Api-Key": true, "X-Goog-Api-Key": true,
-	"Cookie": true, "Set-Cookie": true,
-	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true,
-	"Transfer-Encoding": true, "Upgrade": true, "Host": true, "Content-Length": true, "Accept-Encoding": true,
-	"Expect": true, "Openai-Organization": true, "Openai-Project": true, "Anthropic-Version": true,
-	"X-Goog-User-Project": true, "Forwarded": true,
-}
-
-// forwardHeaders returns the client's headers that may go upstream: none
-// of deniedHeaders or of those the client's Connection header lists, no
-// AWS X-Amz-* header (signing material the gateway alone sets), and the
-// Anthropic-* ones only to the Anthropic vendor (anthropic-beta alone).
-func forwardHeaders(src http.Header, anthropic bool) http.Header {
-	dst := make(http.Header, len(src))
-	conn := src["Connection"]
-	for k, v := range src {
-		if deniedHeaders[k] || len(v) == 0 {
-			continue
-		}
-		if strings.HasPrefix(k, "X-Amz-") || strings.HasPrefix(k, "X-Amzn-") {
-			continue
-		}
-		if strings.HasPrefix(k, "Anthropic-") && (!anthropic || k != "Anthropic-Beta") {
-			continue
-		}
-		if len(conn) > 0 && listedIn(conn, k) {
-			continue
-		}
-		dst[k] = v
-	}
-	return dst
 }
 
 // requestError answers an adapter's refusal to build a request: its own

@@ -55,6 +55,7 @@ func TestCanaryKeysNeverLeak(t *testing.T) {
 	mock := mockup.New(t)
 	echo := echoingUpstream(t, mock)
 	prov := config.Provider{Name: "a", Type: config.ProviderOpenAI, Endpoint: echo.URL + "/v1", APIKey: canaryVendorKey,
+		ForwardHeaders:      []string{"X-Mock-*", "X-Echo"},
 		AllowPrivateNetwork: true, Timeouts: config.Timeouts{FirstToken: config.D(5 * time.Second), Idle: config.D(5 * time.Second)}}
 	cfg, key := baseConfig(t, []config.Provider{prov}, config.Backend{Provider: "a", UpstreamModel: "m"})
 	cfg.Routes[0].Retry.Attempts = 1

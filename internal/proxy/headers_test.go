@@ -13,9 +13,11 @@ import (
 func bedrockGateway(t *testing.T) (*gw, string, *mockup.Server) {
 	t.Helper()
 	up := mockup.New(t)
+	// X-Client-Trace is forwarded by configuration (not by the allow-list).
 	prov := config.Provider{Name: "br", Type: config.ProviderBedrock, Endpoint: up.URL, AllowPrivateNetwork: true,
-		Bedrock:  &config.BedrockSettings{Region: "us-east-1", AccessKeyID: mockup.MockAccessKeyID, SecretAccessKey: mockup.MockSecretKey},
-		Timeouts: config.Timeouts{FirstToken: config.D(5 * time.Second), Idle: config.D(5 * time.Second)}}
+		ForwardHeaders: []string{"X-Client-Trace", "X-Mock-*"},
+		Bedrock:        &config.BedrockSettings{Region: "us-east-1", AccessKeyID: mockup.MockAccessKeyID, SecretAccessKey: mockup.MockSecretKey},
+		Timeouts:       config.Timeouts{FirstToken: config.D(5 * time.Second), Idle: config.D(5 * time.Second)}}
 	cfg, key := baseConfig(t, []config.Provider{prov}, config.Backend{Provider: "br", UpstreamModel: "amazon.nova-lite-v1:0"})
 	return startGateway(t, cfg), key, up
 }
@@ -36,7 +38,7 @@ func TestClientAmzHeadersBlocked(t *testing.T) {
 			rec.Header.Get("X-Amz-Date") == "20000101T000000Z" || rec.Header.Get("X-Amz-Date") == "" {
 			t.Errorf("upstream headers %v", rec.Header)
 		}
-		// An ordinary client header is forwarded, and covered by the signature.
+		// A client header the provider forwards is covered by the signature.
 		if rec.Header.Get("X-Client-Trace") != "kept" || !strings.Contains(strings.ToLower(rec.Header.Get("Authorization")), "x-client-trace") {
 			t.Errorf("x-client-trace not forwarded and signed: %v", rec.Header)
 		}

@@ -77,11 +77,12 @@ func newKey(t testing.TB) (string, config.Key) {
 }
 
 // upstreamProvider is an OpenAI provider at a test upstream (127.0.0.1,
-// so AllowPrivateNetwork is set explicitly).
+// so AllowPrivateNetwork is set explicitly) that is forwarded the mock's
+// x-mock-* fault headers.
 func upstreamProvider(name string, up *mockup.Server) config.Provider {
 	return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-vendor-" + name,
-		AllowPrivateNetwork: true,
-		Timeouts:            config.Timeouts{Connect: config.D(time.Second), FirstToken: config.D(2 * time.Second), Idle: config.D(2 * time.Second), Request: config.D(20 * time.Second)}}
+		AllowPrivateNetwork: true, ForwardHeaders: []string{"X-Mock-*"},
+		Timeouts: config.Timeouts{Connect: config.D(time.Second), FirstToken: config.D(2 * time.Second), Idle: config.D(2 * time.Second), Request: config.D(20 * time.Second)}}
 }
 
 // baseConfig is a gateway with one consumer (returned key) and the given

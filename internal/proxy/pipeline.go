@@ -241,6 +241,9 @@ func (s *Server) proxyCall(w http.ResponseWriter, r *http.Request, rc *http.Resp
 		last = &providers.Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "no_backend", Message: "No backend is available for this model."}
 	}
 	e := fromUpstream(last)
+	// An upstream's Retry-After is relayed no longer than the route's
+	// maxCooldown: a vendor cannot park clients for days.
+	e.RetryAfter = min(e.RetryAfter, rt.maxCooldown)
 	out.status, out.errClass = e.Status, className(last.Class)
 	out.writeError(w, e)
 }

@@ -173,7 +173,11 @@ func TestRow21Keys(t *testing.T) {
 // the upstream; ordinary headers do; the vendor credential is the gateway's.
 func TestRow22HeaderHygiene(t *testing.T) {
 	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	prov := upstreamProvider("p", up)
+	// An ordinary header reaches the vendor when the provider forwards it
+	// (the allow-list alone does not: TestClientHeadersAllowList).
+	prov.ForwardHeaders = append(prov.ForwardHeaders, "X-Trace-Id")
+	cfg, key := baseConfig(t, []config.Provider{prov}, config.Backend{Provider: "p", UpstreamModel: "m"})
 	g := startGateway(t, cfg)
 	resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), map[string]string{
 		"x-api-key": key, "api-key": key, "Cookie": "session=abc", "Proxy-Authorization": "Basic eA==",

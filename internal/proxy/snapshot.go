@@ -56,9 +56,8 @@ type upstream struct {
 	request  time.Duration
 	sem      chan struct{}
 	redacted []string // secrets to scrub from anything logged or answered
-	// anthropic is true for the Anthropic vendor, the only one that is sent
-	// the client's anthropic-beta header.
-	anthropic bool
+	// headers are the client headers this provider is sent.
+	headers headerPolicy
 }
 
 // catalogueEntry is one public model on /v1/models.
@@ -121,7 +120,7 @@ func (s *Server) buildUpstream(p *config.Provider) (*upstream, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := &upstream{name: p.Name, adapter: a, anthropic: p.Type == config.ProviderAnthropic,
+	up := &upstream{name: p.Name, adapter: a, headers: newHeaderPolicy(p),
 		connect: p.Timeouts.Connect.Or(5 * time.Second), first: p.Timeouts.FirstToken.Or(60 * time.Second),
 		idle: p.Timeouts.Idle.Or(60 * time.Second), request: p.Timeouts.Request.Or(600 * time.Second)}
 	if t, ok := a.(providers.Transporter); ok {

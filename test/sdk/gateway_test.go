@@ -71,6 +71,8 @@ func startGateway(t *testing.T) *gateway {
 	}
 	for i := range providers {
 		providers[i].AllowPrivateNetwork = true
+		// The mock upstream's fault headers (x-mock-status) are forwarded.
+		providers[i].ForwardHeaders = []string{"X-Mock-*"}
 		providers[i].Timeouts = timeouts
 	}
 	cfg.Providers = providers
