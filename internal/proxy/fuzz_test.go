@@ -50,3 +50,34 @@ func FuzzParseRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseMessages: a /v1/messages body is refused with a 400 or parsed
+// into a canonical body whose judged output bound is at least every bound
+// of the Messages body (max_tokens, thinking.budget_tokens).
+func FuzzParseMessages(f *testing.F) {
+	for _, seed := range []string{
+		`{"model":"m","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}`,
+		`{"model":"m","max_tokens":50,"messages":[{"role":"user","content":"hi"}],"thinking":{"type":"enabled","budget_tokens":5000}}`,
+		`{"model":"m","max_tokens":50,"max_tokens":5000,"messages":[{"role":"user","content":"hi"}]}`,
+		`{"model":"m","max_tokens":9223372036854775807,"messages":[{"role":"user","content":"hi"}]}`,
+		`{"model":"m","max_tokens":1e400,"messages":[{"role":"user","content":"hi"}]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, aerr := parseMessages(providers.OpChat, body)
+		if aerr != nil {
+			if aerr.Status != 400 {
+				t.Fatalf("status %d: %s", aerr.Status, aerr.Message)
+			}
+			return
+		}
+		raw, err := openai.Scan(body)
+		if err != nil {
+			t.Fatalf("accepted a body Scan refuses: %v", err)
+		}
+		if p.fields.MaxTokens < raw.MaxTokens {
+			t.Fatalf("judged bound %d below the body's %d (%s)", p.fields.MaxTokens, raw.MaxTokens, raw.MaxTokensField)
+		}
+	})
+}
