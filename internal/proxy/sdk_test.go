@@ -123,6 +123,32 @@ func TestOpenAISDK(t *testing.T) {
 				}
 			})
 
+			// encoding_format base64 (the default of the official Node SDK
+			// and LangChain) and dimensions: openai-go decodes the base64
+			// float32 bytes into the same vector as the float answer.
+			t.Run("embeddings base64 and dimensions", func(t *testing.T) {
+				floats, err := c.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "e", Dimensions: openai.Int(2),
+					Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"a", "b"}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b64, err := c.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "e", Dimensions: openai.Int(2),
+					EncodingFormat: openai.EmbeddingNewParamsEncodingFormatBase64,
+					Input:          openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"a", "b"}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if raw := b64.Data[0].JSON.Embedding.Raw(); !strings.HasPrefix(raw, `"`) {
+					t.Errorf("base64 was asked, the answer holds %s", raw)
+				}
+				for i := range floats.Data {
+					f, g := floats.Data[i].Embedding, b64.Data[i].Embedding
+					if len(f) != 2 || len(g) != 2 || float32(f[0]) != float32(g[0]) || float32(f[1]) != float32(g[1]) {
+						t.Errorf("vector %d: float %v, base64 %v", i, f, g)
+					}
+				}
+			})
+
 			t.Run("models", func(t *testing.T) {
 				page, err := c.Models.List(ctx)
 				if err != nil {

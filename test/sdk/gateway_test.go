@@ -78,7 +78,7 @@ func startGateway(t *testing.T) *gateway {
 	cfg.Providers = providers
 	for public, vendor := range vendorModels {
 		cfg.Models = append(cfg.Models, config.Model{Name: public, Provider: vendor, UpstreamModel: upstreamModel[vendor],
-			Capabilities: []config.Capability{config.CapChat, config.CapStreaming, config.CapTools}})
+			Capabilities: []config.Capability{config.CapChat, config.CapStreaming, config.CapTools, config.CapEmbeddings}})
 		cfg.Routes = append(cfg.Routes, config.Route{Model: public, Retry: config.Retry{Attempts: 1},
 			Backends: []config.Backend{{Provider: vendor, UpstreamModel: upstreamModel[vendor]}}})
 	}

@@ -1,8 +1,11 @@
 package upstream
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -256,8 +259,10 @@ func replyWords(req *openaiChatRequest, n int) []string {
 func (s *Server) openaiEmbeddings(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req struct {
-		Model string          `json:"model"`
-		Input json.RawMessage `json:"input"`
+		Model          string          `json:"model"`
+		Input          json.RawMessage `json:"input"`
+		EncodingFormat string          `json:"encoding_format"`
+		Dimensions     int             `json:"dimensions"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
@@ -271,9 +276,14 @@ func (s *Server) openaiEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if json.Unmarshal(req.Input, &list) == nil && len(list) > 0 {
 		n = len(list)
 	}
+	if req.Dimensions < 0 || req.Dimensions > 3 || req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
+		openaiError(w, nil, http.StatusBadRequest, "mock: dimensions must be 1..3 and encoding_format float or base64")
+		return
+	}
 	data := make([]any, n)
 	for i := range data {
-		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": []float64{0.5, -0.25, float64(i)}}
+		data[i] = map[string]any{"object": "embedding", "index": i,
+			"embedding": openaiVector([]float64{0.5, -0.25, float64(i)}, req.Dimensions, req.EncodingFormat)}
 	}
 	v := map[string]any{"object": "list", "model": req.Model, "data": data}
 	if !f.noUsage {
@@ -290,4 +300,28 @@ func (s *Server) openaiModels(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprint(w, `{"object":"list","data":[{"id":"up-model","object":"model","created":1700000000,"owned_by":"upstream"}]}`)
+}
+
+// openaiVector is v as OpenAI sends it: cut to dims values and scaled to
+// unit length when dims is set, and with encoding_format base64 the
+// base64 of its little-endian float32 bytes.
+func openaiVector(v []float64, dims int, format string) any {
+	if dims > 0 && dims < len(v) {
+		v = v[:dims]
+		var sum float64
+		for _, f := range v {
+			sum += f * f
+		}
+		for i := range v {
+			v[i] /= math.Sqrt(sum)
+		}
+	}
+	if format != "base64" {
+		return v
+	}
+	b := make([]byte, 0, 4*len(v))
+	for _, f := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(f)))
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }

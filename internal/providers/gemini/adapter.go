@@ -81,7 +81,7 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 // Response turns a GenerateContentResponse (or embeddings) into OpenAI's shape.
 func (a *Adapter) Response(r *providers.Request, body []byte) ([]byte, providers.Usage, error) {
 	if r.Op == providers.OpEmbeddings {
-		return fromBatchEmbed(body, r.Model)
+		return fromBatchEmbed(body, r.Model, r.Body)
 	}
 	return FromGenerate(body, r.Model, a.now())
 }

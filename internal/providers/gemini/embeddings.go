@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tollgate-dev/tollgate/internal/embedding"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
@@ -18,6 +19,9 @@ func toBatchEmbed(body []byte, model string) (*batchEmbedRequest, error) {
 	if len(in.Input) == 0 {
 		return nil, badRequest("input must not be empty")
 	}
+	if _, err := embedding.ParseOptions(body); err != nil {
+		return nil, badRequest("%v", err)
+	}
 	name := "models/" + strings.TrimPrefix(model, "models/")
 	out := &batchEmbedRequest{Requests: make([]embedRequest, len(in.Input))}
 	for i, text := range in.Input {
@@ -26,20 +30,25 @@ func toBatchEmbed(body []byte, model string) (*batchEmbedRequest, error) {
 	return out, nil
 }
 
-// fromBatchEmbed builds the embeddings list. Gemini reports no token
-// usage for embeddings, so Usage.Reported is false.
-func fromBatchEmbed(body []byte, model string) ([]byte, providers.Usage, error) {
+// fromBatchEmbed builds the embeddings list in the encoding_format and
+// dimensions the request (req, canonical) asked for. Gemini reports no
+// token usage for embeddings, so Usage.Reported is false.
+func fromBatchEmbed(body []byte, model string, req []byte) ([]byte, providers.Usage, error) {
 	var in batchEmbedResponse
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, providers.Usage{}, fmt.Errorf("gemini: decoding embeddings: %w", err)
 	}
-	out := oa.EmbeddingsResponse{Object: "list", Model: model, Data: make([]oa.Embedding, len(in.Embeddings))}
-	for i, e := range in.Embeddings {
-		out.Data[i] = oa.Embedding{Object: "embedding", Index: i, Embedding: e.Values}
-	}
-	enc, err := json.Marshal(out)
+	o, err := embedding.ParseOptions(req)
 	if err != nil {
-		return nil, providers.Usage{}, fmt.Errorf("gemini: encoding embeddings: %w", err)
+		return nil, providers.Usage{}, fmt.Errorf("gemini: %w", err)
+	}
+	vectors := make([][]float64, len(in.Embeddings))
+	for i, e := range in.Embeddings {
+		vectors[i] = e.Values
+	}
+	enc, err := embedding.List(model, vectors, &oa.EmbeddingsUsage{}, o)
+	if err != nil {
+		return nil, providers.Usage{}, fmt.Errorf("gemini: %w", err)
 	}
 	return enc, providers.Usage{}, nil
 }

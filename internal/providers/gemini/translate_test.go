@@ -109,12 +109,22 @@ func TestNewRequest(t *testing.T) {
 }
 
 func TestEmbeddingsResponse(t *testing.T) {
-	out, usage, err := fromBatchEmbed([]byte(`{"embeddings":[{"values":[0.1,0.2]},{"values":[0.3]}]}`), "text-embedding-004")
+	out, usage, err := fromBatchEmbed([]byte(`{"embeddings":[{"values":[0.1,0.2]},{"values":[0.3]}]}`), "text-embedding-004", []byte(`{"input":["a","b"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]},{"object":"embedding","index":1,"embedding":[0.3]}],"model":"text-embedding-004","usage":{"prompt_tokens":0,"total_tokens":0}}`
 	if string(out) != want || usage.Reported {
 		t.Errorf("got %s %+v", out, usage)
+	}
+	// encoding_format base64 (the official SDKs' default) and dimensions:
+	// little-endian float32 bytes of the vector cut to 1 value and scaled
+	// to unit length (1.0 = 00 00 80 3f).
+	out, _, err = fromBatchEmbed([]byte(`{"embeddings":[{"values":[0.1,0.2]}]}`), "m", []byte(`{"input":"a","encoding_format":"base64","dimensions":1}`))
+	if err != nil || !strings.Contains(string(out), `"embedding":"AACAPw=="`) {
+		t.Errorf("base64: %s %v", out, err)
+	}
+	if _, err := toBatchEmbed([]byte(`{"input":"a","encoding_format":"hex"}`), "m"); err == nil || !strings.Contains(err.Error(), "encoding_format") {
+		t.Errorf("a bad encoding_format is refused by name: %v", err)
 	}
 }

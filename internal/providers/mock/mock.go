@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/embedding"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/openai"
+	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
 
 // Endpoint is the base URL the Mock adapter addresses; it never resolves.
@@ -105,7 +107,11 @@ func (m *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	id := m.seq.Add(1)
 	switch path {
 	case "/embeddings":
-		return respond(req, http.StatusOK, "application/json", embeddings(&cr)), nil
+		b, err := embeddings(&cr, body)
+		if err != nil {
+			return errorResponse(req, http.StatusBadRequest, err.Error()), nil
+		}
+		return respond(req, http.StatusOK, "application/json", b), nil
 	case "/chat/completions":
 		reply := m.Settings.Reply
 		if reply == "" {
@@ -186,20 +192,28 @@ func completion(id int64, model, reply string, prompt, completionTokens int64) [
 	return b
 }
 
-func embeddings(cr *chatRequest) []byte {
+// embeddings answers like OpenAI: one vector per input, in the
+// encoding_format (float or base64) and dimensions (at most the mock's 4)
+// asked for.
+func embeddings(cr *chatRequest, body []byte) ([]byte, error) {
+	o, err := embedding.ParseOptions(body)
+	if err != nil {
+		return nil, err
+	}
+	if o.Dimensions > 4 {
+		return nil, fmt.Errorf("dimensions: the Mock provider's vectors have 4 dimensions, %d asked", o.Dimensions)
+	}
 	inputs := 1
 	var list []json.RawMessage
 	if json.Unmarshal(cr.Input, &list) == nil && len(list) > 0 {
 		inputs = len(list)
 	}
-	data := make([]any, inputs)
-	for i := range data {
-		data[i] = map[string]any{"object": "embedding", "index": i, "embedding": []float64{0.1, 0.2, 0.3, float64(i)}}
+	vectors := make([][]float64, inputs)
+	for i := range vectors {
+		vectors[i] = []float64{0.1, 0.2, 0.3, float64(i)}
 	}
 	tokens := EstimateTokens(cr.Input)
-	b, _ := json.Marshal(map[string]any{"object": "list", "model": cr.Model, "data": data,
-		"usage": map[string]any{"prompt_tokens": tokens, "total_tokens": tokens}})
-	return b
+	return embedding.List(cr.Model, vectors, &oa.EmbeddingsUsage{PromptTokens: tokens, TotalTokens: tokens}, o)
 }
 
 func respond(req *http.Request, status int, ctype string, body []byte) *http.Response {
