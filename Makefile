@@ -9,10 +9,12 @@ SHELL := /usr/bin/env bash
 K8S_VERSION ?= 1.37.2
 BIN         := $(CURDIR)/bin
 ASSETS      := $(BIN)/k8s/$(K8S_VERSION)
+NODE_BIN    := $(BIN)/node/$(K8S_VERSION)
 IMG         ?= ghcr.io/tollgate-dev/tollgate:dev
 BUNDLE_IMG  ?= ghcr.io/tollgate-dev/tollgate-bundle:v0.1.0
 GO_TEST     ?= go test
 export KUBEBUILDER_ASSETS := $(ASSETS)
+export TOLLGATE_NODE_BIN := $(NODE_BIN)
 # Under make, a control plane that cannot start fails its tests instead of
 # skipping them.
 export TOLLGATE_REQUIRE_ENVTEST := 1
@@ -25,7 +27,7 @@ export PATH := $(BIN):$(PATH)
 
 # Packages that start a control plane run one at a time (-p 1): each starts
 # its own kube-apiserver and etcd and the machine has two cores.
-ENVTEST_PKGS = $(shell go list ./test/... ./internal/controller/... 2>/dev/null)
+ENVTEST_PKGS = $(shell go list ./test/... ./internal/controller/... 2>/dev/null | grep -v /test/cluster)
 UNIT_PKGS    = $(shell go list ./... | grep -v -e '/test/' -e '/internal/controller' -e '/hack/')
 
 ##@ General
@@ -76,9 +78,29 @@ test-unit: redis ## Unit, data-plane and Redis tests (no control plane).
 test-envtest: k8s-assets redis agents ## CRD validation, controller and end-to-end tests on a real kube-apiserver + etcd.
 	$(GO_TEST) -p 1 -count=1 -timeout 30m $(ENVTEST_PKGS)
 
+.PHONY: test-cluster
+test-cluster: k8s-assets node-assets cluster-deps redis ## The real one-node cluster suite (test/cluster; needs root): pods, kube-proxy, CoreDNS, rolling update under load.
+	TOLLGATE_REQUIRE_CLUSTER=1 $(GO_TEST) -v -count=1 -timeout 30m ./test/cluster/
+
 .PHONY: k8s-assets
 k8s-assets: ## Build kube-apiserver, etcd and kubectl from the Go module proxy into bin/k8s/ (cached).
 	@hack/build-k8s.sh "$(BIN)" >/dev/null
+
+.PHONY: node-assets
+node-assets: ## Build kube-controller-manager, kube-scheduler, kubelet, kube-proxy and CoreDNS into bin/node/ (cached).
+	@hack/build-node.sh "$(BIN)" >/dev/null
+
+.PHONY: cluster-deps
+cluster-deps: ## Install Debian's containerd, runc, CNI plugins, iptables and conntrack when missing.
+	@hack/install-node.sh
+
+.PHONY: cluster-up
+cluster-up: k8s-assets node-assets cluster-deps ## Start the one-node test cluster (root; state and logs in bin/cluster) with the local images.
+	go run ./hack/cluster up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the one-node test cluster and remove everything it started.
+	go run ./hack/cluster down
 
 .PHONY: redis
 redis: ## Install Debian's redis-server when it is missing.
@@ -110,6 +132,10 @@ scale: ## Compile and hot-reload 10,000 consumers and 100 providers under load; 
 build: ## Build the tollgate binary into bin/.
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/tollgate ./cmd/tollgate
 
+.PHONY: image
+image: ## Build the operator/proxy image without an engine (OCI archive in bin/image/); loaded into the test cluster when it runs.
+	go run ./hack/cluster image
+
 .PHONY: docker-build
 docker-build: ## Build the operator/proxy image (needs a container engine; none runs on the dev machines).
 	docker build -t $(IMG) .
@@ -139,5 +165,10 @@ undeploy: ## Remove the operator (and the CRDs, with every Tollgate object) from
 	kubectl delete -k config/default --ignore-not-found
 
 .PHONY: run
-run: k8s-assets build ## Start a local control plane, the operator, the samples and a serving gateway.
+ifeq ($(CLUSTER),1)
+run: k8s-assets node-assets cluster-deps ## Start a local control plane, the operator, the samples and a serving gateway (CLUSTER=1: gateway pods in the one-node cluster; root).
+	go run ./hack/cluster run
+else
+run: k8s-assets build ## Start a local control plane, the operator, the samples and a serving gateway (CLUSTER=1: gateway pods in the one-node cluster; root).
 	$(BIN)/tollgate dev --assets "$(ASSETS)"
+endif

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local control plane (kube-apiserver, kubectl, etcd) from the Go
 # module proxy into bin/k8s/<version>/. There is no download site for
-# setup-envtest binaries here, so we compile them: a throw-away wrapper module
-# requires k8s.io/kubernetes and repeats its ./staging replaces as versioned
-# requirements (go install refuses modules with replace directives; a wrapper
-# module does not).
+# setup-envtest binaries here, so we compile them with the wrapper module of
+# hack/k8s-wrapper.sh (hack/build-node.sh builds the node binaries the same way).
 #
 # Idempotent and safe to run concurrently: a lock serialises builders and the
 # binaries are moved into place only when all three are built.
@@ -26,7 +24,6 @@ exec 9>"$bindir/k8s/.lock"
 flock 9
 if have; then echo "$out"; exit 0; fi
 
-minor="${K8S_VERSION#*.}"; minor="${minor%%.*}"
 work="$(mktemp -d "$bindir/k8s/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 log() { echo "build-k8s: $*" >&2; }
@@ -34,35 +31,9 @@ log() { echo "build-k8s: $*" >&2; }
 log "building kube-apiserver, kubectl v$K8S_VERSION and etcd v$ETCD_VERSION from the Go module proxy (about 5 minutes the first time)"
 
 # --- kube-apiserver and kubectl -------------------------------------------
-mkdir -p "$work/k8s" && cd "$work/k8s"
-cat > go.mod <<MOD
-module tollgate.dev/build/k8s
-
-go 1.26.0
-
-require k8s.io/kubernetes v$K8S_VERSION
-MOD
-cat > tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kubectl"
-)
-GO
-go mod download k8s.io/kubernetes@"v$K8S_VERSION"
-kmod="$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/v$K8S_VERSION.mod"
-{
-  echo "replace ("
-  sed -n '/^replace (/,/^)/p' "$kmod" | grep -o 'k8s.io/[a-z0-9-]* => ./staging' | awk -v v="v0.$minor.${K8S_VERSION##*.}" '{print "\t" $1 " => " $1 " " v}'
-  echo ")"
-} >> go.mod
-GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
-ldflags="-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
-CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$work/out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$work/out/kubectl" k8s.io/kubernetes/cmd/kubectl
+# shellcheck source=hack/k8s-wrapper.sh
+. "$root/hack/k8s-wrapper.sh"
+k8s_build_commands "$work/k8s" "$work/out" "$K8S_VERSION" kube-apiserver kubectl
 
 # --- etcd ----------------------------------------------------------------
 mkdir -p "$work/etcd" && cd "$work/etcd"

@@ -1,0 +1,89 @@
+// Command cluster brings Tollgate's one-node test cluster up or down, or
+// builds the local images into it (make cluster-up, make cluster-down,
+// make image). It needs root; see internal/cluster.
+//
+//	go run ./hack/cluster up      start (after cleaning up any earlier run)
+//	go run ./hack/cluster down    stop and remove everything it started
+//	go run ./hack/cluster image   build the images into bin/image/ and, when
+//	                              the cluster runs, import them
+//	go run ./hack/cluster run     make run CLUSTER=1: up, install, samples,
+//	                              the gateway Service on 127.0.0.1:8080
+//	                              until Ctrl-C, then down
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/tollgate-dev/tollgate/internal/cluster"
+	"github.com/tollgate-dev/tollgate/internal/image"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: cluster up|down|image|run")
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	o := cluster.LayoutOptions(root)
+	o.Log = os.Stderr
+	switch args[0] {
+	case "up":
+		a, err := image.BuildLocal(ctx, root, filepath.Join(root, "bin", "image"))
+		if err != nil {
+			return err
+		}
+		c, err := cluster.Up(ctx, o, a.Pause)
+		if err != nil {
+			return err
+		}
+		if err := c.ImportImage(ctx, a.Tollgate); err != nil {
+			return err
+		}
+		fmt.Printf("cluster is up; images %s and %s are loaded.\n  nsenter --net=%s kubectl --kubeconfig %s get nodes\n  make cluster-down stops it.\n",
+			image.TollgateRef, image.PauseRef, c.Netns(), c.Kubeconfig())
+		return nil
+	case "down":
+		c, err := cluster.New(o)
+		if err != nil {
+			return err
+		}
+		return c.Down()
+	case "image":
+		a, err := image.BuildLocal(ctx, root, filepath.Join(root, "bin", "image"))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("wrote %s (%s) and %s (%s)\n", a.Tollgate, image.TollgateRef, a.Pause, image.PauseRef)
+		c, err := cluster.New(o)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(c.Netns()); err != nil {
+			return nil
+		}
+		if err := c.ImportImage(ctx, a.Tollgate); err != nil {
+			return err
+		}
+		fmt.Println("imported into the running cluster's containerd")
+		return nil
+	case "run":
+		return quickstart(ctx, root, o)
+	}
+	return fmt.Errorf("usage: cluster up|down|image|run")
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/cluster"
+	"github.com/tollgate-dev/tollgate/internal/image"
+)
+
+// listen is where make run CLUSTER=1 puts the gateway, as make run does.
+const listen = "127.0.0.1:8080"
+
+// quickstart is make run CLUSTER=1: the real cluster, the operator
+// installed with kustomize, the samples, gateway pods; the gateway Service
+// forwarded to 127.0.0.1:8080 until Ctrl-C, then everything is removed.
+func quickstart(ctx context.Context, root string, o cluster.Options) (err error) {
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("%s is in use (another make run?): %w", listen, err)
+	}
+	defer l.Close()
+	a, err := image.BuildLocal(ctx, root, filepath.Join(root, "bin", "image"))
+	if err != nil {
+		return err
+	}
+	c, err := cluster.Up(ctx, o, a.Pause)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Println("\nstopping: removing the cluster")
+		err = errors.Join(err, c.Down())
+	}()
+	if err := c.ImportImage(ctx, a.Tollgate); err != nil {
+		return err
+	}
+	fmt.Println("==> installing the operator (kubectl apply --server-side -k config/default, image " + image.TollgateRef + ")")
+	if err := c.InstallKustomize(ctx, root, image.TollgateRef); err != nil {
+		return err
+	}
+	fmt.Println("==> applying config/samples")
+	if _, err := c.KubectlRun(ctx, "apply", "--server-side", "-k", filepath.Join(root, "config", "samples"), "-n", "default"); err != nil {
+		return err
+	}
+	fmt.Println("==> waiting for the gateway pods and aigateway/main Ready")
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if _, err := c.KubectlRun(ctx, "get", "deployment/main"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the operator created no Deployment main; see kubectl logs -n tollgate-system deploy/tollgate-operator")
+		}
+		time.Sleep(time.Second)
+	}
+	if _, err := c.KubectlRun(ctx, "rollout", "status", "deployment/main", "--timeout=3m"); err != nil {
+		return err
+	}
+	if _, err := c.KubectlRun(ctx, "wait", "--for=condition=Ready", "aigateway/main", "--timeout=2m"); err != nil {
+		return err
+	}
+	enc, err := c.KubectlRun(ctx, "get", "secret", "demo-key", "-o", "jsonpath={.data.apiKey}")
+	if err != nil {
+		return err
+	}
+	key, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return fmt.Errorf("decoding demo-key: %w", err)
+	}
+	svc, err := c.KubectlRun(ctx, "get", "aigateway/main", "-o", "jsonpath={.status.url}")
+	if err != nil {
+		return err
+	}
+	kubectl := fmt.Sprintf("nsenter --net=%s %s --kubeconfig %s", c.Netns(), filepath.Join(o.K8sBin, "kubectl"), c.Kubeconfig())
+	url := "http://" + listen + "/v1"
+	fmt.Printf(`
+Tollgate is running in a one-node cluster (gateway pods, Ready=True).
+
+  Gateway (OpenAI-compatible):  %[1]s   (forwarded to Service %[2]s)
+  Consumer "demo" key:           %[3]s
+
+Try it:
+
+  curl -s %[1]s/chat/completions \
+    -H "Authorization: Bearer %[3]s" \
+    -H "Content-Type: application/json" \
+    -d '{"model":"chat","messages":[{"role":"user","content":"Hello, Tollgate!"}]}'
+
+  curl -s %[1]s/models -H "Authorization: Bearer %[3]s"
+
+  %[4]s get tollgate,pods -n default
+
+Component logs: %[5]s. Ctrl-C stops and removes everything.
+`, url, svc, key, kubectl, filepath.Join(c.Dir(), "logs"))
+	return c.Forward(ctx, l, strings.TrimPrefix(svc, "http://"))
+}

@@ -1,0 +1,40 @@
+# k8s-wrapper.sh is sourced by build-k8s.sh and build-node.sh. It writes a
+# throw-away wrapper module that requires k8s.io/kubernetes and repeats its
+# ./staging replaces as versioned requirements (go install refuses modules
+# with replace directives; a wrapper module does not), then builds each
+# command into an output directory with the version stamped in.
+#
+#   k8s_build_commands WORKDIR OUTDIR K8S_VERSION CMD...   (CMD: kube-apiserver, kubelet, ...)
+k8s_build_commands() {
+	local work="$1" out="$2" version="$3"; shift 3
+	local minor="${version#*.}"; minor="${minor%%.*}"
+	mkdir -p "$work" "$out"
+	(
+		cd "$work"
+		cat > go.mod <<MOD
+module tollgate.dev/build/k8s
+
+go 1.26.0
+
+require k8s.io/kubernetes v$version
+MOD
+		{
+			printf '//go:build tools\n\npackage tools\n\nimport (\n'
+			for c in "$@"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$c"; done
+			printf ')\n'
+		} > tools.go
+		go mod download k8s.io/kubernetes@"v$version"
+		local kmod
+		kmod="$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/v$version.mod"
+		{
+			echo "replace ("
+			sed -n '/^replace (/,/^)/p' "$kmod" | grep -o 'k8s.io/[a-z0-9-]* => ./staging' | awk -v v="v0.$minor.${version##*.}" '{print "\t" $1 " => " $1 " " v}'
+			echo ")"
+		} >> go.mod
+		GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
+		local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=v$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+		for c in "$@"; do
+			CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$out/$c" "k8s.io/kubernetes/cmd/$c"
+		done
+	)
+}
