@@ -31,11 +31,18 @@ import (
 )
 
 // ImageEnv names the environment variable holding the operator's own
-// image, which gateways run in proxy mode.
+// image, which gateways run in proxy mode unless a proxy image is given.
 const ImageEnv = "TOLLGATE_IMAGE"
+
+// ProxyImageEnv names the environment variable holding the image gateway
+// pods run (the --proxy-image flag's default). Set apart from the
+// operator's image, the operator can be upgraded without rolling every
+// gateway: pods roll only when this image or their own spec changes.
+const ProxyImageEnv = "TOLLGATE_PROXY_IMAGE"
 
 // Options configure the manager.
 type Options struct {
+	// Image is the image gateway pods run (`tollgate proxy`).
 	Image                   string
 	MetricsAddress          string
 	ProbeAddress            string
@@ -68,16 +75,18 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so only one operator replica reconciles")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: $POD_NAMESPACE, else tollgate-system)")
 	fs.StringVar(&namespaces, "namespaces", "", "comma-separated namespaces to watch (default: all)")
+	fs.StringVar(&o.Image, "proxy-image", os.Getenv(ProxyImageEnv), "image gateway pods run (default: $"+ProxyImageEnv+", else the operator's own image $"+ImageEnv+")")
 	fs.DurationVar(&o.UsageInterval, "usage-interval", controller.DefaultUsageInterval, "how often Consumer status.usage is collected from the gateways")
 	zo := zap.Options{Development: false, DestWriter: stderr}
 	zo.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("operator: %w", err)
 	}
-	o.Image = os.Getenv(ImageEnv)
-	if o.Image == "" {
-		return fmt.Errorf("operator: $%s must name the image the operator runs (gateways run the same image)", ImageEnv)
+	img, err := proxyImage(o.Image, os.Getenv(ImageEnv))
+	if err != nil {
+		return err
 	}
+	o.Image = img
 	if namespaces != "" {
 		o.Namespaces = strings.Split(namespaces, ",")
 	}
@@ -103,11 +112,23 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "tollgate operator starting (image %s)\n", o.Image)
+	fmt.Fprintf(stdout, "tollgate operator starting (gateways run %s)\n", o.Image)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("operator: %w", err)
 	}
 	return nil
+}
+
+// proxyImage is the image gateway pods run: the --proxy-image flag (or
+// $TOLLGATE_PROXY_IMAGE) when given, else the operator's own image.
+func proxyImage(proxy, own string) (string, error) {
+	switch {
+	case proxy != "":
+		return proxy, nil
+	case own != "":
+		return own, nil
+	}
+	return "", fmt.Errorf("operator: $%s must name the image the operator runs (gateways run the same image unless --proxy-image or $%s is given)", ImageEnv, ProxyImageEnv)
 }
 
 // NewManager builds the manager with Tollgate's reconcilers. Its Secret

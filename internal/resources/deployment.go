@@ -16,6 +16,10 @@ import (
 // nonRootUID is the distroless "nonroot" user the image runs as.
 const nonRootUID = int64(65532)
 
+// startupAttempts bounds the startup probe: a proxy that has not opened its
+// listeners StartupDelay plus this many seconds after start is restarted.
+const startupAttempts = 60
+
 // Deployment runs the gateway: the operator's image in proxy mode, reading
 // and watching its config Secret through the API. Config changes are
 // hot-reloaded by the proxy, so nothing in the pod template depends on the
@@ -53,6 +57,18 @@ func Deployment(gw *v1alpha1.AIGateway, s Settings, tls bool) *appsv1.Deployment
 			PeriodSeconds:    10,
 			TimeoutSeconds:   2,
 			FailureThreshold: 3,
+		},
+		// The proxy opens its listeners only once it has read its config
+		// Secret, so a probe in the first moment after start would fail and
+		// the kubelet would record a Warning for every new pod. The startup
+		// probe waits StartupDelay before its first try and then polls every
+		// second; liveness and readiness start only after it succeeded.
+		StartupProbe: &corev1.Probe{
+			ProbeHandler:        corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString(PortMetrics)}},
+			InitialDelaySeconds: int32(StartupDelay.Seconds()),
+			PeriodSeconds:       1,
+			TimeoutSeconds:      2,
+			FailureThreshold:    startupAttempts,
 		},
 		ReadinessProbe: &corev1.Probe{
 			ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/readyz", Port: intstr.FromString(PortMetrics)}},

@@ -61,6 +61,10 @@ const (
 	// PreStopSleep lets endpoints controllers and load balancers stop
 	// sending new connections before the proxy starts draining.
 	PreStopSleep = 5 * time.Second
+	// StartupDelay is how long after a gateway container starts its first
+	// (startup) probe runs: long enough for the proxy to read its config
+	// Secret and open its listeners, so new pods log no failed probe.
+	StartupDelay = 2 * time.Second
 )
 
 // ConfigSecretName is the Secret holding the gateway's compiled config.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -175,5 +176,61 @@ func TestNames(t *testing.T) {
 	}
 	if !strings.HasSuffix(Deployment(gw, settings, false).Spec.Template.Spec.Containers[0].Args[2], "/main-config") {
 		t.Errorf("proxy args must name the config Secret")
+	}
+}
+
+// TestPodTemplateRollsOnlyForItsInputs: the Deployment controller starts a
+// rollout exactly when the pod template changes (its pod-template-hash).
+// The template must change for the proxy image and for the gateway's own
+// pod settings, and stay byte-for-byte the same for everything else:
+// replicas (scaling is no rollout), the gateway's metadata and generation,
+// and the compiled config, which the proxy hot-reloads (it is not an input
+// of the builder at all). So an operator upgrade that keeps the proxy image
+// rolls no gateway pod.
+func TestPodTemplateRollsOnlyForItsInputs(t *testing.T) {
+	base := gateway(nil)
+	template := func(gw *v1alpha1.AIGateway, s Settings) corev1.PodTemplateSpec {
+		return Deployment(gw, s, TLSEnabled(gw)).Spec.Template
+	}
+	want := template(base, settings)
+	for name, tc := range map[string]struct {
+		mut   func(*v1alpha1.AIGateway)
+		s     Settings
+		rolls bool
+	}{
+		"rebuilt unchanged": {nil, settings, false},
+		"scaled":            {func(gw *v1alpha1.AIGateway) { gw.Spec.Replicas = ptr(int32(5)) }, settings, false},
+		"autoscaled":        {func(gw *v1alpha1.AIGateway) { gw.Spec.Replicas = nil }, settings, false},
+		"metadata and generation": {func(gw *v1alpha1.AIGateway) {
+			gw.Generation = 7
+			gw.Labels = map[string]string{"team": "b"}
+			gw.Annotations = map[string]string{"note": "x"}
+		}, settings, false},
+		"service type":    {func(gw *v1alpha1.AIGateway) { gw.Spec.Service = &v1alpha1.ServiceSettings{Type: "LoadBalancer"} }, settings, false},
+		"new proxy image": {nil, Settings{Image: "ghcr.io/tollgate-dev/tollgate:v1.1.0"}, true},
+		"spec.image":      {func(gw *v1alpha1.AIGateway) { gw.Spec.Image = ptr("registry.example.com/tollgate:v9") }, settings, true},
+		"pod resources": {func(gw *v1alpha1.AIGateway) {
+			gw.Spec.PodTemplate = &v1alpha1.PodTemplate{Resources: &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")}}}
+		}, settings, true},
+		"drain timeout": {func(gw *v1alpha1.AIGateway) {
+			gw.Spec.Server = &v1alpha1.ServerSettings{DrainTimeout: ptr(v1alpha1.Duration("40s"))}
+		}, settings, true},
+		"port": {func(gw *v1alpha1.AIGateway) { gw.Spec.Listener = &v1alpha1.Listener{Port: 8443} }, settings, true},
+		"tls enabled": {func(gw *v1alpha1.AIGateway) {
+			gw.Spec.Listener = &v1alpha1.Listener{TLS: &v1alpha1.ListenerTLS{SecretName: ptr(v1alpha1.ObjectName("c"))}}
+		}, settings, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			gw := base.DeepCopy()
+			if tc.mut != nil {
+				tc.mut(gw)
+			}
+			got := template(gw, tc.s)
+			if rolls := !apiequality.Semantic.DeepEqual(want, got); rolls != tc.rolls {
+				a, _ := yaml.Marshal(want)
+				b, _ := yaml.Marshal(got)
+				t.Errorf("template changed = %v, want %v:\n--- before\n%s\n--- after\n%s", rolls, tc.rolls, a, b)
+			}
+		})
 	}
 }

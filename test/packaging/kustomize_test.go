@@ -408,3 +408,79 @@ func sameJSON(t *testing.T, a, b any) bool {
 	}
 	return bytes.Equal(ja, jb)
 }
+
+// TestOperatorMayRecordEvents: the reconcilers record through
+// events.k8s.io, and controller-runtime's leader election through the
+// core/v1 events API on its Lease in the operator's namespace. Without the
+// core grant every leader acquisition logs `events is forbidden` (seen on
+// a real cluster, design/CLUSTER.md).
+func TestOperatorMayRecordEvents(t *testing.T) {
+	objs := build(t, loadConfig(t), defaultDir)
+	for _, tc := range []struct {
+		group, ns string
+		want      bool
+	}{
+		{"", namespace, true},
+		{"events.k8s.io", namespace, true},
+		{"events.k8s.io", "team-a", true},
+		// Least privilege: core events are needed on the Lease only.
+		{"", "team-a", false},
+	} {
+		for _, verb := range []string{"create", "patch"} {
+			if got := granted(t, objs, namespace, operatorName, tc.ns, tc.group, "events", verb); got != tc.want {
+				t.Errorf("ServiceAccount %s may %s %s/events in %s: %v, want %v", operatorName, verb, tc.group, tc.ns, got, tc.want)
+			}
+		}
+	}
+}
+
+// granted reports whether the ServiceAccount saNS/sa may do verb on
+// group/resource in namespace ns through the roles and bindings in objs.
+func granted(t *testing.T, objs []*unstructured.Unstructured, saNS, sa, ns, group, resource, verb string) bool {
+	t.Helper()
+	dec := strictDecoder(t)
+	roles := map[string][]rbacv1.PolicyRule{} // "Kind/namespace/name"
+	type ref struct {
+		role     string
+		bindNS   string // "" for a ClusterRoleBinding
+		subjects []rbacv1.Subject
+	}
+	var refs []ref
+	for _, u := range objs {
+		obj, err := decodeStrict(t, dec, u)
+		if err != nil {
+			continue // reported by TestDefaultBuilds
+		}
+		switch o := obj.(type) {
+		case *rbacv1.ClusterRole:
+			roles["ClusterRole//"+o.Name] = o.Rules
+		case *rbacv1.Role:
+			roles["Role/"+o.Namespace+"/"+o.Name] = o.Rules
+		case *rbacv1.ClusterRoleBinding:
+			refs = append(refs, ref{"ClusterRole//" + o.RoleRef.Name, "", o.Subjects})
+		case *rbacv1.RoleBinding:
+			r := o.RoleRef.Kind + "/" + o.Namespace + "/" + o.RoleRef.Name
+			if o.RoleRef.Kind == "ClusterRole" {
+				r = "ClusterRole//" + o.RoleRef.Name
+			}
+			refs = append(refs, ref{r, o.Namespace, o.Subjects})
+		}
+	}
+	has := func(list []string, v string) bool { return slices.Contains(list, v) || slices.Contains(list, "*") }
+	for _, b := range refs {
+		if b.bindNS != "" && b.bindNS != ns {
+			continue
+		}
+		if !slices.ContainsFunc(b.subjects, func(s rbacv1.Subject) bool {
+			return s.Kind == rbacv1.ServiceAccountKind && s.Namespace == saNS && s.Name == sa
+		}) {
+			continue
+		}
+		for _, r := range roles[b.role] {
+			if has(r.APIGroups, group) && has(r.Resources, resource) && has(r.Verbs, verb) {
+				return true
+			}
+		}
+	}
+	return false
+}
