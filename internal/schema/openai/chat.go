@@ -70,10 +70,15 @@ type Message struct {
 	Name    string  `json:"name,omitempty"`
 	// ReasoningContent is the model's visible reasoning (the convention of
 	// DeepSeek and other OpenAI-compatible vendors); not sent by OpenAI.
-	ReasoningContent string     `json:"reasoning_content,omitempty"`
-	Refusal          string     `json:"refusal,omitempty"`
-	ToolCalls        []ToolCall `json:"tool_calls,omitempty"`
-	ToolCallID       string     `json:"tool_call_id,omitempty"`
+	ReasoningContent string `json:"reasoning_content,omitempty"`
+	// ReasoningEncryptedContent is opaque reasoning state a vendor needs
+	// back on the next turn (Anthropic's thinking signatures, OpenAI's
+	// encrypted reasoning); a gateway extension, carried between the
+	// Responses API's reasoning items and the vendor translators.
+	ReasoningEncryptedContent string     `json:"reasoning_encrypted_content,omitempty"`
+	Refusal                   string     `json:"refusal,omitempty"`
+	ToolCalls                 []ToolCall `json:"tool_calls,omitempty"`
+	ToolCallID                string     `json:"tool_call_id,omitempty"`
 }
 
 // Tool is one entry of "tools"; only "function" tools exist in chat.
@@ -206,11 +211,13 @@ type ChunkChoice struct {
 
 // Delta is the incremental message of a chunk choice.
 type Delta struct {
-	Role             string          `json:"role,omitempty"`
-	Content          *string         `json:"content,omitempty"`
-	ReasoningContent *string         `json:"reasoning_content,omitempty"`
-	Refusal          *string         `json:"refusal,omitempty"`
-	ToolCalls        []ToolCallDelta `json:"tool_calls,omitempty"`
+	Role             string  `json:"role,omitempty"`
+	Content          *string `json:"content,omitempty"`
+	ReasoningContent *string `json:"reasoning_content,omitempty"`
+	// ReasoningEncryptedContent: see Message.
+	ReasoningEncryptedContent *string         `json:"reasoning_encrypted_content,omitempty"`
+	Refusal                   *string         `json:"refusal,omitempty"`
+	ToolCalls                 []ToolCallDelta `json:"tool_calls,omitempty"`
 }
 
 // ToolCallDelta is a fragment of a tool call; Index ties fragments together.
