@@ -137,15 +137,18 @@ func (c *compiler) secretValue(kind, owner, name, key string) (string, bool) {
 	return string(v), true
 }
 
+// invalid stands for a duration or decimal the CRD schema would have
+// refused (render on unvalidated files): it is negative, so config.Validate
+// refuses the compiled config instead of serving a default in its place.
+const invalid = -1
+
 func dur(d *v1alpha1.Duration) config.Duration {
 	if d == nil || *d == "" {
 		return config.Duration{}
 	}
 	v, err := time.ParseDuration(string(*d))
 	if err != nil {
-		// The CRD schema only admits valid durations; a value that slipped
-		// past it (render on unvalidated files) falls back to the default.
-		return config.Duration{}
+		return config.D(invalid)
 	}
 	return config.D(v)
 }
@@ -155,8 +158,8 @@ func decimal(d *v1alpha1.Decimal) float64 {
 		return 0
 	}
 	v, err := strconv.ParseFloat(string(*d), 64)
-	if err != nil || v < 0 {
-		return 0
+	if err != nil {
+		return invalid
 	}
 	return v
 }

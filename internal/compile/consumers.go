@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"path"
 	"slices"
 	"sort"
 	"time"
@@ -76,11 +75,7 @@ func (c *compiler) policies(cfg *config.Config) map[string]config.Policy {
 			p.Limits = append(p.Limits, cl)
 		}
 		if b := s.Budget; b != nil {
-			w := config.BudgetWindow(b.Window)
-			if w == "" {
-				w = config.BudgetMonth
-			}
-			p.Budget = &config.Budget{AmountUSD: decimal(&b.AmountUSD), Window: w}
+			p.Budget = &config.Budget{AmountUSD: decimal(&b.AmountUSD), Window: config.BudgetWindow(b.Window)}
 		}
 		if ok {
 			out[tp.Name] = p
@@ -201,7 +196,7 @@ func (c *compiler) checkDowngrades(cfg *config.Config) {
 		}
 		served := false
 		for _, r := range cfg.Routes {
-			if ok, _ := path.Match(r.Model, p.DowngradeTo); ok || r.Model == p.DowngradeTo {
+			if config.MatchModel(r.Model, p.DowngradeTo) {
 				served = true
 				break
 			}

@@ -15,13 +15,13 @@ const kindGateway = "AIGateway"
 // limits, auth, the limit store and the console.
 func (c *compiler) gatewaySettings(cfg *config.Config) {
 	spec := c.in.Gateway.Spec
-	port, metricsPort := int32(8080), int32(9090)
+	// A listener left out gets the contract's default ports (Default).
 	if l := spec.Listener; l != nil {
 		if l.Port != 0 {
-			port = l.Port
+			cfg.Listener.Address = config.ListenAddress(int(l.Port))
 		}
 		if l.MetricsPort != 0 {
-			metricsPort = l.MetricsPort
+			cfg.Listener.MetricsAddress = config.ListenAddress(int(l.MetricsPort))
 		}
 		if l.TLS != nil {
 			cfg.Listener.TLS = &config.TLS{
@@ -30,8 +30,6 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 			}
 		}
 	}
-	cfg.Listener.Address = fmt.Sprintf(":%d", port)
-	cfg.Listener.MetricsAddress = fmt.Sprintf(":%d", metricsPort)
 
 	if s := spec.Server; s != nil {
 		if s.MaxRequestBodyBytes != nil {
@@ -47,9 +45,10 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 		cfg.Server.DrainTimeout = dur(s.DrainTimeout)
 	}
 
-	cfg.Auth.Mode = config.AuthAPIKey
-	if spec.Auth != nil && spec.Auth.Mode == v1alpha1.AuthModeNone {
-		cfg.Auth.Mode = config.AuthNone
+	// Enums are copied as they are: config.Validate refuses a value the
+	// CRD schema would have refused (render on unvalidated files).
+	if spec.Auth != nil {
+		cfg.Auth.Mode = config.AuthMode(spec.Auth.Mode)
 	}
 
 	c.limitStore(cfg)
@@ -73,15 +72,16 @@ func keyOf(ref *v1alpha1.SecretKeyReference) string {
 
 func (c *compiler) limitStore(cfg *config.Config) {
 	gw := c.in.Gateway
-	cfg.Limits = config.LimitsStore{Type: config.StoreLocal, FailureMode: config.FailOpen}
 	l := gw.Spec.Limits
 	if l == nil {
 		return
 	}
-	if l.FailureMode == v1alpha1.FailureModeClosed {
-		cfg.Limits.FailureMode = config.FailClosed
+	cfg.Limits.FailureMode = config.FailureMode(l.FailureMode)
+	if l.Store == nil {
+		return
 	}
-	if l.Store == nil || l.Store.Type != v1alpha1.StoreRedis || l.Store.Redis == nil {
+	cfg.Limits.Type = config.StoreType(l.Store.Type)
+	if l.Store.Type != v1alpha1.StoreRedis || l.Store.Redis == nil {
 		return
 	}
 	r := l.Store.Redis
@@ -116,7 +116,6 @@ func (c *compiler) limitStore(cfg *config.Config) {
 			out.CACert = string(s.Data[orDefault(string(ref.CACertKey), "ca.crt")])
 		}
 	}
-	cfg.Limits.Type = config.StoreRedis
 	cfg.Limits.Redis = out
 }
 

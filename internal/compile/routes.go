@@ -1,15 +1,11 @@
 package compile
 
 import (
-	"path"
 	"sort"
-	"strings"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
-
-func isGlob(s string) bool { return strings.ContainsAny(s, "*?") }
 
 // routes compiles spec.routes and adds one implicit route for every
 // catalogue model no explicit route matches, so every model a provider
@@ -44,7 +40,7 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 				"spec.routes[%d] (%s) has no usable backend, so the model is not served; fix the providers it names.", i, r.Model)
 			continue
 		}
-		if isGlob(cr.Model) {
+		if config.IsGlob(cr.Model) {
 			globs = append(globs, cr)
 		} else {
 			exact = append(exact, cr)
@@ -53,7 +49,7 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 
 	covered := func(name string) bool {
 		for _, r := range append(exact, globs...) {
-			if ok, _ := path.Match(r.Model, name); ok || r.Model == name {
+			if config.MatchModel(r.Model, name) {
 				return true
 			}
 		}
@@ -86,7 +82,7 @@ func modelOf(b v1alpha1.Backend, route v1alpha1.ModelPattern) string {
 	if b.Model != nil {
 		return string(*b.Model)
 	}
-	if isGlob(string(route)) {
+	if config.IsGlob(string(route)) {
 		return ""
 	}
 	return string(route)

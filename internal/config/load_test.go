@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,53 @@ func TestParseRejects(t *testing.T) {
 				t.Fatalf("Parse error = %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The example configs of the README load as they are.
+func TestExamplesLoad(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, f := range files {
+		if _, err := Load(f); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Default completes a hand-written config the way compile does: every
+// catalogue model gets a route and every exact route a catalogue entry, so
+// the proxy finds backends one way.
+func TestDefaultCompletesRoutesAndCatalogue(t *testing.T) {
+	c := &Config{Version: SchemaVersion,
+		Providers: []Provider{{Name: "a", Type: ProviderMock}, {Name: "b", Type: ProviderMock}},
+		Models:    []Model{{Name: "x", Provider: "a"}, {Name: "x", Provider: "b", UpstreamModel: "x-b"}, {Name: "y", Provider: "a"}},
+		Routes: []Route{{Model: "y", Backends: []Backend{{Provider: "b", UpstreamModel: "y"}}},
+			{Model: "alias", Backends: []Backend{{Provider: "a", UpstreamModel: "x"}}},
+			{Model: "g-*", Backends: []Backend{{Provider: "a"}}}},
+	}
+	c.Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, r := range c.Routes {
+		order = append(order, r.Model)
+	}
+	if strings.Join(order, ",") != "y,alias,x,g-*" {
+		t.Fatalf("routes %v, want the implicit route of x before the globs", order)
+	}
+	if x := c.Routes[2]; len(x.Backends) != 2 || x.Backends[1].UpstreamModel != "x-b" || x.Backends[0].Weight != DefaultWeight || x.Retry.Attempts != DefaultAttempts {
+		t.Errorf("implicit route %+v", x)
+	}
+	if last := c.Models[len(c.Models)-1]; last.Name != "alias" || last.Provider != "a" || last.UpstreamModel != "x" {
+		t.Errorf("alias not in the catalogue: %+v", c.Models)
+	}
+	b1, _ := Marshal(c)
+	c.Default()
+	if b2, _ := Marshal(c); string(b1) != string(b2) {
+		t.Error("Default is not idempotent")
 	}
 }

@@ -113,8 +113,6 @@ func redact(s string, secrets []string) string {
 	return s
 }
 
-func isGlob(s string) bool { return strings.ContainsAny(s, "*?[\\") }
-
 func splitComma(s string) []string {
 	parts := strings.Split(s, ",")
 	for i := range parts {

@@ -155,7 +155,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	s.StartDrain()
 	stopWatch()
-	drain := s.Config().Server.DrainTimeout.Or(25 * time.Second)
+	drain := s.Config().Server.DrainTimeout.Duration
 	log.Info("draining", slog.Duration("timeout", drain))
 	if err := s.Drain(hs, drain, 2*time.Second); err != nil && runErr == nil {
 		runErr = err

@@ -20,10 +20,12 @@ func (s *Server) BaseContext(net.Listener) context.Context { return s.baseCtx }
 // idle timeouts are set here; body reads and writes get per-request
 // deadlines instead of ReadTimeout/WriteTimeout, so long streams are not cut.
 func (s *Server) HTTPServer(cfg *config.Config) *http.Server {
+	srv := cfg.Server
+	srv.Default() // a config not yet loaded has not been defaulted
 	return &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout.Or(10 * time.Second),
-		IdleTimeout:       cfg.Server.IdleTimeout.Or(120 * time.Second),
+		ReadHeaderTimeout: srv.ReadHeaderTimeout.Duration,
+		IdleTimeout:       srv.IdleTimeout.Duration,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       s.BaseContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

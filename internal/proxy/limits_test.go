@@ -320,7 +320,7 @@ func TestUpstreamFailureSettlesZero(t *testing.T) {
 // The accounting metrics carry consumer, model and backend; the access log
 // the usage and cost.
 func TestAccountingMetricsAndLog(t *testing.T) {
-	g, key, _ := policyGateway(t, config.Policy{Name: "std"}, func(c *config.Config) {
+	g, key, _ := policyGateway(t, config.Policy{Name: "std", MaxTokensPerRequest: 1_000_000}, func(c *config.Config) {
 		c.Routes[0].Backends[0].Pricing = config.Pricing{InputPerMillion: 1e6, OutputPerMillion: 2e6}
 	})
 	resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), nil)
@@ -378,7 +378,7 @@ func TestReloadKeepsCountersAndSettlesInFlight(t *testing.T) {
 
 // GET /usage lives on the metrics listener only and lists every consumer.
 func TestUsageEndpoint(t *testing.T) {
-	g, key, _ := policyGateway(t, config.Policy{Name: "std"}, func(c *config.Config) {
+	g, key, _ := policyGateway(t, config.Policy{Name: "std", MaxTokensPerRequest: 1_000_000}, func(c *config.Config) {
 		c.Gateway.Namespace = "ns"
 		_, k2 := newKey(t)
 		c.Consumers = append(c.Consumers, config.Consumer{Name: "idle", Keys: []config.Key{k2}})

@@ -127,7 +127,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		out.asked, rt, model = model, drt, ticket.Downgrade
 	}
 	out.model = rt.model
-	if !isGlob(rt.model) {
+	if !config.IsGlob(rt.model) {
 		out.model = model
 	}
 	s.proxyCall(w, r, rc, sn, rt, p, model, out)

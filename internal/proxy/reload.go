@@ -14,23 +14,30 @@ import (
 
 // Load builds everything a config needs (auth index, routes, adapters,
 // transports) and then publishes it with one atomic swap. Requests already
-// running finish on the snapshot they started with. On error nothing
-// changes: the previous config keeps serving.
+// running finish on the snapshot they started with. The config is copied,
+// defaulted and validated first (config.Default and config.Validate, as on
+// every load), so a config the contract refuses changes nothing: the
+// previous config keeps serving, and the failure is logged and counted.
 func (s *Server) Load(cfg *config.Config) error {
 	data, err := config.Marshal(cfg)
 	if err != nil {
 		return s.loadFailed(err)
 	}
-	return s.load(cfg, config.Hash(data))
+	return s.LoadBytes(data)
 }
 
-// LoadBytes parses and loads a config document (JSON or YAML).
+// LoadBytes parses, defaults, validates and loads a config document (JSON
+// or YAML): the one path of the file, SIGHUP and Secret watch reloads.
 func (s *Server) LoadBytes(data []byte) error {
 	cfg, err := config.Parse(data)
 	if err != nil {
 		return s.loadFailed(err)
 	}
-	return s.Load(cfg)
+	norm, err := config.Marshal(cfg)
+	if err != nil {
+		return s.loadFailed(err)
+	}
+	return s.load(cfg, config.Hash(norm))
 }
 
 func (s *Server) load(cfg *config.Config, hash string) error {

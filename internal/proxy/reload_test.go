@@ -215,3 +215,85 @@ func TestRow28Drain(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12 item 8: a config the CRDs would refuse is refused on every
+// load path (a config value, a document as from the Secret watch, and the
+// file on SIGHUP): the old config keeps serving, and the refusal is logged
+// and counted. Before, maxInFlight -1 and maxRequestBodyBytes -1 loaded
+// and then answered every request 503 and 413, and CR/LF in a header name
+// was accepted.
+func TestReloadRefusesInvalidConfig(t *testing.T) {
+	up := mockup.New(t)
+	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	g := startGateway(t, cfg)
+	hash := g.s.ConfigHash()
+	file := filepath.Join(t.TempDir(), "gw.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hup := make(chan struct{}, 1)
+	go g.s.WatchFile(ctx, file, time.Hour, hup)
+
+	cases := map[string]struct {
+		mutate func(*config.Config)
+		want   string
+	}{
+		"maxInFlight -1":         {func(c *config.Config) { c.Server.MaxInFlight = -1 }, "server.maxInFlight"},
+		"maxRequestBodyBytes -1": {func(c *config.Config) { c.Server.MaxRequestBodyBytes = -1 }, "server.maxRequestBodyBytes"},
+		"CR/LF in a header name": {func(c *config.Config) { c.Providers[0].Headers = map[string]string{"X-A\r\nX-Injected": "1"} }, "not an HTTP token"},
+		"CR/LF in a header value": {func(c *config.Config) { c.Providers[0].Headers = map[string]string{"X-A": "1\r\nX-Injected: 2"} },
+			"must not contain CR, LF"},
+		"gateway-set header":  {func(c *config.Config) { c.Providers[0].Headers = map[string]string{"Authorization": "Bearer x"} }, "set by the gateway"},
+		"negative timeout":    {func(c *config.Config) { c.Providers[0].Timeouts.Connect = config.D(-time.Second) }, "timeouts.connect"},
+		"unknown strategy":    {func(c *config.Config) { c.Routes[0].Strategy = "RoundRobin" }, "routes[0].strategy"},
+		"retry attempts 1000": {func(c *config.Config) { c.Routes[0].Retry.Attempts = 1000 }, "retry.attempts"},
+	}
+	failures := testutil.ToFloat64(g.s.m.ReloadFailures)
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			bad := cloneConfig(t, cfg)
+			tc.mutate(bad)
+			doc, err := config.Marshal(bad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := g.s.Load(bad); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load: error %v, want it to name %q", err, tc.want)
+			}
+			if err := g.s.LoadBytes(doc); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadBytes (the Secret path): error %v, want it to name %q", err, tc.want)
+			}
+			if err := os.WriteFile(file, doc, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			hup <- struct{}{}
+			failures += 3
+			eventually(t, 5*time.Second, "the file reload refused", func() bool {
+				return testutil.ToFloat64(g.s.m.ReloadFailures) == failures
+			})
+			if g.s.ConfigHash() != hash {
+				t.Fatalf("the refused config replaced the served one")
+			}
+			resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), nil)
+			if body := readAll(t, resp); resp.StatusCode != http.StatusOK {
+				t.Errorf("the previous config stopped serving: %d %s", resp.StatusCode, body)
+			}
+		})
+	}
+	if !strings.Contains(g.logs.String(), "config refused") || !strings.Contains(g.logs.String(), "server.maxInFlight") {
+		t.Errorf("refusals not logged with the field: %s", g.logs.String())
+	}
+}
+
+// cloneConfig deep-copies a config through its JSON form.
+func cloneConfig(t *testing.T, c *config.Config) *config.Config {
+	t.Helper()
+	b, err := config.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := config.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -213,21 +213,34 @@ func TestRow23SSRFAndRedirects(t *testing.T) {
 			t.Errorf("blockedAddr(%s) = %v, want %v", addr, got, blocked)
 		}
 	}
-	up := mockup.New(t)
+	up, served := mockup.New(t), mockup.New(t)
 	for _, target := range []string{up.URL, "http://169.254.169.254", "http://10.0.0.1:81"} {
 		p := upstreamProvider("p", up)
 		p.Endpoint = target + "/v1"
 		p.AllowPrivateNetwork = false
 		p.Timeouts.Connect = config.D(time.Second)
-		cfg, key := baseConfig(t, []config.Provider{p}, config.Backend{Provider: "p", UpstreamModel: "m"})
-		cfg.Routes[0].Retry.Attempts = 1
+		// The contract refuses an IP literal of a private network at load,
+		// as the CRD does: the previous config keeps serving.
+		cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", served)}, config.Backend{Provider: "p", UpstreamModel: "m"})
 		g := startGateway(t, cfg)
-		resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), nil)
-		if body := readAll(t, resp); resp.StatusCode != http.StatusBadGateway || errorCode(t, body) != "upstream_unreachable" {
-			t.Errorf("%s: status %d body %s", target, resp.StatusCode, body)
+		bad := *cfg
+		bad.Providers = []config.Provider{p}
+		if err := g.s.Load(&bad); err == nil || !strings.Contains(err.Error(), "private, loopback") {
+			t.Errorf("%s: load error = %v, want the endpoint refused", target, err)
 		}
-		if !strings.Contains(g.logs.String(), "private, loopback") {
-			t.Errorf("%s: the dial guard did not refuse it: %s", target, g.logs.String())
+		if g.s.Config().Providers[0].Endpoint != served.URL+"/v1" {
+			t.Errorf("%s: the refused config replaced the served one", target)
+		}
+		resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), nil)
+		if body := readAll(t, resp); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: the previous config stopped serving: %d %s", target, resp.StatusCode, body)
+		}
+		// A DNS name that resolves to such an address passes validation;
+		// the dial guard refuses it when connecting.
+		req, _ := http.NewRequest(http.MethodGet, target+"/v1/models", nil)
+		_, err := newClient(newTransport(&p)).Do(req)
+		if err == nil || !isConnectError(err) || !strings.Contains(err.Error(), "private, loopback") {
+			t.Errorf("%s: the dial guard did not refuse it: %v", target, err)
 		}
 	}
 	if up.Count() != 0 {

@@ -3,7 +3,6 @@ package proxy
 import (
 	"fmt"
 	"net/http"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -88,7 +87,7 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 	sn := &snapshot{cfg: cfg, hash: hash, loaded: now, auth: newAuthIndex(cfg), upstreams: map[string]*upstream{},
 		byName:  map[string]*catalogueEntry{},
 		maxBody: cfg.Server.MaxRequestBodyBytes, maxInFlight: int64(cfg.Server.MaxInFlight),
-		readTimeout: cfg.Server.ReadTimeout.Or(60 * time.Second), writeTimeout: cfg.Server.WriteTimeout.Or(30 * time.Second)}
+		readTimeout: cfg.Server.ReadTimeout.Duration, writeTimeout: cfg.Server.WriteTimeout.Duration}
 	for i := range cfg.Providers {
 		p := &cfg.Providers[i]
 		up, err := s.buildUpstream(p)
@@ -121,8 +120,8 @@ func (s *Server) buildUpstream(p *config.Provider) (*upstream, error) {
 		return nil, err
 	}
 	up := &upstream{name: p.Name, adapter: a, headers: newHeaderPolicy(p),
-		connect: p.Timeouts.Connect.Or(5 * time.Second), first: p.Timeouts.FirstToken.Or(60 * time.Second),
-		idle: p.Timeouts.Idle.Or(60 * time.Second), request: p.Timeouts.Request.Or(600 * time.Second)}
+		connect: p.Timeouts.Connect.Duration, first: p.Timeouts.FirstToken.Duration,
+		idle: p.Timeouts.Idle.Duration, request: p.Timeouts.Request.Duration}
 	if t, ok := a.(providers.Transporter); ok {
 		up.client = newClient(t.Transport())
 	} else {
@@ -190,16 +189,7 @@ func (sn *snapshot) buildCatalogue(cfg *config.Config) {
 		sn.models = append(sn.models, e)
 		sn.byName[m.Name] = &sn.models[len(sn.models)-1]
 	}
-	// Exact route names outside the catalogue are servable too.
-	for _, r := range cfg.Routes {
-		if strings.ContainsAny(r.Model, "*?[\\") || len(r.Backends) == 0 {
-			continue
-		}
-		if _, ok := sn.byName[r.Model]; !ok {
-			sn.models = append(sn.models, catalogueEntry{ID: r.Model, Object: "model", Created: sn.loaded.Unix(), OwnedBy: r.Backends[0].Provider})
-			sn.byName[r.Model] = &sn.models[len(sn.models)-1]
-		}
-	}
+	// config.Default put every exact route name in the catalogue.
 	sort.SliceStable(sn.models, func(i, j int) bool { return sn.models[i].ID < sn.models[j].ID })
 	for i := range sn.models {
 		sn.byName[sn.models[i].ID] = &sn.models[i]
@@ -210,36 +200,17 @@ func perToken(perMillion float64) string {
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.12f", perMillion/1e6), "0"), ".")
 }
 
+// buildRouter compiles the routes; config.Default has already added the
+// implicit route of every catalogue model, so routes are the one way to a
+// backend.
 func (s *Server) buildRouter(cfg *config.Config, sn *snapshot) (*router, error) {
 	rt := &router{exact: map[string]*route{}}
-	routes := append([]config.Route(nil), cfg.Routes...)
-	// Catalogue models no route matches are served by their providers.
-	implicit := map[string]*config.Route{}
-	var order []string
-	for _, m := range cfg.Models {
-		if matchesAny(cfg.Routes, m.Name) {
-			continue
-		}
-		r, ok := implicit[m.Name]
-		if !ok {
-			r = &config.Route{Model: m.Name}
-			implicit[m.Name] = r
-			order = append(order, m.Name)
-		}
-		r.Backends = append(r.Backends, config.Backend{Provider: m.Provider, UpstreamModel: m.UpstreamModel, Weight: 1, Pricing: m.Pricing})
-	}
-	for _, name := range order {
-		r := implicit[name]
-		r.Strategy = config.StrategyWeighted
-		r.Retry = config.Retry{Attempts: 3, On: []config.RetryOn{config.RetryOnRateLimited, config.RetryOnServerError, config.RetryOnTimeout, config.RetryOnConnectError}}
-		routes = append(routes, *r)
-	}
-	for i := range routes {
-		cr, err := s.compileRoute(cfg, sn, &routes[i])
+	for i := range cfg.Routes {
+		cr, err := s.compileRoute(cfg, sn, &cfg.Routes[i])
 		if err != nil {
 			return nil, err
 		}
-		if strings.ContainsAny(cr.model, "*?[\\") {
+		if config.IsGlob(cr.model) {
 			rt.globs = append(rt.globs, cr)
 		} else if _, dup := rt.exact[cr.model]; !dup {
 			rt.exact[cr.model] = cr
@@ -248,29 +219,10 @@ func (s *Server) buildRouter(cfg *config.Config, sn *snapshot) (*router, error) 
 	return rt, nil
 }
 
-func matchesAny(routes []config.Route, model string) bool {
-	for _, r := range routes {
-		if r.Model == model {
-			return true
-		}
-		if ok, _ := path.Match(r.Model, model); ok {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route) (*route, error) {
-	cr := &route{model: r.Model, strategy: r.Strategy, attempts: max(r.Retry.Attempts, 1), retryOn: map[config.RetryOn]bool{},
-		backoff: r.Retry.Backoff.Or(100 * time.Millisecond), maxCooldown: r.Retry.MaxCooldown.Or(60 * time.Second)}
-	if cr.strategy == "" {
-		cr.strategy = config.StrategyWeighted
-	}
-	on := r.Retry.On
-	if len(on) == 0 {
-		on = []config.RetryOn{config.RetryOnRateLimited, config.RetryOnServerError, config.RetryOnTimeout, config.RetryOnConnectError}
-	}
-	for _, o := range on {
+	cr := &route{model: r.Model, strategy: r.Strategy, attempts: r.Retry.Attempts, retryOn: map[config.RetryOn]bool{},
+		backoff: r.Retry.Backoff.Duration, maxCooldown: r.Retry.MaxCooldown.Duration}
+	for _, o := range r.Retry.On {
 		cr.retryOn[o] = true
 	}
 	tiers := map[int][]*backend{}
@@ -285,15 +237,11 @@ func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route)
 		if price == (config.Pricing{}) {
 			price = catalogPrice(cfg, b.Provider, model, r.Model)
 		}
-		w := b.Weight
-		if w == 0 {
-			w = 1
-		}
 		label := b.Provider + "/" + model
 		if model == "" {
 			label = b.Provider + "/" + r.Model
 		}
-		be := &backend{label: label, up: up, model: model, weight: w, pricing: price, state: s.state(label)}
+		be := &backend{label: label, up: up, model: model, weight: b.Weight, pricing: price, state: s.state(label)}
 		if _, seen := tiers[b.Priority]; !seen {
 			prios = append(prios, b.Priority)
 		}

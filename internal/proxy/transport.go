@@ -23,7 +23,7 @@ func blockedAddr(ip netip.Addr) bool { return netguard.Blocked(ip) }
 
 // newTransport is the tuned, shared transport of one provider.
 func newTransport(p *config.Provider) *http.Transport {
-	connect := p.Timeouts.Connect.Or(5 * time.Second)
+	connect := p.Timeouts.Connect.Duration
 	d := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
 	if !p.AllowPrivateNetwork {
 		d.Control = netguard.Control
@@ -57,7 +57,7 @@ func newClient(rt http.RoundTripper) *http.Client {
 // transportKey identifies the settings a transport depends on, so a reload
 // that leaves them alone keeps the warm connections.
 func transportKey(p *config.Provider) string {
-	return fmt.Sprintf("%s|%s|%t|%s", p.Name, p.Endpoint, p.AllowPrivateNetwork, p.Timeouts.Connect.Or(5*time.Second))
+	return fmt.Sprintf("%s|%s|%t|%s", p.Name, p.Endpoint, p.AllowPrivateNetwork, p.Timeouts.Connect.Duration)
 }
 
 // isConnectError reports a failure to reach the upstream at all.
