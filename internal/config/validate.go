@@ -59,7 +59,7 @@ func (v *validator) between(field string, n, lo, hi int64) {
 // positive checks a defaulted duration.
 func (v *validator) positive(field string, d Duration) {
 	if d.Duration <= 0 {
-		v.bad(field, "duration %s must be positive", d.Duration)
+		v.bad(field, "must be a positive duration, not %s", d.Duration)
 	}
 }
 
