@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -31,6 +32,10 @@ type Objects struct {
 	Secrets   []corev1.Secret
 	// Skipped counts documents of other kinds (Namespaces, Deployments...).
 	Skipped int
+	// Invalid lists the Tollgate objects the API server would refuse, with
+	// its message (file, document: The Kind "name" is invalid: ...); they
+	// are left out of the other fields.
+	Invalid []error
 }
 
 var decoder runtime.Decoder
@@ -86,7 +91,7 @@ func load(defaultNamespace string, recursive bool, paths []string) (*Objects, er
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", f, err)
 		}
-		if err := objs.add(data, defaultNamespace); err != nil {
+		if err := objs.add(f, data, defaultNamespace); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 	}
@@ -94,7 +99,7 @@ func load(defaultNamespace string, recursive bool, paths []string) (*Objects, er
 }
 
 // add decodes every document of one multi-document YAML or JSON stream.
-func (o *Objects) add(data []byte, defaultNamespace string) error {
+func (o *Objects) add(file string, data []byte, defaultNamespace string) error {
 	r := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	for i := 0; ; i++ {
 		var raw runtime.RawExtension
@@ -108,7 +113,17 @@ func (o *Objects) add(data []byte, defaultNamespace string) error {
 		if len(raw.Raw) == 0 || string(raw.Raw) == "null" {
 			continue
 		}
+		invalid := false
+		switch err := checkSchema(raw.Raw, defaultNamespace); {
+		case err == nil, errors.Is(err, errNotOurs), errors.Is(err, errUnreadable):
+		default:
+			o.Invalid = append(o.Invalid, fmt.Errorf("%s: document %d: %w", file, i+1, err))
+			invalid = true
+		}
 		obj, _, err := decoder.Decode(raw.Raw, nil, nil)
+		if err != nil && invalid {
+			continue // reported above, in the API server's words
+		}
 		if err != nil {
 			if runtime.IsNotRegisteredError(err) {
 				o.Skipped++
@@ -143,4 +158,24 @@ func (o *Objects) add(data []byte, defaultNamespace string) error {
 			o.Skipped++
 		}
 	}
+}
+
+// errUnreadable marks a document that is not a JSON object; the typed
+// decoder reports it.
+var errUnreadable = errors.New("not an object")
+
+// checkSchema validates a document of a Tollgate kind against its CRD, in
+// the namespace it would be created in.
+func checkSchema(raw []byte, defaultNamespace string) error {
+	var obj map[string]any
+	// Numbers as the API server reads them: int64 when integral.
+	if err := utiljson.Unmarshal(raw, &obj); err != nil || obj == nil {
+		return errUnreadable
+	}
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		if ns, _ := md["namespace"].(string); ns == "" {
+			md["namespace"] = defaultNamespace
+		}
+	}
+	return validateObject(obj)
 }

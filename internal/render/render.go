@@ -25,6 +25,10 @@ const Redacted = "<redacted>"
 // of it from being served.
 var ErrProblems = errors.New("the resources have problems")
 
+// ErrInvalid is returned when the API server would refuse an object: it
+// fails its CRD's schema or CEL rules, or its name.
+var ErrInvalid = errors.New("the API server would refuse some resources")
+
 // Compile compiles every AIGateway in objs (or only the named one).
 func Compile(objs *Objects, gateway string, now time.Time) ([]compile.Result, error) {
 	var out []compile.Result
@@ -115,7 +119,9 @@ func Main(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: tollgate render -f DIR [-f FILE...] [--gateway NAME] [-o yaml|json]")
 		fmt.Fprintln(stderr, "Compiles AIGateways with their ModelProviders, Consumers, TokenPolicies and Secrets")
-		fmt.Fprintln(stderr, "into the gateway config, with no cluster. Exits 1 when a resource has a problem.")
+		fmt.Fprintln(stderr, "into the gateway config, with no cluster. Each resource is first checked against its")
+		fmt.Fprintln(stderr, "CRD's schema and CEL rules as the API server would. Exits 1 when a resource is")
+		fmt.Fprintln(stderr, "invalid or has a problem.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -135,6 +141,12 @@ func Main(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	objs, err := load(*namespace, files...)
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	if len(objs.Invalid) > 0 {
+		for _, e := range objs.Invalid {
+			fmt.Fprintf(stderr, "error: %v\n", e)
+		}
+		return ErrInvalid
 	}
 	results, err := Compile(objs, *gateway, time.Now())
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -53,6 +55,48 @@ func TestMainRejectsBadUsage(t *testing.T) {
 			var out, errOut bytes.Buffer
 			if err := Main(context.Background(), args, &out, &errOut); err == nil {
 				t.Fatal("expected an error")
+			}
+		})
+	}
+}
+
+// Issue 12 item 12: objects the API server refuses make render exit
+// non-zero with the API server's field path and message, offline. Before,
+// render compiled them and exited 0.
+func TestMainRefusesWhatTheAPIServerRefuses(t *testing.T) {
+	const gateway = "apiVersion: ai.tollgate.dev/v1alpha1\nkind: AIGateway\nmetadata: {name: main}\nspec: {auth: {mode: None}}\n---\n"
+	for name, tc := range map[string]struct{ doc, want string }{
+		"metadata endpoint": {`apiVersion: ai.tollgate.dev/v1alpha1
+kind: ModelProvider
+metadata: {name: meta}
+spec: {type: OpenAICompatible, endpoint: "https://169.254.169.254/v1", credentials: {secretRef: {name: k}}}`,
+			`ModelProvider.ai.tollgate.dev "meta" is invalid: spec.endpoint: Invalid value: endpoint is a private, loopback or link-local IP address`},
+		"name with a space": {`apiVersion: ai.tollgate.dev/v1alpha1
+kind: ModelProvider
+metadata: {name: "my provider"}
+spec: {type: Mock}`, `ModelProvider.ai.tollgate.dev "my provider" is invalid: metadata.name: Invalid value: "my provider": a lowercase RFC 1123 subdomain`},
+		"name with a newline": {`apiVersion: ai.tollgate.dev/v1alpha1
+kind: Consumer
+metadata: {name: "team\na"}
+spec: {credentials: {generate: {}}}`, `metadata.name: Invalid value: "team\na": a lowercase RFC 1123 subdomain`},
+		"CR/LF in a header name": {`apiVersion: ai.tollgate.dev/v1alpha1
+kind: ModelProvider
+metadata: {name: crlf}
+spec: {type: OpenAI, credentials: {secretRef: {name: k}}, headers: [{name: "X-A\r\nX-Injected", value: "1"}]}`,
+			`spec.headers[0].name: Invalid value: "X-A\r\nX-Injected": spec.headers[0].name in body should match`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "objs.yaml")
+			if err := os.WriteFile(file, []byte(gateway+tc.doc+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			err := Main(context.Background(), []string{"-f", file}, &out, &errOut)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid; stderr:\n%s", err, errOut.String())
+			}
+			if !strings.Contains(errOut.String(), tc.want) || !strings.Contains(errOut.String(), "objs.yaml: document 2: ") {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errOut.String())
 			}
 		})
 	}
