@@ -102,8 +102,8 @@ func (s *Server) Ready() bool { return s.snap.Load() != nil && !s.draining.Load(
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	fail := writeError
-	if p == messagesPath {
-		fail = writeAnthropicError
+	if p == messagesPath || strings.HasPrefix(p, messagesPath+"/") {
+		fail = writeAnthropicError // every Anthropic path answers in its shape
 	}
 	if !canonicalPath(r) {
 		closeUnread(w, r)
@@ -137,6 +137,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			guardBody(w, sn)
 			s.serveInference(w, r, sn, op, p == messagesPath)
 		}
+	case countTokensPath:
+		if s.method(w, r, http.MethodPost, writeAnthropicError) {
+			guardBody(w, sn)
+			s.serveCountTokens(w, r, sn)
+		}
 	case "/v1/models":
 		if s.method(w, r, http.MethodGet, writeError) {
 			s.serveModels(w, r, sn, "")
@@ -153,7 +158,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		closeUnread(w, r)
-		writeError(w, errNoRoute)
+		fail(w, errNoRoute)
 	}
 }
 

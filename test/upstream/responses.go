@@ -180,6 +180,7 @@ func (s *Server) responses(st *respStore) http.HandlerFunc {
 		} else {
 			a.words = words(lastUserText(items), f.chunks)
 		}
+		s.scriptResponse(a, &f, items)
 		if !f.noUsage {
 			a.usage = map[string]any{"input_tokens": 10 * len(items), "input_tokens_details": map[string]any{"cached_tokens": 0},
 				"output_tokens": a.outputTokens(), "output_tokens_details": map[string]any{"reasoning_tokens": 0},

@@ -77,3 +77,27 @@ func (s *Server) play(f *faults, tools []string, hasResult bool, def *toolCall, 
 	}
 	return &toolCall{ID: "call_script1", Name: sc.Name, Input: sc.Input}, words("", f.chunks)
 }
+
+// scriptResponse applies the script to a Responses API answer: the tool
+// names are those of function tools, and a function_call_output item in
+// the input is a tool result.
+func (s *Server) scriptResponse(a *respAnswer, f *faults, items []inputItem) {
+	var tools []string
+	for _, t := range a.req.Tools {
+		if t.Type == "function" {
+			tools = append(tools, t.Name)
+		}
+	}
+	hasResult := false
+	for _, it := range items {
+		hasResult = hasResult || it.Type == "function_call_output"
+	}
+	sc, text, ok := s.scripted(tools, hasResult)
+	switch {
+	case !ok:
+	case sc != nil:
+		a.call, a.words = &respCall{id: "fc_" + a.id, callID: "call_script1", name: sc.Name, args: sc.Input}, nil
+	default:
+		a.call, a.words = nil, words(text, f.chunks)
+	}
+}

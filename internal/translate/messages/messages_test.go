@@ -253,3 +253,24 @@ func TestErrorBody(t *testing.T) {
 		t.Errorf("non-JSON body: %s", got)
 	}
 }
+
+// TestToolChoice: every tool_choice variant, with and without
+// disable_parallel_tool_use.
+func TestToolChoice(t *testing.T) {
+	cases := map[string]string{
+		`{"type":"auto"}`:              `"tool_choice":"auto"`,
+		`{"type":"any"}`:               `"tool_choice":"required"`,
+		`{"type":"none"}`:              `"tool_choice":"none"`,
+		`{"type":"tool","name":"get"}`: `"tool_choice":{"type":"function","function":{"name":"get"}}`,
+		`{"type":"auto","disable_parallel_tool_use":true}`:              `"tool_choice":"auto","parallel_tool_calls":false`,
+		`{"type":"any","disable_parallel_tool_use":true}`:               `"tool_choice":"required","parallel_tool_calls":false`,
+		`{"type":"tool","name":"get","disable_parallel_tool_use":true}`: `"parallel_tool_calls":false`,
+	}
+	for choice, want := range cases {
+		body := `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"tools":[{"name":"get","input_schema":{"type":"object"}}],"tool_choice":` + choice + `}`
+		out, _, err := Request([]byte(body))
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s: %s (%v), want %s", choice, out, err, want)
+		}
+	}
+}
