@@ -26,7 +26,10 @@ func TestOverflowMaxTokensCannotBypassLimit(t *testing.T) {
 	for _, store := range []string{"local", "redis"} {
 		t.Run(store, func(t *testing.T) {
 			up := mockup.New(t)
-			cfg, key := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "m"})
+			prov := upstreamProvider("a", up)
+			// The held stream waits for the whole burst: no idle cut meanwhile.
+			prov.Timeouts.Idle = config.D(time.Minute)
+			cfg, key := baseConfig(t, []config.Provider{prov}, config.Backend{Provider: "a", UpstreamModel: "m"})
 			cfg.Models = []config.Model{{Name: "m", Provider: "a", UpstreamModel: "m", MaxOutput: modelMax}}
 			cfg.Policies = []config.Policy{{Name: "tok", Limits: []config.Limit{{Window: config.D(time.Hour), Tokens: limit}}}}
 			cfg.Consumers[0].Policies = []string{"tok"}
