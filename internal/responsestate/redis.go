@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/limits"
 )
 
 // Redis is a Store in the Redis the limits use (every replica of a gateway
@@ -17,6 +21,25 @@ type Redis struct {
 	client redis.UniversalClient
 	prefix string
 	opts   Options
+}
+
+// Dial connects to the Redis the limits use (rc, the limits' Redis
+// settings) with the limit store's client construction (limits.NewRedis:
+// Sentinel, Cluster, TLS, credentials) but this store's own timeout: a
+// record is larger than a counter. Records go under prefix (the limits'
+// key prefix). Close the returned client when the store is retired.
+func Dial(rc *config.Redis, prefix string, opts Options) (*Redis, io.Closer, error) {
+	opts = opts.withDefaults()
+	if rc == nil {
+		return nil, nil, errors.New("response state: no Redis configured")
+	}
+	c := *rc
+	c.Timeout = config.D(opts.Timeout)
+	ls, err := limits.NewRedis(&c)
+	if err != nil {
+		return nil, nil, fmt.Errorf("response state: %w", err)
+	}
+	return NewRedis(ls.Client(), prefix, opts), ls, nil
 }
 
 // NewRedis stores records through client (the limit store's client,

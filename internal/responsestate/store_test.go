@@ -94,6 +94,27 @@ func TestRedisContract(t *testing.T) {
 	contract(t, NewRedis(redisClient(t, srv.Addr), "tollgate:ns/gw:", Options{}))
 }
 
+// TestDial: the store dialled from the limits' settings shares their
+// Redis (and key prefix) with its own timeout.
+func TestDial(t *testing.T) {
+	srv := testredis.Start(t)
+	s, closer, err := Dial(&config.Redis{Addresses: []string{srv.Addr}, Timeout: config.D(time.Millisecond)}, "gw:", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	ctx := context.Background()
+	if err := s.Put(ctx, record("c", "resp_d", 100000)); err != nil {
+		t.Fatalf("put with the limits' 1ms timeout replaced: %v", err)
+	}
+	if n, err := redisClient(t, srv.Addr).Exists(ctx, "gw:resp/c/resp_d").Result(); err != nil || n != 1 {
+		t.Errorf("record key: %d %v", n, err)
+	}
+	if _, _, err := Dial(nil, "", Options{}); err == nil {
+		t.Error("dial without Redis")
+	}
+}
+
 func redisClient(t *testing.T, addr string) redis.UniversalClient {
 	t.Helper()
 	ls, err := limits.NewRedis(&config.Redis{Addresses: []string{addr}})

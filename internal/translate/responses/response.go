@@ -220,17 +220,19 @@ func OutputText(output []rs.Item) string {
 }
 
 // usage converts chat usage; nil stays nil (the upstream reported none).
+// Negative figures (a broken upstream) count as 0.
 func usage(u *oa.Usage) *rs.Usage {
 	if u == nil {
 		return nil
 	}
+	in, out := max(u.PromptTokens, 0), max(u.CompletionTokens, 0)
 	return &rs.Usage{
-		InputTokens: u.PromptTokens,
-		InputTokensDetails: rs.InputTokensDetails{CachedTokens: u.CachedTokens(),
-			CacheWriteTokens: u.CacheCreationInputTokens},
-		OutputTokens:        u.CompletionTokens,
-		OutputTokensDetails: rs.OutputTokensDetails{ReasoningTokens: u.ReasoningTokens()},
-		TotalTokens:         u.PromptTokens + u.CompletionTokens,
+		InputTokens: in,
+		InputTokensDetails: rs.InputTokensDetails{CachedTokens: max(u.CachedTokens(), 0),
+			CacheWriteTokens: max(u.CacheCreationInputTokens, 0)},
+		OutputTokens:        out,
+		OutputTokensDetails: rs.OutputTokensDetails{ReasoningTokens: max(u.ReasoningTokens(), 0)},
+		TotalTokens:         in + out,
 	}
 }
 

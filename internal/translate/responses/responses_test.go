@@ -5,62 +5,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	rs "github.com/tollgate-dev/tollgate/internal/schema/responses"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
-func cases(t *testing.T, dir, ext string) []string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*"+ext))
-	var out []string
-	for _, f := range files {
-		if !strings.Contains(f, ".golden") {
-			out = append(out, f)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no inputs in testdata/%s", dir)
-	}
-	return out
-}
-
-func indent(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, b, "", "  "); err != nil {
-		t.Fatalf("invalid JSON %s: %v", b, err)
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes()
-}
-
+// goldenPath is the golden file of input testdata/dir/x.ext, relative to
+// testdata (as providertest.Golden takes it).
 func goldenPath(in, ext string) string {
-	return strings.TrimSuffix(in, filepath.Ext(in)) + ".golden" + ext
+	rel, _ := filepath.Rel("testdata", in)
+	return strings.TrimSuffix(rel, filepath.Ext(rel)) + ".golden" + ext
 }
 
 func read(t *testing.T, path string) []byte {
@@ -90,7 +49,7 @@ const (
 )
 
 func TestRequestGolden(t *testing.T) {
-	for _, in := range cases(t, "request", ".json") {
+	for _, in := range providertest.Inputs(t, "request", ".json") {
 		t.Run(in, func(t *testing.T) {
 			out, req, err := Request(read(t, in), nil)
 			if err != nil {
@@ -99,7 +58,7 @@ func TestRequestGolden(t *testing.T) {
 			if req.Model == "" {
 				t.Error("decoded request has no model")
 			}
-			golden(t, goldenPath(in, ".json"), indent(t, out))
+			providertest.Golden(t, goldenPath(in, ".json"), providertest.Indent(t, out))
 		})
 	}
 }
@@ -164,7 +123,7 @@ func TestRequestInvalid(t *testing.T) {
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range cases(t, "response", ".json") {
+	for _, in := range providertest.Inputs(t, "response", ".json") {
 		t.Run(in, func(t *testing.T) {
 			r, err := Response(read(t, in), answer(t, goldenRequest))
 			if err != nil {
@@ -174,7 +133,7 @@ func TestResponseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, goldenPath(in, ".json"), indent(t, out))
+			providertest.Golden(t, goldenPath(in, ".json"), providertest.Indent(t, out))
 		})
 	}
 }
@@ -227,7 +186,7 @@ func runStream(t *testing.T, s *Stream, script []byte) []byte {
 }
 
 func TestStreamGolden(t *testing.T) {
-	for _, in := range cases(t, "stream", ".jsonl") {
+	for _, in := range providertest.Inputs(t, "stream", ".jsonl") {
 		t.Run(in, func(t *testing.T) {
 			s := NewStream(answer(t, streamRequest))
 			out := runStream(t, s, read(t, in))
@@ -237,7 +196,7 @@ func TestStreamGolden(t *testing.T) {
 			if err := CheckEvents(out); err != nil {
 				t.Error(err)
 			}
-			golden(t, goldenPath(in, ".sse"), out)
+			providertest.Golden(t, goldenPath(in, ".sse"), out)
 		})
 	}
 }
