@@ -1,6 +1,8 @@
-// Command argocd-cm writes argocd/argocd-cm.yaml, the argocd-cm snippet
-// that ships Tollgate's Argo CD health checks, from
-// argocd/<group>/<Kind>/health.lua. test/packaging fails when it is stale.
+// Command argocd-cm writes Tollgate's Argo CD health checks:
+// argocd/<group>/<Kind>/health.lua from that directory's head.lua and the
+// shared argocd/health.lua.tmpl (Argo CD needs each script standalone),
+// then argocd/argocd-cm.yaml, the argocd-cm snippet that ships them.
+// test/packaging fails when either is stale.
 package main
 
 import (
@@ -22,6 +24,13 @@ func main() {
 }
 
 func run(root string) error {
+	scripts, err := packaging.HealthScripts(root)
+	if err != nil {
+		return err
+	}
+	if err := packaging.WriteFiles(root, nil, scripts); err != nil {
+		return err
+	}
 	checks, err := packaging.HealthChecks(root)
 	if err != nil {
 		return err
@@ -33,6 +42,6 @@ func run(root string) error {
 	if err := os.WriteFile(filepath.Join(root, packaging.ArgoCDConfigMap), b, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", packaging.ArgoCDConfigMap, err)
 	}
-	fmt.Printf("argocd-cm: wrote %s with %d health checks\n", packaging.ArgoCDConfigMap, len(checks))
+	fmt.Printf("argocd-cm: wrote %d health.lua and %s with %d health checks\n", len(scripts), packaging.ArgoCDConfigMap, len(checks))
 	return nil
 }

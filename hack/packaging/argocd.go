@@ -1,11 +1,13 @@
 package packaging
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"text/template"
 )
 
 // ArgoCDDir holds the health checks, in the layout of Argo CD's
@@ -77,4 +79,56 @@ data:
 		}
 	}
 	return []byte(b.String()), nil
+}
+
+// HealthTemplate is the shared part of every health.lua: Argo CD runs each
+// script on its own, so the helpers are copied into each one from here.
+const HealthTemplate = "argocd/health.lua.tmpl"
+
+// HealthHead is the kind's own part of its health check, next to the
+// generated health.lua: the conditions it reads and when it is suspended.
+const HealthHead = "head.lua"
+
+// HealthScripts renders root/argocd/<group>/<Kind>/health.lua from that
+// directory's head.lua and HealthTemplate, and returns the scripts by path
+// relative to root.
+func HealthScripts(root string) (map[string][]byte, error) {
+	tb, err := os.ReadFile(filepath.Join(root, HealthTemplate))
+	if err != nil {
+		return nil, fmt.Errorf("reading the health check template: %w", err)
+	}
+	tmpl, err := template.New(filepath.Base(HealthTemplate)).Option("missingkey=error").Parse(string(tb))
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", HealthTemplate, err)
+	}
+	heads, err := filepath.Glob(filepath.Join(root, ArgoCDDir, "*", "*", HealthHead))
+	if err != nil {
+		return nil, fmt.Errorf("listing health check heads: %w", err)
+	}
+	if len(heads) == 0 {
+		return nil, fmt.Errorf("no %s/<group>/<Kind>/%s under %s", ArgoCDDir, HealthHead, root)
+	}
+	out := map[string][]byte{}
+	for _, p := range heads {
+		kindDir := filepath.Dir(p)
+		head, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading health check head: %w", err)
+		}
+		var b bytes.Buffer
+		err = tmpl.Execute(&b, map[string]string{
+			"Group": filepath.Base(filepath.Dir(kindDir)),
+			"Kind":  filepath.Base(kindDir),
+			"Head":  strings.TrimRight(string(head), "\n") + "\n",
+		})
+		if err != nil {
+			return nil, fmt.Errorf("rendering %s: %w", p, err)
+		}
+		rel, err := filepath.Rel(root, filepath.Join(kindDir, "health.lua"))
+		if err != nil {
+			return nil, fmt.Errorf("rendering %s: %w", p, err)
+		}
+		out[filepath.ToSlash(rel)] = b.Bytes()
+	}
+	return out, nil
 }

@@ -133,3 +133,30 @@ func TestArgoCDSnippet(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthScriptsGenerated checks every health.lua is its head.lua with
+// the shared argocd/health.lua.tmpl (make argocd-cm), so a helper fixed in
+// the template is fixed in all four.
+func TestHealthScriptsGenerated(t *testing.T) {
+	root := repoRoot(t)
+	scripts, err := packaging.HealthScripts(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := packaging.HealthChecks(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scripts) != len(checks) {
+		t.Errorf("%d head.lua for %d health.lua: every health check needs a head.lua", len(scripts), len(checks))
+	}
+	for path, want := range scripts {
+		got, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is stale: run make argocd-cm (hack/argocd-cm.sh) and commit the result", path)
+		}
+	}
+}
