@@ -3,7 +3,6 @@ package providers
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"sync"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
@@ -35,18 +34,6 @@ func Lookup(t config.ProviderType) (Factory, bool) {
 	defer mu.RUnlock()
 	f, ok := factories[t]
 	return f, ok
-}
-
-// Registered lists the registered types, sorted.
-func Registered() []config.ProviderType {
-	mu.RLock()
-	defer mu.RUnlock()
-	out := make([]config.ProviderType, 0, len(factories))
-	for t := range factories {
-		out = append(out, t)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }
 
 // New builds the adapter of one configured provider.

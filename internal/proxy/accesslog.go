@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"log/slog"
 	"math"
 	"strings"
@@ -13,7 +12,8 @@ import (
 // finish records one request: metrics and a JSON access log line. No key,
 // header or body is ever logged; error details are scrubbed of provider
 // secrets before they get here.
-func (s *Server) finish(ctx context.Context, out *outcome) {
+func (c *call) finish() {
+	s, ctx, out := c.s, c.r.Context(), c
 	elapsed := time.Since(out.start)
 	backend := ""
 	provider := ""
@@ -22,7 +22,7 @@ func (s *Server) finish(ctx context.Context, out *outcome) {
 		provider = out.backend.up.name
 	}
 	status := out.status
-	if out.cancelled && status == 0 {
+	if out.cancelled && !out.sent && status == 0 {
 		status = 499
 	}
 	if out.cancelled {
@@ -77,8 +77,8 @@ func (s *Server) finish(ctx context.Context, out *outcome) {
 	if u := out.usage; u.CachedInputTokens > 0 || u.ReasoningTokens > 0 {
 		attrs = append(attrs, slog.Int64("cached_input_tokens", u.CachedInputTokens), slog.Int64("reasoning_tokens", u.ReasoningTokens))
 	}
-	if out.anthropic {
-		attrs = append(attrs, slog.String("api", "messages"))
+	if api := out.api.name(); api != "" {
+		attrs = append(attrs, slog.String("api", api))
 	}
 	if out.asked != "" {
 		attrs = append(attrs, slog.String("downgraded_from", out.asked))

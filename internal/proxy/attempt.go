@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -49,113 +48,132 @@ func (pt *phaseTimer) idle(d time.Duration) {
 
 func (pt *phaseTimer) stop() { pt.t.Stop() }
 
-// attempt makes one upstream attempt. It returns nil when an answer was
-// sent; an error otherwise. out.status != 0 means bytes reached the client
-// (no retry possible).
-func (s *Server) attempt(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, sn *snapshot,
-	b *backend, req *providers.Request, out *outcome) *providers.Error {
+// attempt makes one upstream attempt on b and returns what it came to.
+// Before the client's status line is sent a failure is the caller's to
+// retry or answer; after it, the answer is this attempt's.
+func (c *call) attempt(b *backend, req *providers.Request) result {
 	up := b.up
 	if up.sem != nil {
 		select {
 		case up.sem <- struct{}{}:
 			defer func() { <-up.sem }()
 		default:
-			return &providers.Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "provider_busy",
-				Message: "The provider is at its concurrency limit.", Class: providers.ClassServerError}
+			return result{err: upstreamUnavailable("provider_busy", "The provider is at its concurrency limit.")}
 		}
 	}
 	b.state.inflight.Add(1)
 	defer b.state.inflight.Add(-1)
 
-	ctx, cancel := context.WithCancelCause(r.Context())
+	ctx, cancel := context.WithCancelCause(c.r.Context())
 	defer cancel(nil)
 	total := time.AfterFunc(up.request, func() { cancel(errRequestTimeout) })
 	defer total.Stop()
 	pt := newPhaseTimer(up.first, cancel)
 	defer pt.stop()
 
-	started := time.Now()
+	a := &try{c: c, b: b, req: req, ctx: ctx, pt: pt, started: time.Now()}
 	// The client's headers go in first; the adapter sets its own over them,
 	// the vendor credential and any signature last.
-	req.Header = up.headers.forward(r.Header)
+	req.Header = up.headers.forward(c.r.Header)
 	upReq, err := up.adapter.NewRequest(ctx, req)
 	if err != nil {
-		return requestError(err, up)
+		return result{err: requestError(err, up)}
 	}
+	a.res.reached = true
 	resp, err := up.client.Do(upReq)
 	if err != nil {
-		return s.transportError(ctx, r, b, err, out)
+		return a.transportError(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-			return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_redirect",
-				Message: "The upstream provider answered with a redirect, which the gateway does not follow.", Class: providers.ClassFatal}
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamError))
-		pe := up.adapter.Error(resp.StatusCode, resp.Header, body)
-		if pe == nil {
-			pe = &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_error",
-				Message: "The upstream provider answered with an error.", Class: providers.ClassServerError}
-		}
-		// Vendors echo parts of requests (even keys) in error messages.
-		pe.Message = redact(pe.Message, up.redacted)
-		return pe
+		return a.upstreamError(resp)
 	}
 	if req.Stream {
-		return s.relay(ctx, w, r, rc, sn, b, req, resp.Body, pt, started, out)
+		return a.relay(resp.Body)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody))
+	return a.whole(resp.Body)
+}
+
+// try is one attempt in progress: the call, the backend, the upstream
+// request's context and timers, and the result being built.
+type try struct {
+	c       *call
+	b       *backend
+	req     *providers.Request
+	ctx     context.Context
+	pt      *phaseTimer
+	started time.Time
+	res     result
+}
+
+// failed ends the attempt with e.
+func (a *try) failed(e *providers.Error) result {
+	a.res.err = e
+	return a.res
+}
+
+// upstreamError reads a non-2xx answer into the error the client may get.
+func (a *try) upstreamError(resp *http.Response) result {
+	up := a.b.up
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return a.failed(upstreamFailure("upstream_redirect",
+			"The upstream provider answered with a redirect, which the gateway does not follow.", providers.ClassFatal))
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamError))
+	pe := up.adapter.Error(resp.StatusCode, resp.Header, body)
+	if pe == nil {
+		pe = upstreamFailure("upstream_error", "The upstream provider answered with an error.", providers.ClassServerError)
+	}
+	// Vendors echo parts of requests (even keys) in error messages.
+	pe.Message = redact(pe.Message, up.redacted)
+	return a.failed(pe)
+}
+
+// whole relays a non-streamed answer.
+func (a *try) whole(body io.Reader) result {
+	c, up := a.c, a.b.up
+	raw, err := io.ReadAll(io.LimitReader(body, maxUpstreamBody))
 	if err != nil {
-		return s.transportError(ctx, r, b, err, out)
+		return a.transportError(err)
 	}
-	pt.stop()
-	answer, usage, err := up.adapter.Response(req, body)
+	a.pt.stop()
+	answer, usage, err := up.adapter.Response(a.req, raw)
 	if err != nil {
-		out.errDetail = redact(err.Error(), up.redacted)
-		return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_bad_response",
-			Message: "The upstream provider's answer could not be read.", Class: providers.ClassServerError}
+		a.res.detail = redact(err.Error(), up.redacted)
+		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
 	}
-	if out.anthropic && req.Op == providers.OpChat {
-		if answer, err = messagesAnswer(answer, out.model); err != nil {
-			out.errDetail = err.Error()
-			return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_bad_response",
-				Message: "The upstream provider's answer could not be translated.", Class: providers.ClassServerError}
+	if a.req.Op == providers.OpChat {
+		if answer, err = c.api.answer(answer, c.model); err != nil {
+			a.res.detail = err.Error()
+			return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be translated.", providers.ClassServerError))
 		}
 	}
-	out.ttft = time.Since(out.start)
-	b.state.observe(time.Since(started))
-	out.usage = usage
-	out.answer = int64(len(body))
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(answer)))
-	out.status = http.StatusOK
-	_ = rc.SetWriteDeadline(time.Now().Add(sn.writeTimeout))
-	w.WriteHeader(http.StatusOK)
-	if _, err := w.Write(answer); err != nil {
-		out.cancelled = true
+	a.res.ttft = time.Since(c.start)
+	a.b.state.observe(time.Since(a.started))
+	a.res.usage = usage
+	a.res.answer = int64(len(raw))
+	a.res.committed = true
+	_ = c.rc.SetWriteDeadline(time.Now().Add(c.sn.writeTimeout))
+	if err := writeAnswer(c.w, answer); err != nil {
+		a.res.cancelled = true
 	}
-	return nil
+	return a.res
 }
 
 // transportError classifies a failure to get (or read) an answer.
-func (s *Server) transportError(ctx context.Context, r *http.Request, b *backend, err error, out *outcome) *providers.Error {
-	cause := context.Cause(ctx)
-	out.errDetail = redact(err.Error(), b.up.redacted)
+func (a *try) transportError(err error) result {
+	cause := context.Cause(a.ctx)
+	a.res.detail = redact(err.Error(), a.b.up.redacted)
 	switch {
 	case errors.Is(cause, errFirstToken), errors.Is(cause, errRequestTimeout):
-		return &providers.Error{Status: http.StatusGatewayTimeout, Type: "timeout_error", Code: "upstream_timeout",
-			Message: fmt.Sprintf("The upstream provider did not answer in time (%s).", cause), Class: providers.ClassTimeout}
-	case r.Context().Err() != nil:
-		out.cancelled = true
-		return &providers.Error{Status: 499, Type: "client_closed", Message: "client closed the request", Class: providers.ClassFatal}
+		return a.failed(upstreamTimeout(fmt.Sprintf("The upstream provider did not answer in time (%s).", cause)))
+	case a.c.r.Context().Err() != nil:
+		a.res.cancelled = true
+		return a.failed(clientClosed())
 	case isConnectError(err):
-		return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_unreachable",
-			Message: "The upstream provider could not be reached.", Class: providers.ClassConnect}
+		return a.failed(upstreamFailure("upstream_unreachable", "The upstream provider could not be reached.", providers.ClassConnect))
 	}
-	return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_connection_failed",
-		Message: "The connection to the upstream provider failed.", Class: providers.ClassConnect}
+	return a.failed(upstreamFailure("upstream_connection_failed", "The connection to the upstream provider failed.", providers.ClassConnect))
 }
 
 // requestError answers an adapter's refusal to build a request: its own

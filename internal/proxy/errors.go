@@ -80,6 +80,9 @@ func retryAfterSeconds(d time.Duration) string {
 	return strconv.FormatInt(s, 10)
 }
 
+// The constructors below are the one place the gateway's own errors are
+// built: one per status family, so a type or code is never spelled twice.
+
 func badRequest(msg, param string) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request", Message: msg, Param: param}
 }
@@ -88,20 +91,51 @@ func notFound(msg string) *apiError {
 	return &apiError{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "model_not_found", Message: msg, Param: "model"}
 }
 
+// modelNotFound names the model (truncated) the caller cannot use.
+func modelNotFound(what, model string) *apiError {
+	return notFound("The " + what + " '" + truncate(model, 128) + "' does not exist or you do not have access to it.")
+}
+
+// serverError is a 5xx of the gateway itself (type server_error).
+func serverError(status int, code, msg string, retryAfter time.Duration) *apiError {
+	return &apiError{Status: status, Type: "server_error", Code: code, Message: msg, RetryAfter: retryAfter}
+}
+
 var (
 	errTooLarge = &apiError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Code: "request_too_large",
 		Message: "The request body is larger than this gateway accepts."}
-	errOverloaded = &apiError{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "gateway_overloaded",
-		Message: "The gateway is at its concurrency limit; retry shortly.", RetryAfter: time.Second}
-	errShuttingDown = &apiError{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "gateway_shutdown",
-		Message: "The gateway is shutting down; retry on another replica.", RetryAfter: time.Second}
-	errNotReady = &apiError{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "gateway_not_ready",
-		Message: "The gateway has no configuration loaded yet.", RetryAfter: time.Second}
-	errMethod = &apiError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error", Code: "method_not_allowed",
+	errOverloaded   = serverError(http.StatusServiceUnavailable, "gateway_overloaded", "The gateway is at its concurrency limit; retry shortly.", time.Second)
+	errShuttingDown = serverError(http.StatusServiceUnavailable, "gateway_shutdown", "The gateway is shutting down; retry on another replica.", time.Second)
+	errNotReady     = serverError(http.StatusServiceUnavailable, "gateway_not_ready", "The gateway has no configuration loaded yet.", time.Second)
+	errAdmission    = serverError(http.StatusServiceUnavailable, "admission_unavailable", "The gateway could not check this key's limits; retry shortly.", time.Second)
+	errMethod       = &apiError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error", Code: "method_not_allowed",
 		Message: "Method not allowed on this path."}
 	errNoRoute = &apiError{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "not_found",
 		Message: "Unknown path. This gateway serves the OpenAI API under /v1."}
 )
+
+// Upstream failures, as the attempt loop classifies them.
+
+// upstreamFailure is a 502 the gateway reports about an upstream.
+func upstreamFailure(code, msg string, class providers.ErrorClass) *providers.Error {
+	return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: code, Message: msg, Class: class}
+}
+
+// upstreamTimeout is a 504: the upstream did not answer (or stopped) in time.
+func upstreamTimeout(msg string) *providers.Error {
+	return &providers.Error{Status: http.StatusGatewayTimeout, Type: "timeout_error", Code: "upstream_timeout", Message: msg, Class: providers.ClassTimeout}
+}
+
+// upstreamUnavailable is a 503 decided before anything was sent upstream
+// (a provider at its concurrency limit, no backend left).
+func upstreamUnavailable(code, msg string) *providers.Error {
+	return &providers.Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: code, Message: msg, Class: providers.ClassServerError}
+}
+
+// clientClosed is the one 499: the client left before its answer ended.
+func clientClosed() *providers.Error {
+	return &providers.Error{Status: 499, Type: "client_closed", Message: "client closed the request", Class: providers.ClassFatal}
+}
 
 // fromUpstream turns an adapter's error into the client's answer.
 func fromUpstream(e *providers.Error) *apiError {

@@ -7,43 +7,52 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/limits"
-	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
 // HeaderDowngradedFrom names the model a client asked for when a TokenPolicy
 // (onExceeded: Downgrade) served another one.
 const HeaderDowngradedFrom = "X-Tollgate-Downgraded-From"
 
-// engineAdmission is the Admission of one config snapshot: TokenPolicies
-// enforced by a limits.Engine.
-type engineAdmission struct {
-	e   *limits.Engine
-	log *slog.Logger
+// admit reserves the call's estimate with the snapshot's limits engine.
+// Exactly one of the results is non-nil (see limits.Engine.Admit).
+//
+// The engine is the one admission seam; no interface stands between it and
+// the pipeline, because nothing else implements one. The limits modes of
+// issue 23 need none either: a lease mode spends a locally held lease
+// inside Engine.Admit (same call, same Ticket), and an overlapped mode
+// starts the upstream connection before calling admit and cancels it on a
+// denial, which is an ordering change here in the pipeline.
+func (c *call) admit(lc limits.Call) (*limits.Ticket, *limits.Denial, error) {
+	return c.sn.limits.Admit(c.r.Context(), lc)
 }
 
-// Admit reserves the call's estimate; the ticket settles the real usage.
-func (a engineAdmission) Admit(ctx context.Context, c *Call) (Ticket, *Denial, error) {
-	name := ""
-	if c.Consumer != nil {
-		name = c.Consumer.Name
+// denialError answers a limits refusal.
+func denialError(d *limits.Denial) *apiError {
+	status := d.Status
+	if status == 0 {
+		status = http.StatusTooManyRequests
 	}
-	t, d, err := a.e.Admit(ctx, limits.Call{Consumer: name, Model: c.Model, InputTokens: c.EstimatedInputTokens,
-		MaxOutputTokens: c.MaxTokens, MaxOutputField: c.MaxTokensField, Pricing: c.Pricing, Allowed: c.Allows})
-	if err != nil {
-		return Ticket{}, nil, err
+	typ := d.Type
+	switch {
+	case typ != "":
+	case status == http.StatusForbidden:
+		typ = "permission_error"
+	case status >= 500:
+		typ = "server_error"
+	case status == http.StatusBadRequest:
+		typ = "invalid_request_error"
+	default:
+		typ = "rate_limit_error"
 	}
-	if d != nil {
-		return Ticket{}, &Denial{Status: d.Status, Type: d.Type, Code: d.Code, Param: d.Param, Message: d.Message,
-			RetryAfter: d.RetryAfter, Header: d.Headers}, nil
+	code := d.Code
+	if code == "" && status == http.StatusTooManyRequests {
+		code = "rate_limit_exceeded"
 	}
-	log := a.log
-	return Ticket{Downgrade: t.DowngradeTo, Header: t.Headers(), Settle: func(u providers.Usage, cost float64) {
-		// Settle detaches from ctx's cancellation: a client that left is
-		// still charged.
-		if err := t.Settle(ctx, u, cost); err != nil {
-			log.LogAttrs(ctx, slog.LevelWarn, "settling usage failed", slog.String("consumer", name), attrErr(err))
-		}
-	}}, nil, nil
+	msg := d.Message
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	return &apiError{Status: status, Type: typ, Code: code, Param: d.Param, Message: msg, RetryAfter: d.RetryAfter, Header: d.Headers}
 }
 
 // buildLimits makes the snapshot's limits engine: a reload of the previous
@@ -166,8 +175,8 @@ func (s *Server) serveUsage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "usage unavailable", attrErr(err))
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusServiceUnavailable, (&apiError{Type: "server_error", Code: "usage_unavailable",
-			Message: "Usage cannot be read right now: the limit store is unavailable."}).wire())
+		writeJSON(w, http.StatusServiceUnavailable, serverError(http.StatusServiceUnavailable, "usage_unavailable",
+			"Usage cannot be read right now: the limit store is unavailable.", 0).wire())
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/openai"
@@ -18,31 +17,29 @@ import (
 // the answer, stream or error is translated back.
 const messagesPath = "/v1/messages"
 
-// writeAnthropicError answers an error in Anthropic's shape
-// ({"type":"error","error":{"type","message"}}) with the same status,
-// Retry-After and headers as the OpenAI answer would have.
-func writeAnthropicError(w http.ResponseWriter, e *apiError) {
-	h := w.Header()
-	for k, v := range e.Header {
-		h[k] = v
-	}
-	if e.RetryAfter > 0 {
-		h.Set("Retry-After", retryAfterSeconds(e.RetryAfter))
-	}
-	b := messages.ErrorBody(e.Status, e.Message)
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
+// messagesAPI is the clientAPI of /v1/messages.
+type messagesAPI struct{}
+
+var anthropicAPI clientAPI = messagesAPI{}
+
+func (messagesAPI) name() string                                  { return "messages" }
+func (messagesAPI) usageInStream() bool                           { return true }
+func (messagesAPI) writeError(w http.ResponseWriter, e *apiError) { writeAnthropicError(w, e) }
+func (messagesAPI) stream(model string) streamCodec {
+	return messagesStream{messages.NewStream(model)}
 }
 
-// parseMessages parses a /v1/messages body: checked like any body (no
-// duplicate member anywhere), translated to the canonical chat completions
-// body, which is parsed as usual. The output bound judged is the largest
-// of the Messages body's own (max_tokens, thinking.budget_tokens) and the
+// parse parses a /v1/messages body: checked like any body (no duplicate
+// member anywhere), translated to the canonical chat completions body,
+// which is parsed as usual. The output bound judged is the largest of the
+// Messages body's own (max_tokens, thinking.budget_tokens) and the
 // canonical one's, so a bound the translation drops or an upstream reads
 // natively is still capped.
+func (messagesAPI) parse(body []byte) (*parsed, *apiError) {
+	return parseMessages(providers.OpChat, body)
+}
+
+// parseMessages is the parse of a /v1/messages body as a request for op.
 func parseMessages(op providers.Operation, body []byte) (*parsed, *apiError) {
 	if aerr := checkJSON(body); aerr != nil {
 		return nil, aerr
@@ -76,83 +73,46 @@ func translateMessages(body []byte) ([]byte, *apiError) {
 	if errors.As(err, &re) {
 		return nil, badRequest(truncate(re.Message, 512), "")
 	}
-	return nil, &apiError{Status: http.StatusInternalServerError, Type: "server_error", Code: "translation_failed",
-		Message: "The Messages request could not be translated."}
+	return nil, serverError(http.StatusInternalServerError, "translation_failed", "The Messages request could not be translated.", 0)
 }
 
-// messagesAnswer converts a canonical chat.completion into an Anthropic
-// message naming the public model served.
-func messagesAnswer(answer []byte, model string) ([]byte, error) {
-	out, err := messages.Response(answer, model)
+// answer converts a canonical chat.completion into an Anthropic message
+// naming the public model served.
+func (messagesAPI) answer(canonical []byte, model string) ([]byte, error) {
+	out, err := messages.Response(canonical, model)
 	if err != nil {
 		return nil, fmt.Errorf("translating the answer for a Messages client: %w", err)
 	}
 	return out, nil
 }
 
-// streamWriter writes one client stream in the client's API: OpenAI's
-// data: events and [DONE], or Anthropic's named events.
-type streamWriter struct {
-	s    *Server
-	w    http.ResponseWriter
-	rc   *http.ResponseController
-	sn   *snapshot
-	conv *messages.Stream // nil for OpenAI clients
-}
+// messagesStream writes Anthropic's named events.
+type messagesStream struct{ conv *messages.Stream }
 
-func (s *Server) newStreamWriter(w http.ResponseWriter, rc *http.ResponseController, sn *snapshot, out *outcome) *streamWriter {
-	sw := &streamWriter{s: s, w: w, rc: rc, sn: sn}
-	if out.anthropic {
-		sw.conv = messages.NewStream(out.model)
-	}
-	return sw
-}
-
-// event writes one canonical chunk; false when the client is gone. A
-// chunk the converter cannot read ends the stream with an error event.
-func (sw *streamWriter) event(data []byte) (ok bool, bad error) {
-	if sw.conv == nil {
-		return sw.s.writeEvent(sw.w, sw.rc, sw.sn, data), nil
-	}
-	b, err := sw.conv.Chunk(data)
-	if err != nil {
-		return sw.raw(sw.conv.Error(http.StatusBadGateway, "The upstream stream could not be translated.")), err
-	}
-	if len(b) == 0 {
-		return true, nil
-	}
-	return sw.raw(b), nil
-}
-
-// done ends a stream that completed.
-func (sw *streamWriter) done() {
-	if sw.conv == nil {
-		sw.raw(sseDone)
-		return
-	}
-	sw.raw(sw.conv.Finish())
-}
-
-// fail ends a stream with a terminal error event (no [DONE], or an
-// Anthropic error event instead of message_stop).
-func (sw *streamWriter) fail(status int, msg, code string) {
-	if sw.conv == nil {
-		sw.raw(terminalEvent(msg, code))
-		return
-	}
+func (m messagesStream) chunk(data []byte) ([]byte, error) { return m.conv.Chunk(data) }
+func (m messagesStream) done() []byte                      { return m.conv.Finish() }
+func (m messagesStream) fail(status int, msg, _ string) []byte {
 	if status < 400 || status > 599 {
 		status = http.StatusBadGateway
 	}
-	sw.raw(sw.conv.Error(status, msg))
+	return m.conv.Error(status, msg)
 }
 
-func (sw *streamWriter) raw(b []byte) bool {
-	if len(b) == 0 {
-		return true
+// writeAnthropicError answers an error in Anthropic's shape
+// ({"type":"error","error":{"type","message"}}) with the same status,
+// Retry-After and headers as the OpenAI answer would have.
+func writeAnthropicError(w http.ResponseWriter, e *apiError) {
+	h := w.Header()
+	for k, v := range e.Header {
+		h[k] = v
 	}
-	_ = sw.rc.SetWriteDeadline(time.Now().Add(sw.sn.writeTimeout))
-	if _, err := sw.w.Write(b); err != nil {
-		return false
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", retryAfterSeconds(e.RetryAfter))
 	}
-	return sw.rc.Flush() == nil
+	b := messages.ErrorBody(e.Status, e.Message)
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(b)
 }

@@ -8,49 +8,25 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
-// outcome is what one client request came to; the access log, metrics and
-// the admission ticket are fed from it.
-type outcome struct {
-	start     time.Time
-	consumer  string
-	model     string // public model served, "" until a route matched
-	asked     string // model the client asked for, when downgraded
-	backend   *backend
-	status    int
-	attempts  int
-	stream    bool
-	anthropic bool // the client speaks the Messages API
-	usage     providers.Usage
-	cost      float64
-	chunks    int64 // content chunks written to the client
-	answer    int64 // bytes of a non-streamed answer
-	ttft      time.Duration
-	errClass  string
-	errDetail string
-	cancelled bool
-	estimate  int64
-	limited   bool // denied by a TokenPolicy
-}
-
-// serveInference is the pipeline of POST /v1/chat/completions,
-// /v1/embeddings and /v1/messages (anthropic: translated to and from chat
-// completions): auth, read, parse, authorise, admit, route, attempt, settle.
-func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, op providers.Operation, anthropic bool) {
-	out := &outcome{start: time.Now(), anthropic: anthropic}
-	defer s.finish(r.Context(), out)
-	rc := http.NewResponseController(w)
+// serveInference is the pipeline of every inference API (see clientAPI):
+// auth, read, translate to canonical, parse, authorise, admit, route,
+// attempt, settle.
+func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, api clientAPI) {
+	c := &call{s: s, sn: sn, w: w, r: r, rc: http.NewResponseController(w), api: api, start: time.Now()}
+	defer c.finish()
 	cons, ok := sn.auth.authenticate(r.Header, s.now())
 	if !ok {
 		// Answered from the headers alone, before the body is read.
 		closeUnread(w, r)
-		s.reject(w, out, "unauthenticated", unauthorized)
+		c.reject("unauthenticated", unauthorized)
 		return
 	}
-	out.consumer = cons.name()
-	_ = rc.SetReadDeadline(out.start.Add(sn.readTimeout))
+	c.consumer = cons.name()
+	_ = c.rc.SetReadDeadline(c.start.Add(sn.readTimeout))
 	body, aerr := readBody(w, r, sn.maxBody)
 	if aerr != nil {
 		// The body was not read to its end: the connection cannot be
@@ -60,93 +36,76 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		if aerr == errTooLarge {
 			reason = "too_large"
 		}
-		s.reject(w, out, reason, aerr)
+		c.reject(reason, aerr)
 		return
 	}
-	_ = rc.SetReadDeadline(time.Time{})
-	parse := parseRequest
-	if anthropic {
-		parse = parseMessages
-	}
-	p, aerr := parse(op, body)
+	_ = c.rc.SetReadDeadline(time.Time{})
+	p, aerr := api.parse(body)
 	if aerr != nil {
-		s.reject(w, out, "invalid", aerr)
+		c.reject("invalid", aerr)
 		return
 	}
-	out.stream, out.estimate = p.fields.Stream, p.estimate
+	c.stream, c.estimate = p.fields.Stream, p.estimate
 	model := p.fields.Model
 	if !cons.allows(model) {
-		s.reject(w, out, "forbidden", errModelNotAllowed(truncate(model, 128)))
+		c.reject("forbidden", errModelNotAllowed(truncate(model, 128)))
 		return
 	}
 	rt := sn.router.match(model)
 	if rt == nil {
-		s.reject(w, out, "unknown_model", notFound("The model '"+truncate(model, 128)+"' does not exist or you do not have access to it."))
+		c.reject("unknown_model", modelNotFound("model", model))
 		return
 	}
 	allows := func(m string) bool { return cons.allows(m) && sn.router.match(m) != nil }
-	ticket, denial, err := sn.adm.Admit(r.Context(), &Call{Consumer: cons.config(), Model: model, Op: op, Stream: p.fields.Stream,
-		EstimatedInputTokens: p.estimate, MaxTokens: p.fields.MaxTokens, MaxTokensField: p.fields.MaxTokensField, Pricing: firstPricing(rt), Now: out.start, Allows: allows})
+	ticket, denial, err := c.admit(limits.Call{Consumer: c.consumer, Model: model, InputTokens: p.estimate,
+		MaxOutputTokens: p.fields.MaxTokens, MaxOutputField: p.fields.MaxTokensField, Pricing: firstPricing(rt), Allowed: allows})
 	if err != nil {
 		if r.Context().Err() != nil {
-			out.cancelled = true
+			c.cancelled = true
 			return
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelError, "admission failed", attrErr(err))
-		s.reject(w, out, "limited", &apiError{Status: http.StatusServiceUnavailable, Type: "server_error",
-			Code: "admission_unavailable", Message: "The gateway could not check this key's limits; retry shortly.", RetryAfter: time.Second})
+		c.reject("limited", errAdmission)
 		return
 	}
 	if denial != nil {
-		out.limited = true
-		s.reject(w, out, "limited", denial.apiError())
+		c.limited = true
+		c.reject("limited", denialError(denial))
 		return
 	}
 	// Settle on every path from here: the real usage when the upstream
 	// reported it, an estimate for what was streamed or answered, nothing
 	// when no answer got through.
-	defer func() {
-		out.completeUsage()
-		if out.backend != nil {
-			out.cost = costUSD(out.backend.pricing, out.usage)
-		}
-		if ticket.Settle != nil {
-			ticket.Settle(out.usage, out.cost)
-		}
-	}()
-	for k, v := range ticket.Header {
+	defer c.settle(ticket)
+	for k, v := range ticket.Headers() {
 		w.Header()[k] = v
 	}
-	if ticket.Downgrade != "" && ticket.Downgrade != model {
-		drt := sn.router.match(ticket.Downgrade)
-		if drt == nil || !cons.allows(ticket.Downgrade) {
-			s.reject(w, out, "unknown_model", notFound("The downgrade model '"+truncate(ticket.Downgrade, 128)+"' is not available to this key."))
+	if d := ticket.DowngradeTo; d != "" && d != model {
+		drt := sn.router.match(d)
+		if drt == nil || !cons.allows(d) {
+			c.reject("unknown_model", notFound("The downgrade model '"+truncate(d, 128)+"' is not available to this key."))
 			return
 		}
 		w.Header().Set(HeaderDowngradedFrom, model)
-		out.asked, rt, model = model, drt, ticket.Downgrade
+		c.asked, rt, model = model, drt, d
 	}
-	out.model = rt.model
+	c.model = rt.model
 	if !config.IsGlob(rt.model) {
-		out.model = model
+		c.model = model
 	}
-	s.proxyCall(w, r, rc, sn, rt, p, model, out)
+	c.run(rt, p, model)
 }
 
-// completeUsage fills in usage the upstream did not report: the input
-// estimate and one token per streamed chunk (or per 4 bytes of a whole
-// answer) when something reached the client, else nothing.
-func (out *outcome) completeUsage() {
-	if out.usage.Reported {
-		return
+// settle charges the call's usage (completed by estimate) and cost.
+func (c *call) settle(t *limits.Ticket) {
+	c.completeUsage()
+	if c.backend != nil {
+		c.cost = costUSD(c.backend.pricing, c.usage)
 	}
-	switch {
-	case out.chunks > 0:
-		out.usage.InputTokens, out.usage.OutputTokens = out.estimate, out.chunks
-	case out.answer > 0 && out.status == http.StatusOK:
-		out.usage.InputTokens, out.usage.OutputTokens = out.estimate, (out.answer+3)/4
-	default:
-		out.usage = providers.Usage{}
+	// Settle detaches from the request's cancellation: a client that left
+	// is still charged.
+	if err := t.Settle(c.r.Context(), c.usage, c.cost); err != nil {
+		c.s.log.LogAttrs(c.r.Context(), slog.LevelWarn, "settling usage failed", slog.String("consumer", c.consumer), attrErr(err))
 	}
 }
 
@@ -157,37 +116,14 @@ func firstPricing(rt *route) config.Pricing {
 	return config.Pricing{}
 }
 
-func costUSD(p config.Pricing, u providers.Usage) float64 {
-	in := u.InputTokens - u.CachedInputTokens
-	cachedPrice := p.CachedInputPerMillion
-	if cachedPrice == 0 {
-		cachedPrice = p.InputPerMillion
-	}
-	return (float64(in)*p.InputPerMillion + float64(u.CachedInputTokens)*cachedPrice + float64(u.OutputTokens)*p.OutputPerMillion) / 1e6
-}
-
-func (s *Server) reject(w http.ResponseWriter, out *outcome, reason string, e *apiError) {
-	s.m.Rejected.WithLabelValues(reason).Inc()
-	out.status, out.errClass = e.Status, reason
-	out.writeError(w, e)
-}
-
-// writeError answers e in the client's API shape.
-func (out *outcome) writeError(w http.ResponseWriter, e *apiError) {
-	if out.anthropic {
-		writeAnthropicError(w, e)
-		return
-	}
-	writeError(w, e)
-}
-
-// proxyCall runs the attempts of one call: pick a backend, try it, and on a
-// retryable failure before the first byte try again (another backend first,
-// then the same one after a jittered backoff) until Retry.Attempts is spent.
-func (s *Server) proxyCall(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, sn *snapshot,
-	rt *route, p *parsed, model string, out *outcome) {
+// run makes the attempts of one call: pick a backend, try it, and on a
+// retryable failure before the first byte try again (another backend
+// first, then the same one after a jittered backoff) until the route's
+// attempts are spent, then answer the last failure.
+func (c *call) run(rt *route, p *parsed, model string) {
+	s, ctx := c.s, c.r.Context()
 	pk := picker{r: rt}
-	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || out.anthropic}
+	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.api.usageInStream()}
 	var last *providers.Error
 	var prev *backend
 	uses := map[*backend]int{}
@@ -202,50 +138,49 @@ func (s *Server) proxyCall(w http.ResponseWriter, r *http.Request, rc *http.Resp
 			break
 		}
 		if n > 0 {
-			s.m.Retries.WithLabelValues(out.model).Inc()
+			s.m.Retries.WithLabelValues(c.model).Inc()
 			if b != prev {
-				s.m.Fallbacks.WithLabelValues(out.model).Inc()
+				s.m.Fallbacks.WithLabelValues(c.model).Inc()
 			}
 		}
-		if uses[b] > 0 && !sleepCtx(r.Context(), backoff(rt.backoff, uses[b])) {
+		if uses[b] > 0 && !sleepCtx(ctx, backoff(rt.backoff, uses[b])) {
 			break
 		}
 		uses[b]++
 		prev = b
-		out.attempts++
-		out.backend = b
+		c.attempts++
+		c.backend = b
 		req.Model = b.upstreamModel(model)
-		ferr := s.attempt(w, r, rc, sn, b, req, out)
-		if ferr == nil {
+		res := c.attempt(b, req)
+		c.record(res)
+		if res.err == nil {
 			return
 		}
-		s.m.UpstreamErrors.WithLabelValues(b.label, className(ferr.Class)).Inc()
-		if out.status != 0 || out.cancelled {
+		s.m.UpstreamErrors.WithLabelValues(b.label, className(res.err.Class)).Inc()
+		if res.committed || res.cancelled {
 			return // bytes were sent or the client is gone: nothing to retry
 		}
-		last = ferr
-		s.noteFailure(b, ferr, rt)
-		if !rt.retryable(ferr.Class) {
+		last = res.err
+		s.noteFailure(b, res.err, rt)
+		if !rt.retryable(res.err.Class) {
 			break
 		}
 	}
-	if r.Context().Err() != nil {
-		out.cancelled = true
+	if ctx.Err() != nil {
+		c.cancelled = true
 		if s.aborting.Load() {
-			out.status = http.StatusServiceUnavailable
-			out.writeError(w, errShuttingDown)
+			c.fail("", errShuttingDown)
 		}
 		return
 	}
 	if last == nil {
-		last = &providers.Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "no_backend", Message: "No backend is available for this model."}
+		last = upstreamUnavailable("no_backend", "No backend is available for this model.")
 	}
 	e := fromUpstream(last)
 	// An upstream's Retry-After is relayed no longer than the route's
 	// maxCooldown: a vendor cannot park clients for days.
 	e.RetryAfter = min(e.RetryAfter, rt.maxCooldown)
-	out.status, out.errClass = e.Status, className(last.Class)
-	out.writeError(w, e)
+	c.fail(className(last.Class), e)
 }
 
 func (rt *route) retryable(c providers.ErrorClass) bool {

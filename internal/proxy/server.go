@@ -26,9 +26,6 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics is the collector set; default a fresh one.
 	Metrics *metrics.Metrics
-	// Admission replaces the limits hook; default the TokenPolicies of each
-	// config, enforced by a limits.Engine built with it.
-	Admission Admission
 	// LimitOptions are added to the limits engine's options (a clock, the
 	// store circuit's backoff); its metrics always go to Metrics.
 	LimitOptions []limits.Option
@@ -52,7 +49,6 @@ type UsageRecorder interface {
 type Server struct {
 	log       *slog.Logger
 	m         *metrics.Metrics
-	adm       Admission // nil: each snapshot's limits engine
 	limitOpts []limits.Option
 	console   http.Handler
 	usage     UsageRecorder
@@ -86,7 +82,7 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{log: o.Logger, m: o.Metrics, adm: o.Admission, limitOpts: o.LimitOptions, console: o.Console, usage: o.Usage, now: o.Now,
+	s := &Server{log: o.Logger, m: o.Metrics, limitOpts: o.LimitOptions, console: o.Console, usage: o.Usage, now: o.Now,
 		transports: map[string]*http.Transport{}}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
 	return s
@@ -129,13 +125,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.m.InFlight.Dec()
 	switch p {
 	case "/v1/chat/completions", "/v1/embeddings", messagesPath:
-		op := providers.OpChat
-		if p == "/v1/embeddings" {
-			op = providers.OpEmbeddings
+		api := chatAPI
+		switch p {
+		case "/v1/embeddings":
+			api = embeddingsAPI
+		case messagesPath:
+			api = anthropicAPI
 		}
 		if s.method(w, r, http.MethodPost, fail) {
 			guardBody(w, sn)
-			s.serveInference(w, r, sn, op, p == messagesPath)
+			s.serveInference(w, r, sn, api)
 		}
 	case countTokensPath:
 		if s.method(w, r, http.MethodPost, writeAnthropicError) {
@@ -185,7 +184,7 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapsho
 	if id != "" {
 		e, found := sn.byName[id]
 		if !found || !cons.allows(id) {
-			writeError(w, notFound("The model '"+truncate(id, 128)+"' does not exist or you do not have access to it."))
+			writeError(w, modelNotFound("model", id))
 			return
 		}
 		out = e
@@ -200,7 +199,7 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapsho
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		writeError(w, &apiError{Status: http.StatusInternalServerError, Type: "server_error", Message: "encoding the model list failed"})
+		writeError(w, serverError(http.StatusInternalServerError, "", "encoding the model list failed", 0))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

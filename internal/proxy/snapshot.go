@@ -31,11 +31,8 @@ type snapshot struct {
 	readTimeout  time.Duration
 	writeTimeout time.Duration
 
-	// limits enforces the TokenPolicies and counts usage; adm is the
-	// admission the pipeline calls (the engine's, unless Options.Admission
-	// replaced it).
+	// limits enforces the TokenPolicies and counts usage.
 	limits *limits.Engine
-	adm    Admission
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -106,10 +103,6 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 	// needs closing here.
 	if sn.limits, err = s.buildLimits(cfg, prev); err != nil {
 		return nil, err
-	}
-	sn.adm = s.adm
-	if sn.adm == nil {
-		sn.adm = engineAdmission{e: sn.limits, log: s.log}
 	}
 	return sn, nil
 }

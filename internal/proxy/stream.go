@@ -10,143 +10,149 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
-var (
-	sseData = []byte("data: ")
-	sseEnd  = []byte("\n\n")
-	sseDone = []byte("data: [DONE]\n\n")
-)
-
 // relay streams an upstream event stream to the client, one flush per
 // event. The status is committed only on the first good event: an error
 // event, a timeout or a broken stream before it is an ordinary failure the
 // caller may retry elsewhere. After it, a failure ends the stream with a
 // terminal error event and no [DONE]; another backend is never spliced in.
-func (s *Server) relay(ctx context.Context, w http.ResponseWriter, r *http.Request, rc *http.ResponseController,
-	sn *snapshot, b *backend, req *providers.Request, body io.Reader, pt *phaseTimer, started time.Time, out *outcome) *providers.Error {
+func (a *try) relay(body io.Reader) result {
+	c, b, req := a.c, a.b, a.req
 	st := b.up.adapter.Stream(req, body)
 	var first providers.Chunk
 	for {
-		c, err := st.Next()
+		ch, err := st.Next()
 		if err != nil {
-			return s.streamError(ctx, r, b, err, out)
+			return a.failed(a.streamError(err))
 		}
-		if c.Usage != nil {
-			out.usage = *c.Usage
+		if ch.Usage != nil {
+			a.res.usage = *ch.Usage
 		}
-		if c.UsageOnly && !req.ClientWantsUsage {
+		if ch.UsageOnly && !req.ClientWantsUsage {
 			continue
 		}
-		first = c
+		first = ch
 		break
 	}
-	pt.idle(b.up.idle)
-	out.ttft = time.Since(out.start)
-	b.state.observe(time.Since(started))
+	a.pt.idle(b.up.idle)
+	a.res.ttft = time.Since(c.start)
+	b.state.observe(time.Since(a.started))
 
-	h := w.Header()
+	h := c.w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	out.status = http.StatusOK
-	w.WriteHeader(http.StatusOK)
-	sw := s.newStreamWriter(w, rc, sn, out)
-	if ok, bad := sw.event(first.Data); !ok || bad != nil {
-		return s.endEarly(out, ok, bad)
-	}
-	if !first.UsageOnly {
-		out.chunks++
+	a.res.committed = true
+	c.w.WriteHeader(http.StatusOK)
+	sw := &streamWriter{c: c, codec: c.api.stream(c.model)}
+	if !a.event(sw, first) {
+		return a.res
 	}
 	for {
-		c, err := st.Next()
+		ch, err := st.Next()
 		if err == io.EOF {
-			sw.done()
-			return nil
+			sw.raw(sw.codec.done())
+			return a.res
 		}
 		if err != nil {
-			ferr := s.streamError(ctx, r, b, err, out)
-			if out.cancelled && !s.aborting.Load() {
-				return ferr
-			}
-			msg, code := ferr.Message, "upstream_stream_error"
-			status := ferr.Status
-			if s.aborting.Load() {
-				msg, code, status = "The gateway is shutting down; the stream was ended.", "gateway_shutdown", http.StatusServiceUnavailable
-			} else if ferr.Class == providers.ClassTimeout {
-				code = "upstream_timeout"
-			}
-			s.m.StreamsTrimmed.Inc()
-			out.errClass = className(ferr.Class)
-			sw.fail(status, msg, code)
-			return ferr
+			return a.cut(sw, a.streamError(err))
 		}
-		pt.idle(b.up.idle)
-		if c.Usage != nil {
-			out.usage = *c.Usage
+		a.pt.idle(b.up.idle)
+		if ch.Usage != nil {
+			a.res.usage = *ch.Usage
 		}
-		if c.UsageOnly && !req.ClientWantsUsage {
+		if ch.UsageOnly && !req.ClientWantsUsage {
 			continue
 		}
-		if ok, bad := sw.event(c.Data); !ok || bad != nil {
-			return s.endEarly(out, ok, bad)
-		}
-		if !c.UsageOnly {
-			out.chunks++
+		if !a.event(sw, ch) {
+			return a.res
 		}
 	}
 }
 
-// endEarly ends a stream the client left (ok false) or whose chunk could
-// not be translated for it (bad, already answered with an error event).
-func (s *Server) endEarly(out *outcome, ok bool, bad error) *providers.Error {
-	if bad != nil {
-		s.m.StreamsTrimmed.Inc()
-		out.errClass, out.errDetail = "stream", bad.Error()
-		return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_bad_response",
-			Message: "The upstream stream could not be translated.", Class: providers.ClassServerError}
+// event writes one chunk; false when the stream has ended: the client left
+// (res.cancelled) or the chunk could not be converted for it (res.err, the
+// client already told with an error event).
+func (a *try) event(sw *streamWriter, ch providers.Chunk) bool {
+	b, err := sw.codec.chunk(ch.Data)
+	if err != nil {
+		a.c.s.m.StreamsTrimmed.Inc()
+		sw.raw(sw.codec.fail(http.StatusBadGateway, "The upstream stream could not be translated.", "upstream_bad_response"))
+		a.res.class, a.res.detail = "stream", err.Error()
+		a.res.err = upstreamFailure("upstream_bad_response", "The upstream stream could not be translated.", providers.ClassServerError)
+		return false
 	}
-	out.cancelled = !ok
-	return nil
+	if !sw.raw(b) {
+		a.res.cancelled = true
+		return false
+	}
+	if !ch.UsageOnly {
+		a.res.chunks++
+	}
+	return true
 }
 
-// writeEvent writes one "data:" event and flushes it, under a per-write
-// deadline (so a slow reader is cut without a global WriteTimeout that would
-// cut long streams).
-func (s *Server) writeEvent(w http.ResponseWriter, rc *http.ResponseController, sn *snapshot, data []byte) bool {
-	_ = rc.SetWriteDeadline(time.Now().Add(sn.writeTimeout))
-	if _, err := w.Write(sseData); err != nil {
-		return false
+// cut ends a committed stream that failed with a terminal error event,
+// unless the client is already gone.
+func (a *try) cut(sw *streamWriter, ferr *providers.Error) result {
+	s := a.c.s
+	a.res.err = ferr
+	if a.res.cancelled && !s.aborting.Load() {
+		return a.res
 	}
-	if _, err := w.Write(data); err != nil {
-		return false
+	msg, code, status := ferr.Message, "upstream_stream_error", ferr.Status
+	if s.aborting.Load() {
+		msg, code, status = "The gateway is shutting down; the stream was ended.", "gateway_shutdown", http.StatusServiceUnavailable
+	} else if ferr.Class == providers.ClassTimeout {
+		code = "upstream_timeout"
 	}
-	if _, err := w.Write(sseEnd); err != nil {
-		return false
-	}
-	return rc.Flush() == nil
+	s.m.StreamsTrimmed.Inc()
+	a.res.class = className(ferr.Class)
+	sw.raw(sw.codec.fail(status, msg, code))
+	return a.res
 }
 
 // streamError classifies a stream that ended badly.
-func (s *Server) streamError(ctx context.Context, r *http.Request, b *backend, err error, out *outcome) *providers.Error {
+func (a *try) streamError(err error) *providers.Error {
+	up := a.b.up
 	var pe *providers.Error
 	if errors.As(err, &pe) {
 		// The vendor wrote this message: scrub the provider's secrets
 		// before it reaches the client or the log.
 		e := *pe
-		e.Message = redact(e.Message, b.up.redacted)
-		out.errDetail = e.Message
+		e.Message = redact(e.Message, up.redacted)
+		a.res.detail = e.Message
 		return &e
 	}
-	cause := context.Cause(ctx)
+	cause := context.Cause(a.ctx)
 	switch {
 	case errors.Is(cause, errFirstToken), errors.Is(cause, errIdle), errors.Is(cause, errRequestTimeout):
-		out.errDetail = cause.Error()
-		return &providers.Error{Status: http.StatusGatewayTimeout, Type: "timeout_error", Code: "upstream_timeout",
-			Message: "The upstream provider stopped sending (" + cause.Error() + ").", Class: providers.ClassTimeout}
-	case r.Context().Err() != nil:
-		out.cancelled = true
-		return &providers.Error{Status: 499, Type: "client_closed", Message: "client closed the request", Class: providers.ClassFatal}
+		a.res.detail = cause.Error()
+		return upstreamTimeout("The upstream provider stopped sending (" + cause.Error() + ").")
+	case a.c.r.Context().Err() != nil:
+		a.res.cancelled = true
+		return clientClosed()
 	}
-	out.errDetail = redact(err.Error(), b.up.redacted)
-	return &providers.Error{Status: http.StatusBadGateway, Type: "upstream_error", Code: "upstream_stream_broken",
-		Message: "The upstream provider's stream broke off.", Class: providers.ClassServerError}
+	a.res.detail = redact(err.Error(), up.redacted)
+	return upstreamFailure("upstream_stream_broken", "The upstream provider's stream broke off.", providers.ClassServerError)
+}
+
+// streamWriter writes one client stream through the client API's codec,
+// each write under a per-write deadline (so a slow reader is cut without a
+// global WriteTimeout that would cut long streams) and flushed.
+type streamWriter struct {
+	c     *call
+	codec streamCodec
+}
+
+// raw writes b and flushes; false when the client is gone.
+func (sw *streamWriter) raw(b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
+	rc := sw.c.rc
+	_ = rc.SetWriteDeadline(time.Now().Add(sw.c.sn.writeTimeout))
+	if _, err := sw.c.w.Write(b); err != nil {
+		return false
+	}
+	return rc.Flush() == nil
 }

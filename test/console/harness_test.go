@@ -18,7 +18,7 @@ import (
 
 // gateway is the real proxy server with the console mounted beside it, the
 // way the lead wires it into the proxy: /console/ to the console handler,
-// everything else to the data plane, limits through the Admission hook.
+// everything else to the data plane, limits through its limits engine.
 type gateway struct {
 	url       string
 	logs      *syncBuffer

@@ -103,6 +103,3 @@ func Transcript(s providers.Stream) []byte {
 	b.WriteString("TOO MANY CHUNKS\n")
 	return b.Bytes()
 }
-
-// Updating reports whether -update was given.
-func Updating() bool { return *update }

@@ -1,0 +1,129 @@
+package proxy
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+)
+
+// call is one client request on its way through the pipeline: what it is
+// (API, consumer, model), where it went, and what it came to. The access
+// log, the metrics and the settlement are fed from it when it ends. Only
+// the pipeline changes it: an attempt returns a result, which record folds
+// in.
+type call struct {
+	s   *Server
+	sn  *snapshot
+	w   http.ResponseWriter
+	r   *http.Request
+	rc  *http.ResponseController
+	api clientAPI
+
+	start    time.Time
+	consumer string
+	model    string // public model served (its route's pattern for a glob), "" until routed
+	asked    string // model the client asked for, when downgraded
+	stream   bool
+	estimate int64
+	limited  bool // denied by a TokenPolicy
+
+	backend  *backend // of the last attempt
+	attempts int
+	reached  bool // a request went upstream: its prompt may have been processed
+	// status is what the client was answered; sent is true once the status
+	// line went out, after which nothing can be retried.
+	status    int
+	sent      bool
+	cancelled bool
+	usage     providers.Usage
+	cost      float64
+	chunks    int64 // content chunks written to the client
+	answer    int64 // bytes of a non-streamed answer
+	ttft      time.Duration
+	errClass  string
+	errDetail string
+}
+
+// result is what one upstream attempt came to.
+type result struct {
+	// committed is true once the client's status line was sent: the
+	// answer is this attempt's, whatever happens after.
+	committed bool
+	// reached is true once the request was sent upstream.
+	reached   bool
+	cancelled bool // the client went away
+	usage     providers.Usage
+	chunks    int64
+	answer    int64
+	ttft      time.Duration
+	// err is nil when the answer was sent in full; otherwise the failure
+	// (to retry or answer when not committed, logged when committed).
+	err *providers.Error
+	// class is the logged error class of a committed failure ("" when the
+	// client left).
+	class string
+	// detail is the failure's detail for the log, scrubbed of secrets.
+	detail string
+}
+
+// record folds an attempt's result into the call.
+func (c *call) record(res result) {
+	c.reached = c.reached || res.reached
+	if res.usage.Reported {
+		c.usage = res.usage
+	}
+	if res.detail != "" {
+		c.errDetail = res.detail
+	}
+	if res.cancelled {
+		c.cancelled = true
+	}
+	if !res.committed {
+		return
+	}
+	c.sent, c.status = true, http.StatusOK
+	c.chunks, c.answer, c.ttft = res.chunks, res.answer, res.ttft
+	if res.class != "" {
+		c.errClass = res.class
+	}
+}
+
+// fail answers e (nothing having been sent yet), logged as class.
+func (c *call) fail(class string, e *apiError) {
+	c.status, c.errClass = e.Status, class
+	c.api.writeError(c.w, e)
+}
+
+// reject refuses the call before it went upstream.
+func (c *call) reject(reason string, e *apiError) {
+	c.s.m.Rejected.WithLabelValues(reason).Inc()
+	c.fail(reason, e)
+}
+
+// completeUsage fills in usage the upstream did not report: the input
+// estimate and one token per streamed chunk (or per 4 bytes of a whole
+// answer) when something reached the client, else nothing.
+func (c *call) completeUsage() {
+	if c.usage.Reported {
+		return
+	}
+	switch {
+	case c.chunks > 0:
+		c.usage.InputTokens, c.usage.OutputTokens = c.estimate, c.chunks
+	case c.answer > 0 && c.status == http.StatusOK:
+		c.usage.InputTokens, c.usage.OutputTokens = c.estimate, (c.answer+3)/4
+	default:
+		c.usage = providers.Usage{}
+	}
+}
+
+func costUSD(p config.Pricing, u providers.Usage) float64 {
+	in := u.InputTokens - u.CachedInputTokens
+	cachedPrice := p.CachedInputPerMillion
+	if cachedPrice == 0 {
+		cachedPrice = p.InputPerMillion
+	}
+	return (float64(in)*p.InputPerMillion + float64(u.CachedInputTokens)*cachedPrice + float64(u.OutputTokens)*p.OutputPerMillion) / 1e6
+}
