@@ -237,7 +237,7 @@ func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Ti
 	uw, _ := calendarWindow(now, c.usageWindow)
 	uk := e.usageKey(c, uw)
 	amounts := [...]int64{kindRequests: 1, kindInput: est.in, kindOutput: est.out, kindCost: est.costMicro}
-	perModel := e.modelFields(model)
+	perModel := e.modelFields(e.usageModel(model))
 	for i, k := range [...]kind{kindRequests, kindInput, kindOutput, kindCost} {
 		m := meta{kind: k, usage: true}
 		add(uk, usageField[k], amounts[k], 0, uw.End, m)
@@ -248,6 +248,31 @@ func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Ti
 
 func (e *Engine) usageKey(c *consumerRT, w span) string {
 	return c.base + "u:" + string(c.usageWindow) + ":" + strconv.FormatInt(w.Start.Unix(), 10)
+}
+
+// OtherModels is the usage breakdown entry of models outside the catalogue
+// and the routes' names (see usageModel).
+const OtherModels = "other"
+
+// usageModel is the name a model's usage is broken down under, so the
+// breakdown stays bounded however many names clients send: a catalogue
+// model or an exact route name is itself; a name a glob route matched is
+// that route's pattern; anything else is OtherModels.
+func (e *Engine) usageModel(model string) string {
+	if _, ok := e.pricing[model]; ok {
+		return model
+	}
+	for _, r := range e.routes {
+		if r.Model == model {
+			return model
+		}
+	}
+	for _, r := range e.routes {
+		if ok, _ := path.Match(r.Model, model); ok {
+			return r.Model
+		}
+	}
+	return OtherModels
 }
 
 // maxModelFields bounds the cache of per-model usage field names (a glob

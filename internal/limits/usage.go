@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -95,5 +96,43 @@ func (e *Engine) Usage(ctx context.Context, consumer string) (Summary, error) {
 			s.CachedInputTokens = v
 		}
 	}
+	s.Models = foldModels(s.Models)
 	return s, nil
+}
+
+// MaxUsageModels bounds a Summary's per-model breakdown: the busiest
+// models by requests keep their entry, the rest are added up under
+// OtherModels. (Usage written before names were folded by usageModel may
+// hold any number of names.)
+const MaxUsageModels = 64
+
+func foldModels(m map[string]ModelUsage) map[string]ModelUsage {
+	if len(m) <= MaxUsageModels {
+		return m
+	}
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if a, b := m[names[i]].Requests, m[names[j]].Requests; a != b {
+			return a > b
+		}
+		return names[i] < names[j]
+	})
+	out := make(map[string]ModelUsage, MaxUsageModels)
+	var other ModelUsage
+	for i, n := range names {
+		if i < MaxUsageModels-1 && n != OtherModels {
+			out[n] = m[n]
+			continue
+		}
+		u := m[n]
+		other.Requests += u.Requests
+		other.InputTokens += u.InputTokens
+		other.OutputTokens += u.OutputTokens
+		other.CostUSD += u.CostUSD
+	}
+	out[OtherModels] = other
+	return out
 }

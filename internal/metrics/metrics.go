@@ -35,6 +35,8 @@ type Metrics struct {
 	BackendEjected  *prometheus.CounterVec
 	StreamsTrimmed  prometheus.Counter
 	ClientCancelled prometheus.Counter
+	// UsageImplausible counts upstream usage reports the proxy clamped.
+	UsageImplausible *prometheus.CounterVec
 }
 
 // New registers the collectors in a fresh registry (with the Go and process
@@ -85,9 +87,11 @@ func New() *Metrics {
 		Help: "Streams ended with a terminal error event after bytes were sent."})
 	m.ClientCancelled = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_client_cancelled_total",
 		Help: "Requests whose client went away before the answer was complete."})
+	m.UsageImplausible = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_upstream_usage_implausible_total",
+		Help: "Upstream usage reports clamped as implausible (negative, or above the model's context window), by provider."}, []string{"provider"})
 	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.TimeToFirst, m.UpstreamErrors, m.Retries,
 		m.Fallbacks, m.InFlight, m.TokenUsage, m.ConsumerTokens, m.Cost, m.Rejected, m.ReloadFailures, m.Reloads,
-		m.ConfigInfo, m.BackendEjected, m.StreamsTrimmed, m.ClientCancelled,
+		m.ConfigInfo, m.BackendEjected, m.StreamsTrimmed, m.ClientCancelled, m.UsageImplausible,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}

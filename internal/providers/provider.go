@@ -10,6 +10,7 @@ package providers
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"time"
 
@@ -136,3 +137,30 @@ type Adapter interface {
 
 // Factory makes the adapter of one configured provider.
 type Factory func(p *config.Provider) (Adapter, error)
+
+// SumTokens adds token counts from a vendor's usage report, saturating
+// instead of wrapping: the counts are upstream data, and a hostile or
+// broken upstream may send math.MaxInt64. The proxy clamps the result to a
+// plausible range.
+func SumTokens(counts ...int64) int64 {
+	var sum int64
+	for _, v := range counts {
+		switch {
+		case v > 0 && sum > math.MaxInt64-v:
+			sum = math.MaxInt64
+		case v < 0 && sum < math.MinInt64-v:
+			sum = math.MinInt64
+		default:
+			sum += v
+		}
+	}
+	return sum
+}
+
+// PassThrough is implemented by adapters whose non-streamed answer is the
+// canonical form byte for byte (OpenAI-compatible vendors, whose Response
+// only reads the usage): the proxy may then relay a large answer as it
+// arrives, reading its usage with ScanUsage, instead of holding it whole.
+type PassThrough interface {
+	PassThrough() bool
+}

@@ -103,16 +103,6 @@ func (c *call) finish() {
 
 func attrErr(err error) slog.Attr { return slog.String("error", err.Error()) }
 
-// redact replaces each secret in s.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
-}
-
 func splitComma(s string) []string {
 	parts := strings.Split(s, ",")
 	for i := range parts {

@@ -27,6 +27,9 @@ type clientAPI interface {
 	// answer turns a canonical non-streamed answer into the client's,
 	// naming the public model served.
 	answer(canonical []byte, model string) ([]byte, error)
+	// passThrough is true when answers are the canonical bytes as they
+	// are (so a large one can be relayed as it arrives).
+	passThrough() bool
 	// stream starts the conversion of one canonical stream.
 	stream(model string) streamCodec
 	// writeError answers e in the client's error shape.
@@ -57,6 +60,7 @@ var (
 
 func (openaiAPI) name() string                                      { return "" }
 func (a openaiAPI) parse(body []byte) (*parsed, *apiError)          { return parseRequest(a.operation, body) }
+func (openaiAPI) passThrough() bool                                 { return true }
 func (openaiAPI) usageInStream() bool                               { return false }
 func (openaiAPI) answer(canonical []byte, _ string) ([]byte, error) { return canonical, nil }
 func (openaiAPI) stream(string) streamCodec                         { return &sseCodec{} }

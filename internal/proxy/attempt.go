@@ -12,12 +12,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
-// maxUpstreamBody bounds a non-streamed upstream answer held in memory.
-const (
-	maxUpstreamBody  = 64 << 20
-	maxUpstreamError = 1 << 20
-)
-
 // phaseTimer cancels an attempt when the current phase runs out: waiting
 // for the first token, then waiting between chunks (reset per chunk).
 type phaseTimer struct {
@@ -104,6 +98,7 @@ type try struct {
 	pt      *phaseTimer
 	started time.Time
 	res     result
+	scrub   *contentScrubber // of a chat stream; nil otherwise
 }
 
 // failed ends the attempt with e.
@@ -127,37 +122,6 @@ func (a *try) upstreamError(resp *http.Response) result {
 	// Vendors echo parts of requests (even keys) in error messages.
 	pe.Message = redact(pe.Message, up.redacted)
 	return a.failed(pe)
-}
-
-// whole relays a non-streamed answer.
-func (a *try) whole(body io.Reader) result {
-	c, up := a.c, a.b.up
-	raw, err := io.ReadAll(io.LimitReader(body, maxUpstreamBody))
-	if err != nil {
-		return a.transportError(err)
-	}
-	a.pt.stop()
-	answer, usage, err := up.adapter.Response(a.req, raw)
-	if err != nil {
-		a.res.detail = redact(err.Error(), up.redacted)
-		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
-	}
-	if a.req.Op == providers.OpChat {
-		if answer, err = c.api.answer(answer, c.model); err != nil {
-			a.res.detail = err.Error()
-			return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be translated.", providers.ClassServerError))
-		}
-	}
-	a.res.ttft = time.Since(c.start)
-	a.b.state.observe(time.Since(a.started))
-	a.res.usage = usage
-	a.res.answer = int64(len(raw))
-	a.res.committed = true
-	_ = c.rc.SetWriteDeadline(time.Now().Add(c.sn.writeTimeout))
-	if err := writeAnswer(c.w, answer); err != nil {
-		a.res.cancelled = true
-	}
-	return a.res
 }
 
 // transportError classifies a failure to get (or read) an answer.

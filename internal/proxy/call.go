@@ -25,6 +25,8 @@ type call struct {
 	consumer string
 	model    string // public model served (its route's pattern for a glob), "" until routed
 	asked    string // model the client asked for, when downgraded
+	served   string // model name served (the client's, or the downgrade's)
+	budgeted bool   // the consumer has a spending budget: never serve unpriced
 	stream   bool
 	estimate int64
 	limited  bool // denied by a TokenPolicy
@@ -68,11 +70,12 @@ type result struct {
 	detail string
 }
 
-// record folds an attempt's result into the call.
-func (c *call) record(res result) {
+// record folds b's attempt's result into the call; reported usage is
+// checked first (upstream data is not trusted).
+func (c *call) record(b *backend, res result) {
 	c.reached = c.reached || res.reached
 	if res.usage.Reported {
-		c.usage = res.usage
+		c.usage = c.checkUsage(b, res.usage)
 	}
 	if res.detail != "" {
 		c.errDetail = res.detail
@@ -104,7 +107,8 @@ func (c *call) reject(reason string, e *apiError) {
 
 // completeUsage fills in usage the upstream did not report: the input
 // estimate and one token per streamed chunk (or per 4 bytes of a whole
-// answer) when something reached the client, else nothing.
+// answer) when something reached the client; the input estimate when the
+// client left after its prompt went upstream; else nothing.
 func (c *call) completeUsage() {
 	if c.usage.Reported {
 		return
@@ -114,6 +118,9 @@ func (c *call) completeUsage() {
 		c.usage.InputTokens, c.usage.OutputTokens = c.estimate, c.chunks
 	case c.answer > 0 && c.status == http.StatusOK:
 		c.usage.InputTokens, c.usage.OutputTokens = c.estimate, (c.answer+3)/4
+	case c.cancelled && c.reached:
+		// The prompt went upstream, which processed (and bills) it.
+		c.usage = providers.Usage{InputTokens: c.estimate}
 	default:
 		c.usage = providers.Usage{}
 	}

@@ -23,6 +23,7 @@ type messagesAPI struct{}
 var anthropicAPI clientAPI = messagesAPI{}
 
 func (messagesAPI) name() string                                  { return "messages" }
+func (messagesAPI) passThrough() bool                             { return false }
 func (messagesAPI) usageInStream() bool                           { return true }
 func (messagesAPI) writeError(w http.ResponseWriter, e *apiError) { writeAnthropicError(w, e) }
 func (messagesAPI) stream(model string) streamCodec {

@@ -56,9 +56,14 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("unknown_model", modelNotFound("model", model))
 		return
 	}
+	price := sn.firstPrice(rt, model)
+	if c.budgeted = budgeted(sn.cfg, cons.config()); c.budgeted && price == (config.Pricing{}) {
+		c.reject("unpriced", errUnpriced(model))
+		return
+	}
 	allows := func(m string) bool { return cons.allows(m) && sn.router.match(m) != nil }
 	ticket, denial, err := c.admit(limits.Call{Consumer: c.consumer, Model: model, InputTokens: p.estimate,
-		MaxOutputTokens: p.fields.MaxTokens, MaxOutputField: p.fields.MaxTokensField, Pricing: firstPricing(rt), Allowed: allows})
+		MaxOutputTokens: p.fields.MaxTokens, MaxOutputField: p.fields.MaxTokensField, Pricing: price, Allowed: allows})
 	if err != nil {
 		if r.Context().Err() != nil {
 			c.cancelled = true
@@ -89,7 +94,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		w.Header().Set(HeaderDowngradedFrom, model)
 		c.asked, rt, model = model, drt, d
 	}
-	c.model = rt.model
+	c.model, c.served = rt.model, model
 	if !config.IsGlob(rt.model) {
 		c.model = model
 	}
@@ -100,7 +105,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 func (c *call) settle(t *limits.Ticket) {
 	c.completeUsage()
 	if c.backend != nil {
-		c.cost = costUSD(c.backend.pricing, c.usage)
+		c.cost = costUSD(c.sn.priceOf(c.backend, c.served), c.usage)
 	}
 	// Settle detaches from the request's cancellation: a client that left
 	// is still charged.
@@ -109,9 +114,11 @@ func (c *call) settle(t *limits.Ticket) {
 	}
 }
 
-func firstPricing(rt *route) config.Pricing {
+// firstPrice is the price of serving model on the route's first-choice
+// backend: what admission reserves against budgets.
+func (sn *snapshot) firstPrice(rt *route, model string) config.Pricing {
 	if len(rt.tiers) > 0 && len(rt.tiers[0]) > 0 {
-		return rt.tiers[0][0].pricing
+		return sn.priceOf(rt.tiers[0][0], model)
 	}
 	return config.Pricing{}
 }
@@ -146,13 +153,17 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		if uses[b] > 0 && !sleepCtx(ctx, backoff(rt.backoff, uses[b])) {
 			break
 		}
+		if c.budgeted && c.sn.priceOf(b, model) == (config.Pricing{}) {
+			last = upstreamUnavailable("model_not_priced", "The backend left for this model has no price, and this key has a spending budget.")
+			continue
+		}
 		uses[b]++
 		prev = b
 		c.attempts++
 		c.backend = b
 		req.Model = b.upstreamModel(model)
 		res := c.attempt(b, req)
-		c.record(res)
+		c.record(b, res)
 		if res.err == nil {
 			return
 		}

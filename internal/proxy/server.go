@@ -61,8 +61,9 @@ type Server struct {
 	reloadMu   sync.Mutex
 
 	inflight atomic.Int64
-	draining atomic.Bool // readiness is false
-	aborting atomic.Bool // drain deadline passed: open streams are ended
+	buffered atomic.Int64 // bytes of non-streamed answers held (readHeld)
+	draining atomic.Bool  // readiness is false
+	aborting atomic.Bool  // drain deadline passed: open streams are ended
 
 	// baseCtx is the parent of every request context (http.Server's
 	// BaseContext); cancelling it ends the requests still open at the end

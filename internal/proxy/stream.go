@@ -43,13 +43,19 @@ func (a *try) relay(body io.Reader) result {
 	h.Set("X-Accel-Buffering", "no")
 	a.res.committed = true
 	c.w.WriteHeader(http.StatusOK)
-	sw := &streamWriter{c: c, codec: c.api.stream(c.model)}
+	sw := &streamWriter{c: c, codec: c.api.stream(c.model), secrets: b.up.redacted}
+	if len(b.up.redacted) > 0 && req.Op == providers.OpChat {
+		a.scrub = &contentScrubber{secrets: b.up.redacted}
+	}
 	if !a.event(sw, first) {
 		return a.res
 	}
 	for {
 		ch, err := st.Next()
 		if err == io.EOF {
+			if held := a.scrub.flush(); held != nil && !a.event(sw, providers.Chunk{Data: held}) {
+				return a.res
+			}
 			sw.raw(sw.codec.done())
 			return a.res
 		}
@@ -73,7 +79,11 @@ func (a *try) relay(body io.Reader) result {
 // (res.cancelled) or the chunk could not be converted for it (res.err, the
 // client already told with an error event).
 func (a *try) event(sw *streamWriter, ch providers.Chunk) bool {
-	b, err := sw.codec.chunk(ch.Data)
+	data := ch.Data
+	if a.scrub != nil {
+		data = a.scrub.chunk(data)
+	}
+	b, err := sw.codec.chunk(data)
 	if err != nil {
 		a.c.s.m.StreamsTrimmed.Inc()
 		sw.raw(sw.codec.fail(http.StatusBadGateway, "The upstream stream could not be translated.", "upstream_bad_response"))
@@ -140,15 +150,17 @@ func (a *try) streamError(err error) *providers.Error {
 // each write under a per-write deadline (so a slow reader is cut without a
 // global WriteTimeout that would cut long streams) and flushed.
 type streamWriter struct {
-	c     *call
-	codec streamCodec
+	c       *call
+	codec   streamCodec
+	secrets []string // redacted from every byte written
 }
 
-// raw writes b and flushes; false when the client is gone.
+// raw writes b, scrubbed, and flushes; false when the client is gone.
 func (sw *streamWriter) raw(b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
+	b = redactBytes(b, sw.secrets)
 	rc := sw.c.rc
 	_ = rc.SetWriteDeadline(time.Now().Add(sw.c.sn.writeTimeout))
 	if _, err := sw.c.w.Write(b); err != nil {

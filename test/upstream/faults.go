@@ -2,8 +2,10 @@ package upstream
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,6 +21,12 @@ type faults struct {
 	errorFrame int // -1: none; 0: first event
 	noUsage    bool
 	step       string
+	// A misbehaving upstream (see the package comment).
+	usage    json.RawMessage // x-mock-usage: replaces the usage object
+	error200 string          // x-mock-error-200: answer 200 with this error type
+	echoKey  bool            // x-mock-echo-key: the reply holds the credential
+	size     int             // x-mock-size: a non-streamed reply of this many bytes
+	key      string          // the credential the request carried
 }
 
 func readFaults(h http.Header) faults {
@@ -47,7 +55,28 @@ func readFaults(h http.Header) faults {
 	}
 	f.noUsage = h.Get("x-mock-no-usage") != ""
 	f.step = h.Get("x-mock-step")
+	if v := h.Get("x-mock-usage"); v != "" && json.Valid([]byte(v)) {
+		f.usage = json.RawMessage(v)
+	}
+	f.error200 = h.Get("x-mock-error-200")
+	f.echoKey = h.Get("x-mock-echo-key") != ""
+	f.size, _ = strconv.Atoi(h.Get("x-mock-size"))
+	f.key = credential(h)
 	return f
+}
+
+// credential is the vendor credential a request carried, in whichever
+// header its vendor uses.
+func credential(h http.Header) string {
+	if v, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer "); ok {
+		return v
+	}
+	for _, k := range []string{"X-Api-Key", "Api-Key", "X-Goog-Api-Key"} {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // sleep waits d or until ctx ends; false when ctx ended.

@@ -74,6 +74,13 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	if !prelude(w, r, &f) {
 		return
 	}
+	if f.error200 != "" {
+		w.Header().Set("Content-Type", "application/json")
+		b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": "upstream failed for key " + f.key,
+			"type": f.error200, "param": nil, "code": nil}})
+		_, _ = w.Write(b)
+		return
+	}
 	words := replyWords(&req, f.chunks)
 	var call *toolCall
 	if len(req.Tools) > 0 {
@@ -86,11 +93,22 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	case scripted:
 		call, words = nil, wordsOf(text)
 	}
+	if f.echoKey {
+		half := len(f.key) / 2
+		words = []string{"your key is ", f.key[:half], f.key[half:], " ok"}
+	}
 	prompt := int64(len(req.Messages) * 10)
 	completion := int64(len(words))
-	usage := map[string]any{"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+	var usage any = map[string]any{"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+	if f.usage != nil {
+		usage = f.usage
+	}
 	id := "chatcmpl-up-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	if !req.Stream {
+		if f.size > 0 {
+			s.openaiLarge(w, id, req.Model, f.size, usage)
+			return
+		}
 		msg := map[string]any{"role": "assistant", "content": strings.Join(words, "")}
 		finish := "stop"
 		if call != nil {
@@ -168,6 +186,22 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	}
 	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
 	_ = rc.Flush()
+}
+
+// openaiLarge writes a chat.completion whose content is size bytes,
+// without holding it in memory.
+func (s *Server) openaiLarge(w http.ResponseWriter, id, model string, size int, usage any) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = fmt.Fprintf(w, `{"id":%q,"object":"chat.completion","created":%d,"model":%q,"choices":[{"index":0,"message":{"role":"assistant","content":"`,
+		id, time.Now().Unix(), model)
+	line := []byte(strings.Repeat("x", 1023) + " ")
+	for n := size; n > 0; n -= len(line) {
+		if _, err := w.Write(line[:min(n, len(line))]); err != nil {
+			return
+		}
+	}
+	u, _ := json.Marshal(usage)
+	_, _ = fmt.Fprintf(w, `"},"finish_reason":"stop","logprobs":null}],"usage":%s}`+"\n", u)
 }
 
 func toolName(raw json.RawMessage) string {

@@ -17,6 +17,15 @@
 //	x-mock-error-frame: first|N   an error event instead of chunk N, then end
 //	x-mock-no-usage: 1            report no usage
 //	x-mock-step: NAME             before each chunk after the first, wait for Step(NAME)
+//
+// A misbehaving upstream (OpenAI format):
+//
+//	x-mock-usage: {"prompt_tokens":-5}  send this usage object instead of the real one
+//	x-mock-error-200: server_error      answer 200 with an error object of this type
+//	                                    (rate_limit_error, server_error, ...) echoing the credential
+//	x-mock-echo-key: 1                  the reply echoes the credential (split across two
+//	                                    stream chunks when streaming)
+//	x-mock-size: 1048576                a non-streamed reply of this many bytes of content
 package upstream
 
 import (

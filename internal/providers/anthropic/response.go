@@ -80,7 +80,7 @@ func finishReason(r *string) string {
 // and writes, OpenAI's prompt_tokens include them.
 func toUsage(u ant.Usage) providers.Usage {
 	return providers.Usage{
-		InputTokens:       u.InputTokens + u.CacheReadInputTokens + u.CacheCreationInputTokens,
+		InputTokens:       providers.SumTokens(u.InputTokens, u.CacheReadInputTokens, u.CacheCreationInputTokens),
 		OutputTokens:      u.OutputTokens,
 		CachedInputTokens: u.CacheReadInputTokens,
 		CacheWriteTokens:  u.CacheCreationInputTokens,

@@ -94,6 +94,9 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 	return req, nil
 }
 
+// PassThrough is true: Azure OpenAI answers in OpenAI's shape.
+func (a *Adapter) PassThrough() bool { return true }
+
 // Response returns the OpenAI-shaped body and its usage.
 func (a *Adapter) Response(r *providers.Request, body []byte) ([]byte, providers.Usage, error) {
 	out, u, err := a.oa.Response(r, body)

@@ -73,7 +73,7 @@ func finishReason(r string) string {
 // toUsage: Converse's inputTokens exclude cache reads and writes.
 func toUsage(u *usage) providers.Usage {
 	return providers.Usage{
-		InputTokens:       u.InputTokens + u.CacheReadInputTokens + u.CacheWriteInputTokens,
+		InputTokens:       providers.SumTokens(u.InputTokens, u.CacheReadInputTokens, u.CacheWriteInputTokens),
 		OutputTokens:      u.OutputTokens,
 		CachedInputTokens: u.CacheReadInputTokens,
 		CacheWriteTokens:  u.CacheWriteInputTokens,

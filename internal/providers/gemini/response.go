@@ -89,8 +89,8 @@ func finishReason(r string, calledTools bool) string {
 // tokens include the thinking tokens Gemini counts apart.
 func toUsage(u *usageMetadata) providers.Usage {
 	return providers.Usage{
-		InputTokens:       u.PromptTokenCount + u.ToolUsePromptTokenCount,
-		OutputTokens:      u.CandidatesTokenCount + u.ThoughtsTokenCount,
+		InputTokens:       providers.SumTokens(u.PromptTokenCount, u.ToolUsePromptTokenCount),
+		OutputTokens:      providers.SumTokens(u.CandidatesTokenCount, u.ThoughtsTokenCount),
 		CachedInputTokens: u.CachedContentTokenCount,
 		ReasoningTokens:   u.ThoughtsTokenCount,
 		Reported:          true,

@@ -110,6 +110,9 @@ func (a *Adapter) Response(r *providers.Request, body []byte) ([]byte, providers
 	return body, u, nil
 }
 
+// PassThrough is true: an answer is relayed as the vendor sent it.
+func (a *Adapter) PassThrough() bool { return true }
+
 // Stream decodes an OpenAI event stream.
 func (a *Adapter) Stream(r *providers.Request, body io.Reader) providers.Stream {
 	return &stream{dec: NewSSEDecoder(body), apiKey: a.apiKey}

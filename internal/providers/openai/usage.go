@@ -209,3 +209,33 @@ func redactURL(s string) string {
 	}
 	return s
 }
+
+// ScanUsage finds the usage object in the last part of a chat.completion
+// or embeddings body (the whole body may be too large to hold): the last
+// "usage" member whose value is an object. A "usage" inside a JSON string
+// has its quotes escaped, so it cannot match. ok is false when the tail
+// holds no complete usage object.
+func ScanUsage(tail []byte) (providers.Usage, bool) {
+	key := []byte(`"usage"`)
+	for end := len(tail); end > 0; {
+		i := bytes.LastIndex(tail[:end], key)
+		if i < 0 {
+			return providers.Usage{}, false
+		}
+		end = i
+		j := skipWS(tail, i+len(key))
+		if j >= len(tail) || tail[j] != ':' {
+			continue
+		}
+		j = skipWS(tail, j+1)
+		if j >= len(tail) || tail[j] != '{' {
+			continue
+		}
+		var w wireUsage
+		if json.NewDecoder(bytes.NewReader(tail[j:])).Decode(&w) != nil {
+			continue
+		}
+		return w.usage(), true
+	}
+	return providers.Usage{}, false
+}
