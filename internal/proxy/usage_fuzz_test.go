@@ -1,0 +1,104 @@
+package proxy
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/anthropic"
+	"github.com/tollgate-dev/tollgate/internal/providers/bedrock"
+	"github.com/tollgate-dev/tollgate/internal/providers/gemini"
+	"github.com/tollgate-dev/tollgate/internal/providers/openai"
+)
+
+// The upstream usage parsers with hostile counts (seed corpora under
+// testdata/fuzz: negatives, math.MaxInt64, math.MinInt64, sums that
+// overflow): each vendor's parser may refuse a body but never panics, its
+// sums never wrap to negative from non-negative counts, and the proxy's
+// clamp always yields counts in [0, bound] with cached ≤ input and
+// reasoning ≤ output.
+
+func checkUsage(t *testing.T, u providers.Usage, counts ...int64) {
+	t.Helper()
+	nonNegative := true
+	for _, c := range counts {
+		nonNegative = nonNegative && c >= 0
+	}
+	if nonNegative && (u.InputTokens < 0 || u.OutputTokens < 0) {
+		t.Fatalf("non-negative counts %v wrapped to %+v", counts, u)
+	}
+	const bound = 1 << 20
+	c, _ := plausibleUsage(u, bound)
+	for _, v := range []int64{c.InputTokens, c.OutputTokens, c.CachedInputTokens, c.CacheWriteTokens, c.ReasoningTokens} {
+		if v < 0 || v > bound {
+			t.Fatalf("clamped usage %+v out of [0, %d] (from %+v)", c, bound, u)
+		}
+	}
+	if c.CachedInputTokens > c.InputTokens || c.ReasoningTokens > c.OutputTokens {
+		t.Fatalf("clamped usage %+v: parts above totals", c)
+	}
+	if cost := costUSD(pricingForFuzz, c); cost < 0 {
+		t.Fatalf("negative cost %v from %+v", cost, c)
+	}
+}
+
+var pricingForFuzz = config.Pricing{InputPerMillion: 3, OutputPerMillion: 15, CachedInputPerMillion: 0.3}
+
+func FuzzUsageOpenAI(f *testing.F) {
+	f.Add(int64(10), int64(3), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, in, out, cached, reasoning int64) {
+		body := fmt.Sprintf(`{"object":"chat.completion","choices":[],"usage":{"prompt_tokens":%d,"completion_tokens":%d,`+
+			`"prompt_tokens_details":{"cached_tokens":%d},"completion_tokens_details":{"reasoning_tokens":%d}}}`, in, out, cached, reasoning)
+		u, err := openai.ParseUsage([]byte(body))
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		checkUsage(t, u, in, out)
+		if s, ok := openai.ScanUsage([]byte(body)); !ok || s != u {
+			t.Fatalf("ScanUsage %+v %v, ParseUsage %+v", s, ok, u)
+		}
+	})
+}
+
+func FuzzUsageAnthropic(f *testing.F) {
+	f.Add(int64(10), int64(3), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, in, out, cacheRead, cacheWrite int64) {
+		body := fmt.Sprintf(`{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hi"}],`+
+			`"stop_reason":"end_turn","usage":{"input_tokens":%d,"output_tokens":%d,"cache_read_input_tokens":%d,"cache_creation_input_tokens":%d}}`,
+			in, out, cacheRead, cacheWrite)
+		_, u, err := anthropic.FromMessage([]byte(body), time.Unix(0, 0))
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		checkUsage(t, u, in, out, cacheRead, cacheWrite)
+	})
+}
+
+func FuzzUsageBedrock(f *testing.F) {
+	f.Add(int64(10), int64(3), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, in, out, cacheRead, cacheWrite int64) {
+		body := fmt.Sprintf(`{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn",`+
+			`"usage":{"inputTokens":%d,"outputTokens":%d,"cacheReadInputTokens":%d,"cacheWriteInputTokens":%d}}`, in, out, cacheRead, cacheWrite)
+		_, u, err := bedrock.FromConverse([]byte(body), "m", time.Unix(0, 0))
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		checkUsage(t, u, in, out, cacheRead, cacheWrite)
+	})
+}
+
+func FuzzUsageGemini(f *testing.F) {
+	f.Add(int64(10), int64(3), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, prompt, candidates, cached, thoughts int64) {
+		body := fmt.Sprintf(`{"candidates":[{"content":{"role":"model","parts":[{"text":"hi"}]},"finishReason":"STOP"}],`+
+			`"usageMetadata":{"promptTokenCount":%d,"candidatesTokenCount":%d,"cachedContentTokenCount":%d,"thoughtsTokenCount":%d}}`,
+			prompt, candidates, cached, thoughts)
+		_, u, err := gemini.FromGenerate([]byte(body), "m", time.Unix(0, 0))
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		checkUsage(t, u, prompt, candidates, cached, thoughts)
+	})
+}
