@@ -59,6 +59,7 @@ type checker struct {
 	b     []byte
 	stack []frame
 	keys  [][]byte
+	dup   *Error // the first duplicate member
 }
 
 // Check validates b; the error is an *Error.
@@ -143,6 +144,9 @@ func (c *checker) run() error {
 				if i != len(b) {
 					return c.fail(i, "unexpected data after the top-level value")
 				}
+				if c.dup != nil {
+					return c.dup
+				}
 				return nil
 			}
 			if i >= len(b) {
@@ -193,8 +197,10 @@ func (c *checker) member(i int) (int, error) {
 	}
 	top := &c.stack[len(c.stack)-1]
 	top.key = name
-	if c.seen(top, name) {
-		return i, &Error{Offset: i, Path: c.path(), Duplicate: printable(name)}
+	if c.seen(top, name) && c.dup == nil {
+		// Reported once the whole document is known to be valid JSON, so
+		// a syntax error is named as such.
+		c.dup = &Error{Offset: i, Path: c.path(), Duplicate: printable(name)}
 	}
 	end = skipWS(b, end)
 	if end >= len(b) || b[end] != ':' {

@@ -36,12 +36,21 @@ func (s *Server) serveCountTokens(w http.ResponseWriter, r *http.Request, sn *sn
 	cons, ok := sn.auth.authenticate(r.Header, s.now())
 	if !ok {
 		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
+		closeUnread(w, r)
 		writeAnthropicError(w, unauthorized)
 		return
 	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(sn.readTimeout))
 	body, aerr := readBody(w, r, sn.maxBody)
 	if aerr != nil {
 		w.Header().Set("Connection", "close")
+		writeAnthropicError(w, aerr)
+		return
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+	// Relayed natively: refused like any body with a duplicate member.
+	if aerr := checkJSON(body); aerr != nil {
 		writeAnthropicError(w, aerr)
 		return
 	}

@@ -35,6 +35,7 @@ func TestDuplicateMembersAndEveryOutputField(t *testing.T) {
 		"messages thinking over": {messagesPath, `{"model":"m","max_tokens":50,` + msgs + `,"thinking":{"type":"enabled","budget_tokens":5000}}`, want{400, ""}},
 		"within the cap":         {"/v1/chat/completions", `{"model":"m",` + msgs + `,"max_tokens":100,"max_completion_tokens":100}`, want{200, ""}},
 		"messages within":        {messagesPath, `{"model":"m","max_tokens":100,` + msgs + `}`, want{200, ""}},
+		"count_tokens duplicate": {countTokensPath, `{"model":"m","model":"other",` + msgs + `}`, want{400, ""}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp := g.do(t, http.MethodPost, tc.path, key, tc.body, nil)
@@ -45,7 +46,7 @@ func TestDuplicateMembersAndEveryOutputField(t *testing.T) {
 			if tc.status == 200 {
 				return
 			}
-			if tc.path == messagesPath {
+			if tc.path != "/v1/chat/completions" {
 				if !strings.Contains(b, `"type":"invalid_request_error"`) || !strings.Contains(b, `"type":"error"`) {
 					t.Errorf("not an Anthropic error: %s", b)
 				}

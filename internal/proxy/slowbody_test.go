@@ -41,7 +41,8 @@ func TestSlowBodyWithoutKey(t *testing.T) {
 			if i%2 == 1 {
 				auth = "Authorization: Bearer tg-wrong-key\r\n"
 			}
-			if _, err := io.WriteString(conn, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"+auth+
+			path := []string{"/v1/chat/completions", messagesPath, countTokensPath}[i%3]
+			if _, err := io.WriteString(conn, "POST "+path+" HTTP/1.1\r\nHost: x\r\n"+auth+
 				"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"model\":\"m\","); err != nil {
 				results <- "write: " + err.Error()
 				return
