@@ -31,9 +31,6 @@ const (
 	KeyPreviousAPIKey = "previousApiKey"
 	// AnnotationPreviousKeyExpiresAt is an RFC 3339 time on a key Secret.
 	AnnotationPreviousKeyExpiresAt = "ai.tollgate.dev/previous-key-expires-at"
-	// ConfigSecretKey is the data key of the compiled config in the
-	// gateway's config Secret.
-	ConfigSecretKey = "config.json"
 	// TLSMountPath is where the proxy pod mounts the serving certificate.
 	TLSMountPath = "/etc/tollgate/tls"
 )

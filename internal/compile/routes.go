@@ -66,7 +66,14 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 			continue
 		}
 		r := config.Route{Model: n, Strategy: config.StrategyWeighted}
-		for _, p := range cat.servers[n] {
+		servers := cat.servers[n]
+		if len(servers) > config.MaxBackends {
+			c.problem(kindGateway, gw.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+				"Model %q is served by %d providers; a route has at most %d backends, so only the first %d by name serve it. Add a route for it to choose.",
+				n, len(servers), config.MaxBackends, config.MaxBackends)
+			servers = servers[:config.MaxBackends]
+		}
+		for _, p := range servers {
 			r.Backends = append(r.Backends, c.backend(cat, p, n, 1, 0))
 		}
 		implicit = append(implicit, r)

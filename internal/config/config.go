@@ -21,6 +21,10 @@ import (
 // another major version rather than guessing.
 const SchemaVersion = "tollgate.dev/gateway/v1"
 
+// SecretKey is the data key of the config document in a gateway's config
+// Secret: the operator writes it, the proxy reads and watches it.
+const SecretKey = "config.json"
+
 // Config is the complete, compiled configuration of one gateway.
 type Config struct {
 	// Version is SchemaVersion.

@@ -80,13 +80,15 @@ var (
 	hexPattern          = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
+// MaxBackends bounds the backends of a route, as the CRD does.
+const MaxBackends = 16
+
 // Bounds of api/v1alpha1's markers.
 const (
 	maxNameLen          = 253
 	maxModelLen         = 256
 	maxHeaders          = 16
 	maxHeaderValueLen   = 4096
-	maxBackends         = 16
 	maxRetryOn          = 4
 	maxLimits           = 16
 	maxLimitModels      = 16
@@ -379,8 +381,8 @@ func (c *Config) validateRoutes(v *validator, providers map[string]bool) {
 		if !slices.Contains(strategies, r.Strategy) {
 			v.bad(field+".strategy", "unsupported value %q", r.Strategy)
 		}
-		if len(r.Backends) == 0 || len(r.Backends) > maxBackends {
-			v.bad(field+".backends", "%d backends: want 1 to %d", len(r.Backends), maxBackends)
+		if len(r.Backends) == 0 || len(r.Backends) > MaxBackends {
+			v.bad(field+".backends", "%d backends: want 1 to %d", len(r.Backends), MaxBackends)
 		}
 		pairs := map[[2]string]bool{}
 		for j, b := range r.Backends {

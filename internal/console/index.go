@@ -85,7 +85,8 @@ func (ix *index) usageWindow(consumer string) config.BudgetWindow {
 }
 
 // buildCatalogue lists the public models as /v1/models does: catalogue
-// entries (first of a name wins), then exact route names outside it.
+// entries, first of a name wins (config.Default has added every exact route
+// name).
 func buildCatalogue(cfg *config.Config, ix *index) []ModelInfo {
 	byName := map[string]bool{}
 	var out []ModelInfo
@@ -100,15 +101,6 @@ func buildCatalogue(cfg *config.Config, ix *index) []ModelInfo {
 			mi.Capabilities = append(mi.Capabilities, strings.ToLower(string(c)))
 		}
 		out = append(out, mi)
-	}
-	for _, r := range cfg.Routes {
-		if isGlob(r.Model) || len(r.Backends) == 0 || byName[r.Model] {
-			continue
-		}
-		byName[r.Model] = true
-		b := r.Backends[0]
-		out = append(out, ModelInfo{ID: r.Model, Provider: b.Provider, Capabilities: []string{},
-			InputPerMillion: b.Pricing.InputPerMillion, OutputPerMillion: b.Pricing.OutputPerMillion})
 	}
 	for i := range out {
 		out[i].Providers = ix.providersOf(out[i].ID)
@@ -126,13 +118,13 @@ func buildCatalogue(cfg *config.Config, ix *index) []ModelInfo {
 func (ix *index) providersOf(model string) []string {
 	cfg := ix.cfg
 	for _, r := range cfg.Routes {
-		if r.Model == model && !isGlob(r.Model) {
+		if r.Model == model && !config.IsGlob(r.Model) {
 			return backendProviders(r.Backends)
 		}
 	}
 	var glob *config.Route
 	for i := range cfg.Routes {
-		if ok, _ := path.Match(cfg.Routes[i].Model, model); ok && isGlob(cfg.Routes[i].Model) {
+		if config.IsGlob(cfg.Routes[i].Model) && config.MatchModel(cfg.Routes[i].Model, model) {
 			glob = &cfg.Routes[i]
 			break
 		}
@@ -158,5 +150,3 @@ func backendProviders(bs []config.Backend) []string {
 	}
 	return out
 }
-
-func isGlob(s string) bool { return strings.ContainsAny(s, "*?[\\") }

@@ -62,6 +62,7 @@ func testConfig(t *testing.T) (*config.Config, keys) {
 		},
 		Console: config.Console{Enabled: true, AdminKeys: []config.Key{kadm}},
 	}
+	cfg.Default() // as every config a console reads (the proxy's) is
 	return cfg, ks
 }
 

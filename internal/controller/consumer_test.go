@@ -21,7 +21,7 @@ func servedKeys(ctx context.Context, c client.Client, ns, consumer string) ([]co
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
 		return nil, err
 	}
-	cfg, err := config.Parse(sec.Data[compile.ConfigSecretKey])
+	cfg, err := config.Parse(sec.Data[config.SecretKey])
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
-	"github.com/tollgate-dev/tollgate/internal/compile"
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
@@ -91,7 +90,7 @@ func TestProviderDiscovery(t *testing.T) {
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
 			return err
 		}
-		cfg, err := config.Parse(sec.Data[compile.ConfigSecretKey])
+		cfg, err := config.Parse(sec.Data[config.SecretKey])
 		if err != nil {
 			return err
 		}

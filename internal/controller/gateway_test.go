@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
-	"github.com/tollgate-dev/tollgate/internal/compile"
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
@@ -64,11 +63,11 @@ func TestGatewayConverges(t *testing.T) {
 	}
 	var sec corev1.Secret
 	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec))
-	cfg, err := config.Parse(sec.Data[compile.ConfigSecretKey])
+	cfg, err := config.Parse(sec.Data[config.SecretKey])
 	if err != nil {
 		t.Fatalf("the config Secret does not hold a valid config: %v", err)
 	}
-	if config.Hash(sec.Data[compile.ConfigSecretKey]) != gw.Status.ConfigHash {
+	if config.Hash(sec.Data[config.SecretKey]) != gw.Status.ConfigHash {
 		t.Errorf("status.configHash does not identify the config Secret's content")
 	}
 	if len(cfg.Providers) != 2 || len(cfg.Consumers) != 1 {

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/resources"
 )
 
@@ -46,20 +47,6 @@ func newUsageFetcher() *usageFetcher {
 		},
 		sem: make(chan struct{}, usageConcurrency),
 	}
-}
-
-// usageReport is the body of the gateway's GET /usage (internal/proxy).
-type usageReport struct {
-	Gateway   string `json:"gateway"`
-	Window    string `json:"window"`
-	Consumers []struct {
-		Name         string      `json:"name"`
-		Window       string      `json:"window"`
-		Requests     int64       `json:"requests"`
-		InputTokens  int64       `json:"inputTokens"`
-		OutputTokens int64       `json:"outputTokens"`
-		CostUSD      json.Number `json:"costUSD"`
-	} `json:"consumers"`
 }
 
 // usageError is the body of a failed /usage answer (OpenAI's error shape).
@@ -96,21 +83,13 @@ func (f *usageFetcher) fetch(ctx context.Context, addr string) (gatewayUsage, er
 		_ = json.NewDecoder(body).Decode(&e)
 		return nil, fmt.Errorf("GET %s: HTTP %d: %s", u, resp.StatusCode, e.Error.Message)
 	}
-	var rep usageReport
-	dec := json.NewDecoder(body)
-	dec.UseNumber()
-	if err := dec.Decode(&rep); err != nil {
+	var rep config.UsageReport
+	if err := json.NewDecoder(body).Decode(&rep); err != nil {
 		return nil, fmt.Errorf("GET %s: decoding: %w", u, err)
 	}
 	out := gatewayUsage{}
 	for _, c := range rep.Consumers {
-		cost, err := strconv.ParseFloat(c.CostUSD.String(), 64)
-		if c.CostUSD == "" {
-			cost, err = 0, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("GET %s: consumer %s: costUSD %q: %w", u, c.Name, c.CostUSD, err)
-		}
+		cost := c.CostUSD
 		window := c.Window
 		if window == "" {
 			window = rep.Window

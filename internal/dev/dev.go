@@ -30,6 +30,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
+	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/operator"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 )
@@ -164,7 +165,7 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 		return fmt.Errorf("dev: %w", err)
 	}
 	step(stdout, "waiting for the operator to compile gateway "+o.Gateway+" and generate consumer "+o.Consumer+"'s key")
-	if _, err := waitSecret(ctx, c, o.Namespace, o.Gateway+"-config", compile.ConfigSecretKey, mgrErr); err != nil {
+	if _, err := waitSecret(ctx, c, o.Namespace, o.Gateway+"-config", config.SecretKey, mgrErr); err != nil {
 		return err
 	}
 	key, err := waitSecret(ctx, c, o.Namespace, o.Consumer+"-key", compile.KeyAPIKey, mgrErr)

@@ -15,9 +15,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
-// DefaultRedisTimeout bounds every Redis call when config.Redis.Timeout is 0.
-const DefaultRedisTimeout = 50 * time.Millisecond
-
 // counterScript checks and increments counters in one atomic step (one
 // round trip; Redis runs a script with nothing interleaved).
 //
@@ -90,7 +87,7 @@ func NewRedis(rc *config.Redis) (*Redis, error) {
 	if rc == nil || len(rc.Addresses) == 0 {
 		return nil, errors.New("redis limit store: no address configured")
 	}
-	timeout := rc.Timeout.Or(DefaultRedisTimeout)
+	timeout := rc.Timeout.Or(config.DefaultRedisTimeout)
 	opts := &redis.UniversalOptions{
 		Addrs:                 rc.Addresses,
 		MasterName:            rc.MasterName,

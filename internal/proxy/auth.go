@@ -39,7 +39,7 @@ func newAuthIndex(c *config.Config) *authIndex {
 		cs := &c.Consumers[i]
 		info := &consumer{cfg: cs, exact: map[string]bool{}, all: len(cs.AllowedModels) == 0}
 		for _, g := range cs.AllowedModels {
-			if strings.ContainsAny(g, "*?[\\") {
+			if config.IsGlob(g) {
 				info.patterns = append(info.patterns, g)
 			} else {
 				info.exact[g] = true

@@ -28,7 +28,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("config", "", "gateway config file (JSON or YAML)")
-	secret := fs.String("config-secret", "", "read the config from this Secret (namespace/name), key "+SecretConfigKey)
+	secret := fs.String("config-secret", "", "read the config from this Secret (namespace/name), key "+config.SecretKey)
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig for --config-secret (default $KUBECONFIG, then in-cluster)")
 	listen := fs.String("listen", "", "client listener address, overrides the config")
 	metricsListen := fs.String("metrics-listen", "", "metrics/health listener address, overrides the config")

@@ -91,7 +91,7 @@ func TestSecretSourceWatch(t *testing.T) {
 		b, _ := config.Marshal(&c)
 		return b
 	}
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "gw-config"}, Data: map[string][]byte{SecretConfigKey: doc("one")}}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "gw-config"}, Data: map[string][]byte{config.SecretKey: doc("one")}}
 	cs := fake.NewSimpleClientset(sec)
 	src := &SecretSource{Client: cs, Namespace: "ns", Name: "gw-config"}
 	s := New(Options{Logger: discardLogger()})
@@ -103,7 +103,7 @@ func TestSecretSourceWatch(t *testing.T) {
 	defer cancel()
 	go src.Watch(ctx, discardLogger(), func(b []byte) { _ = s.LoadBytes(b) })
 	time.Sleep(100 * time.Millisecond) // let the watch start; a missed event is re-listed anyway
-	sec.Data[SecretConfigKey] = doc("two")
+	sec.Data[config.SecretKey] = doc("two")
 	if _, err := cs.CoreV1().Secrets("ns").Update(context.Background(), sec, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -133,18 +133,18 @@ func (s *Server) Close() {
 }
 
 // usageFor reads every configured consumer's usage from the engine.
-func usageFor(ctx context.Context, sn *snapshot) (usageReport, error) {
-	rep := usageReport{Gateway: gatewayName(sn.cfg), Consumers: make([]consumerUsage, 0, len(sn.cfg.Consumers))}
+func usageFor(ctx context.Context, sn *snapshot) (config.UsageReport, error) {
+	rep := config.UsageReport{Gateway: gatewayName(sn.cfg), Consumers: make([]config.ConsumerUsage, 0, len(sn.cfg.Consumers))}
 	for i := range sn.cfg.Consumers {
 		sum, err := sn.limits.Usage(ctx, sn.cfg.Consumers[i].Name)
 		if err != nil {
-			return usageReport{}, err
+			return config.UsageReport{}, err
 		}
-		cu := consumerUsage{Name: sum.Consumer, Window: sum.Period, WindowKind: string(sum.Window), Start: sum.Start, End: sum.End,
+		cu := config.ConsumerUsage{Name: sum.Consumer, Window: sum.Period, WindowKind: string(sum.Window), Start: sum.Start, End: sum.End,
 			Requests: sum.Requests, InputTokens: sum.InputTokens, OutputTokens: sum.OutputTokens,
-			CachedInputTokens: sum.CachedInputTokens, CostUSD: sum.CostUSD, Models: map[string]modelUsage{}}
+			CachedInputTokens: sum.CachedInputTokens, CostUSD: sum.CostUSD, Models: map[string]config.ModelUsage{}}
 		for m, u := range sum.Models {
-			cu.Models[m] = modelUsage{Requests: u.Requests, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CostUSD: u.CostUSD}
+			cu.Models[m] = config.ModelUsage{Requests: u.Requests, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CostUSD: u.CostUSD}
 		}
 		if rep.Window == "" {
 			rep.Window = cu.Window

@@ -50,11 +50,11 @@ func policyGateway(t *testing.T, p config.Policy, tune func(*config.Config)) (*g
 }
 
 // usageReportOf reads GET /usage from the metrics handler.
-func usageReportOf(t testing.TB, s *Server) (int, usageReport, string) {
+func usageReportOf(t testing.TB, s *Server) (int, config.UsageReport, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/usage", nil))
-	var rep usageReport
+	var rep config.UsageReport
 	if rec.Code == http.StatusOK {
 		if err := json.Unmarshal(rec.Body.Bytes(), &rep); err != nil {
 			t.Fatalf("decoding /usage: %v: %s", err, rec.Body)
@@ -63,7 +63,7 @@ func usageReportOf(t testing.TB, s *Server) (int, usageReport, string) {
 	return rec.Code, rep, rec.Body.String()
 }
 
-func usageOf(t testing.TB, s *Server, consumer string) consumerUsage {
+func usageOf(t testing.TB, s *Server, consumer string) config.ConsumerUsage {
 	t.Helper()
 	code, rep, body := usageReportOf(t, s)
 	if code != http.StatusOK {
@@ -75,7 +75,7 @@ func usageOf(t testing.TB, s *Server, consumer string) consumerUsage {
 		}
 	}
 	t.Fatalf("/usage has no consumer %q: %s", consumer, body)
-	return consumerUsage{}
+	return config.ConsumerUsage{}
 }
 
 func TestPolicyRequestLimit(t *testing.T) {

@@ -64,7 +64,7 @@ func TestRedisTwoReplicasOneLimit(t *testing.T) {
 	// Both replicas report the same shared usage. Settlements are written
 	// in the background: a replica's /usage flushes its own queue, the
 	// other replica's lands a moment later.
-	var a, b consumerUsage
+	var a, b config.ConsumerUsage
 	eventually(t, 5*time.Second, "both replicas' settlements", func() bool {
 		a, b = usageOf(t, gws[0].s, "team-a"), usageOf(t, gws[1].s, "team-a")
 		return a.OutputTokens == 5*mockOut && b.OutputTokens == a.OutputTokens
@@ -126,7 +126,7 @@ func TestRedisBurstAdmitsOnlyWhatFits(t *testing.T) {
 	}
 	// Settlements are written in the background, each replica's own: wait
 	// for both replicas' to land, then check the totals exactly.
-	var u consumerUsage
+	var u config.ConsumerUsage
 	eventually(t, 5*time.Second, "both replicas' settlements", func() bool {
 		u = usageOf(t, gws[0].s, "team-a")
 		return u.OutputTokens <= fit*2

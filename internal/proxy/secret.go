@@ -16,10 +16,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-)
 
-// SecretConfigKey is the key of the config document in the Secret.
-const SecretConfigKey = "config.json"
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
 
 // SecretSource reads the config from one Kubernetes Secret and watches it
 // (a watch on that Secret alone, by field selector), so a change the
@@ -64,9 +63,9 @@ func (src *SecretSource) Get(ctx context.Context) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("reading Secret %s/%s: %w", src.Namespace, src.Name, err)
 	}
-	data, ok := sec.Data[SecretConfigKey]
+	data, ok := sec.Data[config.SecretKey]
 	if !ok {
-		return nil, sec.ResourceVersion, fmt.Errorf("Secret %s/%s has no key %q", src.Namespace, src.Name, SecretConfigKey)
+		return nil, sec.ResourceVersion, fmt.Errorf("Secret %s/%s has no key %q", src.Namespace, src.Name, config.SecretKey)
 	}
 	return data, sec.ResourceVersion, nil
 }
@@ -100,7 +99,7 @@ func (src *SecretSource) watchOnce(ctx context.Context, apply func([]byte)) erro
 		return fmt.Errorf("listing: %w", err)
 	}
 	for i := range list.Items {
-		if data, ok := list.Items[i].Data[SecretConfigKey]; ok {
+		if data, ok := list.Items[i].Data[config.SecretKey]; ok {
 			apply(data)
 		}
 	}
@@ -124,7 +123,7 @@ func (src *SecretSource) watchOnce(ctx context.Context, apply func([]byte)) erro
 				if !ok {
 					continue
 				}
-				if data, ok := sec.Data[SecretConfigKey]; ok {
+				if data, ok := sec.Data[config.SecretKey]; ok {
 					apply(data)
 				}
 			case watch.Error:

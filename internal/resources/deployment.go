@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
+	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
 // nonRootUID is the distroless "nonroot" user the image runs as.
@@ -33,7 +34,7 @@ func Deployment(gw *v1alpha1.AIGateway, s Settings, tls bool) *appsv1.Deployment
 	if gw.Spec.Image != nil && *gw.Spec.Image != "" {
 		image = *gw.Spec.Image
 	}
-	drain := DefaultDrainTimeout
+	drain := config.DefaultDrainTimeout
 	if sv := gw.Spec.Server; sv != nil && sv.DrainTimeout != nil {
 		if d, err := time.ParseDuration(string(*sv.DrainTimeout)); err == nil && d > 0 {
 			drain = d

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
 // Labels and annotations Tollgate puts on the objects it manages.
@@ -53,11 +54,9 @@ const (
 	PortMetrics = "metrics"
 )
 
-// Defaults the API documents.
+// The ports and drain timeout default as the gateway config does (the
+// defaults table of internal/config).
 const (
-	DefaultPort         = int32(8080)
-	DefaultMetricsPort  = int32(9090)
-	DefaultDrainTimeout = 25 * time.Second
 	// PreStopSleep lets endpoints controllers and load balancers stop
 	// sending new connections before the proxy starts draining.
 	PreStopSleep = 5 * time.Second
@@ -84,7 +83,7 @@ func TLSSecretName(gw *v1alpha1.AIGateway) string {
 
 // Ports returns the client and metrics ports, defaulted.
 func Ports(gw *v1alpha1.AIGateway) (port, metrics int32) {
-	port, metrics = DefaultPort, DefaultMetricsPort
+	port, metrics = config.DefaultPort, config.DefaultMetricsPort
 	if l := gw.Spec.Listener; l != nil {
 		if l.Port != 0 {
 			port = l.Port

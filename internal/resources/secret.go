@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
+	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
 var secretType = metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}
@@ -20,7 +21,7 @@ func ConfigSecret(gw *v1alpha1.AIGateway, configJSON []byte) *corev1.Secret {
 		TypeMeta:   secretType,
 		ObjectMeta: gatewayMeta(gw, ConfigSecretName(gw)),
 		Type:       corev1.SecretTypeOpaque,
-		Data:       map[string][]byte{compile.ConfigSecretKey: configJSON},
+		Data:       map[string][]byte{config.SecretKey: configJSON},
 	}
 }
 

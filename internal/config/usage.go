@@ -1,0 +1,39 @@
+package config
+
+import "time"
+
+// UsageReport is the body of GET /usage on a gateway's metrics listener:
+// every consumer's totals in its current usage window. The proxy writes it;
+// the operator reads it into Consumer status.
+type UsageReport struct {
+	// Gateway is namespace/name of the AIGateway.
+	Gateway string `json:"gateway"`
+	// Window is the period of the first consumer's window (all consumers
+	// share it unless a budget policy sets a Day or Week window).
+	Window    string          `json:"window"`
+	Consumers []ConsumerUsage `json:"consumers"`
+}
+
+// ConsumerUsage is one consumer's totals in its current usage window.
+type ConsumerUsage struct {
+	Name string `json:"name"`
+	// Window is the period label ("2026-11", "2026-W47", "2026-11-25").
+	Window            string                `json:"window"`
+	WindowKind        string                `json:"windowKind"`
+	Start             time.Time             `json:"start"`
+	End               time.Time             `json:"end"`
+	Requests          int64                 `json:"requests"`
+	InputTokens       int64                 `json:"inputTokens"`
+	OutputTokens      int64                 `json:"outputTokens"`
+	CachedInputTokens int64                 `json:"cachedInputTokens,omitempty"`
+	CostUSD           float64               `json:"costUSD"`
+	Models            map[string]ModelUsage `json:"models"`
+}
+
+// ModelUsage is one model's share of a consumer's usage.
+type ModelUsage struct {
+	Requests     int64   `json:"requests"`
+	InputTokens  int64   `json:"inputTokens"`
+	OutputTokens int64   `json:"outputTokens"`
+	CostUSD      float64 `json:"costUSD"`
+}
