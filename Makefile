@@ -137,6 +137,10 @@ bundle: ## Regenerate the OLM bundle (bundle/, bundle.Dockerfile) from config/ma
 bundle-build: ## Build the OLM bundle image (needs a container engine).
 	docker build -f bundle.Dockerfile -t $(BUNDLE_IMG) .
 
+.PHONY: helm-chart
+helm-chart: ## Regenerate the Helm chart charts/tollgate from the kustomize build of config/default.
+	hack/helm-chart.sh
+
 .PHONY: argocd-cm
 argocd-cm: ## Regenerate argocd/argocd-cm.yaml from the Lua health checks.
 	hack/argocd-cm.sh
