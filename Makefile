@@ -25,10 +25,23 @@ export TOLLGATE_REQUIRE_AGENTS := 1
 export TOLLGATE_AGENTS_DIR := $(BIN)/agents
 export PATH := $(BIN):$(PATH)
 
-# Packages that start a control plane run one at a time (-p 1): each starts
-# its own kube-apiserver and etcd and the machine has two cores.
-ENVTEST_PKGS = $(shell go list ./test/... ./internal/controller/... 2>/dev/null | grep -v /test/cluster)
-UNIT_PKGS    = $(shell go list ./... | grep -v -e '/test/' -e '/internal/controller' -e '/hack/')
+# Test tiers, as Envoy AI Gateway has them:
+# - CONTROL_PLANE_PKGS start a control plane (their tests import
+#   internal/testenv: a real kube-apiserver and etcd) or a real cluster
+#   (test/cluster). They run one at a time (-p 1): each starts its own and
+#   the machine has two cores.
+# - SERIAL_PKGS start no control plane but are timing-sensitive (the soak
+#   and the SIGTERM-with-streams tests): -race, one package at a time.
+# - UNIT_PKGS are the rest, test/sdk, test/console and test/packaging
+#   included: -race, packages in parallel.
+# The lists are computed from imports, so a new package lands in the right
+# tier without editing this file.
+PKG_IMPORTS        = go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... 2>/dev/null
+CONTROL_PLANE_PKGS = $(shell $(PKG_IMPORTS) | awk '$$1 !~ /\/test\/cluster(\/|$$)/ && (/internal\/testenv( |$$)/ || $$1 ~ /\/internal\/testenv$$/) {print $$1}')
+# CLUSTER_PKGS need the real one-node cluster (make test-cluster).
+CLUSTER_PKGS       = $(shell go list ./test/cluster/... 2>/dev/null)
+SERIAL_PKGS        = $(shell go list ./test/soak/... 2>/dev/null)
+UNIT_PKGS          = $(filter-out $(CONTROL_PLANE_PKGS) $(SERIAL_PKGS) $(CLUSTER_PKGS),$(shell go list ./... 2>/dev/null | grep -v -e '/hack/'))
 
 ##@ General
 
@@ -45,6 +58,10 @@ fmt: ## Format the Go code.
 .PHONY: vet
 vet: ## Run go vet.
 	go vet ./...
+
+.PHONY: lint
+lint: ## Run golangci-lint with .golangci.yml (the pinned version is built into bin/).
+	hack/lint.sh
 
 .PHONY: generate
 generate: ## Generate deepcopy code, CRDs and RBAC (controller-gen, built into bin/).
@@ -68,15 +85,23 @@ verify-fmt: ## Fail if any Go file is not gofmt-ed.
 ##@ Test
 
 .PHONY: test
-test: k8s-assets redis chromium agents verify-fmt vet verify-generated test-unit test-envtest ## Run the whole test suite (what CI runs).
+test: k8s-assets redis chromium agents verify-fmt vet lint verify-generated test-unit test-serial test-envtest ## Run the whole test suite (what CI runs).
 
 .PHONY: test-unit
-test-unit: redis ## Unit, data-plane and Redis tests (no control plane).
+test-unit: redis chromium agents ## Tests that start no control plane (unit, data plane, Redis, SDKs, console, packaging): -race, in parallel.
 	$(GO_TEST) -race -count=1 $(UNIT_PKGS)
 
+.PHONY: test-serial
+test-serial: redis ## Timing-sensitive tests with no control plane (soak, SIGTERM with streams): -race, one package at a time.
+	$(GO_TEST) -race -p 1 -count=1 -timeout 15m $(SERIAL_PKGS)
+
 .PHONY: test-envtest
-test-envtest: k8s-assets redis agents ## CRD validation, controller and end-to-end tests on a real kube-apiserver + etcd.
-	$(GO_TEST) -p 1 -count=1 -timeout 30m $(ENVTEST_PKGS)
+test-envtest: k8s-assets redis agents ## CRD validation, controller, Helm and end-to-end tests on a real kube-apiserver + etcd: one package at a time.
+	$(GO_TEST) -p 1 -count=1 -timeout 30m $(CONTROL_PLANE_PKGS)
+
+.PHONY: update-golden
+update-golden: k8s-assets ## Rewrite every golden file (each package's -update flag), then review the diff.
+	hack/update-golden.sh
 
 .PHONY: test-cluster
 test-cluster: k8s-assets node-assets cluster-deps redis ## The real one-node cluster suite (test/cluster; needs root): pods, kube-proxy, CoreDNS, rolling update under load.
@@ -147,6 +172,10 @@ bundle: ## Regenerate the OLM bundle (bundle/, bundle.Dockerfile) from config/ma
 .PHONY: bundle-build
 bundle-build: ## Build the OLM bundle image (needs a container engine).
 	docker build -f bundle.Dockerfile -t $(BUNDLE_IMG) .
+
+.PHONY: helm-chart
+helm-chart: ## Regenerate the Helm chart charts/tollgate from the kustomize build of config/default.
+	hack/helm-chart.sh
 
 .PHONY: argocd-cm
 argocd-cm: ## Regenerate argocd/argocd-cm.yaml from the Lua health checks.

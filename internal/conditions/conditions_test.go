@@ -57,7 +57,7 @@ func TestSet(t *testing.T) {
 			if !c.LastTransitionTime.Time.Equal(tc.wantLTT) {
 				t.Errorf("lastTransitionTime = %v, want %v", c.LastTransitionTime.Time, tc.wantLTT)
 			}
-			if c.ObservedGeneration != tc.gen || string(c.Reason) != string(tc.set.Reason) || c.Message != tc.set.Message {
+			if c.ObservedGeneration != tc.gen || c.Reason != string(tc.set.Reason) || c.Message != tc.set.Message {
 				t.Errorf("condition = %+v, want gen %d reason %s message %q", c, tc.gen, tc.set.Reason, tc.set.Message)
 			}
 		})

@@ -104,7 +104,7 @@ func HTTPRoute(gw *v1alpha1.AIGateway) *gwv1.HTTPRoute {
 	}
 	svcKind := gwv1.Kind("Service")
 	core := gwv1.Group("")
-	p := gwv1.PortNumber(port)
+	p := port
 	return &gwv1.HTTPRoute{
 		TypeMeta:   metav1.TypeMeta{APIVersion: gwv1.GroupVersion.String(), Kind: "HTTPRoute"},
 		ObjectMeta: gatewayMeta(gw, gw.Name),

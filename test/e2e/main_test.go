@@ -155,7 +155,7 @@ func kubectlApply(t *testing.T, manifest string) {
 func eventually(t *testing.T, limit time.Duration, what string, cond func() string) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
-	last := ""
+	var last string
 	for {
 		if last = cond(); last == "" {
 			return

@@ -104,7 +104,7 @@ func TestAnthropicSDKThroughEveryVendor(t *testing.T) {
 				}
 			})
 			t.Run("overloaded", func(t *testing.T) {
-				_, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 16,
+				_, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: model, MaxTokens: 16,
 					Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))}},
 					option.WithHeader("x-mock-status", "503"))
 				var apiErr *anthropic.Error
