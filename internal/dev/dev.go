@@ -203,7 +203,7 @@ func Run(ctx context.Context, o Options, stdout io.Writer) error {
 	fmt.Fprintln(stdout, "\nstopping: gateway, operator, control plane")
 	cancel()
 	if !proxyDone {
-		_ = <-pxErr // reported by the goroutine that ran it
+		<-pxErr // its error was reported by the goroutine that ran it
 	}
 	return err
 }

@@ -86,12 +86,12 @@ func findAssets() (string, error) {
 	cmd.Stderr = os.Stderr // progress of a first, slow build
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("%w: hack/build-k8s.sh failed: %v", ErrNoAssets, err)
+		return "", fmt.Errorf("%w: hack/build-k8s.sh failed: %w", ErrNoAssets, err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	dir := strings.TrimSpace(lines[len(lines)-1])
 	if err := checkAssets(dir); err != nil {
-		return "", fmt.Errorf("%w: hack/build-k8s.sh printed %q: %v", ErrNoAssets, dir, err)
+		return "", fmt.Errorf("%w: hack/build-k8s.sh printed %q: %w", ErrNoAssets, dir, err)
 	}
 	return dir, nil
 }
@@ -124,7 +124,7 @@ func moduleDir(module, version string) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go mod download %s@%s: %v: %s", module, version, err, bytes.TrimSpace(stderr.Bytes()))
+		return "", fmt.Errorf("go mod download %s@%s: %w: %s", module, version, err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	var info struct{ Dir, Error string }
 	if err := json.Unmarshal(out, &info); err != nil {

@@ -62,7 +62,7 @@ func TestAnthropicSDKThroughEveryVendor(t *testing.T) {
 				}
 			})
 			t.Run("tool use", func(t *testing.T) {
-				params := anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 256,
+				params := anthropic.MessageNewParams{Model: model, MaxTokens: 256,
 					Tools:    []anthropic.ToolUnionParam{anthropicWeather},
 					Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("weather in Paris?"))}}
 				var msg anthropic.Message
@@ -92,7 +92,7 @@ func TestAnthropicSDKThroughEveryVendor(t *testing.T) {
 					msg.StopReason != anthropic.StopReasonToolUse {
 					t.Fatalf("tool use %+v (%s)", msg, last.Input)
 				}
-				followUp, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 256,
+				followUp, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: model, MaxTokens: 256,
 					Tools: []anthropic.ToolUnionParam{anthropicWeather},
 					Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("weather in Paris?")), msg.ToParam(),
 						anthropic.NewUserMessage(anthropic.NewToolResultBlock(last.ID, "18C and sunny", false))}})
@@ -128,7 +128,7 @@ func TestAnthropicSDKImages(t *testing.T) {
 	want := map[string]string{"gpt": `"image_url"`, "gemini": `"inlineData"`, "claude": `"type":"image"`}
 	for model, marker := range want {
 		t.Run(model, func(t *testing.T) {
-			msg, err := c.Messages.New(context.Background(), anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 64,
+			msg, err := c.Messages.New(context.Background(), anthropic.MessageNewParams{Model: model, MaxTokens: 64,
 				Messages: []anthropic.MessageParam{anthropic.NewUserMessage(
 					anthropic.NewImageBlockBase64("image/png", pixelPNG), anthropic.NewTextBlock("what is this"))}},
 				option.WithHeader("anthropic-beta", "tools-2024-04-04"))
