@@ -68,7 +68,7 @@ verify-fmt: ## Fail if any Go file is not gofmt-ed.
 ##@ Test
 
 .PHONY: test
-test: k8s-assets redis chromium agents verify-fmt vet verify-generated test-unit test-envtest ## Run the whole test suite (what CI runs).
+test: k8s-assets redis chromium agents verify-fmt vet verify-generated test-unit test-envtest test-cluster ## Run the whole test suite (what CI runs).
 
 .PHONY: test-unit
 test-unit: redis ## Unit, data-plane and Redis tests (no control plane).
