@@ -85,7 +85,7 @@ verify-fmt: ## Fail if any Go file is not gofmt-ed.
 ##@ Test
 
 .PHONY: test
-test: k8s-assets redis chromium agents verify-fmt vet lint verify-generated test-unit test-serial test-envtest ## Run the whole test suite (what CI runs).
+test: k8s-assets redis chromium agents verify-fmt vet lint verify-generated test-unit test-serial test-envtest test-cluster ## Run the whole test suite (what CI runs).
 
 .PHONY: test-unit
 test-unit: redis chromium agents ## Tests that start no control plane (unit, data plane, Redis, SDKs, console, packaging): -race, in parallel.

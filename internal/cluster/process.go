@@ -46,8 +46,9 @@ func (c *Cluster) start(name, bin string, args ...string) error {
 	if err := os.WriteFile(filepath.Join(c.dir, "pids", name+".pid"), []byte(rec), 0o644); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	c.procs = append(c.procs, pidRecord{name: name, pid: cmd.Process.Pid, order: c.order, bin: argv[0]})
-	go func() { _ = cmd.Wait() }() // reap; liveness is read from /proc
+	done := make(chan struct{})
+	c.procs = append(c.procs, pidRecord{name: name, pid: cmd.Process.Pid, order: c.order, bin: argv[0], done: done})
+	go func() { _ = cmd.Wait(); close(done) }()
 	return nil
 }
 
@@ -57,6 +58,8 @@ type pidRecord struct {
 	pid   int
 	order int
 	bin   string
+	// done is closed when a process this run started has exited.
+	done chan struct{}
 }
 
 func readPIDs(dir string) []pidRecord {
@@ -120,8 +123,10 @@ func stop(r pidRecord, grace time.Duration) error {
 // exited reports a component that is no longer running, with its log's tail.
 func (c *Cluster) exited() error {
 	for _, r := range c.procs {
-		if !alive(r.pid, r.bin) {
+		select {
+		case <-r.done:
 			return fmt.Errorf("cluster: %s exited; last lines of %s:\n%s", r.name, c.logPath(r.name), tail(c.logPath(r.name), 15))
+		default:
 		}
 	}
 	return nil
