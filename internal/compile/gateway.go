@@ -86,7 +86,7 @@ func (c *compiler) limitStore(cfg *config.Config) {
 	}
 	r := l.Store.Redis
 	out := &config.Redis{
-		Cluster:   r.Cluster,
+		Mode:      config.RedisMode(r.Mode),
 		TLS:       r.TLS,
 		Timeout:   dur(r.Timeout),
 		KeyPrefix: fmt.Sprintf("tollgate:%s/%s:", gw.Namespace, gw.Name),

@@ -21,7 +21,7 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 			if rt.Attempts != nil {
 				cr.Retry.Attempts = int(*rt.Attempts)
 			}
-			for _, on := range rt.On {
+			for _, on := range rt.RetryOn {
 				cr.Retry.On = append(cr.Retry.On, config.RetryOn(on))
 			}
 			cr.Retry.Backoff = dur(rt.Backoff)
@@ -33,7 +33,7 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 					"spec.routes[%d] (%s) uses ModelProvider %q, which does not exist, is not selected by spec.providerSelector, or has unresolved credentials; that backend is skipped.", i, r.Model, b.Provider)
 				continue
 			}
-			cr.Backends = append(cr.Backends, c.backend(cat, string(b.Provider), modelOf(b, r.Model), int(b.Weight), int(b.Priority)))
+			cr.Backends = append(cr.Backends, c.backend(cat, string(b.Provider), modelOf(b, r.Model), weightOf(b), int(b.Priority)))
 		}
 		if len(cr.Backends) == 0 {
 			c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
@@ -74,7 +74,7 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 			servers = servers[:config.MaxBackends]
 		}
 		for _, p := range servers {
-			r.Backends = append(r.Backends, c.backend(cat, p, n, 1, 0))
+			r.Backends = append(r.Backends, c.backend(cat, p, n, new(1), 0))
 		}
 		implicit = append(implicit, r)
 	}
@@ -95,10 +95,19 @@ func modelOf(b v1alpha1.Backend, route v1alpha1.ModelPattern) string {
 	return string(route)
 }
 
+// weightOf is b's weight for the contract: nil (the contract's default, 1)
+// when the API object carries none, as in files read by tollgate render.
+func weightOf(b v1alpha1.Backend) *int {
+	if b.Weight == nil {
+		return nil
+	}
+	return new(int(*b.Weight))
+}
+
 // backend resolves a provider-side model name through the provider's
 // catalogue (rename and pricing). A name the catalogue does not list is
 // sent as is, with no pricing.
-func (c *compiler) backend(cat *catalogue, provider, model string, weight, priority int) config.Backend {
+func (c *compiler) backend(cat *catalogue, provider, model string, weight *int, priority int) config.Backend {
 	b := config.Backend{Provider: provider, UpstreamModel: model, Weight: weight, Priority: priority}
 	if m, ok := cat.byProvider[provider][model]; ok {
 		b.UpstreamModel = m.UpstreamModel

@@ -234,7 +234,7 @@ func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route)
 		if model == "" {
 			label = b.Provider + "/" + r.Model
 		}
-		be := &backend{label: label, up: up, model: model, weight: b.Weight, pricing: price, state: s.state(label)}
+		be := &backend{label: label, up: up, model: model, weight: b.TrafficWeight(), pricing: price, state: s.state(label)}
 		if _, seen := tiers[b.Priority]; !seen {
 			prios = append(prios, b.Priority)
 		}
