@@ -38,6 +38,15 @@ var (
 	AddToScheme = SchemeBuilder.AddToScheme
 )
 
+// The kinds of this package, for owner references and for matching
+// compile's problems to the object they are about.
+const (
+	KindModelProvider = "ModelProvider"
+	KindAIGateway     = "AIGateway"
+	KindConsumer      = "Consumer"
+	KindTokenPolicy   = "TokenPolicy"
+)
+
 func addKnownTypes(s *runtime.Scheme) error {
 	s.AddKnownTypes(GroupVersion,
 		&AIGateway{}, &AIGatewayList{},

@@ -29,14 +29,14 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 		}
 		for _, b := range r.Backends {
 			if _, ok := cat.byProvider[string(b.Provider)]; !ok {
-				c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
+				c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
 					"spec.routes[%d] (%s) uses ModelProvider %q, which does not exist, is not selected by spec.providerSelector, or has unresolved credentials; that backend is skipped.", i, r.Model, b.Provider)
 				continue
 			}
 			cr.Backends = append(cr.Backends, c.backend(cat, string(b.Provider), modelOf(b, r.Model), weightOf(b), int(b.Priority)))
 		}
 		if len(cr.Backends) == 0 {
-			c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
+			c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
 				"spec.routes[%d] (%s) has no usable backend, so the model is not served; fix the providers it names.", i, r.Model)
 			continue
 		}

@@ -91,7 +91,7 @@ func setGatewayStatus(st *v1alpha1.AIGatewayStatus, f gatewayFacts, now time.Tim
 func own(f gatewayFacts, t v1alpha1.ConditionType) []compile.Problem {
 	var out []compile.Problem
 	for _, p := range f.problems {
-		if p.Kind == "AIGateway" && p.Name == f.gw.Name && p.Condition == t {
+		if p.Kind == v1alpha1.KindAIGateway && p.Name == f.gw.Name && p.Condition == t {
 			out = append(out, p)
 		}
 	}
@@ -144,7 +144,7 @@ func leftOut(f gatewayFacts) string {
 	seen := map[string]bool{}
 	var out []string
 	for _, p := range f.problems {
-		if p.Kind == "AIGateway" {
+		if p.Kind == v1alpha1.KindAIGateway {
 			continue
 		}
 		s := fmt.Sprintf("%s %s (%s)", p.Kind, p.Name, p.Reason)

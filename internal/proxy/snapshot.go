@@ -123,13 +123,10 @@ func (s *Server) buildUpstream(p *config.Provider) (*upstream, error) {
 	if p.MaxConcurrentRequests > 0 {
 		up.sem = make(chan struct{}, p.MaxConcurrentRequests)
 	}
-	for _, sec := range []string{p.APIKey} {
-		if sec != "" {
-			up.redacted = append(up.redacted, sec)
+	for _, sec := range p.Secrets() {
+		if *sec != "" {
+			up.redacted = append(up.redacted, *sec)
 		}
-	}
-	if b := p.Bedrock; b != nil {
-		up.redacted = append(up.redacted, b.SecretAccessKey, b.SessionToken)
 	}
 	return up, nil
 }
