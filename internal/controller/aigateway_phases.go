@@ -101,19 +101,15 @@ func (r *AIGatewayReconciler) integrations(s *gatewayScope) error {
 	return nil
 }
 
-// compile runs the pure compiler and serialises the config. Without
-// cert-manager the certificate cannot exist, so the gateway keeps serving
-// plain HTTP rather than waiting for a Secret that will never come.
+// compile runs the pure compiler, told whether cert-manager is installed
+// (without it a certificate it would issue cannot exist, so the gateway
+// keeps serving plain HTTP), and serialises the config.
 func (r *AIGatewayReconciler) compile(s *gatewayScope) error {
 	s.result = compile.Compile(compile.Input{
 		Gateway: s.gw, Providers: s.providers, Consumers: s.consumers, Policies: s.policies,
-		Secrets: s.secrets, Now: r.now(),
+		Secrets: s.secrets, Now: r.now(), WithoutCertManager: !s.certCRD,
 	})
-	s.tls = resources.TLSEnabled(s.gw)
-	if resources.Certificate(s.gw) != nil && !s.certCRD {
-		s.tls = false
-		s.result.Config.Listener.TLS = nil
-	}
+	s.tls = s.result.Config.Listener.TLS != nil
 	data, err := config.Marshal(s.result.Config)
 	if err != nil {
 		return fmt.Errorf("serialising the config of %s/%s: %w", s.gw.Namespace, s.gw.Name, err)
@@ -208,7 +204,7 @@ func (r *AIGatewayReconciler) reconcileHTTPRoute(ctx context.Context, s *gateway
 // unusable (Accepted=False).
 func gatewayRejected(problems []compile.Problem, name string) bool {
 	for _, p := range problems {
-		if p.Kind == "AIGateway" && p.Name == name && p.Condition == v1alpha1.ConditionAccepted {
+		if p.Kind == v1alpha1.KindAIGateway && p.Name == name && p.Condition == v1alpha1.ConditionAccepted {
 			return true
 		}
 	}
