@@ -68,7 +68,7 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 		r := config.Route{Model: n, Strategy: config.StrategyWeighted}
 		servers := cat.servers[n]
 		if len(servers) > config.MaxBackends {
-			c.problem(kindGateway, gw.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+			c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
 				"Model %q is served by %d providers; a route has at most %d backends, so only the first %d by name serve it. Add a route for it to choose.",
 				n, len(servers), config.MaxBackends, config.MaxBackends)
 			servers = servers[:config.MaxBackends]
