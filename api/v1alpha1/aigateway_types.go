@@ -187,13 +187,17 @@ type Backend struct {
 	Model *ModelName `json:"model,omitempty"`
 
 	// Weight is this backend's share of traffic within its tier under the
-	// Weighted strategy.
+	// Weighted strategy, as in Gateway API's BackendRef. Zero drains the
+	// backend without deleting it: no strategy sends it requests. A tier
+	// whose backends all have weight 0 is skipped, so its traffic goes to
+	// the next tier; a route whose every backend has weight 0 is not
+	// served.
 	//
 	// +optional
 	// +kubebuilder:default=1
-	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=1000000
-	Weight int32 `json:"weight,omitempty"`
+	Weight *int32 `json:"weight,omitempty"`
 
 	// Priority is the backend's fallback tier: 0 is tried first, then 1,
 	// and so on.
@@ -208,33 +212,36 @@ type Backend struct {
 // Retry bounds retries and fallback of one request.
 type Retry struct {
 	// Attempts is the total number of upstream attempts for one request,
-	// across backends (1 means no retry). Defaults to 3. Nothing is retried
-	// once the first byte has been sent to the client.
+	// across backends (1 means no retry). Nothing is retried once the first
+	// byte has been sent to the client.
 	//
 	// +optional
+	// +kubebuilder:default=3
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=10
 	Attempts *int32 `json:"attempts,omitempty"`
 
 	// RetryOn lists the failure classes that are retried or fall back (named
-	// retryOn, not "on", which YAML 1.1 reads as the boolean true). Defaults
-	// to all four.
+	// retryOn, not "on", which YAML 1.1 reads as the boolean true).
 	//
 	// +optional
 	// +listType=set
+	// +kubebuilder:default={RateLimited,ServerError,Timeout,ConnectError}
 	// +kubebuilder:validation:MaxItems=4
-	On []RetryOn `json:"retryOn,omitempty"`
+	RetryOn []RetryOn `json:"retryOn,omitempty"`
 
 	// Backoff is the base of the jittered exponential backoff between
-	// attempts on the same backend. Defaults to 100ms.
+	// attempts on the same backend.
 	//
 	// +optional
+	// +kubebuilder:default="100ms"
 	Backoff *Duration `json:"backoff,omitempty"`
 
 	// MaxCooldown caps how long a backend that answered 429 with
-	// Retry-After, or failed repeatedly, is skipped. Defaults to 60s.
+	// Retry-After, or failed repeatedly, is skipped.
 	//
 	// +optional
+	// +kubebuilder:default="60s"
 	MaxCooldown *Duration `json:"maxCooldown,omitempty"`
 }
 
@@ -432,9 +439,10 @@ type ServiceMonitorSettings struct {
 	// +kubebuilder:default=false
 	Enabled bool `json:"enabled,omitempty"`
 
-	// Interval is the scrape interval. Defaults to 30s.
+	// Interval is the scrape interval.
 	//
 	// +optional
+	// +kubebuilder:default="30s"
 	Interval *Duration `json:"interval,omitempty"`
 
 	// Labels are added to the ServiceMonitor, for a Prometheus whose
@@ -505,13 +513,39 @@ type LimitsStore struct {
 	Redis *RedisSettings `json:"redis,omitempty"`
 }
 
-// RedisSettings reaches a standalone, Sentinel or Cluster Redis.
+// RedisMode is how the gateway reaches Redis.
 //
-// +kubebuilder:validation:XValidation:rule="!(has(self.masterName) && self.cluster)",message="masterName (Sentinel) and cluster are mutually exclusive",fieldPath=".masterName",reason=FieldValueForbidden
-// +kubebuilder:validation:XValidation:rule="!self.cluster || !has(self.db) || self.db == 0",message="Redis Cluster supports only db 0",fieldPath=".db"
+// +kubebuilder:validation:Enum=Standalone;Sentinel;Cluster
+type RedisMode string
+
+// Redis modes.
+const (
+	// RedisStandalone is one Redis server.
+	RedisStandalone RedisMode = "Standalone"
+	// RedisSentinel asks Sentinels for the current master of masterName.
+	RedisSentinel RedisMode = "Sentinel"
+	// RedisCluster is a Redis Cluster reached through seed nodes.
+	RedisCluster RedisMode = "Cluster"
+)
+
+// RedisSettings reaches a standalone, Sentinel or Cluster Redis. The mode
+// is the discriminator: it decides how addresses are read and which of
+// masterName and db may be set.
+//
+// +kubebuilder:validation:XValidation:rule="self.mode != 'Sentinel' || has(self.masterName)",message="masterName is required when mode is Sentinel",fieldPath=".masterName",reason=FieldValueRequired
+// +kubebuilder:validation:XValidation:rule="self.mode == 'Sentinel' || !has(self.masterName)",message="masterName may only be set when mode is Sentinel",fieldPath=".masterName",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="self.mode != 'Standalone' || size(self.addresses) == 1",message="mode Standalone takes exactly one address; use mode Sentinel or Cluster for several",fieldPath=".addresses"
+// +kubebuilder:validation:XValidation:rule="self.mode != 'Cluster' || !has(self.db) || self.db == 0",message="Redis Cluster supports only db 0",fieldPath=".db"
 type RedisSettings struct {
-	// Addresses are host:port pairs: one server for standalone Redis, the
-	// Sentinels with masterName, seed nodes with cluster.
+	// Mode is Standalone (one server), Sentinel (Sentinels and a
+	// masterName) or Cluster (seed nodes of a Redis Cluster).
+	//
+	// +optional
+	// +kubebuilder:default=Standalone
+	Mode RedisMode `json:"mode,omitempty"`
+
+	// Addresses are host:port pairs: the one server with Standalone, the
+	// Sentinels with Sentinel, seed nodes with Cluster.
 	//
 	// +required
 	// +listType=set
@@ -519,20 +553,16 @@ type RedisSettings struct {
 	// +kubebuilder:validation:MaxItems=16
 	Addresses []HostPort `json:"addresses"`
 
-	// MasterName is the Sentinel master name; setting it selects Sentinel.
+	// MasterName is the Sentinel master name; required with mode Sentinel
+	// and not allowed otherwise.
 	//
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	MasterName *string `json:"masterName,omitempty"`
 
-	// Cluster selects Redis Cluster.
-	//
-	// +optional
-	// +kubebuilder:default=false
-	Cluster bool `json:"cluster,omitempty"`
-
-	// DB is the database number (standalone and Sentinel only).
+	// DB is the database number (Standalone and Sentinel; Cluster has only
+	// db 0).
 	//
 	// +optional
 	// +kubebuilder:validation:Minimum=0
@@ -551,9 +581,9 @@ type RedisSettings struct {
 	SecretRef *RedisSecretReference `json:"secretRef,omitempty"`
 
 	// Timeout bounds every store call; beyond it the failure mode applies.
-	// Defaults to 50ms.
 	//
 	// +optional
+	// +kubebuilder:default="50ms"
 	Timeout *Duration `json:"timeout,omitempty"`
 
 	// KeyPrefix namespaces counter keys, so several gateways can share one
@@ -596,47 +626,54 @@ type RedisSecretReference struct {
 // ServerSettings holds the client-facing HTTP server's safety limits.
 type ServerSettings struct {
 	// MaxRequestBodyBytes answers 413 to larger request bodies, before
-	// reading them whole. Defaults to 32 MiB.
+	// reading them whole (32 MiB by default).
 	//
 	// +optional
+	// +kubebuilder:default=33554432
 	// +kubebuilder:validation:Minimum=1024
 	// +kubebuilder:validation:Maximum=1073741824
 	MaxRequestBodyBytes *int64 `json:"maxRequestBodyBytes,omitempty"`
 
 	// MaxInFlight answers a fast 503 with Retry-After beyond this many
-	// concurrent requests per replica. Defaults to 4096.
+	// concurrent requests per replica.
 	//
 	// +optional
+	// +kubebuilder:default=4096
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000000
 	MaxInFlight *int32 `json:"maxInFlight,omitempty"`
 
-	// ReadHeaderTimeout cuts clients that trickle headers. Defaults to 10s.
+	// ReadHeaderTimeout cuts clients that trickle headers.
 	//
 	// +optional
+	// +kubebuilder:default="10s"
 	ReadHeaderTimeout *Duration `json:"readHeaderTimeout,omitempty"`
 
-	// ReadTimeout bounds reading a whole request body. Defaults to 60s.
+	// ReadTimeout bounds reading a whole request body.
 	//
 	// +optional
+	// +kubebuilder:default="60s"
 	ReadTimeout *Duration `json:"readTimeout,omitempty"`
 
 	// WriteTimeout bounds each write to the client; it restarts per stream
-	// chunk, so long streams are not cut. Defaults to 30s.
+	// chunk, so long streams are not cut.
 	//
 	// +optional
+	// +kubebuilder:default="30s"
 	WriteTimeout *Duration `json:"writeTimeout,omitempty"`
 
-	// IdleTimeout closes idle keep-alive connections. Defaults to 120s.
+	// IdleTimeout closes idle keep-alive connections.
 	//
 	// +optional
+	// +kubebuilder:default="120s"
 	IdleTimeout *Duration `json:"idleTimeout,omitempty"`
 
 	// DrainTimeout is how long in-flight requests may finish after the pod
 	// is asked to stop; the pod's termination grace period is set a little
-	// longer. Defaults to 25s.
+	// longer.
 	//
 	// +optional
+	// +kubebuilder:default="25s"
 	DrainTimeout *Duration `json:"drainTimeout,omitempty"`
 }
 
@@ -812,7 +849,7 @@ type AIGateway struct {
 	// Status is the observed state of the AIGateway.
 	//
 	// +optional
-	// +kubebuilder:default={conditions: {{type: "Accepted", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}}}
+	// +kubebuilder:default={conditions: {{type: "Accepted", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}, {type: "Programmed", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}, {type: "Ready", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}}}
 	Status AIGatewayStatus `json:"status,omitempty,omitzero"`
 }
 
@@ -823,8 +860,4 @@ type AIGatewayList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []AIGateway `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&AIGateway{}, &AIGatewayList{})
 }

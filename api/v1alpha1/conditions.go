@@ -15,9 +15,10 @@ package v1alpha1
 //   - observedGeneration is the metadata.generation the controller acted on;
 //     a condition whose observedGeneration is older than the object's
 //     generation is stale;
-//   - a new object starts with Accepted=Unknown, reason Pending, message
-//     "Waiting for controller", set by a CRD default, so `kubectl get` never
-//     shows an empty status before the controller has run.
+//   - a new object starts with Accepted=Unknown, and Programmed and Ready
+//     where its kind has them, reason Pending, message "Waiting for
+//     controller", set by a CRD default, so the printer columns of `kubectl
+//     get` are never blank before the controller has run.
 
 // ConditionType is the type of a status condition on a Tollgate object.
 type ConditionType string
@@ -103,7 +104,8 @@ const (
 // Reasons shared by several condition types.
 const (
 	// ReasonPending: the controller has not yet acted on this generation.
-	// The CRD default for a new object's Accepted condition.
+	// The CRD default for a new object's Accepted, Programmed and Ready
+	// conditions.
 	ReasonPending ConditionReason = "Pending"
 
 	// ReasonInvalid: the spec is well-formed but cannot be used as a whole
@@ -201,5 +203,5 @@ const (
 	ReasonServiceMonitorCreated ConditionReason = "ServiceMonitorCreated"
 )
 
-// PendingMessage is the message of the default Accepted=Unknown condition.
+// PendingMessage is the message of the default Unknown conditions.
 const PendingMessage = "Waiting for controller"

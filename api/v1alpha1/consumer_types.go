@@ -97,7 +97,7 @@ type GeneratedKey struct {
 	Rotation int64 `json:"rotation,omitempty"`
 
 	// Overlap is how long the previous key keeps working after a rotation;
-	// "0s" revokes it at once. Defaults to 1h.
+	// "0s" revokes it at once.
 	//
 	// +optional
 	// +kubebuilder:default="1h"
@@ -221,7 +221,7 @@ type Consumer struct {
 	// Status is the observed state of the Consumer.
 	//
 	// +optional
-	// +kubebuilder:default={conditions: {{type: "Accepted", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}}}
+	// +kubebuilder:default={conditions: {{type: "Accepted", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}, {type: "Ready", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}}}
 	Status ConsumerStatus `json:"status,omitempty,omitzero"`
 }
 
@@ -232,8 +232,4 @@ type ConsumerList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []Consumer `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&Consumer{}, &ConsumerList{})
 }

@@ -18,17 +18,42 @@ SPDX-License-Identifier: Apache-2.0
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
+
+// The package registers its kinds with apimachinery's runtime.SchemeBuilder,
+// as Gateway API does, and imports nothing from controller-runtime: clients
+// can use these types without pulling in the operator's dependencies.
 
 var (
 	// GroupVersion is the group and version of every kind in this package.
 	GroupVersion = schema.GroupVersion{Group: "ai.tollgate.dev", Version: "v1alpha1"}
 
 	// SchemeBuilder registers this package's kinds with a runtime.Scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds this package's kinds to a runtime.Scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
+
+// The kinds of this package, for owner references and for matching
+// compile's problems to the object they are about.
+const (
+	KindModelProvider = "ModelProvider"
+	KindAIGateway     = "AIGateway"
+	KindConsumer      = "Consumer"
+	KindTokenPolicy   = "TokenPolicy"
+)
+
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion,
+		&AIGateway{}, &AIGatewayList{},
+		&ModelProvider{}, &ModelProviderList{},
+		&Consumer{}, &ConsumerList{},
+		&TokenPolicy{}, &TokenPolicyList{},
+	)
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
+}

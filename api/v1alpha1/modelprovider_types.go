@@ -222,9 +222,10 @@ type HTTPHeader struct {
 // AzureSettings configures an Azure OpenAI resource.
 type AzureSettings struct {
 	// APIVersion is sent as the api-version query parameter, for example
-	// "2024-10-21" or "2025-01-01-preview". Defaults to "2024-10-21".
+	// "2024-10-21" or "2025-01-01-preview".
 	//
 	// +optional
+	// +kubebuilder:default="2024-10-21"
 	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$`
 	APIVersion string `json:"apiVersion,omitempty"`
@@ -232,10 +233,10 @@ type AzureSettings struct {
 
 // AnthropicSettings configures the Anthropic API.
 type AnthropicSettings struct {
-	// Version is sent as the anthropic-version header. Defaults to
-	// "2023-06-01".
+	// Version is sent as the anthropic-version header.
 	//
 	// +optional
+	// +kubebuilder:default="2023-06-01"
 	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
 	Version string `json:"version,omitempty"`
@@ -374,27 +375,30 @@ type Pricing struct {
 // Timeouts bound the phases of one upstream attempt. A timed-out attempt
 // counts as a Timeout failure for retries and fallback.
 type Timeouts struct {
-	// Connect bounds dialing and the TLS handshake. Defaults to 5s.
+	// Connect bounds dialing and the TLS handshake.
 	//
 	// +optional
+	// +kubebuilder:default="5s"
 	Connect *Duration `json:"connect,omitempty"`
 
 	// FirstToken bounds the wait for the response headers and the first
-	// stream event. Defaults to 60s.
+	// stream event.
 	//
 	// +optional
+	// +kubebuilder:default="60s"
 	FirstToken *Duration `json:"firstToken,omitempty"`
 
 	// Idle bounds the gap between two stream chunks; it restarts on every
-	// chunk, so a long but active stream is not cut. Defaults to 60s.
+	// chunk, so a long but active stream is not cut.
 	//
 	// +optional
+	// +kubebuilder:default="60s"
 	Idle *Duration `json:"idle,omitempty"`
 
-	// Request bounds one whole attempt, streaming included. Defaults to
-	// 600s.
+	// Request bounds one whole attempt, streaming included.
 	//
 	// +optional
+	// +kubebuilder:default="600s"
 	Request *Duration `json:"request,omitempty"`
 }
 
@@ -477,7 +481,7 @@ type ModelProvider struct {
 	// Status is the observed state of the ModelProvider.
 	//
 	// +optional
-	// +kubebuilder:default={conditions: {{type: "Accepted", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}}}
+	// +kubebuilder:default={conditions: {{type: "Accepted", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}, {type: "Ready", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}}}
 	Status ModelProviderStatus `json:"status,omitempty,omitzero"`
 }
 
@@ -488,8 +492,4 @@ type ModelProviderList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ModelProvider `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&ModelProvider{}, &ModelProviderList{})
 }

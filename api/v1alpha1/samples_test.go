@@ -91,13 +91,33 @@ func newObject(kind string) runtime.Object {
 func TestDeepCopyIsIndependent(t *testing.T) {
 	w := int32(3)
 	gw := &AIGateway{Spec: AIGatewaySpec{
-		Routes:      []Route{{Model: "chat", Backends: []Backend{{Provider: "mock", Weight: w}}}},
+		Routes:      []Route{{Model: "chat", Backends: []Backend{{Provider: "mock", Weight: &w}}}},
 		PodTemplate: &PodTemplate{Labels: map[string]string{"a": "b"}},
 	}}
 	cp := gw.DeepCopy()
-	cp.Spec.Routes[0].Backends[0].Weight = 9
+	*cp.Spec.Routes[0].Backends[0].Weight = 9
 	cp.Spec.PodTemplate.Labels["a"] = "changed"
-	if gw.Spec.Routes[0].Backends[0].Weight != 3 || gw.Spec.PodTemplate.Labels["a"] != "b" {
+	if *gw.Spec.Routes[0].Backends[0].Weight != 3 || gw.Spec.PodTemplate.Labels["a"] != "b" {
 		t.Fatalf("DeepCopy shares memory with the original: %+v", gw.Spec)
+	}
+}
+
+// TestAddToSchemeRegistersEveryKind: the apimachinery SchemeBuilder knows
+// each kind and its list, under this group and version.
+func TestAddToSchemeRegistersEveryKind(t *testing.T) {
+	s := runtime.NewScheme()
+	if err := AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"ModelProvider", "AIGateway", "Consumer", "TokenPolicy"} {
+		for _, k := range []string{kind, kind + "List"} {
+			if !s.Recognizes(GroupVersion.WithKind(k)) {
+				t.Errorf("scheme does not recognise %s", GroupVersion.WithKind(k))
+			}
+		}
+		gvks, _, err := s.ObjectKinds(newObject(kind))
+		if err != nil || len(gvks) != 1 || gvks[0] != GroupVersion.WithKind(kind) {
+			t.Errorf("%s: object kinds %v, %v", kind, gvks, err)
+		}
 	}
 }

@@ -168,6 +168,7 @@ type TokenPolicyStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=tp,categories=tollgate
+// +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
 // +kubebuilder:printcolumn:name="Consumers",type=integer,JSONPath=`.status.consumers`
 // +kubebuilder:printcolumn:name="Budget",type=string,JSONPath=`.spec.budget.amountUSD`,priority=1
 // +kubebuilder:printcolumn:name="On Exceeded",type=string,JSONPath=`.spec.onExceeded`,priority=1
@@ -197,8 +198,4 @@ type TokenPolicyList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []TokenPolicy `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&TokenPolicy{}, &TokenPolicyList{})
 }

@@ -40,7 +40,7 @@ func limitedConfig(up, key string, redisAddr *string) *config.Config {
 		Providers: []config.Provider{p("a"), p("b")},
 		Models:    []config.Model{{Name: "m", Provider: "a", Pricing: config.Pricing{InputPerMillion: 1, OutputPerMillion: 2}}},
 		Routes: []config.Route{{Model: "m", Backends: []config.Backend{
-			{Provider: "a", UpstreamModel: "m", Weight: 3}, {Provider: "b", UpstreamModel: "m", Weight: 1}}}},
+			{Provider: "a", UpstreamModel: "m", Weight: new(3)}, {Provider: "b", UpstreamModel: "m", Weight: new(1)}}}},
 		Policies: []config.Policy{generousPolicy},
 		Consumers: []config.Consumer{{Name: "bench", AllowedModels: []string{"m*"}, Policies: []string{generousPolicy.Name},
 			Keys: []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}}},

@@ -48,6 +48,12 @@ type Input struct {
 	Secrets map[string]*corev1.Secret
 	// Now decides which rotated keys are still valid.
 	Now time.Time
+	// WithoutCertManager says the cert-manager CRDs are not installed: a
+	// listener whose certificate cert-manager would issue (tls.issuerRef)
+	// then serves plain HTTP rather than wait for a Secret that will never
+	// come. The zero value assumes cert-manager is there, as for
+	// `tollgate render`.
+	WithoutCertManager bool
 }
 
 // Problem is one reason an object could not be (fully) compiled. It names

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/render"
@@ -127,6 +130,33 @@ func TestRedactHidesEverySecret(t *testing.T) {
 		full, _ := config.Marshal(r.Config)
 		if !strings.Contains(string(full), "canary") {
 			t.Errorf("the unredacted config of %s lost its credentials", r.Config.Gateway.Name)
+		}
+	}
+}
+
+// TestTLSWithoutCertManager: compile is told whether cert-manager is
+// installed. A listener whose certificate cert-manager would issue serves
+// plain HTTP without it; a brought TLS Secret needs no cert-manager.
+func TestTLSWithoutCertManager(t *testing.T) {
+	issuer := &v1alpha1.ListenerTLS{IssuerRef: &v1alpha1.IssuerReference{Name: "letsencrypt"}, DNSNames: []v1alpha1.PreciseHostname{"ai.example.com"}}
+	secret := v1alpha1.ObjectName("brought-tls")
+	brought := &v1alpha1.ListenerTLS{SecretName: &secret}
+	for _, tc := range []struct {
+		name    string
+		tls     *v1alpha1.ListenerTLS
+		without bool
+		want    bool
+	}{
+		{"issuer with cert-manager", issuer, false, true},
+		{"issuer without cert-manager", issuer, true, false},
+		{"brought secret without cert-manager", brought, true, true},
+		{"no tls", nil, false, false},
+	} {
+		gw := &v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Name: "gw", Namespace: "ns"},
+			Spec: v1alpha1.AIGatewaySpec{Listener: &v1alpha1.Listener{Port: 8443, MetricsPort: 9443, TLS: tc.tls}}}
+		r := compile.Compile(compile.Input{Gateway: gw, Now: now, WithoutCertManager: tc.without})
+		if got := r.Config.Listener.TLS != nil; got != tc.want {
+			t.Errorf("%s: serves TLS %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

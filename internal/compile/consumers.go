@@ -10,11 +10,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
-const (
-	kindConsumer = "Consumer"
-	kindPolicy   = "TokenPolicy"
-)
-
 // KeySecretName is the Secret holding a consumer's key.
 func KeySecretName(cs *v1alpha1.Consumer) string {
 	if g := cs.Spec.Credentials.Generate; g != nil && g.SecretName != nil && *g.SecretName != "" {
@@ -63,7 +58,7 @@ func (c *compiler) policies(cfg *config.Config) map[string]config.Policy {
 		for _, l := range s.Limits {
 			w := dur(&l.Window)
 			if w.Duration <= 0 {
-				c.problem(kindPolicy, tp.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+				c.problem(v1alpha1.KindTokenPolicy, tp.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
 					"TokenPolicy %q has a limit with window %q, which is not a positive duration.", tp.Name, l.Window)
 				ok = false
 				continue
@@ -111,7 +106,7 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 		ok := true
 		for _, pn := range cs.Spec.TokenPolicies {
 			if _, found := policies[string(pn)]; !found {
-				c.problem(kindConsumer, cs.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonPolicyNotFound,
+				c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonPolicyNotFound,
 					"TokenPolicy %q named in spec.tokenPolicies does not exist in namespace %q or is invalid; the consumer is not admitted until it does.", pn, gw.Namespace)
 				ok = false
 				continue
@@ -128,7 +123,7 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 		dup := false
 		for _, k := range keys {
 			if other, taken := owner[k.SHA256]; taken {
-				c.problem(kindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+				c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
 					"Consumer %q uses the same API key as Consumer %q; give each consumer its own key.", cs.Name, other)
 				dup = true
 			}
@@ -167,12 +162,12 @@ func (c *compiler) consumerKeys(cs *v1alpha1.Consumer) ([]config.Key, bool) {
 	}
 	if cs.Spec.Credentials.Generate != nil {
 		if _, exists := c.secrets[name]; !exists {
-			c.problem(kindConsumer, cs.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonKeyNotReady,
+			c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonKeyNotReady,
 				"The key Secret %q of Consumer %q has not been generated yet.", name, cs.Name)
 			return nil, false
 		}
 	}
-	key, ok := c.secretValue(kindConsumer, cs.Name, name, dataKey)
+	key, ok := c.secretValue(v1alpha1.KindConsumer, cs.Name, name, dataKey)
 	if !ok {
 		return nil, false
 	}
@@ -202,7 +197,7 @@ func (c *compiler) checkDowngrades(cfg *config.Config) {
 			}
 		}
 		if !served {
-			c.problem(kindPolicy, p.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonModelNotFound,
+			c.problem(v1alpha1.KindTokenPolicy, p.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonModelNotFound,
 				"TokenPolicy %q downgrades to model %q, which gateway %q does not serve; requests over the limit are rejected instead.", p.Name, p.DowngradeTo, c.in.Gateway.Name)
 			p.OnExceeded, p.DowngradeTo = config.ExceededReject, ""
 		}

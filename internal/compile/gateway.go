@@ -9,8 +9,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
-const kindGateway = "AIGateway"
-
 // gatewaySettings compiles the AIGateway's own fields: listener, server
 // limits, auth, the limit store and the console.
 func (c *compiler) gatewaySettings(cfg *config.Config) {
@@ -23,7 +21,7 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 		if l.MetricsPort != 0 {
 			cfg.Listener.MetricsAddress = config.ListenAddress(int(l.MetricsPort))
 		}
-		if l.TLS != nil {
+		if l.TLS != nil && (l.TLS.IssuerRef == nil || !c.in.WithoutCertManager) {
 			cfg.Listener.TLS = &config.TLS{
 				CertFile: path.Join(TLSMountPath, "tls.crt"),
 				KeyFile:  path.Join(TLSMountPath, "tls.key"),
@@ -56,7 +54,7 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	if con := spec.Console; con != nil && con.Enabled {
 		cfg.Console.Enabled = true
 		if ref := con.AdminKeySecretRef; ref != nil {
-			if key, ok := c.secretValue(kindGateway, c.in.Gateway.Name, string(ref.Name), keyOf(ref)); ok {
+			if key, ok := c.secretValue(v1alpha1.KindAIGateway, c.in.Gateway.Name, string(ref.Name), keyOf(ref)); ok {
 				cfg.Console.AdminKeys = []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}
 			}
 		}
@@ -86,7 +84,7 @@ func (c *compiler) limitStore(cfg *config.Config) {
 	}
 	r := l.Store.Redis
 	out := &config.Redis{
-		Cluster:   r.Cluster,
+		Mode:      config.RedisMode(r.Mode),
 		TLS:       r.TLS,
 		Timeout:   dur(r.Timeout),
 		KeyPrefix: fmt.Sprintf("tollgate:%s/%s:", gw.Namespace, gw.Name),
@@ -108,7 +106,7 @@ func (c *compiler) limitStore(cfg *config.Config) {
 		// explicitly; a missing Secret is a problem either way.
 		s, ok := c.secrets[string(ref.Name)]
 		if !ok || s == nil {
-			c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
+			c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
 				"Secret %q for the Redis limit store does not exist in namespace %q; create it or remove limits.store.redis.secretRef. Counters fall back to the failure mode.", ref.Name, gw.Namespace)
 		} else {
 			out.Password = string(s.Data[orDefault(string(ref.PasswordKey), "password")])

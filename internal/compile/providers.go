@@ -5,18 +5,9 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	_ "github.com/tollgate-dev/tollgate/internal/providers/vendors" // every vendor's default endpoint
 )
-
-const kindProvider = "ModelProvider"
-
-// defaultEndpoints are the public API bases of vendors with one global
-// endpoint. Azure and OpenAI-compatible endpoints are per account; Bedrock's
-// is derived from the region by its adapter.
-var defaultEndpoints = map[v1alpha1.ProviderType]string{
-	v1alpha1.ProviderOpenAI:    "https://api.openai.com/v1",
-	v1alpha1.ProviderAnthropic: "https://api.anthropic.com",
-	v1alpha1.ProviderGemini:    "https://generativelanguage.googleapis.com",
-}
 
 // catalogue indexes the compiled providers' models.
 type catalogue struct {
@@ -42,7 +33,7 @@ func (c *compiler) providers(cfg *config.Config) *catalogue {
 		}
 		ok, err := selects(gw.Spec.ProviderSelector, mp.Labels)
 		if err != nil {
-			c.problem(kindGateway, gw.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+			c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
 				"spec.providerSelector is not a valid label selector: %v.", err)
 			return cat
 		}
@@ -105,10 +96,10 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 	}
 	ok := true
 	if s.Credentials != nil {
-		key, found := c.secretValue(kindProvider, mp.Name, string(s.Credentials.SecretRef.Name), keyOf(&s.Credentials.SecretRef))
+		key, found := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(s.Credentials.SecretRef.Name), keyOf(&s.Credentials.SecretRef))
 		p.APIKey, ok = key, found
 	} else if s.Type != v1alpha1.ProviderMock && s.Type != v1alpha1.ProviderBedrock && s.Type != v1alpha1.ProviderOpenAICompatible {
-		c.problem(kindProvider, mp.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
+		c.problem(v1alpha1.KindModelProvider, mp.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
 			"ModelProvider %q of type %s has no spec.credentials.secretRef; add a Secret with the vendor API key and reference it.", mp.Name, s.Type)
 		ok = false
 	}
@@ -138,12 +129,12 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 	if b := s.Bedrock; b != nil {
 		p.Bedrock = &config.BedrockSettings{Region: b.Region}
 		if ref := b.SecretRef; ref != nil {
-			id, ok1 := c.secretValue(kindProvider, mp.Name, string(ref.Name), orDefault(string(ref.AccessKeyIDKey), "accessKeyID"))
-			secret, ok2 := c.secretValue(kindProvider, mp.Name, string(ref.Name), orDefault(string(ref.SecretAccessKeyKey), "secretAccessKey"))
+			id, ok1 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), orDefault(string(ref.AccessKeyIDKey), "accessKeyID"))
+			secret, ok2 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), orDefault(string(ref.SecretAccessKeyKey), "secretAccessKey"))
 			p.Bedrock.AccessKeyID, p.Bedrock.SecretAccessKey = id, secret
 			ok = ok && ok1 && ok2
 			if ref.SessionTokenKey != nil {
-				tok, ok3 := c.secretValue(kindProvider, mp.Name, string(ref.Name), string(*ref.SessionTokenKey))
+				tok, ok3 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), string(*ref.SessionTokenKey))
 				p.Bedrock.SessionToken = tok
 				ok = ok && ok3
 			}
@@ -152,13 +143,13 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 	return p, ok
 }
 
-// ProviderEndpoint is mp's API base: spec.endpoint, else the vendor's
-// default (empty for types without one).
+// ProviderEndpoint is mp's API base: spec.endpoint, else the default its
+// vendor package registered (empty for types without one).
 func ProviderEndpoint(mp *v1alpha1.ModelProvider) string {
 	if e := mp.Spec.Endpoint; e != nil && *e != "" {
 		return string(*e)
 	}
-	return defaultEndpoints[mp.Spec.Type]
+	return providers.DefaultEndpoint(config.ProviderType(mp.Spec.Type))
 }
 
 // Discovered returns the models the operator discovered for mp

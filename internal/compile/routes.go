@@ -21,7 +21,7 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 			if rt.Attempts != nil {
 				cr.Retry.Attempts = int(*rt.Attempts)
 			}
-			for _, on := range rt.On {
+			for _, on := range rt.RetryOn {
 				cr.Retry.On = append(cr.Retry.On, config.RetryOn(on))
 			}
 			cr.Retry.Backoff = dur(rt.Backoff)
@@ -29,14 +29,14 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 		}
 		for _, b := range r.Backends {
 			if _, ok := cat.byProvider[string(b.Provider)]; !ok {
-				c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
+				c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
 					"spec.routes[%d] (%s) uses ModelProvider %q, which does not exist, is not selected by spec.providerSelector, or has unresolved credentials; that backend is skipped.", i, r.Model, b.Provider)
 				continue
 			}
-			cr.Backends = append(cr.Backends, c.backend(cat, string(b.Provider), modelOf(b, r.Model), int(b.Weight), int(b.Priority)))
+			cr.Backends = append(cr.Backends, c.backend(cat, string(b.Provider), modelOf(b, r.Model), weightOf(b), int(b.Priority)))
 		}
 		if len(cr.Backends) == 0 {
-			c.problem(kindGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
+			c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,
 				"spec.routes[%d] (%s) has no usable backend, so the model is not served; fix the providers it names.", i, r.Model)
 			continue
 		}
@@ -68,13 +68,13 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 		r := config.Route{Model: n, Strategy: config.StrategyWeighted}
 		servers := cat.servers[n]
 		if len(servers) > config.MaxBackends {
-			c.problem(kindGateway, gw.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+			c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
 				"Model %q is served by %d providers; a route has at most %d backends, so only the first %d by name serve it. Add a route for it to choose.",
 				n, len(servers), config.MaxBackends, config.MaxBackends)
 			servers = servers[:config.MaxBackends]
 		}
 		for _, p := range servers {
-			r.Backends = append(r.Backends, c.backend(cat, p, n, 1, 0))
+			r.Backends = append(r.Backends, c.backend(cat, p, n, new(1), 0))
 		}
 		implicit = append(implicit, r)
 	}
@@ -95,10 +95,19 @@ func modelOf(b v1alpha1.Backend, route v1alpha1.ModelPattern) string {
 	return string(route)
 }
 
+// weightOf is b's weight for the contract: nil (the contract's default, 1)
+// when the API object carries none, as in files read by tollgate render.
+func weightOf(b v1alpha1.Backend) *int {
+	if b.Weight == nil {
+		return nil
+	}
+	return new(int(*b.Weight))
+}
+
 // backend resolves a provider-side model name through the provider's
 // catalogue (rename and pricing). A name the catalogue does not list is
 // sent as is, with no pricing.
-func (c *compiler) backend(cat *catalogue, provider, model string, weight, priority int) config.Backend {
+func (c *compiler) backend(cat *catalogue, provider, model string, weight *int, priority int) config.Backend {
 	b := config.Backend{Provider: provider, UpstreamModel: model, Weight: weight, Priority: priority}
 	if m, ok := cat.byProvider[provider][model]; ok {
 		b.UpstreamModel = m.UpstreamModel

@@ -278,12 +278,23 @@ type Backend struct {
 	Provider string `json:"provider"`
 	// UpstreamModel is the model name sent to the provider.
 	UpstreamModel string `json:"upstreamModel"`
-	// Weight for Weighted strategy; default 1.
-	Weight int `json:"weight,omitempty"`
+	// Weight is the backend's share of its tier; unset means 1. Zero drains
+	// the backend: no strategy picks it, a tier whose backends all have
+	// weight 0 is skipped and a route with no backend of positive weight
+	// is not served.
+	Weight *int `json:"weight,omitempty"`
 	// Priority tier; 0 is tried first.
 	Priority int `json:"priority,omitempty"`
 	// Pricing used for cost accounting and LowestCost.
 	Pricing Pricing `json:"pricing,omitzero"`
+}
+
+// TrafficWeight is b's weight: Weight, or DefaultWeight when unset.
+func (b Backend) TrafficWeight() int {
+	if b.Weight == nil {
+		return DefaultWeight
+	}
+	return *b.Weight
 }
 
 // Retry bounds retries of one backend before moving on.
@@ -399,15 +410,28 @@ type LimitsStore struct {
 	Redis       *Redis      `json:"redis,omitempty"`
 }
 
+// RedisMode is how the gateway reaches Redis.
+type RedisMode string
+
+const (
+	// RedisStandalone is one server.
+	RedisStandalone RedisMode = "Standalone"
+	// RedisSentinel asks Sentinels for the master MasterName.
+	RedisSentinel RedisMode = "Sentinel"
+	// RedisCluster is a Redis Cluster reached through seed nodes.
+	RedisCluster RedisMode = "Cluster"
+)
+
 // Redis reaches a standalone, Sentinel or Cluster Redis through one client.
 type Redis struct {
-	// Addresses: one for standalone, several for Cluster or Sentinel.
+	// Mode is the topology, as in the API: Standalone (default), Sentinel
+	// or Cluster.
+	Mode RedisMode `json:"mode,omitempty"`
+	// Addresses: the one server (Standalone), the Sentinels, or seed nodes.
 	Addresses []string `json:"addresses"`
-	// MasterName selects Sentinel mode.
+	// MasterName is the Sentinel master; only with mode Sentinel.
 	MasterName string `json:"masterName,omitempty"`
-	// Cluster selects Cluster mode.
-	Cluster  bool   `json:"cluster,omitempty"`
-	Username string `json:"username,omitempty"`
+	Username   string `json:"username,omitempty"`
 	// Password is a secret.
 	Password string `json:"password,omitempty"`
 	DB       int    `json:"db,omitempty"`

@@ -35,6 +35,7 @@ const (
 	DefaultMaxCooldown  = 60 * time.Second
 	DefaultWeight       = 1
 	DefaultRedisTimeout = 50 * time.Millisecond
+	DefaultRedisMode    = RedisStandalone
 
 	DefaultAuthMode     = AuthAPIKey
 	DefaultStore        = StoreLocal
@@ -142,6 +143,9 @@ func (l *LimitsStore) Default() {
 	}
 	if l.Redis != nil {
 		orDefault(&l.Redis.Timeout, DefaultRedisTimeout)
+		if l.Redis.Mode == "" {
+			l.Redis.Mode = DefaultRedisMode
+		}
 	}
 }
 
@@ -159,8 +163,8 @@ func (r *Route) Default() {
 	orDefault(&r.Retry.Backoff, DefaultBackoff)
 	orDefault(&r.Retry.MaxCooldown, DefaultMaxCooldown)
 	for j := range r.Backends {
-		if r.Backends[j].Weight == 0 {
-			r.Backends[j].Weight = DefaultWeight
+		if r.Backends[j].Weight == nil {
+			r.Backends[j].Weight = new(DefaultWeight)
 		}
 	}
 }

@@ -27,7 +27,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 	r := c.Routes[0]
 	if c.Listener.Address != ":8080" || c.Auth.Mode != AuthAPIKey || c.Limits.Type != StoreLocal ||
 		r.Strategy != StrategyWeighted || r.Retry.Attempts != 3 || len(r.Retry.On) != 4 ||
-		r.Backends[0].Weight != 1 || c.Models[0].UpstreamModel != "demo" || c.Server.MaxRequestBodyBytes != 32<<20 {
+		r.Backends[0].Weight == nil || *r.Backends[0].Weight != 1 || c.Models[0].UpstreamModel != "demo" || c.Server.MaxRequestBodyBytes != 32<<20 {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
 }
@@ -113,7 +113,7 @@ func TestDefaultCompletesRoutesAndCatalogue(t *testing.T) {
 	if strings.Join(order, ",") != "y,alias,x,g-*" {
 		t.Fatalf("routes %v, want the implicit route of x before the globs", order)
 	}
-	if x := c.Routes[2]; len(x.Backends) != 2 || x.Backends[1].UpstreamModel != "x-b" || x.Backends[0].Weight != DefaultWeight || x.Retry.Attempts != DefaultAttempts {
+	if x := c.Routes[2]; len(x.Backends) != 2 || x.Backends[1].UpstreamModel != "x-b" || x.Backends[0].Weight == nil || *x.Backends[0].Weight != DefaultWeight || x.Retry.Attempts != DefaultAttempts {
 		t.Errorf("implicit route %+v", x)
 	}
 	if last := c.Models[len(c.Models)-1]; last.Name != "alias" || last.Provider != "a" || last.UpstreamModel != "x" {

@@ -397,8 +397,8 @@ func (c *Config) validateRoutes(v *validator, providers map[string]bool) {
 				v.bad(bf, "each backend (provider, model) pair may appear only once in a route")
 			}
 			pairs[[2]string{b.Provider, b.UpstreamModel}] = true
-			if b.Weight < 0 || b.Weight > 1_000_000 {
-				v.bad(bf+".weight", "%d is out of range: want 0 to 1000000", b.Weight)
+			if w := b.TrafficWeight(); w < 0 || w > 1_000_000 {
+				v.bad(bf+".weight", "%d is out of range: want 0 to 1000000", w)
 			}
 			if b.Priority < 0 || b.Priority > 9 {
 				v.bad(bf+".priority", "%d is out of range: want 0 to 9", b.Priority)
@@ -559,13 +559,24 @@ func (r *Redis) validate(v *validator) {
 			v.bad(fmt.Sprintf("limits.redis.addresses[%d]", i), "%q is not host:port", a)
 		}
 	}
-	if r.MasterName != "" && r.Cluster {
-		v.bad("limits.redis.masterName", "masterName (Sentinel) and cluster are mutually exclusive")
+	switch r.Mode {
+	case RedisStandalone, RedisSentinel, RedisCluster:
+	default:
+		v.bad("limits.redis.mode", "%q is not one of Standalone, Sentinel, Cluster", r.Mode)
+	}
+	if r.Mode == RedisSentinel && r.MasterName == "" {
+		v.bad("limits.redis.masterName", "masterName is required when mode is Sentinel")
+	}
+	if r.Mode != RedisSentinel && r.MasterName != "" {
+		v.bad("limits.redis.masterName", "masterName may only be set when mode is Sentinel")
+	}
+	if r.Mode == RedisStandalone && len(r.Addresses) > 1 {
+		v.bad("limits.redis.addresses", "mode Standalone takes exactly one address; use mode Sentinel or Cluster for several")
 	}
 	if r.DB < 0 || r.DB > 255 {
 		v.bad("limits.redis.db", "%d is out of range: want 0 to 255", r.DB)
 	}
-	if r.Cluster && r.DB != 0 {
+	if r.Mode == RedisCluster && r.DB != 0 {
 		v.bad("limits.redis.db", "Redis Cluster supports only db 0")
 	}
 	v.positive("limits.redis.timeout", r.Timeout)

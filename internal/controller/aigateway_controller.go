@@ -116,7 +116,7 @@ func (r *AIGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		r.findings.record(ctx, req.NamespacedName, nil)
 		return ctrl.Result{}, nil // children go with it (owner references)
 	}
-	s := &gatewayScope{gw: gw, before: gw.DeepCopy()}
+	s := &gatewayScope{gatewayFacts: gatewayFacts{gw: gw}, before: gw.DeepCopy()}
 	if err := r.gather(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -128,10 +128,11 @@ func (r *AIGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	r.findings.record(ctx, req.NamespacedName, s.result.Problems)
 	var errs []error
-	for _, phase := range []func(context.Context, *gatewayScope) error{
-		r.applyCore, r.reconcileCertificate, r.reconcileServiceMonitor, r.reconcileHTTPRoute,
-	} {
-		if err := phase(ctx, s); err != nil {
+	if err := r.applyCore(ctx, s); err != nil {
+		errs = append(errs, err)
+	}
+	for _, i := range integrations {
+		if err := r.reconcileIntegration(ctx, s, i); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
@@ -20,31 +17,20 @@ import (
 )
 
 // gatewayScope is what one reconcile of an AIGateway read and decided.
+// The facts the status is computed from are embedded, written by the
+// phases directly rather than copied at the end.
 type gatewayScope struct {
-	gw, before *v1alpha1.AIGateway
+	gatewayFacts
+	before *v1alpha1.AIGateway
 
 	providers []v1alpha1.ModelProvider
 	consumers []v1alpha1.Consumer
 	policies  []v1alpha1.TokenPolicy
 	secrets   map[string]*corev1.Secret
 
-	// Which requested integrations have their CRD installed.
-	certCRD, routeCRD, monitorCRD bool
-	crdMissing                    bool
-
-	result     compile.Result
+	// crdMissing: a requested integration's CRD is not installed.
+	crdMissing bool
 	configJSON []byte
-	hash       string
-	// tls reports whether the proxy serves HTTPS with a mounted Secret.
-	tls bool
-
-	applyErr   error
-	deployment *appsv1.Deployment
-	cert       *cmv1.Certificate
-	certErr    error
-	route      *gwv1.HTTPRoute
-	routeErr   error
-	monitorErr error
 }
 
 // gather reads the namespace's providers, consumers and policies from the
@@ -84,36 +70,30 @@ func (r *AIGatewayReconciler) gather(ctx context.Context, s *gatewayScope) error
 
 // integrations finds which requested optional CRDs are installed.
 func (r *AIGatewayReconciler) integrations(s *gatewayScope) error {
-	for _, it := range []struct {
-		i   *integration
-		out *bool
-	}{{certManager, &s.certCRD}, {gatewayAPI, &s.routeCRD}, {serviceMonitors, &s.monitorCRD}} {
-		if !it.i.requested(s.gw) {
+	for _, i := range integrations {
+		if !i.requested(s.gw) {
 			continue
 		}
-		ok, err := r.caps.available(it.i)
+		ok, err := r.caps.available(i)
 		if err != nil {
 			return err
 		}
-		*it.out = ok
+		s.child(i).installed = ok
 		s.crdMissing = s.crdMissing || !ok
 	}
 	return nil
 }
 
-// compile runs the pure compiler and serialises the config. Without
-// cert-manager the certificate cannot exist, so the gateway keeps serving
-// plain HTTP rather than waiting for a Secret that will never come.
+// compile runs the pure compiler, told whether cert-manager is installed
+// (without it a certificate it would issue cannot exist, so the gateway
+// keeps serving plain HTTP), and serialises the config.
 func (r *AIGatewayReconciler) compile(s *gatewayScope) error {
 	s.result = compile.Compile(compile.Input{
 		Gateway: s.gw, Providers: s.providers, Consumers: s.consumers, Policies: s.policies,
-		Secrets: s.secrets, Now: r.now(),
+		Secrets: s.secrets, Now: r.now(), WithoutCertManager: !s.child(certManager).installed,
 	})
-	s.tls = resources.TLSEnabled(s.gw)
-	if resources.Certificate(s.gw) != nil && !s.certCRD {
-		s.tls = false
-		s.result.Config.Listener.TLS = nil
-	}
+	s.problems = s.result.Problems
+	s.tls = s.result.Config.Listener.TLS != nil
 	data, err := config.Marshal(s.result.Config)
 	if err != nil {
 		return fmt.Errorf("serialising the config of %s/%s: %w", s.gw.Namespace, s.gw.Name, err)
@@ -157,50 +137,23 @@ func (r *AIGatewayReconciler) applyCore(ctx context.Context, s *gatewayScope) er
 	return nil
 }
 
-func (r *AIGatewayReconciler) reconcileCertificate(ctx context.Context, s *gatewayScope) error {
-	want := resources.Certificate(s.gw)
+// reconcileIntegration applies the child the gateway asks of integration
+// i when its CRD is installed, or deletes the one it no longer asks for,
+// and records what happened for the status.
+func (r *AIGatewayReconciler) reconcileIntegration(ctx context.Context, s *gatewayScope, i *integration) error {
+	want := i.child(s.gw)
 	if want == nil {
-		return r.ensureNoChild(ctx, s.gw, certManager)
+		return r.ensureNoChild(ctx, s.gw, i)
 	}
-	if !s.certCRD {
+	st := s.child(i)
+	if !st.installed {
 		return nil
 	}
 	if err := r.apply(ctx, want); err != nil {
-		s.certErr = err
+		st.err = err
 		return err
 	}
-	s.cert = want
-	return nil
-}
-
-func (r *AIGatewayReconciler) reconcileServiceMonitor(ctx context.Context, s *gatewayScope) error {
-	want := resources.ServiceMonitor(s.gw)
-	if want == nil {
-		return r.ensureNoChild(ctx, s.gw, serviceMonitors)
-	}
-	if !s.monitorCRD {
-		return nil
-	}
-	if err := r.apply(ctx, want); err != nil {
-		s.monitorErr = err
-		return err
-	}
-	return nil
-}
-
-func (r *AIGatewayReconciler) reconcileHTTPRoute(ctx context.Context, s *gatewayScope) error {
-	want := resources.HTTPRoute(s.gw)
-	if want == nil {
-		return r.ensureNoChild(ctx, s.gw, gatewayAPI)
-	}
-	if !s.routeCRD {
-		return nil
-	}
-	if err := r.apply(ctx, want); err != nil {
-		s.routeErr = err
-		return err
-	}
-	s.route = want
+	st.applied = want // the apply answer carries the child's status
 	return nil
 }
 
@@ -208,7 +161,7 @@ func (r *AIGatewayReconciler) reconcileHTTPRoute(ctx context.Context, s *gateway
 // unusable (Accepted=False).
 func gatewayRejected(problems []compile.Problem, name string) bool {
 	for _, p := range problems {
-		if p.Kind == "AIGateway" && p.Name == name && p.Condition == v1alpha1.ConditionAccepted {
+		if p.Kind == v1alpha1.KindAIGateway && p.Name == name && p.Condition == v1alpha1.ConditionAccepted {
 			return true
 		}
 	}

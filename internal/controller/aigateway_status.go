@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -29,27 +30,34 @@ type gatewayFacts struct {
 	applyErr error
 
 	deployment *appsv1.Deployment
-
-	certCRD    bool
-	cert       *cmv1.Certificate
-	certErr    error
 	tlsSecret  bool // a user-brought TLS Secret exists
-	routeCRD   bool
-	route      *gwv1.HTTPRoute
-	routeErr   error
-	monitorCRD bool
-	monitorErr error
+
+	// children is what happened to each requested integration's child.
+	children map[*integration]*childState
 }
 
-func (s *gatewayScope) facts() gatewayFacts {
-	_, tlsSecret := s.secrets[resources.TLSSecretName(s.gw)]
-	return gatewayFacts{
-		gw: s.gw, problems: s.result.Problems, result: s.result, hash: s.hash, tls: s.tls,
-		applyErr: s.applyErr, deployment: s.deployment,
-		certCRD: s.certCRD, cert: s.cert, certErr: s.certErr, tlsSecret: tlsSecret,
-		routeCRD: s.routeCRD, route: s.route, routeErr: s.routeErr,
-		monitorCRD: s.monitorCRD, monitorErr: s.monitorErr,
+// childState is what one reconcile learned of an integration's child.
+type childState struct {
+	installed bool          // the integration's CRD is served
+	applied   client.Object // the child as applied, with its status; nil before
+	err       error         // applying the child failed
+}
+
+// child returns the state of integration i's child, creating it.
+func (f *gatewayFacts) child(i *integration) *childState {
+	if f.children == nil {
+		f.children = map[*integration]*childState{}
 	}
+	if f.children[i] == nil {
+		f.children[i] = &childState{}
+	}
+	return f.children[i]
+}
+
+// facts are the scope's embedded facts, with the TLS Secret looked up.
+func (s *gatewayScope) facts() gatewayFacts {
+	_, s.tlsSecret = s.secrets[resources.TLSSecretName(s.gw)]
+	return s.gatewayFacts
 }
 
 // setGatewayStatus writes every condition and field of an AIGateway's
@@ -91,7 +99,7 @@ func setGatewayStatus(st *v1alpha1.AIGatewayStatus, f gatewayFacts, now time.Tim
 func own(f gatewayFacts, t v1alpha1.ConditionType) []compile.Problem {
 	var out []compile.Problem
 	for _, p := range f.problems {
-		if p.Kind == "AIGateway" && p.Name == f.gw.Name && p.Condition == t {
+		if p.Kind == v1alpha1.KindAIGateway && p.Name == f.gw.Name && p.Condition == t {
 			out = append(out, p)
 		}
 	}
@@ -144,7 +152,7 @@ func leftOut(f gatewayFacts) string {
 	seen := map[string]bool{}
 	var out []string
 	for _, p := range f.problems {
-		if p.Kind == "AIGateway" {
+		if p.Kind == v1alpha1.KindAIGateway {
 			continue
 		}
 		s := fmt.Sprintf("%s %s (%s)", p.Kind, p.Name, p.Reason)
@@ -191,24 +199,26 @@ func gatewayCertificateReady(f gatewayFacts) (conditions.Condition, bool) {
 		}
 		return conditions.True(t, v1alpha1.ReasonCertificateIssued, fmt.Sprintf("Serving with the TLS Secret %q.", name)), true
 	}
+	st := f.child(certManager)
+	cert, _ := st.applied.(*cmv1.Certificate)
 	switch {
-	case !f.certCRD:
+	case !st.installed:
 		return conditions.False(t, v1alpha1.ReasonCRDNotInstalled, certManager.notInstalled("A certificate (spec.listener.tls.issuerRef)")+" Until then the gateway serves plain HTTP."), true
-	case f.certErr != nil:
-		return conditions.False(t, v1alpha1.ReasonCertificateNotIssued, fmt.Sprintf("Applying the Certificate failed: %v.", f.certErr)), true
-	case f.cert == nil:
+	case st.err != nil:
+		return conditions.False(t, v1alpha1.ReasonCertificateNotIssued, fmt.Sprintf("Applying the Certificate failed: %v.", st.err)), true
+	case cert == nil:
 		return conditions.Unknown(t, v1alpha1.ReasonPending, "Waiting for the Certificate to be applied."), true
 	}
-	for _, c := range f.cert.Status.Conditions {
+	for _, c := range cert.Status.Conditions {
 		if c.Type == cmv1.CertificateConditionReady {
 			if c.Status == "True" {
-				return conditions.True(t, v1alpha1.ReasonCertificateIssued, fmt.Sprintf("cert-manager issued Certificate %s: %s", f.cert.Name, c.Message)), true
+				return conditions.True(t, v1alpha1.ReasonCertificateIssued, fmt.Sprintf("cert-manager issued Certificate %s: %s", cert.Name, c.Message)), true
 			}
-			return conditions.False(t, v1alpha1.ReasonCertificateNotIssued, fmt.Sprintf("cert-manager has not issued Certificate %s: %s (%s)", f.cert.Name, c.Message, c.Reason)), true
+			return conditions.False(t, v1alpha1.ReasonCertificateNotIssued, fmt.Sprintf("cert-manager has not issued Certificate %s: %s (%s)", cert.Name, c.Message, c.Reason)), true
 		}
 	}
 	return conditions.False(t, v1alpha1.ReasonCertificateNotIssued,
-		fmt.Sprintf("cert-manager has not reported on Certificate %s yet; check that cert-manager runs and that the issuer %s exists.", f.cert.Name, f.gw.Spec.Listener.TLS.IssuerRef.Name)), true
+		fmt.Sprintf("cert-manager has not reported on Certificate %s yet; check that cert-manager runs and that the issuer %s exists.", cert.Name, f.gw.Spec.Listener.TLS.IssuerRef.Name)), true
 }
 
 func gatewayRouteAccepted(f gatewayFacts) (conditions.Condition, bool) {
@@ -216,17 +226,19 @@ func gatewayRouteAccepted(f gatewayFacts) (conditions.Condition, bool) {
 	if f.gw.Spec.HTTPRoute == nil {
 		return conditions.Condition{}, false
 	}
+	st := f.child(gatewayAPI)
+	route, _ := st.applied.(*gwv1.HTTPRoute)
 	switch {
-	case !f.routeCRD:
+	case !st.installed:
 		return conditions.False(t, v1alpha1.ReasonCRDNotInstalled, gatewayAPI.notInstalled("An HTTPRoute (spec.httpRoute)")), true
-	case f.routeErr != nil:
-		return conditions.False(t, v1alpha1.ReasonRouteNotAccepted, fmt.Sprintf("Applying the HTTPRoute failed: %v.", f.routeErr)), true
-	case f.route == nil:
+	case st.err != nil:
+		return conditions.False(t, v1alpha1.ReasonRouteNotAccepted, fmt.Sprintf("Applying the HTTPRoute failed: %v.", st.err)), true
+	case route == nil:
 		return conditions.Unknown(t, v1alpha1.ReasonPending, "Waiting for the HTTPRoute to be applied."), true
 	}
 	var rejected []string
 	accepted := 0
-	for _, ps := range f.route.Status.Parents {
+	for _, ps := range route.Status.Parents {
 		ref := parentName(ps.ParentRef, f.gw.Namespace)
 		for _, c := range ps.Conditions {
 			if c.Type != string(gwv1.RouteConditionAccepted) {
@@ -263,11 +275,12 @@ func gatewayMonitoringReady(f gatewayFacts) (conditions.Condition, bool) {
 	if !resources.ServiceMonitorRequested(f.gw) {
 		return conditions.Condition{}, false
 	}
+	st := f.child(serviceMonitors)
 	switch {
-	case !f.monitorCRD:
+	case !st.installed:
 		return conditions.False(t, v1alpha1.ReasonCRDNotInstalled, serviceMonitors.notInstalled("A ServiceMonitor (spec.monitoring.serviceMonitor)")), true
-	case f.monitorErr != nil:
-		return conditions.False(t, v1alpha1.ReasonApplyFailed, fmt.Sprintf("Applying the ServiceMonitor failed: %v.", f.monitorErr)), true
+	case st.err != nil:
+		return conditions.False(t, v1alpha1.ReasonApplyFailed, fmt.Sprintf("Applying the ServiceMonitor failed: %v.", st.err)), true
 	}
 	return conditions.True(t, v1alpha1.ReasonServiceMonitorCreated, fmt.Sprintf("ServiceMonitor %s scrapes the metrics port.", f.gw.Name)), true
 }

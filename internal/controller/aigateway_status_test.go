@@ -41,7 +41,7 @@ func TestGatewayConditionSetters(t *testing.T) {
 	}
 	withRoute := func(f *gatewayFacts) {
 		f.gw.Spec.HTTPRoute = &v1alpha1.HTTPRouteSettings{ParentRefs: []v1alpha1.ParentReference{{Name: "public"}}}
-		f.routeCRD = true
+		f.child(gatewayAPI).installed = true
 	}
 	cases := map[string]struct {
 		fn   func(gatewayFacts) conditions.Condition
@@ -72,16 +72,16 @@ func TestGatewayConditionSetters(t *testing.T) {
 		"certificate without cert-manager": {must1(gatewayCertificateReady), facts(withTLS), want{"False", v1alpha1.ReasonCRDNotInstalled, "cert-manager"}},
 		"certificate issued": {must1(gatewayCertificateReady), facts(func(f *gatewayFacts) {
 			withTLS(f)
-			f.certCRD = true
-			f.cert = &cmv1.Certificate{ObjectMeta: metav1.ObjectMeta{Name: "main"}, Status: cmv1.CertificateStatus{Conditions: []cmv1.CertificateCondition{{Type: cmv1.CertificateConditionReady, Status: cmmeta.ConditionTrue, Message: "up to date"}}}}
+			f.child(certManager).installed = true
+			f.child(certManager).applied = &cmv1.Certificate{ObjectMeta: metav1.ObjectMeta{Name: "main"}, Status: cmv1.CertificateStatus{Conditions: []cmv1.CertificateCondition{{Type: cmv1.CertificateConditionReady, Status: cmmeta.ConditionTrue, Message: "up to date"}}}}
 		}), want{"True", v1alpha1.ReasonCertificateIssued, "up to date"}},
 		"route not answered": {must1(gatewayRouteAccepted), facts(func(f *gatewayFacts) {
 			withRoute(f)
-			f.route = &gwv1.HTTPRoute{}
+			f.child(gatewayAPI).applied = &gwv1.HTTPRoute{}
 		}), want{"False", v1alpha1.ReasonRouteNotAccepted, "0 of 1"}},
 		"route accepted": {must1(gatewayRouteAccepted), facts(func(f *gatewayFacts) {
 			withRoute(f)
-			f.route = &gwv1.HTTPRoute{Status: gwv1.HTTPRouteStatus{RouteStatus: gwv1.RouteStatus{Parents: []gwv1.RouteParentStatus{{
+			f.child(gatewayAPI).applied = &gwv1.HTTPRoute{Status: gwv1.HTTPRouteStatus{RouteStatus: gwv1.RouteStatus{Parents: []gwv1.RouteParentStatus{{
 				ParentRef: gwv1.ParentReference{Name: "public"}, Conditions: []metav1.Condition{{Type: "Accepted", Status: "True"}},
 			}}}}}
 		}), want{"True", v1alpha1.ReasonRouteAccepted, ""}},

@@ -9,6 +9,7 @@ import (
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -18,46 +19,63 @@ import (
 )
 
 // integration is an optional third-party API the operator uses when its
-// CRD is installed.
+// CRD is installed. The AIGateway reconciler treats every row of
+// integrations the same way: find whether the CRD is served, apply the
+// child the gateway asks for or delete the one it no longer asks for, and
+// hand what happened to the status setter of the row's condition.
 type integration struct {
 	// product names the project in condition messages.
 	product string
-	// crd is the CustomResourceDefinition's name.
-	crd          string
-	groupVersion string
-	resource     string
+	// gvr is the child's group, version and resource.
+	gvr schema.GroupVersionResource
 	// object is an empty object of the kind, for watches and deletes.
 	object func() client.Object
 	// requested reports whether a gateway asks for the integration.
 	requested func(*v1alpha1.AIGateway) bool
+	// child is the object the gateway asks for, or nil when none.
+	child func(*v1alpha1.AIGateway) client.Object
 }
+
+// crd is the name of the integration's CustomResourceDefinition.
+func (i *integration) crd() string { return i.gvr.Resource + "." + i.gvr.Group }
 
 var (
 	certManager = &integration{
-		product: "cert-manager", crd: "certificates.cert-manager.io",
-		groupVersion: cmv1.SchemeGroupVersion.String(), resource: "certificates",
+		product: "cert-manager", gvr: cmv1.SchemeGroupVersion.WithResource("certificates"),
 		object:    func() client.Object { return &cmv1.Certificate{} },
 		requested: func(gw *v1alpha1.AIGateway) bool { return resources.Certificate(gw) != nil },
+		child:     func(gw *v1alpha1.AIGateway) client.Object { return orNil(resources.Certificate(gw)) },
 	}
 	gatewayAPI = &integration{
-		product: "Gateway API", crd: "httproutes.gateway.networking.k8s.io",
-		groupVersion: gwv1.GroupVersion.String(), resource: "httproutes",
+		product: "Gateway API", gvr: gwv1.SchemeGroupVersion.WithResource("httproutes"),
 		object:    func() client.Object { return &gwv1.HTTPRoute{} },
 		requested: func(gw *v1alpha1.AIGateway) bool { return gw.Spec.HTTPRoute != nil },
+		child:     func(gw *v1alpha1.AIGateway) client.Object { return orNil(resources.HTTPRoute(gw)) },
 	}
 	serviceMonitors = &integration{
-		product: "prometheus-operator", crd: "servicemonitors.monitoring.coreos.com",
-		groupVersion: monitoringv1.SchemeGroupVersion.String(), resource: "servicemonitors",
+		product: "prometheus-operator", gvr: monitoringv1.SchemeGroupVersion.WithResource("servicemonitors"),
 		object:    func() client.Object { return &monitoringv1.ServiceMonitor{} },
 		requested: resources.ServiceMonitorRequested,
+		child:     func(gw *v1alpha1.AIGateway) client.Object { return orNil(resources.ServiceMonitor(gw)) },
 	}
 	integrations = []*integration{certManager, gatewayAPI, serviceMonitors}
 )
 
+// orNil turns a typed nil pointer into a nil client.Object.
+func orNil[T any, P interface {
+	*T
+	client.Object
+}](o P) client.Object {
+	if o == nil {
+		return nil
+	}
+	return o
+}
+
 // integrationByCRD finds the integration of a CRD name.
 func integrationByCRD(name string) *integration {
 	for _, i := range integrations {
-		if i.crd == name {
+		if i.crd() == name {
 			return i
 		}
 	}
@@ -136,16 +154,16 @@ func (c *capabilities) available(i *integration) (bool, error) {
 		return false, nil
 	}
 	c.checked[i] = c.now()
-	list, err := c.disc.ServerResourcesForGroupVersion(i.groupVersion)
+	list, err := c.disc.ServerResourcesForGroupVersion(i.gvr.GroupVersion().String())
 	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil
 		}
-		return false, fmt.Errorf("discovering %s (%s): %w", i.product, i.groupVersion, err)
+		return false, fmt.Errorf("discovering %s (%s): %w", i.product, i.gvr.GroupVersion(), err)
 	}
 	found := false
 	for _, r := range list.APIResources {
-		if r.Name == i.resource {
+		if r.Name == i.gvr.Resource {
 			found = true
 		}
 	}
@@ -154,7 +172,7 @@ func (c *capabilities) available(i *integration) (bool, error) {
 	}
 	if c.onFound != nil {
 		if err := c.onFound(i); err != nil {
-			return false, fmt.Errorf("watching %s: %w", i.resource, err)
+			return false, fmt.Errorf("watching %s: %w", i.gvr.Resource, err)
 		}
 	}
 	c.present[i] = true
@@ -163,7 +181,7 @@ func (c *capabilities) available(i *integration) (bool, error) {
 
 // notInstalled is the message of a CRDNotInstalled condition.
 func (i *integration) notInstalled(what string) string {
-	return fmt.Sprintf("%s is requested but the %s CRD %s is not installed; the gateway runs without it. Install %s and the operator picks it up without a restart.", what, i.product, i.crd, i.product)
+	return fmt.Sprintf("%s is requested but the %s CRD %s is not installed; the gateway runs without it. Install %s and the operator picks it up without a restart.", what, i.product, i.crd(), i.product)
 }
 
 // ensureNoChild deletes the integration's child of gw when the CRD exists

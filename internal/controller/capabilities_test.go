@@ -22,8 +22,8 @@ func TestCapabilitiesLookAgainWhileACRDSettles(t *testing.T) {
 		t.Fatalf("available = %v, %v with nothing served", ok, err)
 	}
 	// Served now, but absence is cached and nothing signalled a change.
-	disc.Resources = []*metav1.APIResourceList{{GroupVersion: certManager.groupVersion,
-		APIResources: []metav1.APIResource{{Name: certManager.resource}}}}
+	disc.Resources = []*metav1.APIResourceList{{GroupVersion: certManager.gvr.GroupVersion().String(),
+		APIResources: []metav1.APIResource{{Name: certManager.gvr.Resource}}}}
 	if ok, _ := c.available(certManager); ok {
 		t.Fatal("absence should be cached for recheckAfter without a CRD event")
 	}
@@ -42,8 +42,8 @@ func TestCapabilitiesLookAgainWhileACRDSettles(t *testing.T) {
 	}
 	// Discovery catches up a moment later: found at once, despite the cache.
 	now = now.Add(2 * time.Second)
-	disc.Resources = []*metav1.APIResourceList{{GroupVersion: certManager.groupVersion,
-		APIResources: []metav1.APIResource{{Name: certManager.resource}}}}
+	disc.Resources = []*metav1.APIResourceList{{GroupVersion: certManager.gvr.GroupVersion().String(),
+		APIResources: []metav1.APIResource{{Name: certManager.gvr.Resource}}}}
 	if ok, err := c.available(certManager); !ok || err != nil {
 		t.Fatalf("available = %v, %v after discovery caught up", ok, err)
 	}

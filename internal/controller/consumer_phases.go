@@ -147,7 +147,7 @@ func (r *ConsumerReconciler) updateKey(ctx context.Context, s *consumerScope, ol
 // foreignSecret reports a Secret in the way of the generated key.
 func (r *ConsumerReconciler) foreignSecret(s *consumerScope) error {
 	s.problems = append(s.problems, compile.Problem{
-		Kind: "Consumer", Name: s.cs.Name, Condition: v1alpha1.ConditionResolvedRefs, Reason: v1alpha1.ReasonKeyNotReady,
+		Kind: v1alpha1.KindConsumer, Name: s.cs.Name, Condition: v1alpha1.ConditionResolvedRefs, Reason: v1alpha1.ReasonKeyNotReady,
 		Message: fmt.Sprintf("Secret %q exists but was not generated for this Consumer; delete it, or set spec.credentials.generate.secretName to a free name.", s.secretName),
 	})
 	return nil
@@ -188,7 +188,7 @@ func (r *ConsumerReconciler) resolve(ctx context.Context, s *consumerScope) erro
 		Consumers: []v1alpha1.Consumer{*alone}, Policies: tps.Items, Secrets: secrets, Now: r.now(),
 	})
 	for _, p := range res.Problems {
-		if p.Kind == "Consumer" && p.Name == cs.Name {
+		if p.Kind == v1alpha1.KindConsumer && p.Name == cs.Name {
 			s.problems = append(s.problems, p)
 		}
 	}
@@ -200,7 +200,7 @@ func (r *ConsumerReconciler) resolve(ctx context.Context, s *consumerScope) erro
 		err := r.client.Get(ctx, client.ObjectKey{Namespace: cs.Namespace, Name: string(g)}, &gw)
 		if apierrors.IsNotFound(err) {
 			s.problems = append(s.problems, compile.Problem{
-				Kind: "Consumer", Name: cs.Name, Condition: v1alpha1.ConditionResolvedRefs, Reason: v1alpha1.ReasonGatewayNotFound,
+				Kind: v1alpha1.KindConsumer, Name: cs.Name, Condition: v1alpha1.ConditionResolvedRefs, Reason: v1alpha1.ReasonGatewayNotFound,
 				Message: fmt.Sprintf("AIGateway %q named in spec.gateways does not exist in namespace %q; create it or remove the name.", g, cs.Namespace),
 			})
 		} else if err != nil {

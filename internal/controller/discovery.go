@@ -16,7 +16,10 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
+	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/netguard"
+	"github.com/tollgate-dev/tollgate/internal/providers"
+	_ "github.com/tollgate-dev/tollgate/internal/providers/vendors" // every vendor's model listing
 )
 
 // Model discovery: list a vendor's models with the provider's own
@@ -26,28 +29,20 @@ import (
 const (
 	// discoveryTimeout bounds one whole discovery (every page).
 	discoveryTimeout = 10 * time.Second
-	// discoveryPages bounds the pages read from a paginated listing.
-	discoveryPages = 10
 	// discoveryBodyLimit bounds one page's body.
 	discoveryBodyLimit = 4 << 20
 	// maxDiscovered is status.discoveredModels' MaxItems.
 	maxDiscovered = 1024
-	// defaultAnthropicVersion is the anthropic-version header the gateway
-	// sends by default.
-	defaultAnthropicVersion = "2023-06-01"
 )
 
 // modelNamePattern is v1alpha1.ModelName's schema pattern: a discovered
 // name that does not match it cannot be written to status.
 var modelNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$`)
 
-// discoverySupported reports whether discovery knows the vendor's listing.
+// discoverySupported reports whether the vendor registered a model listing.
 func discoverySupported(t v1alpha1.ProviderType) bool {
-	switch t {
-	case v1alpha1.ProviderOpenAI, v1alpha1.ProviderOpenAICompatible, v1alpha1.ProviderAnthropic, v1alpha1.ProviderGemini:
-		return true
-	}
-	return false
+	v, ok := providers.Lookup(config.ProviderType(t))
+	return ok && v.ListModels != nil
 }
 
 // discoverModels lists mp's models at its vendor with key (empty for an
@@ -58,20 +53,17 @@ func discoverySupported(t v1alpha1.ProviderType) bool {
 func discoverModels(ctx context.Context, mp *v1alpha1.ModelProvider, key string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
 	defer cancel()
-	hc := netguard.Client(mp.Spec.AllowPrivateNetwork, discoveryTimeout)
-	base := strings.TrimRight(compile.ProviderEndpoint(mp), "/")
-	var names []string
-	var err error
-	switch mp.Spec.Type {
-	case v1alpha1.ProviderOpenAI, v1alpha1.ProviderOpenAICompatible:
-		names, err = listOpenAI(ctx, hc, mp, base, key)
-	case v1alpha1.ProviderAnthropic:
-		names, err = listAnthropic(ctx, hc, mp, base, key)
-	case v1alpha1.ProviderGemini:
-		names, err = listGemini(ctx, hc, mp, base, key)
-	default:
+	v, ok := providers.Lookup(config.ProviderType(mp.Spec.Type))
+	if !ok || v.ListModels == nil {
 		return nil, fmt.Errorf("discovery is not supported for type %s", mp.Spec.Type)
 	}
+	hc := netguard.Client(mp.Spec.AllowPrivateNetwork, discoveryTimeout)
+	p := &config.Provider{Name: mp.Name, Type: config.ProviderType(mp.Spec.Type), Endpoint: compile.ProviderEndpoint(mp), APIKey: key}
+	if a := mp.Spec.Anthropic; a != nil {
+		p.Anthropic = &config.AnthropicSettings{Version: a.Version}
+	}
+	get := func(ctx context.Context, u string, h http.Header, v any) error { return getJSON(ctx, hc, mp, u, h, v) }
+	names, err := v.ListModels(ctx, get, p)
 	if err != nil {
 		if key != "" && strings.Contains(err.Error(), key) {
 			err = redacted{err: err, msg: strings.ReplaceAll(err.Error(), key, "[redacted]")}
@@ -118,89 +110,6 @@ func included(name string, include []v1alpha1.ModelPattern) bool {
 		}
 	}
 	return false
-}
-
-func listOpenAI(ctx context.Context, hc *http.Client, mp *v1alpha1.ModelProvider, base, key string) ([]string, error) {
-	h := http.Header{}
-	if key != "" {
-		h.Set("Authorization", "Bearer "+key)
-	}
-	var page struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	if err := getJSON(ctx, hc, mp, base+"/models", h, &page); err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(page.Data))
-	for _, m := range page.Data {
-		out = append(out, m.ID)
-	}
-	return out, nil
-}
-
-func listAnthropic(ctx context.Context, hc *http.Client, mp *v1alpha1.ModelProvider, base, key string) ([]string, error) {
-	version := defaultAnthropicVersion
-	if a := mp.Spec.Anthropic; a != nil && a.Version != "" {
-		version = a.Version
-	}
-	h := http.Header{"X-Api-Key": {key}, "Anthropic-Version": {version}}
-	var out []string
-	after := ""
-	for range discoveryPages {
-		q := url.Values{"limit": {"1000"}}
-		if after != "" {
-			q.Set("after_id", after)
-		}
-		var page struct {
-			Data []struct {
-				ID string `json:"id"`
-			} `json:"data"`
-			HasMore bool   `json:"has_more"`
-			LastID  string `json:"last_id"`
-		}
-		if err := getJSON(ctx, hc, mp, base+"/v1/models?"+q.Encode(), h, &page); err != nil {
-			return nil, err
-		}
-		for _, m := range page.Data {
-			out = append(out, m.ID)
-		}
-		if !page.HasMore || page.LastID == "" || page.LastID == after {
-			break
-		}
-		after = page.LastID
-	}
-	return out, nil
-}
-
-func listGemini(ctx context.Context, hc *http.Client, mp *v1alpha1.ModelProvider, base, key string) ([]string, error) {
-	h := http.Header{"X-Goog-Api-Key": {key}}
-	var out []string
-	token := ""
-	for range discoveryPages {
-		q := url.Values{"pageSize": {"1000"}}
-		if token != "" {
-			q.Set("pageToken", token)
-		}
-		var page struct {
-			Models []struct {
-				Name string `json:"name"`
-			} `json:"models"`
-			NextPageToken string `json:"nextPageToken"`
-		}
-		if err := getJSON(ctx, hc, mp, base+"/v1beta/models?"+q.Encode(), h, &page); err != nil {
-			return nil, err
-		}
-		for _, m := range page.Models {
-			out = append(out, strings.TrimPrefix(m.Name, "models/"))
-		}
-		if page.NextPageToken == "" || page.NextPageToken == token {
-			break
-		}
-		token = page.NextPageToken
-	}
-	return out, nil
 }
 
 // getJSON GETs u with the provider's extra headers and h, and decodes a

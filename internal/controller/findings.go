@@ -39,7 +39,7 @@ func newConsumerFindings() *consumerFindings {
 func (f *consumerFindings) record(ctx context.Context, gw types.NamespacedName, problems []compile.Problem) {
 	now := map[string][]compile.Problem{}
 	for _, p := range problems {
-		if p.Kind == "Consumer" && p.Condition == v1alpha1.ConditionAccepted {
+		if p.Kind == v1alpha1.KindConsumer && p.Condition == v1alpha1.ConditionAccepted {
 			now[p.Name] = append(now[p.Name], p)
 		}
 	}

@@ -73,7 +73,7 @@ func (r *ModelProviderReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	})
 	var problems []compile.Problem
 	for _, p := range compiled.Problems {
-		if p.Kind == "ModelProvider" && p.Name == mp.Name {
+		if p.Kind == v1alpha1.KindModelProvider && p.Name == mp.Name {
 			problems = append(problems, p)
 		}
 	}

@@ -65,7 +65,7 @@ func (r *TokenPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	})
 	var problems []compile.Problem
 	for _, p := range res.Problems {
-		if p.Kind == "TokenPolicy" && p.Name == tp.Name {
+		if p.Kind == v1alpha1.KindTokenPolicy && p.Name == tp.Name {
 			problems = append(problems, p)
 		}
 	}

@@ -82,7 +82,7 @@ type Redis struct {
 }
 
 // NewRedis connects lazily to the Redis rc describes: MasterName selects
-// Sentinel, Cluster selects Cluster, otherwise one standalone address.
+// Sentinel, mode Cluster selects Cluster, otherwise one standalone address.
 func NewRedis(rc *config.Redis) (*Redis, error) {
 	if rc == nil || len(rc.Addresses) == 0 {
 		return nil, errors.New("redis limit store: no address configured")
@@ -91,7 +91,7 @@ func NewRedis(rc *config.Redis) (*Redis, error) {
 	opts := &redis.UniversalOptions{
 		Addrs:                 rc.Addresses,
 		MasterName:            rc.MasterName,
-		IsClusterMode:         rc.Cluster,
+		IsClusterMode:         rc.Mode == config.RedisCluster,
 		Username:              rc.Username,
 		Password:              rc.Password,
 		DB:                    rc.DB,

@@ -44,7 +44,7 @@ func BenchmarkProxy(b *testing.B) {
 		return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-bench", AllowPrivateNetwork: true}
 	}
 	cfg, key := baseConfig(b, []config.Provider{mk("p"), mk("q")},
-		config.Backend{Provider: "p", UpstreamModel: "m", Weight: 1}, config.Backend{Provider: "q", UpstreamModel: "m", Weight: 1})
+		config.Backend{Provider: "p", UpstreamModel: "m", Weight: new(1)}, config.Backend{Provider: "q", UpstreamModel: "m", Weight: new(1)})
 	s := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	if err := s.Load(cfg); err != nil {
 		b.Fatal(err)

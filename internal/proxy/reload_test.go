@@ -77,7 +77,7 @@ func TestRow27ReloadUnderLoad(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		next := *cfg
 		next.Routes = append([]config.Route(nil), cfg.Routes...)
-		next.Routes[0].Backends = []config.Backend{{Provider: "p", UpstreamModel: "m", Weight: 1 + i%5}, {Provider: "q", UpstreamModel: "m", Weight: 5 - i%5}}
+		next.Routes[0].Backends = []config.Backend{{Provider: "p", UpstreamModel: "m", Weight: new(1 + i%5)}, {Provider: "q", UpstreamModel: "m", Weight: new(5 - i%5)}}
 		next.Consumers = []config.Consumer{{Name: "team-a", Keys: []config.Key{cfg.Consumers[0].Keys[0]}}}
 		if i%2 == 0 {
 			next.Consumers[0].Keys = append(next.Consumers[0].Keys, newK)

@@ -11,25 +11,28 @@ import (
 )
 
 // router maps a public model to its route: exact names first, then globs
-// in config order.
+// in config order. A drained route (every backend has weight 0) is not
+// served: the model falls to the next matching route, or is unknown.
 type router struct {
 	exact map[string]*route
 	globs []*route
 }
 
 func (rt *router) match(model string) *route {
-	if r, ok := rt.exact[model]; ok {
+	if r, ok := rt.exact[model]; ok && !r.drained() {
 		return r
 	}
 	for _, r := range rt.globs {
-		if ok, _ := path.Match(r.model, model); ok {
+		if ok, _ := path.Match(r.model, model); ok && !r.drained() {
 			return r
 		}
 	}
 	return nil
 }
 
-// route is a compiled config.Route.
+// route is a compiled config.Route. A backend of weight 0 is drained: it
+// stays in its tier (its state and metrics label survive) but no strategy
+// picks it, so a tier whose backends all have weight 0 is skipped.
 type route struct {
 	model       string
 	strategy    config.Strategy
@@ -100,6 +103,18 @@ func (s *backendState) coolDown(now time.Time, d time.Duration, rateLimited bool
 
 func (s *backendState) cooling(now int64) bool { return s.coolUntil.Load() > now }
 
+// drained reports whether no backend of r has a positive weight.
+func (r *route) drained() bool {
+	for _, tier := range r.tiers {
+		for _, b := range tier {
+			if b.weight > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // picker chooses backends for one request's attempts.
 type picker struct {
 	r     *route
@@ -117,6 +132,9 @@ func (p *picker) next(now time.Time) (*backend, time.Time) {
 		for _, tier := range p.r.tiers {
 			cands := buf[:0]
 			for _, b := range tier {
+				if b.weight <= 0 {
+					continue // drained
+				}
 				switch pass {
 				case 0:
 					if b.state.cooling(n) || p.wasTried(b) {
@@ -143,7 +161,7 @@ func (p *picker) next(now time.Time) (*backend, time.Time) {
 	earliest := int64(math.MaxInt64)
 	for _, tier := range p.r.tiers {
 		for _, b := range tier {
-			if u := b.state.coolUntil.Load(); u < earliest {
+			if u := b.state.coolUntil.Load(); b.weight > 0 && u < earliest {
 				earliest = u
 			}
 		}

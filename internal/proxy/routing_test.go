@@ -79,6 +79,51 @@ func TestPickerTiersCooldownAndPanic(t *testing.T) {
 	}
 }
 
+// TestPickerSkipsDrainedBackends: weight 0 drains a backend under every
+// strategy; a tier whose backends all have weight 0 is skipped, and a route
+// whose every backend has weight 0 is not served (the next matching route
+// is, or none).
+func TestPickerSkipsDrainedBackends(t *testing.T) {
+	for _, strategy := range []config.Strategy{config.StrategyWeighted, config.StrategyLeastBusy, config.StrategyLeastLatency, config.StrategyLowestCost} {
+		bs := mkBackends(4)
+		bs[0].weight, bs[1].weight = 0, 0 // tier 0 drained
+		bs[2].weight = 0                  // drained in tier 1
+		bs[2].state.inflight.Store(-1)    // the "best" score, and still not picked
+		r := &route{strategy: strategy, attempts: 4, tiers: [][]*backend{{bs[0], bs[1]}, {bs[2], bs[3]}}}
+		now := time.Now()
+		p := picker{r: r}
+		for i := range 3 {
+			if b, _ := p.next(now); b != bs[3] {
+				t.Fatalf("%s: attempt %d chose %v, want the only backend with weight", strategy, i, b)
+			}
+		}
+		bs[3].state.coolDown(now, time.Minute, true)
+		p = picker{r: r}
+		if b, until := p.next(now); b != nil || !until.Equal(time.Unix(0, bs[3].state.coolUntil.Load())) {
+			t.Errorf("%s: only live backend rate limited: got %v until %v", strategy, b, until)
+		}
+		if r.drained() {
+			t.Errorf("%s: route with one weighted backend reported drained", strategy)
+		}
+	}
+
+	live := &route{model: "gpt-*", tiers: [][]*backend{mkBackends(1)}}
+	off := mkBackends(2)
+	off[0].weight, off[1].weight = 0, 0
+	drained := &route{model: "gpt-4o", tiers: [][]*backend{{off[0]}, {off[1]}}}
+	if !drained.drained() {
+		t.Fatal("route with every weight 0 not drained")
+	}
+	rt := &router{exact: map[string]*route{"gpt-4o": drained}, globs: []*route{live}}
+	if got := rt.match("gpt-4o"); got != live {
+		t.Errorf("drained exact route: matched %v, want the glob route", got)
+	}
+	rt.globs = nil
+	if got := rt.match("gpt-4o"); got != nil {
+		t.Errorf("drained route with no other match: matched %v, want none", got)
+	}
+}
+
 func TestBackoffBounds(t *testing.T) {
 	for n := 1; n < 40; n++ {
 		d := backoff(100*time.Millisecond, n)

@@ -123,13 +123,10 @@ func (s *Server) buildUpstream(p *config.Provider) (*upstream, error) {
 	if p.MaxConcurrentRequests > 0 {
 		up.sem = make(chan struct{}, p.MaxConcurrentRequests)
 	}
-	for _, sec := range []string{p.APIKey} {
-		if sec != "" {
-			up.redacted = append(up.redacted, sec)
+	for _, sec := range p.Secrets() {
+		if *sec != "" {
+			up.redacted = append(up.redacted, *sec)
 		}
-	}
-	if b := p.Bedrock; b != nil {
-		up.redacted = append(up.redacted, b.SecretAccessKey, b.SessionToken)
 	}
 	return up, nil
 }
@@ -234,7 +231,7 @@ func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route)
 		if model == "" {
 			label = b.Provider + "/" + r.Model
 		}
-		be := &backend{label: label, up: up, model: model, weight: b.Weight, pricing: price, state: s.state(label)}
+		be := &backend{label: label, up: up, model: model, weight: b.TrafficWeight(), pricing: price, state: s.state(label)}
 		if _, seen := tiers[b.Priority]; !seen {
 			prios = append(prios, b.Priority)
 		}

@@ -177,7 +177,7 @@ func grepLines(s, sub string) string {
 func TestModelCardinalityBounded(t *testing.T) {
 	up := mockup.New(t)
 	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "m"})
-	cfg.Routes = append(cfg.Routes, config.Route{Model: "x-*", Backends: []config.Backend{{Provider: "a", Weight: 1}}})
+	cfg.Routes = append(cfg.Routes, config.Route{Model: "x-*", Backends: []config.Backend{{Provider: "a", Weight: new(1)}}})
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -232,9 +232,9 @@ func TestPricedOnEveryPath(t *testing.T) {
 		{Name: "g1", Provider: "a", UpstreamModel: "g1", Pricing: price},
 	}
 	cfg.Routes = []config.Route{
-		{Model: "gpt", Backends: []config.Backend{{Provider: "a", UpstreamModel: "gpt-up-2026", Weight: 1}}},
-		{Model: "g*", Backends: []config.Backend{{Provider: "a", Weight: 1}}},
-		{Model: "free-*", Backends: []config.Backend{{Provider: "a", Weight: 1}}},
+		{Model: "gpt", Backends: []config.Backend{{Provider: "a", UpstreamModel: "gpt-up-2026", Weight: new(1)}}},
+		{Model: "g*", Backends: []config.Backend{{Provider: "a", Weight: new(1)}}},
+		{Model: "free-*", Backends: []config.Backend{{Provider: "a", Weight: new(1)}}},
 	}
 	cfg.Policies = []config.Policy{{Name: "budget", Budget: &config.Budget{AmountUSD: 1e7, Window: config.BudgetMonth}}}
 	cfg.Consumers[0].Policies = []string{"budget"}

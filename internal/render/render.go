@@ -73,29 +73,25 @@ func Compile(objs *Objects, gateway string, now time.Time) ([]compile.Result, er
 	return out, nil
 }
 
-// Redact returns a copy of cfg with every secret value replaced.
+// Redact returns a copy of cfg with every secret value (config.Secrets)
+// replaced. The structs that hold secrets are copied; cfg is not changed.
 func Redact(cfg *config.Config) *config.Config {
 	c := *cfg
 	c.Providers = append([]config.Provider(nil), cfg.Providers...)
 	for i := range c.Providers {
-		p := &c.Providers[i]
-		if p.APIKey != "" {
-			p.APIKey = Redacted
-		}
-		if p.Bedrock != nil {
-			b := *p.Bedrock
-			for _, s := range []*string{&b.AccessKeyID, &b.SecretAccessKey, &b.SessionToken} {
-				if *s != "" {
-					*s = Redacted
-				}
-			}
-			p.Bedrock = &b
+		if b := c.Providers[i].Bedrock; b != nil {
+			cp := *b
+			c.Providers[i].Bedrock = &cp
 		}
 	}
-	if cfg.Limits.Redis != nil && cfg.Limits.Redis.Password != "" {
-		r := *cfg.Limits.Redis
-		r.Password = Redacted
-		c.Limits.Redis = &r
+	if r := cfg.Limits.Redis; r != nil {
+		cp := *r
+		c.Limits.Redis = &cp
+	}
+	for _, s := range c.Secrets() {
+		if *s != "" {
+			*s = Redacted
+		}
 	}
 	return &c
 }

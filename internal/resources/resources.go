@@ -143,7 +143,7 @@ func gatewayMeta(gw *v1alpha1.AIGateway, name string) metav1.ObjectMeta {
 		Name:            name,
 		Namespace:       gw.Namespace,
 		Labels:          Labels(gw),
-		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(gw, v1alpha1.GroupVersion.WithKind("AIGateway"))},
+		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(gw, v1alpha1.GroupVersion.WithKind(v1alpha1.KindAIGateway))},
 	}
 }
 

@@ -47,7 +47,7 @@ func ConsumerKeySecret(cs *v1alpha1.Consumer, k ConsumerKey) *corev1.Secret {
 			Namespace:       cs.Namespace,
 			Labels:          ConsumerLabels(cs),
 			Annotations:     map[string]string{AnnotationRotation: formatInt(k.Rotation)},
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(cs, v1alpha1.GroupVersion.WithKind("Consumer"))},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(cs, v1alpha1.GroupVersion.WithKind(v1alpha1.KindConsumer))},
 		},
 		Type: corev1.SecretTypeOpaque,
 		Data: map[string][]byte{compile.KeyAPIKey: []byte(k.Key)},

@@ -44,13 +44,24 @@ func TestKubectl(t *testing.T) {
 		"aigw": {"NAME", "READY", "URL", "MODELS", "CONSUMERS", "AGE"},
 		"mp":   {"NAME", "TYPE", "MODELS", "READY", "AGE"},
 		"csm":  {"NAME", "READY", "KEY", "SPEND", "AGE"},
-		"tp":   {"NAME", "CONSUMERS", "AGE"},
+		"tp":   {"NAME", "ACCEPTED", "CONSUMERS", "AGE"},
 	}
 	for short, want := range columns {
 		out := kubectl("get", short, "-n", ns)
 		header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
 		if strings.Join(header, " ") != strings.Join(want, " ") {
 			t.Errorf("kubectl get %s columns %v, want %v", short, header, want)
+		}
+	}
+	// No operator runs here: the condition columns show the CRD's default
+	// Unknown, never a blank.
+	for _, c := range []struct{ obj, cond string }{
+		{"aigw/main", "Ready"}, {"aigw/main", "Programmed"}, {"mp/mock", "Ready"},
+		{"csm/demo", "Ready"}, {"tp/standard", "Accepted"},
+	} {
+		got := kubectl("get", c.obj, "-n", ns, "-o", `jsonpath={.status.conditions[?(@.type=="`+c.cond+`")].status}`)
+		if strings.TrimSpace(got) != "Unknown" {
+			t.Errorf("kubectl get %s: %s is %q before the controller ran, want Unknown", c.obj, c.cond, got)
 		}
 	}
 

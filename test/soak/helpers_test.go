@@ -133,7 +133,7 @@ func soakConfig(t *testing.T, up string, k keys, drain time.Duration) *config.Co
 	route := func(model string, backends ...string) config.Route {
 		r := config.Route{Model: model, Retry: config.Retry{Attempts: 2, Backoff: config.D(time.Millisecond), MaxCooldown: config.D(time.Second)}}
 		for _, b := range backends {
-			r.Backends = append(r.Backends, config.Backend{Provider: b, UpstreamModel: "m", Weight: 1})
+			r.Backends = append(r.Backends, config.Backend{Provider: b, UpstreamModel: "m", Weight: new(1)})
 		}
 		return r
 	}

@@ -56,7 +56,7 @@ func TestSIGTERMWithStreamsInFlight(t *testing.T) {
 	cfg := soakConfig(t, short, k, drain)
 	cfg.Providers = append(cfg.Providers, config.Provider{Name: "long", Type: config.ProviderOpenAICompatible,
 		Endpoint: long + "/ok/v1", AllowPrivateNetwork: true})
-	cfg.Routes = append(cfg.Routes, config.Route{Model: "long", Backends: []config.Backend{{Provider: "long", UpstreamModel: "m", Weight: 1}}})
+	cfg.Routes = append(cfg.Routes, config.Route{Model: "long", Backends: []config.Backend{{Provider: "long", UpstreamModel: "m", Weight: new(1)}}})
 	data, err := config.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)

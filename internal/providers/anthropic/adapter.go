@@ -23,7 +23,9 @@ const DefaultEndpoint = "https://api.anthropic.com"
 // DefaultVersion is sent as anthropic-version when the provider sets none.
 const DefaultVersion = "2023-06-01"
 
-func init() { providers.Register(config.ProviderAnthropic, New) }
+func init() {
+	providers.Register(providers.Vendor{Type: config.ProviderAnthropic, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels})
+}
 
 // Adapter speaks Anthropic's Messages API.
 type Adapter struct {

@@ -26,7 +26,7 @@ import (
 // DefaultAPIVersion is sent as api-version when the provider sets none.
 const DefaultAPIVersion = "2024-10-21"
 
-func init() { providers.Register(config.ProviderAzureOpenAI, New) }
+func init() { providers.Register(providers.Vendor{Type: config.ProviderAzureOpenAI, New: New}) }
 
 // Adapter speaks Azure OpenAI.
 type Adapter struct {

@@ -27,7 +27,7 @@ import (
 // SigningService is the SigV4 service name of bedrock-runtime.
 const SigningService = "bedrock"
 
-func init() { providers.Register(config.ProviderBedrock, New) }
+func init() { providers.Register(providers.Vendor{Type: config.ProviderBedrock, New: New}) }
 
 // Adapter speaks Bedrock's Converse API.
 type Adapter struct {

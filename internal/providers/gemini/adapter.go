@@ -21,7 +21,9 @@ import (
 // DefaultEndpoint is used when the provider names none.
 const DefaultEndpoint = "https://generativelanguage.googleapis.com"
 
-func init() { providers.Register(config.ProviderGemini, New) }
+func init() {
+	providers.Register(providers.Vendor{Type: config.ProviderGemini, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels})
+}
 
 // Adapter speaks the Gemini API.
 type Adapter struct {

@@ -25,7 +25,7 @@ import (
 // Endpoint is the base URL the Mock adapter addresses; it never resolves.
 const Endpoint = "http://mock.tollgate.invalid/v1"
 
-func init() { providers.Register(config.ProviderMock, New) }
+func init() { providers.Register(providers.Vendor{Type: config.ProviderMock, New: New}) }
 
 // Adapter is the OpenAI adapter bound to the in-process transport.
 type Adapter struct {

@@ -18,9 +18,13 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
+// DefaultEndpoint is used when an OpenAI provider names none; an
+// OpenAICompatible provider always names its own.
+const DefaultEndpoint = "https://api.openai.com/v1"
+
 func init() {
-	providers.Register(config.ProviderOpenAI, New)
-	providers.Register(config.ProviderOpenAICompatible, New)
+	providers.Register(providers.Vendor{Type: config.ProviderOpenAI, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels})
+	providers.Register(providers.Vendor{Type: config.ProviderOpenAICompatible, New: New, ListModels: ListModels})
 }
 
 // Adapter speaks OpenAI's chat completions and embeddings API.

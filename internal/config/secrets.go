@@ -1,0 +1,27 @@
+package config
+
+// Secrets returns a pointer to every secret field of p: the vendor
+// credential and, for Bedrock, the AWS access keys. Every redactor (the
+// proxy's scrubbing of logs and answers, `tollgate render`'s output) asks
+// this one list, so they cannot disagree on what is secret. A vendor whose
+// settings hold a secret adds its field here.
+func (p *Provider) Secrets() []*string {
+	out := []*string{&p.APIKey}
+	if b := p.Bedrock; b != nil {
+		out = append(out, &b.AccessKeyID, &b.SecretAccessKey, &b.SessionToken)
+	}
+	return out
+}
+
+// Secrets returns a pointer to every secret field of c: each provider's
+// (Provider.Secrets) and the Redis password.
+func (c *Config) Secrets() []*string {
+	var out []*string
+	for i := range c.Providers {
+		out = append(out, c.Providers[i].Secrets()...)
+	}
+	if r := c.Limits.Redis; r != nil {
+		out = append(out, &r.Password)
+	}
+	return out
+}
