@@ -74,8 +74,8 @@ func run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := os.Stat(c.Netns()); err != nil {
-			return nil
+		if !exists(c.Netns()) {
+			return nil // no cluster is up: the archives are written, nothing to load
 		}
 		if err := c.ImportImage(ctx, a.Tollgate); err != nil {
 			return err
@@ -86,4 +86,10 @@ func run(ctx context.Context, args []string) error {
 		return quickstart(ctx, root, o)
 	}
 	return fmt.Errorf("usage: cluster up|down|image|run")
+}
+
+// exists reports whether path exists.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -228,8 +228,11 @@ func holeDeployment(u *unstructured.Unstructured) (*chartValues, error) {
 		return nil, err
 	}
 	containers, _, err := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
-	if err != nil || len(containers) != 1 {
-		return nil, fmt.Errorf("Deployment %s: want exactly one container (%v)", u.GetName(), err)
+	if err != nil {
+		return nil, fmt.Errorf("Deployment %s: reading its containers: %w", u.GetName(), err)
+	}
+	if len(containers) != 1 {
+		return nil, fmt.Errorf("Deployment %s: want exactly one container, have %d", u.GetName(), len(containers))
 	}
 	c, ok := containers[0].(map[string]any)
 	if !ok {
@@ -297,8 +300,11 @@ func isMetricsService(u *unstructured.Unstructured) bool {
 
 func holeMetricsService(u *unstructured.Unstructured) error {
 	ports, _, err := unstructured.NestedSlice(u.Object, "spec", "ports")
-	if err != nil || len(ports) != 1 {
-		return fmt.Errorf("Service %s: want one port (%v)", u.GetName(), err)
+	if err != nil {
+		return fmt.Errorf("Service %s: reading its ports: %w", u.GetName(), err)
+	}
+	if len(ports) != 1 {
+		return fmt.Errorf("Service %s: want one port, have %d", u.GetName(), len(ports))
 	}
 	if m, ok := ports[0].(map[string]any); ok {
 		m["port"] = tokMetricsPort

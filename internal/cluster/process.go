@@ -32,6 +32,7 @@ func (c *Cluster) start(name, bin string, args ...string) error {
 		fmt.Fprintf(&join, "echo $$ > %s/cgroup.procs && ", filepath.Join(h, c.cgroupRoot, "system"))
 	}
 	script := join.String() + `exec nsenter --net="$0" -- "$@"`
+	//nolint:noctx // a component outlives the call that starts it; Down stops it by its recorded PID
 	cmd := exec.Command("sh", append([]string{"-c", script, netnsPath(c.netns)}, argv...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: a Ctrl-C in the terminal reaches the owner,

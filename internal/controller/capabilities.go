@@ -47,7 +47,7 @@ var (
 		child:     func(gw *v1alpha1.AIGateway) client.Object { return orNil(resources.Certificate(gw)) },
 	}
 	gatewayAPI = &integration{
-		product: "Gateway API", gvr: gwv1.SchemeGroupVersion.WithResource("httproutes"),
+		product: "Gateway API", gvr: schema.GroupVersion(gwv1.GroupVersion).WithResource("httproutes"),
 		object:    func() client.Object { return &gwv1.HTTPRoute{} },
 		requested: func(gw *v1alpha1.AIGateway) bool { return gw.Spec.HTTPRoute != nil },
 		child:     func(gw *v1alpha1.AIGateway) client.Object { return orNil(resources.HTTPRoute(gw)) },

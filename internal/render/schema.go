@@ -51,8 +51,11 @@ func crdValidators() (map[schema.GroupVersionKind]*schemaValidator, error) {
 
 func buildValidators(fsys fs.FS) (map[schema.GroupVersionKind]*schemaValidator, error) {
 	files, err := fs.Glob(fsys, "bases/*.yaml")
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("no embedded CRDs: %v", err)
+	if err != nil {
+		return nil, fmt.Errorf("listing the embedded CRDs: %w", err)
+	}
+	if len(files) == 0 {
+		return nil, errors.New("no embedded CRDs")
 	}
 	out := map[schema.GroupVersionKind]*schemaValidator{}
 	for _, f := range files {

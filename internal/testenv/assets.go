@@ -149,7 +149,7 @@ func requiredVersion(module string) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go list -m %s: %v: %s", module, err, bytes.TrimSpace(stderr.Bytes()))
+		return "", fmt.Errorf("go list -m %s: %w: %s", module, err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	v := strings.TrimSpace(string(out))
 	if v == "" {

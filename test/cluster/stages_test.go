@@ -124,7 +124,9 @@ func testLeaderHandover(t *testing.T) {
 		t.Fatalf("killing the operator: %v: %s", err, out)
 	}
 	var secs int
-	fmt.Sscan(duration, &secs)
+	if _, err := fmt.Sscan(duration, &secs); err != nil {
+		t.Fatalf("reading the lease duration %q: %v", duration, err)
+	}
 	// The kubelet restarts the container; the new process waits out the
 	// lease the killed one still holds.
 	eventually(t, time.Duration(secs)*time.Second+45*time.Second, "a new leader", func() bool {

@@ -29,13 +29,13 @@ func TestAnthropicSDKThroughEveryVendor(t *testing.T) {
 	for model := range vendorModels {
 		t.Run(model, func(t *testing.T) {
 			t.Run("message", func(t *testing.T) {
-				msg, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 256,
+				msg, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: model, MaxTokens: 256,
 					System:   []anthropic.TextBlockParam{{Text: "be brief"}},
 					Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hello gateway"))}})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(msg.Content) != 1 || msg.Content[0].Text != "hello gateway" || msg.StopReason != anthropic.StopReasonEndTurn || msg.Model != anthropic.Model(model) {
+				if len(msg.Content) != 1 || msg.Content[0].Text != "hello gateway" || msg.StopReason != anthropic.StopReasonEndTurn || msg.Model != model {
 					t.Errorf("message %+v", msg)
 				}
 				if msg.Usage.InputTokens == 0 || msg.Usage.OutputTokens != 2 {
@@ -43,7 +43,7 @@ func TestAnthropicSDKThroughEveryVendor(t *testing.T) {
 				}
 			})
 			t.Run("stream", func(t *testing.T) {
-				s := c.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 256,
+				s := c.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: model, MaxTokens: 256,
 					Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("one two three four"))}})
 				var msg anthropic.Message
 				for s.Next() {

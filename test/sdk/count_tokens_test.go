@@ -21,7 +21,7 @@ func TestAnthropicSDKCountTokens(t *testing.T) {
 	g := startGateway(t)
 	c := anthropicClient(t, g)
 	params := func(model string) anthropic.MessageCountTokensParams {
-		return anthropic.MessageCountTokensParams{Model: anthropic.Model(model),
+		return anthropic.MessageCountTokensParams{Model: model,
 			System:   anthropic.MessageCountTokensParamsSystemUnion{OfTextBlockArray: []anthropic.TextBlockParam{{Text: "be brief"}}},
 			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hello gateway, how many tokens is this?"))},
 			Tools:    []anthropic.MessageCountTokensToolUnionParam{{OfTool: anthropicWeather.OfTool}}}

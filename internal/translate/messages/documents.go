@@ -19,7 +19,7 @@ func documentParts(b ant.ContentBlock) ([]oa.ContentPart, error) {
 			Enabled bool `json:"enabled"`
 		}
 		if err := json.Unmarshal(c, &cit); err != nil {
-			return nil, fmt.Errorf("document citations: %v", err)
+			return nil, fmt.Errorf("document citations: %w", err)
 		}
 		if cit.Enabled {
 			return nil, fmt.Errorf("document citations are only available from an Anthropic backend")
@@ -62,7 +62,7 @@ func documentParts(b ant.ContentBlock) ([]oa.ContentPart, error) {
 			}
 			p, err := userPart(c)
 			if err != nil {
-				return nil, fmt.Errorf("source.content.%d: %v", k, err)
+				return nil, fmt.Errorf("source.content.%d: %w", k, err)
 			}
 			out = append(out, p...)
 		}

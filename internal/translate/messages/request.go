@@ -137,7 +137,7 @@ func systemText(s ant.System) (string, error) {
 func systemMessage(blocks ant.Content) ([]oa.Message, error) {
 	s, err := systemText(ant.System(blocks))
 	if err != nil {
-		return nil, fmt.Errorf("content.%v", err)
+		return nil, fmt.Errorf("content.%w", err)
 	}
 	if s == "" {
 		return nil, nil
@@ -158,14 +158,14 @@ func userMessages(blocks ant.Content) ([]oa.Message, error) {
 		case ant.BlockToolResult:
 			msg, media, err := toolResult(b)
 			if err != nil {
-				return nil, fmt.Errorf("content.%d: %v", j, err)
+				return nil, fmt.Errorf("content.%d: %w", j, err)
 			}
 			tools = append(tools, msg)
 			fromTools = append(fromTools, media...)
 		default:
 			p, err := userPart(b)
 			if err != nil {
-				return nil, fmt.Errorf("content.%d: %v", j, err)
+				return nil, fmt.Errorf("content.%d: %w", j, err)
 			}
 			parts = append(parts, p...)
 		}

@@ -119,7 +119,7 @@ func toolResult(b ant.ContentBlock) (oa.Message, []oa.ContentPart, error) {
 			case ant.BlockImage, ant.BlockDocument:
 				p, err := userPart(c)
 				if err != nil {
-					return oa.Message{}, nil, fmt.Errorf("content.%d: %v", k, err)
+					return oa.Message{}, nil, fmt.Errorf("content.%d: %w", k, err)
 				}
 				media = append(media, p...)
 			default:

@@ -29,8 +29,11 @@ func CheckEvents(sse []byte) error {
 			SequenceNumber *int   `json:"sequence_number"`
 			OutputIndex    *int   `json:"output_index"`
 		}
-		if err := json.Unmarshal([]byte(strings.TrimPrefix(lines[1], "data: ")), &data); err != nil || data.Type != name {
-			return fmt.Errorf("event %s has data type %q (%v)", name, data.Type, err)
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(lines[1], "data: ")), &data); err != nil {
+			return fmt.Errorf("event %s: reading its data: %w", name, err)
+		}
+		if data.Type != name {
+			return fmt.Errorf("event %s has data type %q", name, data.Type)
 		}
 		if data.SequenceNumber == nil || *data.SequenceNumber != i {
 			return fmt.Errorf("event %d (%s) has sequence_number %v", i, name, data.SequenceNumber)
