@@ -99,7 +99,7 @@ func lastChat(t *testing.T, up *mockup.Server) (msgs []map[string]any, raw map[s
 
 func TestResponsesPlainTranslated(t *testing.T) {
 	g, key, up := respGateway(t, nil)
-	r, resp := create(t, g, key, `{"model":"m","instructions":"be brief","input":"hello gateway","max_output_tokens":50}`)
+	r, resp := create(t, g, key, `{"model":"m","instructions":"be brief","input":"hello gateway","max_output_tokens":50,"client_metadata":{"originator":"codex"}}`)
 	if r.Object != "response" || r.Status != "completed" || !strings.HasPrefix(r.ID, "resp_") || r.Model != "m" || !r.Store {
 		t.Fatalf("response = %+v", r)
 	}
@@ -113,7 +113,7 @@ func TestResponsesPlainTranslated(t *testing.T) {
 		t.Fatalf("%s = %q with storing on", responsestate.HeaderStore, h)
 	}
 	msgs, raw := lastChat(t, up)
-	if raw["model"] != "m-up" || raw["max_completion_tokens"] != float64(50) || len(msgs) != 2 ||
+	if raw["model"] != "m-up" || raw["max_completion_tokens"] != float64(50) || len(msgs) != 2 || raw["client_metadata"] != nil ||
 		msgs[0]["role"] != "system" || msgs[1]["content"] != "hello gateway" {
 		t.Fatalf("upstream got %v", raw)
 	}
