@@ -54,6 +54,20 @@ type Config struct {
 	Limits LimitsStore `json:"limits"`
 	// Console configures the built-in web console.
 	Console Console `json:"console,omitzero"`
+	// Responses configures the Responses API's response state.
+	Responses Responses `json:"responses,omitzero"`
+}
+
+// Responses configures the state behind the Responses API's
+// previous_response_id and GET/DELETE /v1/responses/{id}: kept in the
+// limits' Redis when the limits use Redis, in bounded memory otherwise.
+type Responses struct {
+	// DisableStore keeps no response: a request's store:true is served as
+	// store:false (said in the X-Tollgate-Response-Store header).
+	DisableStore bool `json:"disableStore,omitempty"`
+	// StoreTTL is how long a stored response can be continued, read and
+	// deleted. 0 means responsestate.DefaultTTL (24h).
+	StoreTTL Duration `json:"storeTTL,omitzero"`
 }
 
 // GatewayMeta names the AIGateway a Config was compiled from.

@@ -42,6 +42,10 @@ const (
 	DefaultFailureMode  = FailOpen
 	DefaultOnExceeded   = ExceededReject
 	DefaultBudgetWindow = BudgetMonth
+
+	// MaxResponseStoreTTL bounds Responses.StoreTTL (its default is the
+	// response store's own, responsestate.DefaultTTL).
+	MaxResponseStoreTTL = 30 * 24 * time.Hour
 )
 
 // DefaultRetryOn is every retryable failure class, the default of

@@ -33,6 +33,9 @@ func (c *Config) Validate() error {
 	policies := c.validatePolicies(v)
 	c.validateConsumers(v, policies)
 	c.Limits.validate(v)
+	if d := c.Responses.StoreTTL.Duration; d < 0 || d > MaxResponseStoreTTL {
+		v.bad("responses.storeTTL", "%s is out of range: want 0 (the default) to %s", d, MaxResponseStoreTTL)
+	}
 	for i, k := range c.Console.AdminKeys {
 		k.validate(v, fmt.Sprintf("console.adminKeys[%d]", i))
 	}

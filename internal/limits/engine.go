@@ -128,11 +128,7 @@ func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
 	if e.mode == "" {
 		e.mode = config.FailOpen
 	}
-	e.prefix = "tollgate:" + cfg.Gateway.Namespace + "/" + cfg.Gateway.Name + ":"
-	if cfg.Limits.Redis != nil && cfg.Limits.Redis.KeyPrefix != "" {
-		e.prefix = cfg.Limits.Redis.KeyPrefix
-	}
-	e.prefix = sanitizePrefix(e.prefix)
+	e.prefix = KeyPrefix(cfg)
 
 	policies := map[string]*policyRT{}
 	for _, p := range cfg.Policies {
@@ -253,4 +249,15 @@ func (e *Engine) pricingOf(model string) config.Pricing {
 		}
 	}
 	return config.Pricing{}
+}
+
+// KeyPrefix is the prefix of every key the limits of cfg keep in Redis
+// (other gateway state in the same Redis, such as stored responses, goes
+// under it too).
+func KeyPrefix(cfg *config.Config) string {
+	p := "tollgate:" + cfg.Gateway.Namespace + "/" + cfg.Gateway.Name + ":"
+	if cfg.Limits.Redis != nil && cfg.Limits.Redis.KeyPrefix != "" {
+		p = cfg.Limits.Redis.KeyPrefix
+	}
+	return sanitizePrefix(p)
 }

@@ -107,6 +107,7 @@ func (sn *snapshot) closeLimits() {
 		if sn.limits != nil {
 			_ = sn.limits.Close()
 		}
+		sn.responses.drop()
 	})
 }
 

@@ -26,6 +26,9 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		return
 	}
 	c.consumer = cons.name()
+	if cs, ok := api.(consumerScoped); ok {
+		cs.authenticated(c.consumer)
+	}
 	_ = c.rc.SetReadDeadline(c.start.Add(sn.readTimeout))
 	body, aerr := readBody(w, r, sn.maxBody)
 	if aerr != nil {

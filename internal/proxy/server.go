@@ -137,6 +137,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			guardBody(w, sn)
 			s.serveInference(w, r, sn, api)
 		}
+	case responsesPath:
+		if s.method(w, r, http.MethodPost, writeError) {
+			guardBody(w, sn)
+			s.serveInference(w, r, sn, s.newResponsesCall(w, r, sn.responseState()))
+		}
 	case countTokensPath:
 		if s.method(w, r, http.MethodPost, writeAnthropicError) {
 			guardBody(w, sn)
@@ -151,6 +156,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if s.method(w, r, http.MethodGet, writeError) {
 				s.serveModels(w, r, sn, id)
 			}
+			return
+		}
+		if id := storedResponseID(p); id != "" {
+			s.serveStoredResponse(w, r, sn, id)
 			return
 		}
 		if s.console != nil && sn.cfg.Console.Enabled && (p == "/console" || strings.HasPrefix(p, "/console/")) {

@@ -33,6 +33,9 @@ type snapshot struct {
 
 	// limits enforces the TokenPolicies and counts usage.
 	limits *limits.Engine
+	// responses keeps the Responses API's stored responses (nil: the
+	// gateway keeps none).
+	responses *responseStore
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -99,11 +102,16 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 		return nil, err
 	}
 	sn.router = rt
+	if sn.responses, err = buildResponseStore(cfg, prev); err != nil {
+		return nil, err
+	}
 	// The engine is built last: nothing after it can fail, so it never
 	// needs closing here.
 	if sn.limits, err = s.buildLimits(cfg, prev); err != nil {
+		sn.responses.discard(prev)
 		return nil, err
 	}
+	sn.responses.adopt()
 	return sn, nil
 }
 

@@ -46,6 +46,13 @@ type gateway struct {
 // startGateway serves one public model per vendor through the real proxy.
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
+	return startReplicas(t, 1, nil)[0]
+}
+
+// startReplicas starts n proxies serving one config (edited by edit when
+// set): replicas of one gateway in front of one mock upstream.
+func startReplicas(t *testing.T, n int, edit func(*config.Config)) []*gateway {
+	t.Helper()
 	up := upstream.New(t)
 	key, err := apikey.Generate()
 	if err != nil {
@@ -85,17 +92,25 @@ func startGateway(t *testing.T) *gateway {
 	cfg.Routes = append(cfg.Routes, config.Route{Model: fallbackModel, Retry: config.Retry{Attempts: 2},
 		Backends: []config.Backend{{Provider: "anthropic-overloaded", UpstreamModel: "claude-sonnet-4"},
 			{Provider: "openai", UpstreamModel: "gpt-4o", Priority: 1}}})
+	if edit != nil {
+		edit(cfg)
+	}
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	s := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err := s.Load(cfg); err != nil {
-		t.Fatalf("loading the gateway config: %v", err)
+	var gws []*gateway
+	for range n {
+		s := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err := s.Load(cfg); err != nil {
+			t.Fatalf("loading the gateway config: %v", err)
+		}
+		t.Cleanup(s.Close)
+		ts := httptest.NewUnstartedServer(s)
+		ts.Config.BaseContext = s.BaseContext
+		ts.Start()
+		t.Cleanup(ts.Close)
+		gws = append(gws, &gateway{url: ts.URL, key: key, up: up})
 	}
-	ts := httptest.NewUnstartedServer(s)
-	ts.Config.BaseContext = s.BaseContext
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return &gateway{url: ts.URL, key: key, up: up}
+	return gws
 }

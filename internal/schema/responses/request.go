@@ -17,30 +17,33 @@ import (
 
 // Request is a POST /v1/responses body.
 type Request struct {
-	Model              string            `json:"model"`
-	Input              *Input            `json:"input,omitempty"`
-	Instructions       *string           `json:"instructions,omitempty"`
-	Tools              []Tool            `json:"tools,omitempty"`
-	ToolChoice         *ToolChoice       `json:"tool_choice,omitempty"`
-	Text               *TextConfig       `json:"text,omitempty"`
-	Reasoning          *Reasoning        `json:"reasoning,omitempty"`
-	MaxOutputTokens    *int64            `json:"max_output_tokens,omitempty"`
-	MaxToolCalls       *int64            `json:"max_tool_calls,omitempty"`
-	ParallelToolCalls  *bool             `json:"parallel_tool_calls,omitempty"`
-	Include            []string          `json:"include,omitempty"`
-	Store              *bool             `json:"store,omitempty"`
-	Stream             bool              `json:"stream,omitempty"`
-	StreamOptions      *StreamOptions    `json:"stream_options,omitempty"`
-	Temperature        *float64          `json:"temperature,omitempty"`
-	TopP               *float64          `json:"top_p,omitempty"`
-	User               string            `json:"user,omitempty"`
-	SafetyIdentifier   string            `json:"safety_identifier,omitempty"`
-	Metadata           map[string]string `json:"metadata,omitempty"`
-	PromptCacheKey     string            `json:"prompt_cache_key,omitempty"`
-	PreviousResponseID string            `json:"previous_response_id,omitempty"`
-	Truncation         string            `json:"truncation,omitempty"`
-	ServiceTier        string            `json:"service_tier,omitempty"`
-	Background         *bool             `json:"background,omitempty"`
+	Model             string            `json:"model"`
+	Input             *Input            `json:"input,omitempty"`
+	Instructions      *string           `json:"instructions,omitempty"`
+	Tools             []Tool            `json:"tools,omitempty"`
+	ToolChoice        *ToolChoice       `json:"tool_choice,omitempty"`
+	Text              *TextConfig       `json:"text,omitempty"`
+	Reasoning         *Reasoning        `json:"reasoning,omitempty"`
+	MaxOutputTokens   *int64            `json:"max_output_tokens,omitempty"`
+	MaxToolCalls      *int64            `json:"max_tool_calls,omitempty"`
+	ParallelToolCalls *bool             `json:"parallel_tool_calls,omitempty"`
+	Include           []string          `json:"include,omitempty"`
+	Store             *bool             `json:"store,omitempty"`
+	Stream            bool              `json:"stream,omitempty"`
+	StreamOptions     *StreamOptions    `json:"stream_options,omitempty"`
+	Temperature       *float64          `json:"temperature,omitempty"`
+	TopP              *float64          `json:"top_p,omitempty"`
+	User              string            `json:"user,omitempty"`
+	SafetyIdentifier  string            `json:"safety_identifier,omitempty"`
+	Metadata          map[string]string `json:"metadata,omitempty"`
+	// ClientMetadata describes the client (Codex CLI sends it); it does
+	// not change the answer, so a translated request leaves it out.
+	ClientMetadata     json.RawMessage `json:"client_metadata,omitempty"`
+	PromptCacheKey     string          `json:"prompt_cache_key,omitempty"`
+	PreviousResponseID string          `json:"previous_response_id,omitempty"`
+	Truncation         string          `json:"truncation,omitempty"`
+	ServiceTier        string          `json:"service_tier,omitempty"`
+	Background         *bool           `json:"background,omitempty"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
