@@ -243,7 +243,7 @@ spec:
 	}
 }
 
-// testNoWarningEvents: no pod of Tollgate's ever got a Warning (the
+// testNoWarningEvents: no live pod of Tollgate's ever got a Warning (the
 // startup probe keeps a new pod's first readiness probe from failing), and
 // in steady state — a quiet period after the stages above — nothing Warns
 // about Tollgate's objects. The Warnings the samples raise while they are
@@ -271,7 +271,19 @@ func testNoWarningEvents(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &list); err != nil {
 		t.Fatal(err)
 	}
-	transient := 0
+	var pods struct {
+		Items []struct {
+			Metadata struct{ Name, Namespace string } `json:"metadata"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(kubectl(t, "get", "pods", "-A", "-o", "json")), &pods); err != nil {
+		t.Fatal(err)
+	}
+	live := map[string]bool{}
+	for _, p := range pods.Items {
+		live[p.Metadata.Namespace+"/"+p.Metadata.Name] = true
+	}
+	transient, terminating := 0, 0
 	for _, e := range list.Items {
 		o := e.InvolvedObject
 		if o.Kind == "Node" {
@@ -287,6 +299,15 @@ func testNoWarningEvents(t *testing.T) {
 			last = *e.Series.LastObservedTime
 		}
 		switch {
+		case o.Kind == "Pod" && !live[o.Namespace+"/"+o.Name] && e.Reason == "Unhealthy" &&
+			strings.HasPrefix(e.Message, "Readiness probe failed"):
+			// The kubelet keeps probing readiness on a terminating pod
+			// until it sees the container exit; a probe in the moment
+			// between the process closing its listener and the kubelet
+			// noticing is refused. Only pods that are gone (rolled or
+			// scaled away) are let off, and only for readiness.
+			terminating++
+			t.Logf("readiness race on terminated pod %s/%s: %s", o.Namespace, o.Name, e.Message)
 		case o.Kind == "Pod":
 			t.Errorf("Warning %s on Pod %s/%s: %s", e.Reason, o.Namespace, o.Name, e.Message)
 		case last.After(quiet):
@@ -295,5 +316,5 @@ func testNoWarningEvents(t *testing.T) {
 			transient++
 		}
 	}
-	t.Logf("%d transient Warnings while the stages applied objects, none in a 20s steady state, none on a pod", transient)
+	t.Logf("%d transient Warnings while the stages applied objects, none in a 20s steady state, none on a live pod (%d readiness races on terminated pods)", transient, terminating)
 }
