@@ -3,11 +3,11 @@ package gemini
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 )
 
 // MapError maps a google.rpc.Status error answer:
@@ -19,7 +19,7 @@ func MapError(status int, h http.Header, body []byte) *providers.Error {
 	if err := json.Unmarshal(body, &env); err != nil || (env.Error.Status == "" && env.Error.Message == "") {
 		env.Error = rpcStatus{Code: status, Message: http.StatusText(status)}
 	}
-	return fromStatus(status, env.Error, retryAfter(h))
+	return fromStatus(status, env.Error, vendorkit.RetryAfter(h, time.Now()))
 }
 
 // fromStatus maps an rpc status (status is the HTTP status, 0 in a stream).
@@ -130,13 +130,6 @@ func retryDelay(raw []json.RawMessage) time.Duration {
 				return v
 			}
 		}
-	}
-	return 0
-}
-
-func retryAfter(h http.Header) time.Duration {
-	if secs, err := strconv.ParseFloat(strings.TrimSpace(h.Get("Retry-After")), 64); err == nil && secs > 0 {
-		return time.Duration(secs * float64(time.Second))
 	}
 	return 0
 }

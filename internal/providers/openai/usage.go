@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 )
 
 type wireUsage struct {
@@ -118,7 +119,7 @@ func streamError(data []byte, apiKey string) *providers.Error {
 // client's.
 func MapError(status int, h http.Header, body []byte, apiKey string) *providers.Error {
 	msg, typ, code := decodeError(body)
-	e := &providers.Error{Status: status, Type: typ, Code: code, Message: redact(msg, apiKey), RetryAfter: RetryAfter(h)}
+	e := &providers.Error{Status: status, Type: typ, Code: code, Message: redact(msg, apiKey), RetryAfter: vendorkit.RetryAfter(h, time.Now())}
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Class = providers.ClassRateLimited
@@ -148,31 +149,6 @@ func MapError(status int, h http.Header, body []byte, apiKey string) *providers.
 		e.Message = orDefault(e.Message, fmt.Sprintf("the upstream provider answered %d", status))
 	}
 	return e
-}
-
-// RetryAfter reads retry-after-ms or Retry-After (seconds or an HTTP date).
-func RetryAfter(h http.Header) time.Duration {
-	if v := h.Get("retry-after-ms"); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 {
-			return time.Duration(ms * float64(time.Millisecond))
-		}
-	}
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s <= 0 {
-			return 0
-		}
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 func orDefault(s, def string) string {

@@ -86,15 +86,36 @@ func ObjectSchema(params json.RawMessage) json.RawMessage {
 	return params
 }
 
-// RetryAfter reads Retry-After as seconds or an HTTP date (0 when absent,
-// past or unreadable).
+// MaxRetryAfter caps what a vendor's Retry-After can ask for: a hostile or
+// broken upstream's huge value must not overflow time.Duration (a float
+// beyond int64 converts to a negative duration).
+const MaxRetryAfter = 24 * time.Hour
+
+// RetryAfter reads retry-after-ms (OpenAI's) or Retry-After as seconds or an
+// HTTP date: 0 when absent, past, negative or unreadable, at most
+// MaxRetryAfter.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
+	if ms, err := strconv.ParseFloat(strings.TrimSpace(h.Get("retry-after-ms")), 64); err == nil && ms > 0 {
+		return clampSeconds(ms / 1000)
+	}
 	v := strings.TrimSpace(h.Get("Retry-After"))
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs > 0 {
-		return time.Duration(secs * float64(time.Second))
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs > 0 {
+			return clampSeconds(secs)
+		}
+		return 0
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), MaxRetryAfter)
 	}
 	return 0
+}
+
+// clampSeconds converts positive seconds (NaN excluded by the callers' > 0)
+// to a duration no longer than MaxRetryAfter.
+func clampSeconds(secs float64) time.Duration {
+	if secs >= MaxRetryAfter.Seconds() {
+		return MaxRetryAfter
+	}
+	return time.Duration(secs * float64(time.Second))
 }
