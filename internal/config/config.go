@@ -48,6 +48,10 @@ type Config struct {
 	Routes []Route `json:"routes,omitempty"`
 	// Consumers are the clients allowed to call the gateway (auth mode APIKey).
 	Consumers []Consumer `json:"consumers,omitempty"`
+	// Shards name the consumer shards of a sharded root document (see
+	// Split). A served config has none: Assemble moves their consumers
+	// into Consumers.
+	Shards []ShardRef `json:"shards,omitempty"`
 	// Policies are the token, request and cost limits consumers refer to.
 	Policies []Policy `json:"policies,omitempty"`
 	// Limits selects where limit counters live.

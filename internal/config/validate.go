@@ -32,6 +32,9 @@ func (c *Config) Validate() error {
 	c.validateRoutes(v, providers)
 	policies := c.validatePolicies(v)
 	c.validateConsumers(v, policies)
+	if len(c.Shards) > 0 {
+		v.bad("shards", "a sharded root is served with its consumer shards (tollgate proxy --config-secret), not alone")
+	}
 	c.Limits.validate(v)
 	if d := c.Responses.StoreTTL.Duration; d < 0 || d > MaxResponseStoreTTL {
 		v.bad("responses.storeTTL", "%s is out of range: want 0 (the default) to %s", d, MaxResponseStoreTTL)

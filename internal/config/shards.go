@@ -1,0 +1,243 @@
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Sharded distribution (docs/design-notes.md, "Config distribution").
+//
+// A config whose document would be larger than InlineLimit is split into a
+// root document (the config with no consumers, naming its shards) and
+// consumer shards. A consumer's shard is picked by a hash of its name among
+// 2^bits buckets, so adding or removing a consumer changes one shard only;
+// bits grows with the count (ShardTarget consumers a shard on average) and
+// further while any shard would exceed MaxShardBytes. The root names every
+// shard with the SHA-256 of its document: a reader serves the root only
+// when it holds every shard with that hash, so it never serves a mixed set.
+const (
+	// InlineLimit is the largest document served unsharded: the consumers
+	// stay in the root, as before sharding, so small gateways have one
+	// Secret.
+	InlineLimit = 256 << 10
+	// MaxShardBytes bounds one shard's document, far under the API
+	// server's 1 MiB Secret limit.
+	MaxShardBytes = 512 << 10
+	// ShardTarget is the average number of consumers a shard is sized for.
+	ShardTarget = 1024
+	// maxShardBits bounds the number of buckets (2^16 shards).
+	maxShardBits = 16
+)
+
+// ShardRef names one consumer shard in a root document.
+type ShardRef struct {
+	// ID names the shard: "s<bits>-<bucket in hex>". A gateway's Secret
+	// holding it is named "<root Secret>-<ID>".
+	ID string `json:"id"`
+	// SHA256 is the lowercase hex SHA-256 of the shard document.
+	SHA256 string `json:"sha256"`
+	// Consumers is how many consumers the shard holds.
+	Consumers int `json:"consumers"`
+}
+
+// ConsumerShard is the document of one shard.
+type ConsumerShard struct {
+	Version   string     `json:"version"`
+	ID        string     `json:"id"`
+	Consumers []Consumer `json:"consumers"`
+}
+
+// Shard is one marshalled shard.
+type Shard struct {
+	Ref  ShardRef
+	Data []byte
+}
+
+// Distribution is a config as it is stored: a root document and the
+// shards it names (none when the config is small enough to be inline).
+type Distribution struct {
+	Root   []byte
+	Shards []Shard
+}
+
+// Hash identifies the whole distribution: the root names every shard by
+// its SHA-256, so the root's hash covers them.
+func (d *Distribution) Hash() string { return Hash(d.Root) }
+
+// Split marshals c for storage: one document when it fits InlineLimit,
+// otherwise a root and consumer shards. c is not modified.
+func Split(c *Config) (*Distribution, error) {
+	whole, err := Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	if len(whole) <= InlineLimit {
+		return &Distribution{Root: whole}, nil
+	}
+	for bits := shardBits(len(c.Consumers)); bits <= maxShardBits; bits++ {
+		shards, fits, err := shardConsumers(c.Consumers, bits)
+		if err != nil {
+			return nil, err
+		}
+		if !fits {
+			continue
+		}
+		root := *c
+		root.Consumers = nil
+		root.Shards = make([]ShardRef, len(shards))
+		for i := range shards {
+			root.Shards[i] = shards[i].Ref
+		}
+		data, err := Marshal(&root)
+		if err != nil {
+			return nil, err
+		}
+		return &Distribution{Root: data, Shards: shards}, nil
+	}
+	return nil, fmt.Errorf("consumers do not fit in %d shards of %d bytes", 1<<maxShardBits, MaxShardBytes)
+}
+
+// shardBits is the smallest bucket count giving shards of ShardTarget
+// consumers on average.
+func shardBits(n int) int {
+	bits := 0
+	for n > ShardTarget<<bits && bits < maxShardBits {
+		bits++
+	}
+	return bits
+}
+
+// ShardOf is the bucket of a consumer among 2^bits.
+func ShardOf(name string, bits int) uint64 {
+	s := sha256.Sum256([]byte(name))
+	return binary.BigEndian.Uint64(s[:8]) & (1<<bits - 1)
+}
+
+// ShardID names bucket b among 2^bits.
+func ShardID(bits int, b uint64) string { return fmt.Sprintf("s%d-%04x", bits, b) }
+
+// shardConsumers buckets consumers (order kept within a bucket) and
+// marshals the non-empty buckets in bucket order; fits is false when one
+// exceeds MaxShardBytes.
+func shardConsumers(cs []Consumer, bits int) ([]Shard, bool, error) {
+	buckets := map[uint64][]Consumer{}
+	for _, c := range cs {
+		b := ShardOf(c.Name, bits)
+		buckets[b] = append(buckets[b], c)
+	}
+	keys := make([]uint64, 0, len(buckets))
+	for b := range buckets {
+		keys = append(keys, b)
+	}
+	slices.Sort(keys)
+	out := make([]Shard, 0, len(keys))
+	for _, b := range keys {
+		sh, err := MarshalShard(ShardID(bits, b), buckets[b])
+		if err != nil {
+			return nil, false, err
+		}
+		if len(sh.Data) > MaxShardBytes {
+			return nil, false, nil
+		}
+		out = append(out, sh)
+	}
+	return out, true, nil
+}
+
+// MarshalShard writes one shard document (compact: shards are read by
+// machines; the root stays indented for people).
+func MarshalShard(id string, cs []Consumer) (Shard, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ConsumerShard{Version: SchemaVersion, ID: id, Consumers: cs}); err != nil {
+		return Shard{}, fmt.Errorf("encoding consumer shard %s: %w", id, err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return Shard{Ref: ShardRef{ID: id, SHA256: hex.EncodeToString(sum[:]), Consumers: len(cs)}, Data: buf.Bytes()}, nil
+}
+
+// ParseRoot decodes a stored root document without validating it: a
+// sharded root is valid only with its consumers (Assemble).
+func ParseRoot(data []byte) (*Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("decoding gateway config: %w", err)
+	}
+	if c.Version != SchemaVersion {
+		return nil, fmt.Errorf("gateway config version %q is not supported (want %q)", c.Version, SchemaVersion)
+	}
+	for _, r := range c.Shards {
+		if !validShardID(r.ID) {
+			return nil, fmt.Errorf("gateway config names a shard %q: not a shard id", r.ID)
+		}
+	}
+	return &c, nil
+}
+
+// ParseShard checks a shard document against the root's reference (its
+// hash, id and count) and returns its consumers.
+func ParseShard(ref ShardRef, data []byte) ([]Consumer, error) {
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != ref.SHA256 {
+		return nil, fmt.Errorf("consumer shard %s does not have the hash the root names (not written yet, or replaced since)", ref.ID)
+	}
+	var sh ConsumerShard
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sh); err != nil {
+		return nil, fmt.Errorf("decoding consumer shard %s: %w", ref.ID, err)
+	}
+	if sh.Version != SchemaVersion || sh.ID != ref.ID || len(sh.Consumers) != ref.Consumers {
+		return nil, fmt.Errorf("consumer shard %s: version %q, id %q, %d consumers; the root names version %q, %d consumers",
+			ref.ID, sh.Version, sh.ID, len(sh.Consumers), SchemaVersion, ref.Consumers)
+	}
+	return sh.Consumers, nil
+}
+
+// Assemble joins a root with its shards' consumers (in the root's shard
+// order), then defaults and validates the whole, as Parse does. root is
+// not modified.
+func Assemble(root *Config, shards map[string][]Consumer) (*Config, error) {
+	c := *root
+	n := len(c.Consumers)
+	for _, r := range c.Shards {
+		n += len(shards[r.ID])
+	}
+	c.Consumers = make([]Consumer, 0, n)
+	c.Consumers = append(c.Consumers, root.Consumers...)
+	for _, r := range root.Shards {
+		cs, ok := shards[r.ID]
+		if !ok {
+			return nil, fmt.Errorf("consumer shard %s is missing", r.ID)
+		}
+		c.Consumers = append(c.Consumers, cs...)
+	}
+	c.Shards = nil
+	c.Default()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func validShardID(id string) bool {
+	bits, bucket, ok := strings.Cut(strings.TrimPrefix(id, "s"), "-")
+	if !ok || !strings.HasPrefix(id, "s") || bits == "" || len(bits) > 2 || len(bucket) != 4 {
+		return false
+	}
+	for _, r := range bits + bucket {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
+}
