@@ -7,32 +7,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
 // Parse reads a Config from JSON or YAML, checks its schema version and
 // validates it. The returned Config has defaults applied.
 func Parse(data []byte) (*Config, error) {
-	js, err := yaml.YAMLToJSON(data)
+	c, err := ParseRoot(data)
 	if err != nil {
-		return nil, fmt.Errorf("gateway config is not valid YAML or JSON: %w", err)
-	}
-	var c Config
-	dec := json.NewDecoder(strings.NewReader(string(js)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("decoding gateway config: %w", err)
-	}
-	if c.Version != SchemaVersion {
-		return nil, fmt.Errorf("gateway config version %q is not supported (want %q)", c.Version, SchemaVersion)
+		return nil, err
 	}
 	c.Default()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return c, nil
 }
 
 // Load reads and parses a Config file.

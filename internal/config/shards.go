@@ -6,9 +6,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 )
 
 // Sharded distribution (docs/design-notes.md, "Config distribution").
@@ -34,6 +37,11 @@ const (
 	// maxShardBits bounds the number of buckets (2^16 shards).
 	maxShardBits = 16
 )
+
+// ErrShardStale is wrapped by ParseShard when a shard does not have the
+// hash its root names: it is being written, or was replaced since; the
+// reader waits for the next root.
+var ErrShardStale = errors.New("consumer shard does not match its root")
 
 // ShardRef names one consumer shard in a root document.
 type ShardRef struct {
@@ -73,12 +81,16 @@ func (d *Distribution) Hash() string { return Hash(d.Root) }
 // Split marshals c for storage: one document when it fits InlineLimit,
 // otherwise a root and consumer shards. c is not modified.
 func Split(c *Config) (*Distribution, error) {
-	whole, err := Marshal(c)
-	if err != nil {
+	if small, err := consumersUnder(c.Consumers, InlineLimit); err != nil {
 		return nil, err
-	}
-	if len(whole) <= InlineLimit {
-		return &Distribution{Root: whole}, nil
+	} else if small {
+		whole, err := Marshal(c)
+		if err != nil {
+			return nil, err
+		}
+		if len(whole) <= InlineLimit {
+			return &Distribution{Root: whole}, nil
+		}
 	}
 	for bits := shardBits(len(c.Consumers)); bits <= maxShardBits; bits++ {
 		shards, fits, err := shardConsumers(c.Consumers, bits)
@@ -103,6 +115,23 @@ func Split(c *Config) (*Distribution, error) {
 	return nil, fmt.Errorf("consumers do not fit in %d shards of %d bytes", 1<<maxShardBits, MaxShardBytes)
 }
 
+// consumersUnder reports whether the consumers' compact JSON is under
+// limit bytes, marshalling no more than that: a large config is not
+// marshalled whole just to learn it is large.
+func consumersUnder(cs []Consumer, limit int) (bool, error) {
+	n := 0
+	for i := range cs {
+		b, err := json.Marshal(&cs[i])
+		if err != nil {
+			return false, fmt.Errorf("encoding consumer %q: %w", cs[i].Name, err)
+		}
+		if n += len(b); n > limit {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // shardBits is the smallest bucket count giving shards of ShardTarget
 // consumers on average.
 func shardBits(n int) int {
@@ -118,6 +147,9 @@ func ShardOf(name string, bits int) uint64 {
 	s := sha256.Sum256([]byte(name))
 	return binary.BigEndian.Uint64(s[:8]) & (1<<bits - 1)
 }
+
+// ShardSecretName is the Secret holding shard id of the root Secret root.
+func ShardSecretName(root, id string) string { return root + "-" + id }
 
 // ShardID names bucket b among 2^bits.
 func ShardID(bits int, b uint64) string { return fmt.Sprintf("s%d-%04x", bits, b) }
@@ -163,11 +195,17 @@ func MarshalShard(id string, cs []Consumer) (Shard, error) {
 	return Shard{Ref: ShardRef{ID: id, SHA256: hex.EncodeToString(sum[:]), Consumers: len(cs)}, Data: buf.Bytes()}, nil
 }
 
-// ParseRoot decodes a stored root document without validating it: a
-// sharded root is valid only with its consumers (Assemble).
+// ParseRoot decodes a stored root document (JSON or YAML) and checks its
+// schema version, without defaulting or validating it: a sharded root is
+// valid only with its consumers (Assemble), and Parse is ParseRoot then
+// Assemble with no shards.
 func ParseRoot(data []byte) (*Config, error) {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("gateway config is not valid YAML or JSON: %w", err)
+	}
 	var c Config
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("decoding gateway config: %w", err)
@@ -188,7 +226,7 @@ func ParseRoot(data []byte) (*Config, error) {
 func ParseShard(ref ShardRef, data []byte) ([]Consumer, error) {
 	sum := sha256.Sum256(data)
 	if hex.EncodeToString(sum[:]) != ref.SHA256 {
-		return nil, fmt.Errorf("consumer shard %s does not have the hash the root names (not written yet, or replaced since)", ref.ID)
+		return nil, fmt.Errorf("%w: %s does not have the hash the root names (not written yet, or replaced since)", ErrShardStale, ref.ID)
 	}
 	var sh ConsumerShard
 	dec := json.NewDecoder(bytes.NewReader(data))

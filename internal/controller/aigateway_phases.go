@@ -30,7 +30,9 @@ type gatewayScope struct {
 
 	// crdMissing: a requested integration's CRD is not installed.
 	crdMissing bool
-	configJSON []byte
+	// dist is the compiled config as stored: a root, and consumer shards
+	// when it is large.
+	dist *config.Distribution
 }
 
 // gather reads the namespace's providers, consumers and policies from the
@@ -94,28 +96,35 @@ func (r *AIGatewayReconciler) compile(s *gatewayScope) error {
 	})
 	s.problems = s.result.Problems
 	s.tls = s.result.Config.Listener.TLS != nil
-	data, err := config.Marshal(s.result.Config)
+	dist, err := config.Split(s.result.Config)
 	if err != nil {
 		return fmt.Errorf("serialising the config of %s/%s: %w", s.gw.Namespace, s.gw.Name, err)
 	}
-	s.configJSON, s.hash = data, config.Hash(data)
+	s.dist, s.hash = dist, dist.Hash()
 	return nil
 }
 
-// applyCore applies the config Secret, the proxy's identity, the
-// Deployment and the Service, and the PodDisruptionBudget when wanted. An
-// AIGateway whose own spec compile rejects keeps its last good config.
+// applyCore applies the config (changed shards, the proxy's identity
+// with a Role naming old and new shards, then the root), the Deployment
+// and the Service, and the PodDisruptionBudget when wanted; then removes
+// the shards the new root no longer names. An AIGateway whose own spec
+// compile rejects keeps its last good config.
 func (r *AIGatewayReconciler) applyCore(ctx context.Context, s *gatewayScope) error {
 	if gatewayRejected(s.result.Problems, s.gw.Name) {
 		return nil
 	}
 	gw := s.gw
+	shards, err := r.applyShards(ctx, s)
+	if err != nil {
+		s.applyErr = err
+		return err
+	}
 	dep := resources.Deployment(gw, r.settings, s.tls)
 	for _, obj := range []client.Object{
-		resources.ConfigSecret(gw, s.configJSON),
 		resources.ServiceAccount(gw),
-		resources.Role(gw),
+		resources.Role(gw, shards.readable()),
 		resources.RoleBinding(gw),
+		resources.ConfigSecret(gw, s.dist.Root),
 		dep,
 		resources.Service(gw),
 	} {
@@ -123,6 +132,10 @@ func (r *AIGatewayReconciler) applyCore(ctx context.Context, s *gatewayScope) er
 			s.applyErr = err
 			return err
 		}
+	}
+	if err := r.pruneShards(ctx, s, shards); err != nil {
+		s.applyErr = err
+		return err
 	}
 	s.deployment = dep // the apply answer carries the Deployment's status
 	if pdb := resources.PodDisruptionBudget(gw); pdb != nil {

@@ -80,11 +80,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if src, err = NewSecretSource(*secret, *kubeconfig); err != nil {
 			return fmt.Errorf("proxy: %w", err)
 		}
-		data, _, err := src.Get(ctx)
-		if err != nil {
-			return fmt.Errorf("proxy: %w", err)
-		}
-		if err := s.LoadBytes(data); err != nil {
+		if err := src.LoadFirst(ctx, s, log); err != nil {
 			return fmt.Errorf("proxy: %w", err)
 		}
 	}
@@ -127,7 +123,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	if src != nil {
-		go src.Watch(watchCtx, log, func(b []byte) { _ = s.LoadBytes(b) })
+		go src.Watch(watchCtx, log, func(b []byte) error { return src.Load(watchCtx, s, b) })
 		go func() { // SIGHUP re-reads the Secret at once
 			for {
 				select {

@@ -101,7 +101,7 @@ func TestSecretSourceWatch(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go src.Watch(ctx, discardLogger(), func(b []byte) { _ = s.LoadBytes(b) })
+	go src.Watch(ctx, discardLogger(), func(b []byte) error { return s.LoadBytes(b) })
 	time.Sleep(100 * time.Millisecond) // let the watch start; a missed event is re-listed anyway
 	sec.Data[config.SecretKey] = doc("two")
 	if _, err := cs.CoreV1().Secrets("ns").Update(context.Background(), sec, metav1.UpdateOptions{}); err != nil {

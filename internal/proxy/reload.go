@@ -40,6 +40,18 @@ func (s *Server) LoadBytes(data []byte) error {
 	return s.load(cfg, config.Hash(norm))
 }
 
+// LoadParts assembles a sharded root with its shards' consumers
+// (config.Assemble defaults and validates the whole) and loads it under
+// hash, the stored root's hash (what the operator reports as the
+// AIGateway's status.configHash: the root names every shard by hash).
+func (s *Server) LoadParts(root *config.Config, shards map[string][]config.Consumer, hash string) error {
+	cfg, err := config.Assemble(root, shards)
+	if err != nil {
+		return s.loadFailed(err)
+	}
+	return s.load(cfg, hash)
+}
+
 func (s *Server) load(cfg *config.Config, hash string) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()

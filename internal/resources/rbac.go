@@ -16,17 +16,20 @@ func ServiceAccount(gw *v1alpha1.AIGateway) *corev1.ServiceAccount {
 	}
 }
 
-// Role lets the gateway read and watch its config Secret and nothing else.
-// The proxy lists and watches with a metadata.name field selector, which is
+// Role lets the gateway read and watch its config Secrets and nothing else:
+// the root and the consumer shards named (RBAC cannot select by label, so
+// the operator lists every shard Secret a root it wrote may name). The
+// proxy lists and watches with a metadata.name field selector, which is
 // what resourceNames admits for list and watch.
-func Role(gw *v1alpha1.AIGateway) *rbacv1.Role {
+func Role(gw *v1alpha1.AIGateway, shards []string) *rbacv1.Role {
+	names := append([]string{ConfigSecretName(gw)}, shards...)
 	return &rbacv1.Role{
 		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "Role"},
 		ObjectMeta: gatewayMeta(gw, ServiceAccountName(gw)),
 		Rules: []rbacv1.PolicyRule{{
 			APIGroups:     []string{""},
 			Resources:     []string{"secrets"},
-			ResourceNames: []string{ConfigSecretName(gw)},
+			ResourceNames: names,
 			Verbs:         []string{"get", "list", "watch"},
 		}},
 	}

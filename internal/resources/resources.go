@@ -33,6 +33,9 @@ const (
 	LabelGateway = "ai.tollgate.dev/gateway"
 	// LabelConsumer names the Consumer a key Secret belongs to.
 	LabelConsumer = "ai.tollgate.dev/consumer"
+	// LabelConfigShard names the consumer shard a gateway's shard Secret
+	// holds (config.ShardRef.ID).
+	LabelConfigShard = "ai.tollgate.dev/config-shard"
 	// AnnotationRotation on a key Secret records the rotation counter its
 	// current key was made for, so a rotation happens exactly once even when
 	// the status write after it fails.
@@ -68,6 +71,12 @@ const (
 
 // ConfigSecretName is the Secret holding the gateway's compiled config.
 func ConfigSecretName(gw *v1alpha1.AIGateway) string { return gw.Name + "-config" }
+
+// ConfigShardName is the Secret holding consumer shard id of the gateway's
+// config: the root's name and the id, which is what the proxy reads.
+func ConfigShardName(gw *v1alpha1.AIGateway, id string) string {
+	return config.ShardSecretName(ConfigSecretName(gw), id)
+}
 
 // ServiceAccountName is the gateway pods' identity; it may read only the
 // config Secret.

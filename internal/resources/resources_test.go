@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -86,7 +87,7 @@ func builders(gw *v1alpha1.AIGateway) map[string]any {
 		"deployment":          Deployment(gw, settings, TLSEnabled(gw)),
 		"service":             Service(gw),
 		"serviceaccount":      ServiceAccount(gw),
-		"role":                Role(gw),
+		"role":                Role(gw, nil),
 		"rolebinding":         RoleBinding(gw),
 		"poddisruptionbudget": orNil(pdb == nil, pdb),
 		"certificate":         orNil(cert == nil, cert),
@@ -115,6 +116,18 @@ func TestConsumerKeySecretGolden(t *testing.T) {
 		Key: "tg-bbbbbbbb_fake", Rotation: 2, Previous: "tg-aaaaaaaa_fake",
 		PreviousExpiresAt: time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC),
 	}))
+}
+
+// A sharded gateway: a shard Secret carries its id as a label, and the
+// Role names the root and every shard the operator lists.
+func TestConfigShardGolden(t *testing.T) {
+	gw := gateway(nil)
+	sh, err := config.MarshalShard("s1-0001", []config.Consumer{{Name: "team-a", Keys: []config.Key{{ID: "h0123456789abcdef", SHA256: strings.Repeat("ab", 32)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "testdata/configshard/minimal.yaml", ConfigShardSecret(gw, sh))
+	golden(t, "testdata/role/minimal-sharded.yaml", Role(gw, []string{ConfigShardName(gw, "s1-0000"), ConfigShardName(gw, "s1-0001")}))
 }
 
 func golden(t *testing.T, file string, obj any) {

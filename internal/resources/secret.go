@@ -25,6 +25,19 @@ func ConfigSecret(gw *v1alpha1.AIGateway, configJSON []byte) *corev1.Secret {
 	}
 }
 
+// ConfigShardSecret holds one consumer shard of a sharded config; the root
+// (ConfigSecret) names it with its hash.
+func ConfigShardSecret(gw *v1alpha1.AIGateway, sh config.Shard) *corev1.Secret {
+	meta := gatewayMeta(gw, ConfigShardName(gw, sh.Ref.ID))
+	meta.Labels[LabelConfigShard] = sh.Ref.ID
+	return &corev1.Secret{
+		TypeMeta:   secretType,
+		ObjectMeta: meta,
+		Type:       corev1.SecretTypeOpaque,
+		Data:       map[string][]byte{config.SecretKey: sh.Data},
+	}
+}
+
 // ConsumerKey is what a generated key Secret holds.
 type ConsumerKey struct {
 	// Key is the current key.

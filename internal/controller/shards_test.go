@@ -1,0 +1,277 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/resources"
+)
+
+// shardedGateway is a gateway whose compiled config is far over the API
+// server's 1 MiB Secret limit, served by a proxy that reads the real
+// Secrets with the gateway's own ServiceAccount (so the Role's
+// resourceNames are what it is allowed).
+type shardedGateway struct {
+	t   *testing.T
+	c   client.Client
+	ns  string
+	gw  *v1alpha1.AIGateway
+	src *proxy.SecretSource
+	s   *proxy.Server
+	url string
+}
+
+// fatConsumer has its own key Secret and 64 allowed-model globs of about
+// 100 characters, about 7 KiB of compiled config: 200 of them need more
+// than 1 MiB. lean drops the globs (the scale run's 184-byte consumers).
+func fatConsumer(ns, name string, lean bool) (*corev1.Secret, *v1alpha1.Consumer) {
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-byok", Namespace: ns},
+		StringData: map[string]string{"key": "sk-" + name + "-brought-key"}}
+	cs := &v1alpha1.Consumer{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: v1alpha1.ConsumerSpec{
+			Gateways:    []v1alpha1.ObjectName{"main"},
+			Credentials: v1alpha1.ConsumerCredentials{SecretRef: &v1alpha1.SecretKeyReference{Name: v1alpha1.ObjectName(sec.Name), Key: "key"}},
+		},
+	}
+	if !lean {
+		cs.Spec.AllowedModels = []v1alpha1.ModelPattern{"mock-*"}
+		for i := range 63 {
+			cs.Spec.AllowedModels = append(cs.Spec.AllowedModels, v1alpha1.ModelPattern(fmt.Sprintf("%s-%02d-%s*", name, i, strings.Repeat("m", 90))))
+		}
+	}
+	return sec, cs
+}
+
+// createConsumers creates n consumers (and their key Secrets) eight at a
+// time.
+func createConsumers(t *testing.T, c client.Client, ns string, n int, lean bool) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	next := make(chan int)
+	for range 8 {
+		wg.Go(func() {
+			for i := range next {
+				sec, cs := fatConsumer(ns, fmt.Sprintf("c%05d", i), lean)
+				for _, o := range []client.Object{sec, cs} {
+					if err := c.Create(context.Background(), o); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	for i := range n {
+		select {
+		case next <- i:
+		case err := <-errs:
+			close(next)
+			wg.Wait()
+			t.Fatal(err)
+		}
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
+	}
+}
+
+func newShardedGateway(t *testing.T, n int, lean bool) *shardedGateway {
+	t.Helper()
+	c := env(t)
+	ns := namespace(t, c)
+	g := &shardedGateway{t: t, c: c, ns: ns}
+	g.gw = samples(t, c, ns, nil)
+	createConsumers(t, c, ns, n, lean)
+	g.programmed(n+1, 10*time.Minute+time.Duration(n)*20*time.Millisecond)
+	return g
+}
+
+// programmed waits for Programmed=True with n consumers and returns the
+// root Secret, whose hash status.configHash must be.
+func (g *shardedGateway) programmed(n int, timeout time.Duration) *corev1.Secret {
+	g.t.Helper()
+	ctx := context.Background()
+	var root corev1.Secret
+	eventually(g.t, timeout, func() error {
+		if err := condition(ctx, g.c, g.gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed); err != nil {
+			return err
+		}
+		if int(g.gw.Status.Consumers) != n {
+			return fmt.Errorf("%d of %d consumers compiled", g.gw.Status.Consumers, n)
+		}
+		if err := g.c.Get(ctx, client.ObjectKey{Namespace: g.ns, Name: "main-config"}, &root); err != nil {
+			return err
+		}
+		if h := config.Hash(root.Data[config.SecretKey]); h != g.gw.Status.ConfigHash {
+			return fmt.Errorf("status.configHash %s, the root Secret's %s", g.gw.Status.ConfigHash, h)
+		}
+		return nil
+	})
+	return &root
+}
+
+// shardVersions maps each shard Secret of the gateway to its resourceVersion,
+// checking each is under the API server's limit, and their bytes in all.
+func (g *shardedGateway) shardVersions() (map[string]string, int) {
+	g.t.Helper()
+	var list corev1.SecretList
+	must(g.t, g.c.List(context.Background(), &list, client.InNamespace(g.ns), client.HasLabels{resources.LabelConfigShard}))
+	out, total := map[string]string{}, 0
+	for _, s := range list.Items {
+		if n := len(s.Data[config.SecretKey]); n > config.MaxShardBytes {
+			g.t.Errorf("shard %s is %d bytes", s.Name, n)
+		}
+		total += len(s.Data[config.SecretKey])
+		out[s.Name] = s.ResourceVersion
+	}
+	return out, total
+}
+
+// serve starts a proxy on the gateway's Secrets as its ServiceAccount.
+func (g *shardedGateway) serve() {
+	g.t.Helper()
+	rc := *shared.Config
+	rc.Impersonate.UserName = "system:serviceaccount:" + g.ns + ":main-proxy"
+	cs, err := kubernetes.NewForConfig(&rc)
+	must(g.t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	g.src = &proxy.SecretSource{Client: cs, Namespace: g.ns, Name: "main-config"}
+	g.s = proxy.New(proxy.Options{Logger: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	g.t.Cleanup(cancel)
+	must(g.t, g.src.LoadFirst(ctx, g.s, log))
+	go g.src.Watch(ctx, log, func(b []byte) error { return g.src.Load(ctx, g.s, b) })
+	srv := httptest.NewServer(g.s)
+	g.t.Cleanup(srv.Close)
+	g.url = srv.URL
+}
+
+// call sends a chat request with key and returns the status.
+func (g *shardedGateway) call(key string) int {
+	g.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, g.url+"/v1/chat/completions",
+		strings.NewReader(`{"model":"mock-small","messages":[{"role":"user","content":"hi"}],"max_tokens":8}`))
+	must(g.t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	must(g.t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// servedHash waits until the proxy serves hash.
+func (g *shardedGateway) servedHash(hash string) {
+	g.t.Helper()
+	eventually(g.t, 30*time.Second, func() error {
+		if got := g.s.ConfigHash(); got != hash {
+			return fmt.Errorf("proxy serves %s, status says %s", got, hash)
+		}
+		return nil
+	})
+}
+
+// checkSharded: a gateway over the 1 MiB limit is Programmed with the
+// hash of its root, a proxy reading the real Secrets as the gateway's
+// ServiceAccount serves the newest consumer's key, one more Consumer
+// rewrites one shard, and a deleted Consumer's key stops working.
+func checkSharded(t *testing.T, n int, lean bool) {
+	g := newShardedGateway(t, n, lean)
+	root := g.programmed(n+1, time.Minute)
+	cfg, err := config.ParseRoot(root.Data[config.SecretKey])
+	must(t, err)
+	if len(cfg.Shards) < 2 {
+		t.Fatalf("root names %d shards; want the consumers sharded", len(cfg.Shards))
+	}
+	before, total := g.shardVersions()
+	total += len(root.Data[config.SecretKey])
+	t.Logf("%d consumers: root %d bytes and %d shards, %d bytes in all", n+1, len(root.Data[config.SecretKey]), len(before), total)
+	if !lean && total <= 1<<20 {
+		t.Fatalf("the config is %d bytes: not over the 1 MiB one Secret can hold", total)
+	}
+	if len(before) != len(cfg.Shards) {
+		t.Fatalf("%d shard Secrets, the root names %d", len(before), len(cfg.Shards))
+	}
+	g.serve()
+	g.servedHash(g.gw.Status.ConfigHash)
+	last := fmt.Sprintf("c%05d", n-1)
+	if code := g.call("sk-" + last + "-brought-key"); code != http.StatusOK {
+		t.Fatalf("the last-created consumer's key: status %d", code)
+	}
+
+	// One more Consumer: one shard rewritten, served.
+	newest := "c99999"
+	sec, cs := fatConsumer(g.ns, newest, lean)
+	must(t, g.c.Create(context.Background(), sec))
+	must(t, g.c.Create(context.Background(), cs))
+	g.programmed(n+2, time.Minute)
+	g.servedHash(g.gw.Status.ConfigHash)
+	if code := g.call("sk-" + newest + "-brought-key"); code != http.StatusOK {
+		t.Fatalf("the newest consumer's key: status %d", code)
+	}
+	after, _ := g.shardVersions()
+	var rewritten []string
+	for name, rv := range after {
+		if before[name] != rv {
+			rewritten = append(rewritten, name)
+		}
+	}
+	if len(rewritten) != 1 || len(after) != len(before) {
+		t.Errorf("one Consumer more rewrote shards %v (%d → %d shards); want exactly one", rewritten, len(before), len(after))
+	}
+
+	// Deleting it: its key is refused once the proxy has the new root.
+	must(t, g.c.Delete(context.Background(), cs))
+	g.programmed(n+1, time.Minute)
+	g.servedHash(g.gw.Status.ConfigHash)
+	if code := g.call("sk-" + newest + "-brought-key"); code != http.StatusUnauthorized {
+		t.Errorf("a deleted consumer's key: status %d, want 401", code)
+	}
+}
+
+// 200 consumers of 7 KiB: the config is about 1.4 MiB, which one Secret
+// cannot hold (the API server refuses it on main before sharding).
+func TestShardedConfigOverTheSecretLimit(t *testing.T) {
+	checkSharded(t, 200, false)
+}
+
+// The scale version (make scale): TOLLGATE_SCALE=1 with
+// TOLLGATE_SHARD_CONSUMERS (default 10,000) lean consumers with brought
+// keys, created in parallel.
+func TestShardedConfigScale(t *testing.T) {
+	if os.Getenv("TOLLGATE_SCALE") != "1" {
+		t.Skip("set TOLLGATE_SCALE=1 to serve a gateway of 10,000 brought-key Consumers")
+	}
+	n := 10_000
+	if v, err := strconv.Atoi(os.Getenv("TOLLGATE_SHARD_CONSUMERS")); err == nil && v > 0 {
+		n = v
+	}
+	start := time.Now()
+	checkSharded(t, n, true)
+	t.Logf("%d consumers: created, compiled, sharded, served and changed in %s", n, time.Since(start).Round(time.Second))
+}
