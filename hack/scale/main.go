@@ -49,6 +49,7 @@ func run() error {
 	n := flag.Int("n", 20000, "requests of the load loop at most")
 	conc := flag.Int("c", 8, "concurrent clients of the load loop")
 	limit := flag.Duration("time", 90*time.Second, "time limit of the load loop")
+	sharded := flag.Bool("shards", true, "measure the sharded distribution: cold compile, a one-Consumer change, the gateway's reload of one shard")
 	flag.Parse()
 
 	up, err := serve(upstream())
@@ -115,6 +116,14 @@ func run() error {
 	fmt.Printf("| proxy Server.LoadBytes (parse, validate, build, swap), median / max | %s / %s |\n", med(loads), slices.Max(loads).Round(time.Millisecond))
 	fmt.Printf("| compile + load, median | %s (target < 1s) |\n", (medD(compiles) + medD(loads)).Round(time.Millisecond))
 	fmt.Printf("| Go heap in use after GC: with the YAML objects and the config loaded / before the first load | %.1f MiB / %.1f MiB |\n", float64(after.HeapInuse)/(1<<20), float64(before.HeapInuse)/(1<<20))
+
+	if *sharded {
+		f, err := measureShards(objs, *repeat)
+		if err != nil {
+			return err
+		}
+		f.print()
+	}
 
 	srv, err := serve(s)
 	if err != nil {

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/render"
+)
+
+// shardFigures are the sharded-distribution figures of issue 16's table
+// that this process can measure (no API server: the writes are counted,
+// the envtest run in make scale times them against a real one).
+type shardFigures struct {
+	cold        []time.Duration // compile + split from nothing
+	change      []time.Duration // compile + split after one Consumer more
+	changed     int             // shards whose hash differs after it
+	shards      int
+	largest     int
+	root        int
+	gatewayCold time.Duration // decode every shard, assemble, build, swap
+	gatewayOne  []time.Duration
+	heap        uint64 // heap held by the gateway's loaded config
+}
+
+// measureShards compiles objs into a sharded distribution, changes one
+// Consumer and measures what the operator and a gateway do for it.
+func measureShards(objs *render.Objects, repeat int) (*shardFigures, error) {
+	f := &shardFigures{}
+	var base *config.Distribution
+	for range repeat {
+		t := time.Now()
+		d, err := compileSplit(objs)
+		if err != nil {
+			return nil, err
+		}
+		f.cold = append(f.cold, time.Since(t))
+		base = d
+	}
+	f.shards, f.root = len(base.Shards), len(base.Root)
+	for _, s := range base.Shards {
+		f.largest = max(f.largest, len(s.Data))
+	}
+
+	// The gateway from cold, then its heap.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	gw := proxy.New(proxy.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	defer gw.Close()
+	held := map[string][]config.Consumer{}
+	t := time.Now()
+	if err := loadDistribution(gw, base, held, nil); err != nil {
+		return nil, err
+	}
+	f.gatewayCold = time.Since(t)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	f.heap = after.HeapInuse - min(after.HeapInuse, before.HeapInuse)
+
+	// One Consumer more, repeat times (each a new one).
+	for i := range repeat {
+		addConsumer(objs, fmt.Sprintf("zz-new-%d", i))
+		t := time.Now()
+		d, err := compileSplit(objs)
+		if err != nil {
+			return nil, err
+		}
+		f.change = append(f.change, time.Since(t))
+		was := map[string]string{}
+		for _, s := range base.Shards {
+			was[s.Ref.ID] = s.Ref.SHA256
+		}
+		var stale []string
+		for _, s := range d.Shards {
+			if was[s.Ref.ID] != s.Ref.SHA256 {
+				stale = append(stale, s.Ref.ID)
+			}
+		}
+		f.changed = max(f.changed, len(stale))
+		t = time.Now()
+		if err := loadDistribution(gw, d, held, stale); err != nil {
+			return nil, err
+		}
+		f.gatewayOne = append(f.gatewayOne, time.Since(t))
+		base = d
+	}
+	return f, nil
+}
+
+func compileSplit(objs *render.Objects) (*config.Distribution, error) {
+	res, err := render.Compile(objs, "main", time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("compiling: %w", err)
+	}
+	d, err := config.Split(res[0].Config)
+	if err != nil {
+		return nil, fmt.Errorf("splitting: %w", err)
+	}
+	return d, nil
+}
+
+// loadDistribution does what the proxy's Secret source does once it has
+// read the Secrets: decode the root and the shards named in read (every
+// shard when read is nil), reuse the others from held, assemble and load.
+func loadDistribution(gw *proxy.Server, d *config.Distribution, held map[string][]config.Consumer, read []string) error {
+	root, err := config.ParseRoot(d.Root)
+	if err != nil {
+		return fmt.Errorf("root: %w", err)
+	}
+	for _, s := range d.Shards {
+		if read != nil && !slices.Contains(read, s.Ref.ID) {
+			continue
+		}
+		cs, err := config.ParseShard(s.Ref, s.Data)
+		if err != nil {
+			return fmt.Errorf("shard: %w", err)
+		}
+		held[s.Ref.ID] = cs
+	}
+	if err := gw.LoadParts(root, held, d.Hash()); err != nil {
+		return fmt.Errorf("loading the sharded config: %w", err)
+	}
+	return nil
+}
+
+// addConsumer adds a Consumer like the first one, with its own key.
+func addConsumer(objs *render.Objects, name string) {
+	cs := *objs.Consumers[0].DeepCopy()
+	cs.Name = name
+	objs.Consumers = append(objs.Consumers, cs)
+	objs.Secrets = append(objs.Secrets, corev1.Secret{})
+	sec := &objs.Secrets[len(objs.Secrets)-1]
+	sec.Name, sec.Namespace = name+"-key", cs.Namespace
+	sec.Data = map[string][]byte{"apiKey": []byte("tg-scale-" + name + "-0123456789abcdef")}
+}
+
+func (f *shardFigures) print() {
+	fmt.Printf("| sharded: root / shards / largest shard | %d bytes / %d / %d bytes (limit %d) |\n", f.root, f.shards, f.largest, config.MaxShardBytes)
+	fmt.Printf("| **full compile from cold** (compile + split), median / max | **%s** / %s (target < 10 s) |\n", med(f.cold), maxD(f.cold))
+	fmt.Printf("| **one Consumer more: compile + split**, median / max; shards to rewrite | **%s** / %s; %d of %d (target < 2 s) |\n", med(f.change), maxD(f.change), f.changed, f.shards)
+	fmt.Printf("| gateway from cold: decode every shard, assemble, validate, build, swap | %s |\n", f.gatewayCold.Round(time.Millisecond))
+	fmt.Printf("| **gateway serving a one-shard change** (decode it, assemble, validate, build, swap), median / max | **%s** / %s (target < 3 s after the apply, plus one GET) |\n", med(f.gatewayOne), maxD(f.gatewayOne))
+	fmt.Printf("| gateway heap held by the loaded config (HeapInuse delta after GC) | %.0f MiB (target RSS < 512 MiB) |\n", float64(f.heap)/(1<<20))
+}
