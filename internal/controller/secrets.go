@@ -88,13 +88,28 @@ func (s *secretMetaCache) source(fn func(ctx context.Context, ns, name string) [
 		}))
 }
 
+// listSecretsAbove is the number of wanted user Secrets from which they
+// are read with a paged List of the namespace instead of one GET each: a
+// gateway of 10,000 Consumers bringing their keys is then 20 reads, not
+// 10,000.
+const listSecretsAbove = 64
+
+// secretsPage is the page size of that List.
+const secretsPage = 500
+
 // readSecrets reads the named user Secrets of ns straight from the API
 // server. A missing Secret is left out of the map (compile reports it).
 func readSecrets(ctx context.Context, api client.Reader, ns string, names []string, into map[string]*corev1.Secret) error {
+	want := map[string]bool{}
 	for _, n := range names {
-		if n == "" || into[n] != nil {
-			continue
+		if n != "" && into[n] == nil {
+			want[n] = true
 		}
+	}
+	if len(want) > listSecretsAbove {
+		return listSecrets(ctx, api, ns, want, into)
+	}
+	for n := range want {
 		var s corev1.Secret
 		if err := api.Get(ctx, client.ObjectKey{Namespace: ns, Name: n}, &s); err != nil {
 			if apierrors.IsNotFound(err) {
@@ -105,6 +120,25 @@ func readSecrets(ctx context.Context, api client.Reader, ns string, names []stri
 		into[n] = &s
 	}
 	return nil
+}
+
+// listSecrets reads the Secrets of ns page by page and keeps the wanted.
+func listSecrets(ctx context.Context, api client.Reader, ns string, want map[string]bool, into map[string]*corev1.Secret) error {
+	cont := ""
+	for {
+		var list corev1.SecretList
+		if err := api.List(ctx, &list, client.InNamespace(ns), client.Limit(secretsPage), client.Continue(cont)); err != nil {
+			return fmt.Errorf("listing Secrets of %s: %w", ns, err)
+		}
+		for i := range list.Items {
+			if want[list.Items[i].Name] {
+				into[list.Items[i].Name] = &list.Items[i]
+			}
+		}
+		if cont = list.Continue; cont == "" {
+			return nil
+		}
+	}
 }
 
 // keySecrets lists the generated consumer key Secrets of ns from the cache,
