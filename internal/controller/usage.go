@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,15 @@ const (
 	DefaultUsageInterval = 30 * time.Second
 	// usageConcurrency bounds the /usage requests in flight.
 	usageConcurrency = 8
+	// UsageWritesPerMinute bounds the Consumer status.usage writes of the
+	// whole operator. Each round writes at most this rate times the
+	// interval, the stalest first, paced over most of the interval; the
+	// rest wait for the next round (their status still differs). With A
+	// consumers whose usage changes every round, a consumer's usage lags
+	// by at most max(interval, A/UsageWritesPerMinute minutes): 30 s up
+	// to 450 active consumers, 5 min at 4,500, and 100,000 all active
+	// would be 111 min (docs/performance.md).
+	UsageWritesPerMinute = 900
 )
 
 // usageTotals is one consumer's use in one window.
@@ -114,19 +124,65 @@ func (c *usageCollector) collect(ctx context.Context) error {
 	if err := c.client.List(ctx, &css, client.UnsafeDisableDeepCopy); err != nil {
 		return fmt.Errorf("listing Consumers: %w", err)
 	}
-	var errs []error
+	var due []usageWrite
 	for i := range css.Items {
 		cs := &css.Items[i]
 		if !cs.DeletionTimestamp.IsZero() {
 			continue
 		}
 		if t, ok := consumerTotals(cs, gws.Items, readings); ok {
-			if err := c.write(ctx, cs, t); err != nil {
-				errs = append(errs, err)
+			if want := usageStatus(t); !sameUsage(cs.Status.Usage, want) {
+				due = append(due, usageWrite{cs: cs, usage: want})
 			}
 		}
 	}
+	due = stalestFirst(due, c.writeBudget())
+	pace := c.interval * 4 / 5 / time.Duration(max(1, len(due)))
+	var errs []error
+	for i, w := range due {
+		if i > 0 && !sleepCtx(ctx, pace) {
+			break
+		}
+		if err := c.write(ctx, w.cs, w.usage); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// usageWrite is one Consumer whose status.usage differs from its reading.
+type usageWrite struct {
+	cs    *v1alpha1.Consumer
+	usage *v1alpha1.ConsumerUsage
+}
+
+// writeBudget is how many usage writes one round may make.
+func (c *usageCollector) writeBudget() int {
+	return max(1, int(UsageWritesPerMinute*c.interval/time.Minute))
+}
+
+// stalestFirst keeps the budget writes whose status is the oldest (never
+// written first), so every changed consumer is written in turn.
+func stalestFirst(due []usageWrite, budget int) []usageWrite {
+	updated := func(w usageWrite) time.Time {
+		if u := w.cs.Status.Usage; u != nil && u.UpdatedAt != nil {
+			return u.UpdatedAt.Time
+		}
+		return time.Time{}
+	}
+	slices.SortStableFunc(due, func(a, b usageWrite) int { return updated(a).Compare(updated(b)) })
+	return due[:min(len(due), budget)]
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // readAll reads every gateway, concurrently, and returns a reading for
@@ -232,16 +288,23 @@ func consumerTotals(cs *v1alpha1.Consumer, gws []v1alpha1.AIGateway, readings ma
 	return t, counted
 }
 
-// write patches cs's status.usage when the summary differs.
-func (c *usageCollector) write(ctx context.Context, cs *v1alpha1.Consumer, t usageTotals) error {
-	want := &v1alpha1.ConsumerUsage{
+// usageStatus is the status.usage a reading gives (UpdatedAt is set when
+// it is written).
+func usageStatus(t usageTotals) *v1alpha1.ConsumerUsage {
+	return &v1alpha1.ConsumerUsage{
 		Window: t.window, Requests: t.requests, InputTokens: t.inputTokens, OutputTokens: t.outputTokens,
 		CostUSD: formatUSD(t.costUSD),
 	}
-	if cur := cs.Status.Usage; cur != nil && cur.Window == want.Window && cur.Requests == want.Requests &&
-		cur.InputTokens == want.InputTokens && cur.OutputTokens == want.OutputTokens && cur.CostUSD == want.CostUSD {
-		return nil
-	}
+}
+
+// sameUsage compares everything but UpdatedAt.
+func sameUsage(cur, want *v1alpha1.ConsumerUsage) bool {
+	return cur != nil && cur.Window == want.Window && cur.Requests == want.Requests &&
+		cur.InputTokens == want.InputTokens && cur.OutputTokens == want.OutputTokens && cur.CostUSD == want.CostUSD
+}
+
+// write patches cs's status.usage.
+func (c *usageCollector) write(ctx context.Context, cs *v1alpha1.Consumer, want *v1alpha1.ConsumerUsage) error {
 	want.UpdatedAt = &metav1.Time{Time: c.now().UTC().Truncate(time.Second)}
 	before := cs.DeepCopy()
 	after := cs.DeepCopy()

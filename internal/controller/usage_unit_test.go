@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -87,5 +88,33 @@ func TestSliceEndpoints(t *testing.T) {
 	want := []string{"10.0.0.1:9090", "10.0.0.1:9091", "10.0.0.3:9090", "10.0.0.4:9091"}
 	if !slices.Equal(got, want) {
 		t.Errorf("endpoints = %v, want %v (ready or unknown, metrics port, this Service only)", got, want)
+	}
+}
+
+// A round writes at most its budget, the never-written and oldest first,
+// and the budget is the operator-wide rate over the interval.
+func TestUsageWritesBounded(t *testing.T) {
+	at := func(name string, min int) usageWrite {
+		cs := &v1alpha1.Consumer{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if min >= 0 {
+			cs.Status.Usage = &v1alpha1.ConsumerUsage{UpdatedAt: &metav1.Time{Time: time.Date(2026, 12, 1, 10, min, 0, 0, time.UTC)}}
+		}
+		return usageWrite{cs: cs}
+	}
+	due := []usageWrite{at("new", 9), at("old", 1), at("never", -1), at("mid", 5), at("never2", -1)}
+	var got []string
+	for _, w := range stalestFirst(due, 3) {
+		got = append(got, w.cs.Name)
+	}
+	if want := []string{"never", "never2", "old"}; !slices.Equal(got, want) {
+		t.Errorf("written %v, want %v", got, want)
+	}
+	if n := len(stalestFirst(due, 10)); n != 5 {
+		t.Errorf("%d written under a budget larger than the work", n)
+	}
+	for interval, want := range map[time.Duration]int{30 * time.Second: 450, time.Minute: UsageWritesPerMinute, time.Millisecond: 1} {
+		if got := (&usageCollector{interval: interval}).writeBudget(); got != want {
+			t.Errorf("budget at %s: %d, want %d", interval, got, want)
+		}
 	}
 }
