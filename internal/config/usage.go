@@ -3,9 +3,15 @@ package config
 import "time"
 
 // UsageReport is the body of GET /usage on a gateway's metrics listener:
-// every consumer's totals in its current usage window. The proxy writes it;
-// the operator reads it into Consumer status.
+// consumers' totals in their current usage window, one page at a time
+// (GET /usage?offset=N&limit=M, at most UsagePageMax consumers, in the
+// served config's order). The proxy writes it; the operator reads every
+// page into Consumer status.
 type UsageReport struct {
+	// Total is the number of consumers the gateway serves.
+	Total int `json:"total"`
+	// Next is the offset of the next page; 0 on the last page.
+	Next int `json:"next,omitempty"`
 	// Gateway is namespace/name of the AIGateway.
 	Gateway string `json:"gateway"`
 	// Window is the period of the first consumer's window (all consumers
@@ -13,6 +19,10 @@ type UsageReport struct {
 	Window    string          `json:"window"`
 	Consumers []ConsumerUsage `json:"consumers"`
 }
+
+// UsagePageMax is the most consumers one GET /usage answers (and its
+// default page size).
+const UsagePageMax = 1000
 
 // ConsumerUsage is one consumer's totals in its current usage window.
 type ConsumerUsage struct {

@@ -56,7 +56,13 @@ type usageError struct {
 	} `json:"error"`
 }
 
-// fetch reads one replica's metrics listener at addr ("host:port").
+// usageMaxPages bounds the pages one reading follows (a million
+// consumers at config.UsagePageMax a page).
+const usageMaxPages = 1000
+
+// fetch reads one replica's metrics listener at addr ("host:port"), page
+// by page. A consumer seen twice (the served config changed between two
+// pages and shifted the order) counts once.
 func (f *usageFetcher) fetch(ctx context.Context, addr string) (gatewayUsage, error) {
 	select {
 	case f.sem <- struct{}{}:
@@ -64,9 +70,36 @@ func (f *usageFetcher) fetch(ctx context.Context, addr string) (gatewayUsage, er
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	out := gatewayUsage{}
+	offset := 0
+	for range usageMaxPages {
+		rep, err := f.page(ctx, addr, offset)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range rep.Consumers {
+			if _, seen := out[c.Name]; seen {
+				continue
+			}
+			window := c.Window
+			if window == "" {
+				window = rep.Window
+			}
+			out[c.Name] = usageTotals{window: window, requests: c.Requests, inputTokens: c.InputTokens, outputTokens: c.OutputTokens, costUSD: c.CostUSD}
+		}
+		if rep.Next <= offset {
+			return out, nil
+		}
+		offset = rep.Next
+	}
+	return out, nil
+}
+
+// page reads one page of /usage.
+func (f *usageFetcher) page(ctx context.Context, addr string, offset int) (*config.UsageReport, error) {
 	ctx, cancel := context.WithTimeout(ctx, usageTimeout)
 	defer cancel()
-	u := "http://" + addr + "/usage"
+	u := fmt.Sprintf("http://%s/usage?offset=%d&limit=%d", addr, offset, config.UsagePageMax)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
@@ -87,18 +120,7 @@ func (f *usageFetcher) fetch(ctx context.Context, addr string) (gatewayUsage, er
 	if err := json.NewDecoder(body).Decode(&rep); err != nil {
 		return nil, fmt.Errorf("GET %s: decoding: %w", u, err)
 	}
-	out := gatewayUsage{}
-	for _, c := range rep.Consumers {
-		cost := c.CostUSD
-		window := c.Window
-		if window == "" {
-			window = rep.Window
-		}
-		t := out[c.Name]
-		t.merge(usageTotals{window: window, requests: c.Requests, inputTokens: c.InputTokens, outputTokens: c.OutputTokens, costUSD: cost})
-		out[c.Name] = t
-	}
-	return out, nil
+	return &rep, nil
 }
 
 // sliceEndpoints lists the metrics listeners of a gateway's ready pods

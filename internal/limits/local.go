@@ -196,6 +196,19 @@ func (l *Local) Add(ctx context.Context, cs []Counter) ([]int64, error) {
 	return out, nil
 }
 
+// FieldsBatch implements Store.
+func (l *Local) FieldsBatch(ctx context.Context, keys []string) ([]map[string]int64, error) {
+	out := make([]map[string]int64, len(keys))
+	for i, k := range keys {
+		f, err := l.Fields(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
 // Fields implements Store.
 func (l *Local) Fields(ctx context.Context, key string) (map[string]int64, error) {
 	if err := ctx.Err(); err != nil {

@@ -229,22 +229,45 @@ func (r *Redis) AddBatch(ctx context.Context, batch [][]Counter) ([][]int64, []e
 
 // Fields implements Store.
 func (r *Redis) Fields(ctx context.Context, key string) (map[string]int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	m, err := r.client.HGetAll(ctx, key).Result()
+	out, err := r.FieldsBatch(ctx, []string{key})
 	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// FieldsBatch implements Store: one pipeline of HGETALLs (split by node on
+// a Cluster by the client).
+func (r *Redis) FieldsBatch(ctx context.Context, keys []string) ([]map[string]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout*time.Duration(1+len(keys)/usageBatchPerTimeout))
+	defer cancel()
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.HGetAll(ctx, k)
+		}
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("redis limit store: reading usage: %w", err)
 	}
-	out := make(map[string]int64, len(m))
-	for k, v := range m {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("redis limit store: usage field %q is not an integer", k)
+	out := make([]map[string]int64, len(keys))
+	for i, c := range cmds {
+		m := c.Val()
+		out[i] = make(map[string]int64, len(m))
+		for k, v := range m {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("redis limit store: usage field %q is not an integer", k)
+			}
+			out[i][k] = n
 		}
-		out[k] = n
 	}
 	return out, nil
 }
+
+// usageBatchPerTimeout is how many keys of a batch read share one store
+// timeout: a page of 500 consumers gets five.
+const usageBatchPerTimeout = 100
 
 // Ping implements Store.
 func (r *Redis) Ping(ctx context.Context) error {

@@ -47,6 +47,9 @@ type Store interface {
 	Add(ctx context.Context, cs []Counter) ([]int64, error)
 	// Fields returns every field of a hash key (empty when absent).
 	Fields(ctx context.Context, key string) (map[string]int64, error)
+	// FieldsBatch returns every field of each key, in order, in one round
+	// trip per server (a pipeline): /usage reads thousands of consumers.
+	FieldsBatch(ctx context.Context, keys []string) ([]map[string]int64, error)
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases connections.

@@ -42,29 +42,55 @@ type ModelUsage struct {
 // shared store is unreachable it returns an error rather than one replica's
 // partial view.
 func (e *Engine) Usage(ctx context.Context, consumer string) (Summary, error) {
-	c := e.consumer(consumer)
-	w, err := calendarWindow(e.now(), c.usageWindow)
+	out, err := e.UsageBatch(ctx, []string{consumer})
 	if err != nil {
-		return Summary{}, fmt.Errorf("limits: usage of %q: %w", consumer, err)
+		return Summary{}, err
+	}
+	return out[0], nil
+}
+
+// UsageBatch is Usage for several consumers with one read of the store
+// (a Redis pipeline), in order.
+func (e *Engine) UsageBatch(ctx context.Context, consumers []string) ([]Summary, error) {
+	now := e.now()
+	rts := make([]*consumerRT, len(consumers))
+	wins := make([]span, len(consumers))
+	keys := make([]string, len(consumers))
+	for i, name := range consumers {
+		rts[i] = e.consumer(name)
+		w, err := calendarWindow(now, rts[i].usageWindow)
+		if err != nil {
+			return nil, fmt.Errorf("limits: usage of %q: %w", name, err)
+		}
+		wins[i], keys[i] = w, e.usageKey(rts[i], w)
 	}
 	// This replica's queued settlements land first, so a request that was
 	// answered is counted at its real usage.
 	fctx, cancel := context.WithTimeout(ctx, settleWait)
 	_ = e.Flush(fctx)
 	cancel()
-	var fields map[string]int64
+	var fields []map[string]int64
 	used, err := e.b.call(ctx, "usage", func(s Store) error {
 		var err error
-		fields, err = s.Fields(ctx, e.usageKey(c, w))
+		fields, err = s.FieldsBatch(ctx, keys)
 		return err
 	})
 	if err == nil && !used {
 		err = errors.New("shared limit store unavailable")
 	}
 	if err != nil {
-		return Summary{}, fmt.Errorf("limits: usage of %q: %w", consumer, err)
+		return nil, fmt.Errorf("limits: usage of %d consumers: %w", len(consumers), err)
 	}
-	s := Summary{Consumer: consumer, Window: c.usageWindow, Period: calendarLabel(w, c.usageWindow),
+	out := make([]Summary, len(consumers))
+	for i, name := range consumers {
+		out[i] = summarize(name, rts[i].usageWindow, wins[i], fields[i])
+	}
+	return out, nil
+}
+
+// summarize turns a usage hash's fields into a Summary.
+func summarize(consumer string, kind config.BudgetWindow, w span, fields map[string]int64) Summary {
+	s := Summary{Consumer: consumer, Window: kind, Period: calendarLabel(w, kind),
 		Start: w.Start, End: w.End, Models: map[string]ModelUsage{}}
 	for f, v := range fields {
 		name, model, perModel := strings.Cut(f, ":")
@@ -97,7 +123,7 @@ func (e *Engine) Usage(ctx context.Context, consumer string) (Summary, error) {
 		}
 	}
 	s.Models = foldModels(s.Models)
-	return s, nil
+	return s
 }
 
 // MaxUsageModels bounds a Summary's per-model breakdown: the busiest

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/limits"
@@ -133,26 +135,63 @@ func (s *Server) Close() {
 	}
 }
 
-// usageFor reads every configured consumer's usage from the engine.
-func usageFor(ctx context.Context, sn *snapshot) (config.UsageReport, error) {
-	rep := config.UsageReport{Gateway: gatewayName(sn.cfg), Consumers: make([]config.ConsumerUsage, 0, len(sn.cfg.Consumers))}
-	for i := range sn.cfg.Consumers {
-		sum, err := sn.limits.Usage(ctx, sn.cfg.Consumers[i].Name)
+// usageBatch is how many consumers one store read (a Redis pipeline) holds.
+const usageBatch = 500
+
+// usageFor reads one page of the configured consumers' usage from the
+// engine, usageBatch consumers a store read.
+func usageFor(ctx context.Context, sn *snapshot, offset, limit int) (config.UsageReport, error) {
+	all := sn.cfg.Consumers
+	offset = min(offset, len(all))
+	end := min(offset+limit, len(all))
+	rep := config.UsageReport{Gateway: gatewayName(sn.cfg), Total: len(all), Consumers: make([]config.ConsumerUsage, 0, end-offset)}
+	if end < len(all) {
+		rep.Next = end
+	}
+	for start := offset; start < end; start += usageBatch {
+		names := make([]string, 0, usageBatch)
+		for i := start; i < min(start+usageBatch, end); i++ {
+			names = append(names, all[i].Name)
+		}
+		sums, err := sn.limits.UsageBatch(ctx, names)
 		if err != nil {
 			return config.UsageReport{}, err
 		}
-		cu := config.ConsumerUsage{Name: sum.Consumer, Window: sum.Period, WindowKind: string(sum.Window), Start: sum.Start, End: sum.End,
-			Requests: sum.Requests, InputTokens: sum.InputTokens, OutputTokens: sum.OutputTokens,
-			CachedInputTokens: sum.CachedInputTokens, CostUSD: sum.CostUSD, Models: map[string]config.ModelUsage{}}
-		for m, u := range sum.Models {
-			cu.Models[m] = config.ModelUsage{Requests: u.Requests, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CostUSD: u.CostUSD}
+		for _, sum := range sums {
+			cu := config.ConsumerUsage{Name: sum.Consumer, Window: sum.Period, WindowKind: string(sum.Window), Start: sum.Start, End: sum.End,
+				Requests: sum.Requests, InputTokens: sum.InputTokens, OutputTokens: sum.OutputTokens,
+				CachedInputTokens: sum.CachedInputTokens, CostUSD: sum.CostUSD, Models: map[string]config.ModelUsage{}}
+			for m, u := range sum.Models {
+				cu.Models[m] = config.ModelUsage{Requests: u.Requests, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CostUSD: u.CostUSD}
+			}
+			if rep.Window == "" {
+				rep.Window = cu.Window
+			}
+			rep.Consumers = append(rep.Consumers, cu)
 		}
-		if rep.Window == "" {
-			rep.Window = cu.Window
-		}
-		rep.Consumers = append(rep.Consumers, cu)
 	}
 	return rep, nil
+}
+
+// usagePage reads ?offset= and ?limit= (default and at most
+// config.UsagePageMax).
+func usagePage(q url.Values) (offset, limit int, ok bool) {
+	offset, limit = 0, config.UsagePageMax
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, 0, false
+		}
+		offset = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, 0, false
+		}
+		limit = min(n, config.UsagePageMax)
+	}
+	return offset, limit, true
 }
 
 func gatewayName(cfg *config.Config) string {
@@ -172,7 +211,12 @@ func (s *Server) serveUsage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer sn.release()
-	rep, err := usageFor(r.Context(), sn)
+	offset, limit, ok := usagePage(r.URL.Query())
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, badRequest("offset and limit must be whole numbers (limit at least 1).", "offset").wire())
+		return
+	}
+	rep, err := usageFor(r.Context(), sn, offset, limit)
 	if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "usage unavailable", attrErr(err))
 		w.Header().Set("Retry-After", "1")
