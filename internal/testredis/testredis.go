@@ -25,6 +25,9 @@ const startTimeout = 10 * time.Second
 type Options struct {
 	// Password, when set, is required from clients (requirepass).
 	Password string
+	// Cluster starts the server as a Redis Cluster node (StartCluster
+	// joins the nodes).
+	Cluster bool
 }
 
 // Server is one running redis-server process.
@@ -91,6 +94,10 @@ func (s *Server) start() error {
 	}
 	if s.opts.Password != "" {
 		args = append(args, "--requirepass", s.opts.Password)
+	}
+	if s.opts.Cluster {
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes-"+port+".conf",
+			"--cluster-node-timeout", "2000")
 	}
 	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout, cmd.Stderr = nil, nil
