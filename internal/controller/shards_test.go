@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -274,4 +275,82 @@ func TestShardedConfigScale(t *testing.T) {
 	start := time.Now()
 	checkSharded(t, n, true)
 	t.Logf("%d consumers: created, compiled, sharded, served and changed in %s", n, time.Since(start).Round(time.Second))
+}
+
+// The proxy's side of the protocol, on a real API server with no
+// operator: a root naming a shard that is not written yet (or is still
+// at its old hash) leaves the previous config serving; once the shard is
+// there the new config is served.
+func TestProxyWaitsForEveryShard(t *testing.T) {
+	c := env(t)
+	ctx := context.Background()
+	ns := namespace(t, c)
+	cfg, err := config.Parse([]byte(`{"version":"tollgate.dev/gateway/v1","gateway":{"name":"hand"},
+		"providers":[{"name":"mock","type":"Mock"}],"models":[{"name":"mock-small","provider":"mock"}]}`))
+	must(t, err)
+	for i := range 3000 {
+		k := config.Key{ID: fmt.Sprintf("h%016x", i), SHA256: fmt.Sprintf("%064x", i)}
+		cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: fmt.Sprintf("c%05d", i), Keys: []config.Key{k}})
+	}
+	write := func(name string, data []byte) {
+		t.Helper()
+		sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(sec), sec); err == nil {
+			sec.Data = map[string][]byte{config.SecretKey: data}
+			must(t, c.Update(ctx, sec))
+			return
+		}
+		sec.Data = map[string][]byte{config.SecretKey: data}
+		must(t, c.Create(ctx, sec))
+	}
+	one, err := config.Split(cfg)
+	must(t, err)
+	if len(one.Shards) < 2 {
+		t.Fatalf("%d shards", len(one.Shards))
+	}
+	for _, sh := range one.Shards {
+		write(config.ShardSecretName("hand-config", sh.Ref.ID), sh.Data)
+	}
+	write("hand-config", one.Root)
+	cs, err := kubernetes.NewForConfig(shared.Config)
+	must(t, err)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	src := &proxy.SecretSource{Client: cs, Namespace: ns, Name: "hand-config"}
+	s := proxy.New(proxy.Options{Logger: log})
+	must(t, src.LoadFirst(ctx, s, log))
+	if s.ConfigHash() != one.Hash() || len(s.Config().Consumers) != 3000 {
+		t.Fatalf("serving %s with %d consumers, want %s with 3000", s.ConfigHash(), len(s.Config().Consumers), one.Hash())
+	}
+
+	// One consumer more: its shard changes. The new root alone is not
+	// served, whether the shard is at its old hash or missing.
+	cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: "newest", Keys: []config.Key{{ID: "hnewest", SHA256: fmt.Sprintf("%064x", 99999)}}})
+	two, err := config.Split(cfg)
+	must(t, err)
+	var changed config.Shard
+	for _, sh := range two.Shards {
+		for _, old := range one.Shards {
+			if sh.Ref.ID == old.Ref.ID && sh.Ref.SHA256 != old.Ref.SHA256 {
+				changed = sh
+			}
+		}
+	}
+	if changed.Ref.ID == "" {
+		t.Fatal("no shard changed")
+	}
+	if err := src.Load(ctx, s, two.Root); !errors.Is(err, config.ErrShardStale) {
+		t.Fatalf("new root with the shard at its old hash: %v, want ErrShardStale", err)
+	}
+	must(t, c.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: config.ShardSecretName("hand-config", changed.Ref.ID)}}))
+	if err := src.Load(ctx, s, two.Root); !errors.Is(err, config.ErrShardStale) {
+		t.Fatalf("new root with the shard missing: %v, want ErrShardStale", err)
+	}
+	if s.ConfigHash() != one.Hash() {
+		t.Fatalf("the previous config stopped serving: %s", s.ConfigHash())
+	}
+	write(config.ShardSecretName("hand-config", changed.Ref.ID), changed.Data)
+	must(t, src.Load(ctx, s, two.Root))
+	if s.ConfigHash() != two.Hash() || len(s.Config().Consumers) != 3001 {
+		t.Fatalf("serving %s with %d consumers, want %s with 3001", s.ConfigHash(), len(s.Config().Consumers), two.Hash())
+	}
 }
