@@ -28,6 +28,11 @@ type Options struct {
 	// Cluster starts the server as a Redis Cluster node (StartCluster
 	// joins the nodes).
 	Cluster bool
+	// ReplicaOf starts the server as a replica of this host:port.
+	ReplicaOf string
+	// SentinelOf starts a Sentinel (redis-server --sentinel) monitoring
+	// the master at this host:port as SentinelMaster, quorum 2.
+	SentinelOf string
 }
 
 // Server is one running redis-server process.
@@ -94,6 +99,17 @@ func (s *Server) start() error {
 	}
 	if s.opts.Password != "" {
 		args = append(args, "--requirepass", s.opts.Password)
+	}
+	if h, p, ok := strings.Cut(s.opts.ReplicaOf, ":"); ok {
+		args = append(args, "--replicaof", h, p)
+	}
+	if s.opts.SentinelOf != "" {
+		conf, err := s.sentinelConf()
+		if err != nil {
+			return err
+		}
+		args = []string{conf, "--sentinel", "--bind", "127.0.0.1", "--port", port, "--dir", s.dir,
+			"--daemonize", "no", "--logfile", "", "--protected-mode", "no"}
 	}
 	if s.opts.Cluster {
 		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes-"+port+".conf",
