@@ -106,8 +106,12 @@ func newShardedGateway(t *testing.T, n int, lean bool) *shardedGateway {
 	ns := namespace(t, c)
 	g := &shardedGateway{t: t, c: c, ns: ns}
 	g.gw = samples(t, c, ns, nil)
+	start := time.Now()
 	createConsumers(t, c, ns, n, lean)
+	created := time.Since(start)
 	g.programmed(n+1, 10*time.Minute+time.Duration(n)*20*time.Millisecond)
+	t.Logf("%d consumers created in %s; the gateway Programmed with all of them %s after the last create",
+		n, created.Round(time.Millisecond), (time.Since(start) - created).Round(time.Millisecond))
 	return g
 }
 
