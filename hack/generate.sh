@@ -30,3 +30,6 @@ rm -f config/crd/bases/*.yaml
 # The operator's RBAC into config/rbac/role.yaml, from the +kubebuilder:rbac
 # markers in internal/controller.
 "$cg" rbac:roleName=operator paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+
+# The blank imports that link every vendor package (hack/vendors.sh).
+hack/vendors.sh

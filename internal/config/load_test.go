@@ -1,10 +1,13 @@
-package config
+package config_test
 
 import (
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	. "github.com/tollgate-dev/tollgate/internal/config"
+	_ "github.com/tollgate-dev/tollgate/internal/providers/vendors" // the provider types' rules
 )
 
 const minimal = `
