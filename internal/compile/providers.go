@@ -60,7 +60,7 @@ func (c *compiler) providers(cfg *config.Config) *catalogue {
 				cm.ContextWindow = *m.ContextWindow
 			}
 			if m.MaxOutputTokens != nil {
-				cm.MaxOutput = *m.MaxOutputTokens
+				cm.MaxOutputTokens = *m.MaxOutputTokens
 			}
 			if pr := m.Pricing; pr != nil {
 				cm.Pricing = config.Pricing{

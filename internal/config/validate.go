@@ -289,8 +289,8 @@ func (c *Config) validateModels(v *validator, providers map[string]bool) {
 		}
 		seen[key] = true
 		v.between(field+".contextWindow", m.ContextWindow, 1, maxCount)
-		v.between(field+".maxOutputTokens", m.MaxOutput, 1, maxCount)
-		if m.ContextWindow < 0 || m.MaxOutput < 0 {
+		v.between(field+".maxOutputTokens", m.MaxOutputTokens, 1, maxCount)
+		if m.ContextWindow < 0 || m.MaxOutputTokens < 0 {
 			v.bad(field, "contextWindow and maxOutputTokens must not be negative")
 		}
 		validatePricing(v, field+".pricing", m.Pricing)
@@ -360,10 +360,10 @@ func (c *Config) validateRoutes(v *validator, providers map[string]bool) {
 		if r.Retry.Attempts < 1 || r.Retry.Attempts > 10 {
 			v.bad(field+".retry.attempts", "%d is out of range: want 1 to 10", r.Retry.Attempts)
 		}
-		if len(r.Retry.On) > maxRetryOn {
-			v.bad(field+".retry.retryOn", "%d classes: at most %d", len(r.Retry.On), maxRetryOn)
+		if len(r.Retry.RetryOn) > maxRetryOn {
+			v.bad(field+".retry.retryOn", "%d classes: at most %d", len(r.Retry.RetryOn), maxRetryOn)
 		}
-		for j, on := range r.Retry.On {
+		for j, on := range r.Retry.RetryOn {
 			if !slices.Contains(retryOns, on) {
 				v.bad(fmt.Sprintf("%s.retry.retryOn[%d]", field, j), "unsupported value %q", on)
 			}

@@ -30,7 +30,7 @@ func TestOverflowMaxTokensCannotBypassLimit(t *testing.T) {
 			// The held stream waits for the whole burst: no idle cut meanwhile.
 			prov.Timeouts.Idle = config.D(time.Minute)
 			cfg, key := baseConfig(t, []config.Provider{prov}, config.Backend{Provider: "a", UpstreamModel: "m"})
-			cfg.Models = []config.Model{{Name: "m", Provider: "a", UpstreamModel: "m", MaxOutput: modelMax}}
+			cfg.Models = []config.Model{{Name: "m", Provider: "a", UpstreamModel: "m", MaxOutputTokens: modelMax}}
 			cfg.Policies = []config.Policy{{Name: "tok", Limits: []config.Limit{{Window: config.D(time.Hour), Tokens: limit}}}}
 			cfg.Consumers[0].Policies = []string{"tok"}
 			if store == "redis" {
