@@ -19,6 +19,9 @@ if [ ! -x "$cg" ] || [ "$("$cg" --version 2>/dev/null)" != "$want" ]; then
   GOBIN="$root/bin" go install "sigs.k8s.io/controller-tools/cmd/controller-gen@$CONTROLLER_TOOLS_VERSION"
 fi
 
+# api/v1beta1 follows api/v1alpha1 (the same schema under the next version).
+hack/v1beta1.sh
+
 # DeepCopy, DeepCopyInto and DeepCopyObject for every type in api/.
 "$cg" object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
