@@ -17,12 +17,9 @@ bindir="${1:-$root/bin}"
 out="$bindir/k8s/$K8S_VERSION"
 
 have() { [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -x "$out/kubectl" ]; }
-if have; then echo "$out"; exit 0; fi
-
-mkdir -p "$bindir/k8s"
-exec 9>"$bindir/k8s/.lock"
-flock 9
-if have; then echo "$out"; exit 0; fi
+# shellcheck source=hack/k8s-wrapper.sh
+. "$root/hack/k8s-wrapper.sh"
+build_lock "$bindir/k8s" "$out"
 
 work="$(mktemp -d "$bindir/k8s/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -31,8 +28,6 @@ log() { echo "build-k8s: $*" >&2; }
 log "building kube-apiserver, kubectl v$K8S_VERSION and etcd v$ETCD_VERSION from the Go module proxy (about 5 minutes the first time)"
 
 # --- kube-apiserver and kubectl -------------------------------------------
-# shellcheck source=hack/k8s-wrapper.sh
-. "$root/hack/k8s-wrapper.sh"
 k8s_build_commands "$work/k8s" "$work/out" "$K8S_VERSION" kube-apiserver kubectl
 
 # --- etcd ----------------------------------------------------------------

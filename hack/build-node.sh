@@ -21,18 +21,13 @@ cmds=(kube-controller-manager kube-scheduler kubelet kube-proxy)
 have() {
 	for c in "${cmds[@]}" coredns; do [ -x "$out/$c" ] || return 1; done
 }
-if have; then echo "$out"; exit 0; fi
-
-mkdir -p "$bindir/node"
-exec 9>"$bindir/node/.lock"
-flock 9
-if have; then echo "$out"; exit 0; fi
+# shellcheck source=hack/k8s-wrapper.sh
+. "$root/hack/k8s-wrapper.sh"
+build_lock "$bindir/node" "$out"
 
 work="$(mktemp -d "$bindir/node/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 log() { echo "build-node: $*" >&2; }
-# shellcheck source=hack/k8s-wrapper.sh
-. "$root/hack/k8s-wrapper.sh"
 
 log "building ${cmds[*]} v$K8S_VERSION and CoreDNS v$COREDNS_VERSION from the Go module proxy (several minutes the first time)"
 k8s_build_commands "$work/k8s" "$work/out" "$K8S_VERSION" "${cmds[@]}"

@@ -68,3 +68,16 @@ install_built() {
 	log "ready in $dest"
 	echo "$dest"
 }
+
+# Takes the build lock of DIR, so one build runs at a time, unless the
+# caller's have() finds the binaries built (before or after waiting for the
+# lock): then it prints OUT and exits.
+#
+#   build_lock DIR OUT
+build_lock() {
+	if have; then echo "$2"; exit 0; fi
+	mkdir -p "$1"
+	exec 9>"$1/.lock"
+	flock 9
+	if have; then echo "$2"; exit 0; fi
+}
