@@ -17,12 +17,9 @@ bindir="${1:-$root/bin}"
 out="$bindir/k8s/$K8S_VERSION"
 
 have() { [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -x "$out/kubectl" ]; }
-if have; then echo "$out"; exit 0; fi
-
-mkdir -p "$bindir/k8s"
-exec 9>"$bindir/k8s/.lock"
-flock 9
-if have; then echo "$out"; exit 0; fi
+# shellcheck source=hack/k8s-wrapper.sh
+. "$root/hack/k8s-wrapper.sh"
+build_lock "$bindir/k8s" "$out"
 
 work="$(mktemp -d "$bindir/k8s/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -31,32 +28,9 @@ log() { echo "build-k8s: $*" >&2; }
 log "building kube-apiserver, kubectl v$K8S_VERSION and etcd v$ETCD_VERSION from the Go module proxy (about 5 minutes the first time)"
 
 # --- kube-apiserver and kubectl -------------------------------------------
-# shellcheck source=hack/k8s-wrapper.sh
-. "$root/hack/k8s-wrapper.sh"
 k8s_build_commands "$work/k8s" "$work/out" "$K8S_VERSION" kube-apiserver kubectl
 
 # --- etcd ----------------------------------------------------------------
-mkdir -p "$work/etcd" && cd "$work/etcd"
-cat > go.mod <<MOD
-module tollgate.dev/build/etcd
+go_build_command "$work/etcd" "$work/out" etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3
 
-go 1.26.0
-
-require go.etcd.io/etcd/server/v3 v$ETCD_VERSION
-MOD
-cat > tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import _ "go.etcd.io/etcd/server/v3"
-GO
-GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
-CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$work/out/etcd" go.etcd.io/etcd/server/v3
-
-mkdir -p "$out.tmp.$$"
-mv "$work/out/"* "$out.tmp.$$/"
-rm -rf "$out"
-mv "$out.tmp.$$" "$out"
-log "ready in $out"
-echo "$out"
+install_built "$work/out" "$out"

@@ -21,38 +21,18 @@ cmds=(kube-controller-manager kube-scheduler kubelet kube-proxy)
 have() {
 	for c in "${cmds[@]}" coredns; do [ -x "$out/$c" ] || return 1; done
 }
-if have; then echo "$out"; exit 0; fi
-
-mkdir -p "$bindir/node"
-exec 9>"$bindir/node/.lock"
-flock 9
-if have; then echo "$out"; exit 0; fi
+# shellcheck source=hack/k8s-wrapper.sh
+. "$root/hack/k8s-wrapper.sh"
+build_lock "$bindir/node" "$out"
 
 work="$(mktemp -d "$bindir/node/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 log() { echo "build-node: $*" >&2; }
-# shellcheck source=hack/k8s-wrapper.sh
-. "$root/hack/k8s-wrapper.sh"
 
 log "building ${cmds[*]} v$K8S_VERSION and CoreDNS v$COREDNS_VERSION from the Go module proxy (several minutes the first time)"
 k8s_build_commands "$work/k8s" "$work/out" "$K8S_VERSION" "${cmds[@]}"
 
-# --- CoreDNS (no replace directives: a plain wrapper module) ---------------
-mkdir -p "$work/coredns" && cd "$work/coredns"
-cat > go.mod <<MOD
-module tollgate.dev/build/coredns
+# --- CoreDNS ---------------------------------------------------------------
+go_build_command "$work/coredns" "$work/out" coredns github.com/coredns/coredns "$COREDNS_VERSION" github.com/coredns/coredns
 
-go 1.26.0
-
-require github.com/coredns/coredns v$COREDNS_VERSION
-MOD
-printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/coredns/coredns"\n' > tools.go
-GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
-CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$work/out/coredns" github.com/coredns/coredns
-
-mkdir -p "$out.tmp.$$"
-mv "$work/out/"* "$out.tmp.$$/"
-rm -rf "$out"
-mv "$out.tmp.$$" "$out"
-log "ready in $out"
-echo "$out"
+install_built "$work/out" "$out"

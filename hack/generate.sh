@@ -19,6 +19,9 @@ if [ ! -x "$cg" ] || [ "$("$cg" --version 2>/dev/null)" != "$want" ]; then
   GOBIN="$root/bin" go install "sigs.k8s.io/controller-tools/cmd/controller-gen@$CONTROLLER_TOOLS_VERSION"
 fi
 
+# api/v1beta1 follows api/v1alpha1 (the same schema under the next version).
+hack/v1beta1.sh
+
 # DeepCopy, DeepCopyInto and DeepCopyObject for every type in api/.
 "$cg" object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
@@ -30,3 +33,6 @@ rm -f config/crd/bases/*.yaml
 # The operator's RBAC into config/rbac/role.yaml, from the +kubebuilder:rbac
 # markers in internal/controller.
 "$cg" rbac:roleName=operator paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+
+# The blank imports that link every vendor package (hack/vendors.sh).
+hack/vendors.sh

@@ -38,3 +38,46 @@ MOD
 		done
 	)
 }
+
+# A plain wrapper module (no replace directives) that builds one command of
+# another module (etcd, CoreDNS) into OUTDIR/NAME.
+#
+#   go_build_command WORKDIR OUTDIR NAME MODULE VERSION PACKAGE
+go_build_command() {
+	local work="$1" out="$2" name="$3" module="$4" version="$5" pkg="$6"
+	mkdir -p "$work" "$out"
+	(
+		cd "$work"
+		printf 'module tollgate.dev/build/%s\n\ngo 1.26.0\n\nrequire %s v%s\n' "$name" "$module" "$version" > go.mod
+		printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > tools.go
+		GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true
+		CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/$name" "$pkg"
+	)
+}
+
+# Moves the built binaries of BUILT into DEST in one step (so DEST holds
+# all of them or none), says so with the caller's log and prints DEST.
+#
+#   install_built BUILT DEST
+install_built() {
+	local built="$1" dest="$2"
+	mkdir -p "$dest.tmp.$$"
+	mv "$built/"* "$dest.tmp.$$/"
+	rm -rf "$dest"
+	mv "$dest.tmp.$$" "$dest"
+	log "ready in $dest"
+	echo "$dest"
+}
+
+# Takes the build lock of DIR, so one build runs at a time, unless the
+# caller's have() finds the binaries built (before or after waiting for the
+# lock): then it prints OUT and exits.
+#
+#   build_lock DIR OUT
+build_lock() {
+	if have; then echo "$2"; exit 0; fi
+	mkdir -p "$1"
+	exec 9>"$1/.lock"
+	flock 9
+	if have; then echo "$2"; exit 0; fi
+}

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Fails when checked-in generated files (deepcopy, CRDs, RBAC, bundle) differ
-# from what the generators produce now. It snapshots the generated paths,
-# regenerates, and compares, so uncommitted-but-correct work passes.
+# Fails when checked-in generated files (deepcopy, CRDs, RBAC, the vendor
+# list, bundle) differ from what the generators produce now. It snapshots
+# the generated paths, regenerates, and compares, so uncommitted-but-correct work passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-paths=(api config/crd config/rbac internal/console/dist)
+paths=(api config/crd config/rbac internal/console/dist internal/providers/vendors/vendors.go)
 [ -d bundle ] && [ -x hack/bundle.sh ] && paths+=(bundle bundle.Dockerfile)
 [ -x hack/argocd-cm.sh ] && paths+=(argocd)
 [ -x hack/helm-chart.sh ] && paths+=(charts)

@@ -202,6 +202,7 @@ type ConsumerUsage struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=csm,categories=tollgate
+// +kubebuilder:storageversion
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Key",type=string,JSONPath=`.status.keyPrefix`
 // +kubebuilder:printcolumn:name="Spend",type=string,JSONPath=`.status.usage.costUSD`

@@ -168,6 +168,7 @@ type TokenPolicyStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=tp,categories=tollgate
+// +kubebuilder:storageversion
 // +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
 // +kubebuilder:printcolumn:name="Consumers",type=integer,JSONPath=`.status.consumers`
 // +kubebuilder:printcolumn:name="Budget",type=string,JSONPath=`.spec.budget.amountUSD`,priority=1

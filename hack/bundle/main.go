@@ -4,31 +4,10 @@
 // (hack/bundle.sh does); test/packaging fails when its output is stale.
 package main
 
-import (
-	"flag"
-	"fmt"
-	"os"
-
-	"github.com/tollgate-dev/tollgate/hack/packaging"
-)
+import "github.com/tollgate-dev/tollgate/hack/packaging"
 
 func main() {
-	root := flag.String("root", ".", "the repository root")
-	flag.Parse()
-	if err := run(*root); err != nil {
-		fmt.Fprintln(os.Stderr, "bundle:", err)
-		os.Exit(1)
-	}
-}
-
-func run(root string) error {
-	files, err := packaging.Bundle(root, packaging.DefaultBundleOptions())
-	if err != nil {
-		return err
-	}
-	if err := packaging.WriteFiles(root, packaging.BundleDirs, files); err != nil {
-		return err
-	}
-	fmt.Printf("bundle: wrote %d files\n", len(files))
-	return nil
+	packaging.Main("bundle", packaging.BundleDirs, func(root string) (map[string][]byte, error) {
+		return packaging.Bundle(root, packaging.DefaultBundleOptions())
+	})
 }

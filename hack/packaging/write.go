@@ -1,6 +1,7 @@
 package packaging
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,3 +30,21 @@ func WriteFiles(root string, dirs []string, files map[string][]byte) error {
 
 // BundleDirs are the directories Bundle owns entirely.
 var BundleDirs = []string{"bundle/manifests", "bundle/metadata"}
+
+// Main is the body of a generator command (hack/bundle, hack/helm-chart):
+// it reads -root (the repository root, "." by default), builds the files
+// with build, replaces dirs with them and says how many it wrote. Errors
+// exit 1, prefixed with name.
+func Main(name string, dirs []string, build func(root string) (map[string][]byte, error)) {
+	root := flag.String("root", ".", "the repository root")
+	flag.Parse()
+	files, err := build(*root)
+	if err == nil {
+		err = WriteFiles(*root, dirs, files)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%s: wrote %d files\n", name, len(files))
+}

@@ -60,7 +60,7 @@ func (c *compiler) providers(cfg *config.Config) *catalogue {
 				cm.ContextWindow = *m.ContextWindow
 			}
 			if m.MaxOutputTokens != nil {
-				cm.MaxOutput = *m.MaxOutputTokens
+				cm.MaxOutputTokens = *m.MaxOutputTokens
 			}
 			if pr := m.Pricing; pr != nil {
 				cm.Pricing = config.Pricing{
@@ -88,20 +88,41 @@ func (c *compiler) providers(cfg *config.Config) *catalogue {
 // provider compiles one ModelProvider, resolving its Secrets.
 func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) {
 	s := mp.Spec
+	p := Provider(mp)
+	ok := true
+	if s.Credentials != nil {
+		key, found := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(s.Credentials.SecretRef.Name), keyOf(&s.Credentials.SecretRef))
+		p.APIKey, ok = key, found
+	} else if rules, _ := config.Rules(p.Type); rules.NeedsKey {
+		c.problem(v1alpha1.KindModelProvider, mp.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
+			"ModelProvider %q of type %s has no spec.credentials.secretRef; add a Secret with the vendor API key and reference it.", mp.Name, s.Type)
+		ok = false
+	}
+	if b := s.Bedrock; b != nil && b.SecretRef != nil {
+		ref := b.SecretRef
+		id, ok1 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), orDefault(string(ref.AccessKeyIDKey), "accessKeyID"))
+		secret, ok2 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), orDefault(string(ref.SecretAccessKeyKey), "secretAccessKey"))
+		p.Bedrock.AccessKeyID, p.Bedrock.SecretAccessKey = id, secret
+		ok = ok && ok1 && ok2
+		if ref.SessionTokenKey != nil {
+			tok, ok3 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), string(*ref.SessionTokenKey))
+			p.Bedrock.SessionToken = tok
+			ok = ok && ok3
+		}
+	}
+	return p, ok
+}
+
+// Provider is mp compiled without its secrets: name, type, endpoint
+// (defaulted), headers, timeouts and settings blocks. Compile adds the
+// credentials; the operator's discovery calls the vendor with it.
+func Provider(mp *v1alpha1.ModelProvider) config.Provider {
+	s := mp.Spec
 	p := config.Provider{
 		Name:                mp.Name,
 		Type:                config.ProviderType(s.Type),
 		AllowPrivateNetwork: s.AllowPrivateNetwork,
 		Endpoint:            ProviderEndpoint(mp),
-	}
-	ok := true
-	if s.Credentials != nil {
-		key, found := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(s.Credentials.SecretRef.Name), keyOf(&s.Credentials.SecretRef))
-		p.APIKey, ok = key, found
-	} else if s.Type != v1alpha1.ProviderMock && s.Type != v1alpha1.ProviderBedrock && s.Type != v1alpha1.ProviderOpenAICompatible {
-		c.problem(v1alpha1.KindModelProvider, mp.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
-			"ModelProvider %q of type %s has no spec.credentials.secretRef; add a Secret with the vendor API key and reference it.", mp.Name, s.Type)
-		ok = false
 	}
 	for _, h := range s.Headers {
 		if p.Headers == nil {
@@ -128,19 +149,8 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 	}
 	if b := s.Bedrock; b != nil {
 		p.Bedrock = &config.BedrockSettings{Region: b.Region}
-		if ref := b.SecretRef; ref != nil {
-			id, ok1 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), orDefault(string(ref.AccessKeyIDKey), "accessKeyID"))
-			secret, ok2 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), orDefault(string(ref.SecretAccessKeyKey), "secretAccessKey"))
-			p.Bedrock.AccessKeyID, p.Bedrock.SecretAccessKey = id, secret
-			ok = ok && ok1 && ok2
-			if ref.SessionTokenKey != nil {
-				tok, ok3 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), string(*ref.SessionTokenKey))
-				p.Bedrock.SessionToken = tok
-				ok = ok && ok3
-			}
-		}
 	}
-	return p, ok
+	return p
 }
 
 // ProviderEndpoint is mp's API base: spec.endpoint, else the default its

@@ -22,7 +22,7 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 				cr.Retry.Attempts = int(*rt.Attempts)
 			}
 			for _, on := range rt.RetryOn {
-				cr.Retry.On = append(cr.Retry.On, config.RetryOn(on))
+				cr.Retry.RetryOn = append(cr.Retry.RetryOn, config.RetryOn(on))
 			}
 			cr.Retry.Backoff = dur(rt.Backoff)
 			cr.Retry.MaxCooldown = dur(rt.MaxCooldown)
@@ -140,7 +140,7 @@ func (c *compiler) catalogue(cfg *config.Config, cat *catalogue, names []string,
 		sort.Strings(keys)
 		for _, k := range keys {
 			if pm := pms[k]; pm.UpstreamModel == b.UpstreamModel {
-				m.ContextWindow, m.MaxOutput, m.Capabilities = pm.ContextWindow, pm.MaxOutput, pm.Capabilities
+				m.ContextWindow, m.MaxOutputTokens, m.Capabilities = pm.ContextWindow, pm.MaxOutputTokens, pm.Capabilities
 				break
 			}
 		}

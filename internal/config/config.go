@@ -253,11 +253,11 @@ type Model struct {
 	// Provider is the Provider.Name serving it.
 	Provider string `json:"provider"`
 	// UpstreamModel is sent to the vendor; defaults to Name.
-	UpstreamModel string       `json:"upstreamModel,omitempty"`
-	ContextWindow int64        `json:"contextWindow,omitempty"`
-	MaxOutput     int64        `json:"maxOutputTokens,omitempty"`
-	Pricing       Pricing      `json:"pricing,omitzero"`
-	Capabilities  []Capability `json:"capabilities,omitempty"`
+	UpstreamModel   string       `json:"upstreamModel,omitempty"`
+	ContextWindow   int64        `json:"contextWindow,omitempty"`
+	MaxOutputTokens int64        `json:"maxOutputTokens,omitempty"`
+	Pricing         Pricing      `json:"pricing,omitzero"`
+	Capabilities    []Capability `json:"capabilities,omitempty"`
 }
 
 // Strategy picks a backend within one priority tier.
@@ -320,8 +320,8 @@ type Retry struct {
 	// Attempts is the total number of attempts across backends (1 = no retry).
 	// Default 3.
 	Attempts int `json:"attempts,omitempty"`
-	// On lists what is retried; default all four classes.
-	On []RetryOn `json:"retryOn,omitempty"`
+	// RetryOn lists what is retried; default all four classes.
+	RetryOn []RetryOn `json:"retryOn,omitempty"`
 	// Backoff is the base of the jittered exponential backoff. Default 100ms.
 	Backoff Duration `json:"backoff,omitzero"`
 	// MaxCooldown caps how long a backend answering 429/Retry-After or

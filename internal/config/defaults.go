@@ -49,7 +49,7 @@ const (
 )
 
 // DefaultRetryOn is every retryable failure class, the default of
-// Retry.On.
+// Retry.RetryOn.
 func DefaultRetryOn() []RetryOn {
 	return []RetryOn{RetryOnRateLimited, RetryOnServerError, RetryOnTimeout, RetryOnConnectError}
 }
@@ -161,8 +161,8 @@ func (r *Route) Default() {
 	if r.Retry.Attempts == 0 {
 		r.Retry.Attempts = DefaultAttempts
 	}
-	if len(r.Retry.On) == 0 {
-		r.Retry.On = DefaultRetryOn()
+	if len(r.Retry.RetryOn) == 0 {
+		r.Retry.RetryOn = DefaultRetryOn()
 	}
 	orDefault(&r.Retry.Backoff, DefaultBackoff)
 	orDefault(&r.Retry.MaxCooldown, DefaultMaxCooldown)

@@ -1,10 +1,13 @@
-package config
+package config_test
 
 import (
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	. "github.com/tollgate-dev/tollgate/internal/config"
+	_ "github.com/tollgate-dev/tollgate/internal/providers/vendors" // the provider types' rules
 )
 
 const minimal = `
@@ -26,7 +29,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 	}
 	r := c.Routes[0]
 	if c.Listener.Address != ":8080" || c.Auth.Mode != AuthAPIKey || c.Limits.Type != StoreLocal ||
-		r.Strategy != StrategyWeighted || r.Retry.Attempts != 3 || len(r.Retry.On) != 4 ||
+		r.Strategy != StrategyWeighted || r.Retry.Attempts != 3 || len(r.Retry.RetryOn) != 4 ||
 		r.Backends[0].Weight == nil || *r.Backends[0].Weight != 1 || c.Models[0].UpstreamModel != "demo" || c.Server.MaxRequestBodyBytes != 32<<20 {
 		t.Fatalf("defaults not applied: %+v", c)
 	}

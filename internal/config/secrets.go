@@ -4,7 +4,7 @@ package config
 // credential and, for Bedrock, the AWS access keys. Every redactor (the
 // proxy's scrubbing of logs and answers, `tollgate render`'s output) asks
 // this one list, so they cannot disagree on what is secret. A vendor whose
-// settings hold a secret adds its field here.
+// settings hold a secret adds its field here and its copy in Redacted.
 func (p *Provider) Secrets() []*string {
 	out := []*string{&p.APIKey}
 	if b := p.Bedrock; b != nil {
@@ -24,4 +24,28 @@ func (c *Config) Secrets() []*string {
 		out = append(out, &r.Password)
 	}
 	return out
+}
+
+// Redacted returns a copy of c with every secret that is set (Secrets)
+// replaced by mask. The structs holding secrets are copied; c is not
+// changed.
+func (c *Config) Redacted(mask string) *Config {
+	out := *c
+	out.Providers = append([]Provider(nil), c.Providers...)
+	for i := range out.Providers {
+		if b := out.Providers[i].Bedrock; b != nil {
+			cp := *b
+			out.Providers[i].Bedrock = &cp
+		}
+	}
+	if r := c.Limits.Redis; r != nil {
+		cp := *r
+		out.Limits.Redis = &cp
+	}
+	for _, s := range out.Secrets() {
+		if *s != "" {
+			*s = mask
+		}
+	}
+	return &out
 }

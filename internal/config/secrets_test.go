@@ -17,6 +17,16 @@ func TestSecretsCoverEverySecretField(t *testing.T) {
 		},
 		Limits: LimitsStore{Type: StoreRedis, Redis: &Redis{Addresses: []string{"redis:6379"}, Username: "gw", Password: "canary-redis"}},
 	}
+	r, err := json.Marshal(c.Redacted("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(r), "canary") {
+		t.Errorf("Redacted left a secret: %s", r)
+	}
+	if c.Providers[0].APIKey != "canary-key" || c.Providers[1].Bedrock.SecretAccessKey != "canary-secret" || c.Limits.Redis.Password != "canary-redis" {
+		t.Errorf("Redacted changed the original: %+v", c)
+	}
 	for _, s := range c.Secrets() {
 		*s = "x"
 	}

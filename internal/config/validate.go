@@ -81,8 +81,6 @@ var (
 	modelNamePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$`)
 	modelPatternPattern = regexp.MustCompile(`^[A-Za-z0-9*?][A-Za-z0-9._:/@+*?-]*$`)
 	hostPortPattern     = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}$`)
-	dateVersionPattern  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$`)
-	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	hexPattern          = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
@@ -138,57 +136,6 @@ func (s *Server) validate(v *validator) {
 	v.positive("server.drainTimeout", s.DrainTimeout)
 }
 
-// vendorRule is what the contract knows of a provider type: whether it
-// needs an endpoint and a credential, which settings block it may carry,
-// and any check of its own. Vendor packages may register their rules here.
-type vendorRule struct {
-	// endpoint is "required", "forbidden" or "" (optional).
-	endpoint string
-	// needsKey requires APIKey (a vendor with credentials of its own
-	// checks them in extra).
-	needsKey bool
-	// settings is the JSON name of the settings block the type may carry.
-	settings string
-	extra    func(v *validator, field string, p *Provider)
-}
-
-var vendorRules = map[ProviderType]vendorRule{
-	ProviderOpenAI:      {endpoint: "required", needsKey: true},
-	ProviderAzureOpenAI: {endpoint: "required", needsKey: true, settings: "azure", extra: validateAzure},
-	ProviderAnthropic:   {endpoint: "required", needsKey: true, settings: "anthropic", extra: validateAnthropic},
-	ProviderGemini:      {endpoint: "required", needsKey: true},
-	// A local OpenAI-compatible server (vLLM, Ollama) may need no key.
-	ProviderOpenAICompatible: {endpoint: "required"},
-	ProviderBedrock:          {settings: "bedrock", extra: validateBedrock},
-	ProviderMock:             {endpoint: "forbidden", settings: "mock"},
-}
-
-func validateAzure(v *validator, field string, p *Provider) {
-	if p.Azure != nil && p.Azure.APIVersion != "" && !dateVersionPattern.MatchString(p.Azure.APIVersion) {
-		v.bad(field+".azure.apiVersion", "%q is not a date version like 2024-10-21", p.Azure.APIVersion)
-	}
-}
-
-func validateAnthropic(v *validator, field string, p *Provider) {
-	if a := p.Anthropic; a != nil && a.Version != "" && (!dateVersionPattern.MatchString(a.Version) || strings.HasSuffix(a.Version, "-preview")) {
-		v.bad(field+".anthropic.version", "%q is not a date version like 2023-06-01", a.Version)
-	}
-}
-
-func validateBedrock(v *validator, field string, p *Provider) {
-	b := p.Bedrock
-	if b == nil || b.Region == "" {
-		v.bad(field+".bedrock.region", "bedrock.region is required for type Bedrock")
-		return
-	}
-	if len(b.Region) > 32 || !regionPattern.MatchString(b.Region) {
-		v.bad(field+".bedrock.region", "%q is not an AWS region like us-east-1", b.Region)
-	}
-	if p.APIKey == "" && (b.AccessKeyID == "" || b.SecretAccessKey == "") {
-		v.bad(field, "type Bedrock needs apiKey (a Bedrock API key) or bedrock.accessKeyID and bedrock.secretAccessKey")
-	}
-}
-
 // forbiddenHeaders are set by the gateway itself.
 var forbiddenHeaders = []string{"authorization", "x-api-key", "api-key", "host", "content-length", "transfer-encoding",
 	"connection", "upgrade", "te", "trailer", "keep-alive", "proxy-authorization", "cookie"}
@@ -208,32 +155,37 @@ func (c *Config) validateProviders(v *validator) map[string]bool {
 				v.bad(fmt.Sprintf("%s.forwardHeaders[%d]", field, j), "%v", err)
 			}
 		}
-		rule, known := vendorRules[p.Type]
+		rule, known := Rules(p.Type)
 		if !known {
-			v.bad(field+".type", "unknown type %q", p.Type)
+			v.bad(field+".type", "unknown type %q: no vendor of this build serves it", p.Type)
 			continue
 		}
 		switch {
-		case rule.endpoint == "required" && p.Endpoint == "":
+		case rule.Endpoint == NeedRequired && p.Endpoint == "":
 			v.bad(field+".endpoint", "endpoint is required for type %s", p.Type)
-		case rule.endpoint == "forbidden" && p.Endpoint != "":
+		case rule.Endpoint == NeedForbidden && p.Endpoint != "":
 			v.bad(field+".endpoint", "endpoint is not used by type %s", p.Type)
 		case p.Endpoint != "":
 			validateEndpoint(v, field+".endpoint", p.Endpoint, p.AllowPrivateNetwork)
 		}
-		if rule.needsKey && p.APIKey == "" {
+		if rule.NeedsKey && p.APIKey == "" {
 			v.bad(field+".apiKey", "a credential is required for type %s", p.Type)
 		}
 		for _, b := range []struct {
 			name string
 			set  bool
 		}{{"azure", p.Azure != nil}, {"anthropic", p.Anthropic != nil}, {"bedrock", p.Bedrock != nil}, {"mock", p.Mock != nil}} {
-			if b.set && b.name != rule.settings {
+			if b.set && b.name != rule.Settings {
 				v.bad(field+"."+b.name, "%s may not be set for type %s", b.name, p.Type)
 			}
 		}
-		if rule.extra != nil {
-			rule.extra(v, field, p)
+		if rule.Check != nil {
+			rule.Check(p, func(f, format string, a ...any) {
+				if f != "" {
+					f = "." + f
+				}
+				v.bad(field+f, format, a...)
+			})
 		}
 		validateHeaders(v, field+".headers", p.Headers)
 		v.positive(field+".timeouts.connect", p.Timeouts.Connect)
@@ -243,9 +195,6 @@ func (c *Config) validateProviders(v *validator) map[string]bool {
 		v.between(field+".maxConcurrentRequests", int64(p.MaxConcurrentRequests), 1, 1_000_000)
 		if p.MaxConcurrentRequests < 0 {
 			v.bad(field+".maxConcurrentRequests", "must not be negative")
-		}
-		if m := p.Mock; m != nil && (m.Latency.Duration < 0 || m.ChunkDelay.Duration < 0) {
-			v.bad(field+".mock", "latency and chunkDelay must not be negative")
 		}
 	}
 	return names
@@ -343,8 +292,8 @@ func (c *Config) validateModels(v *validator, providers map[string]bool) {
 		}
 		seen[key] = true
 		v.between(field+".contextWindow", m.ContextWindow, 1, maxCount)
-		v.between(field+".maxOutputTokens", m.MaxOutput, 1, maxCount)
-		if m.ContextWindow < 0 || m.MaxOutput < 0 {
+		v.between(field+".maxOutputTokens", m.MaxOutputTokens, 1, maxCount)
+		if m.ContextWindow < 0 || m.MaxOutputTokens < 0 {
 			v.bad(field, "contextWindow and maxOutputTokens must not be negative")
 		}
 		validatePricing(v, field+".pricing", m.Pricing)
@@ -414,10 +363,10 @@ func (c *Config) validateRoutes(v *validator, providers map[string]bool) {
 		if r.Retry.Attempts < 1 || r.Retry.Attempts > 10 {
 			v.bad(field+".retry.attempts", "%d is out of range: want 1 to 10", r.Retry.Attempts)
 		}
-		if len(r.Retry.On) > maxRetryOn {
-			v.bad(field+".retry.retryOn", "%d classes: at most %d", len(r.Retry.On), maxRetryOn)
+		if len(r.Retry.RetryOn) > maxRetryOn {
+			v.bad(field+".retry.retryOn", "%d classes: at most %d", len(r.Retry.RetryOn), maxRetryOn)
 		}
-		for j, on := range r.Retry.On {
+		for j, on := range r.Retry.RetryOn {
 			if !slices.Contains(retryOns, on) {
 				v.bad(fmt.Sprintf("%s.retry.retryOn[%d]", field, j), "unsupported value %q", on)
 			}

@@ -95,7 +95,7 @@ func buildCatalogue(cfg *config.Config, ix *index) []ModelInfo {
 			continue
 		}
 		byName[m.Name] = true
-		mi := ModelInfo{ID: m.Name, Provider: m.Provider, ContextWindow: m.ContextWindow, MaxOutputTokens: m.MaxOutput,
+		mi := ModelInfo{ID: m.Name, Provider: m.Provider, ContextWindow: m.ContextWindow, MaxOutputTokens: m.MaxOutputTokens,
 			InputPerMillion: m.Pricing.InputPerMillion, OutputPerMillion: m.Pricing.OutputPerMillion, Capabilities: []string{}}
 		for _, c := range m.Capabilities {
 			mi.Capabilities = append(mi.Capabilities, strings.ToLower(string(c)))

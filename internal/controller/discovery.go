@@ -58,12 +58,10 @@ func discoverModels(ctx context.Context, mp *v1alpha1.ModelProvider, key string)
 		return nil, fmt.Errorf("discovery is not supported for type %s", mp.Spec.Type)
 	}
 	hc := netguard.Client(mp.Spec.AllowPrivateNetwork, discoveryTimeout)
-	p := &config.Provider{Name: mp.Name, Type: config.ProviderType(mp.Spec.Type), Endpoint: compile.ProviderEndpoint(mp), APIKey: key}
-	if a := mp.Spec.Anthropic; a != nil {
-		p.Anthropic = &config.AnthropicSettings{Version: a.Version}
-	}
+	p := compile.Provider(mp)
+	p.APIKey = key
 	get := func(ctx context.Context, u string, h http.Header, v any) error { return getJSON(ctx, hc, mp, u, h, v) }
-	names, err := v.ListModels(ctx, get, p)
+	names, err := v.ListModels(ctx, get, &p)
 	if err != nil {
 		if key != "" && strings.Contains(err.Error(), key) {
 			err = redacted{err: err, msg: strings.ReplaceAll(err.Error(), key, "[redacted]")}

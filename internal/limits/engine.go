@@ -159,8 +159,8 @@ func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
 	}
 	for _, m := range cfg.Models {
 		e.pricing[m.Name] = m.Pricing
-		if m.MaxOutput > 0 {
-			e.maxOutput[m.Name] = m.MaxOutput
+		if m.MaxOutputTokens > 0 {
+			e.maxOutput[m.Name] = m.MaxOutputTokens
 		}
 	}
 

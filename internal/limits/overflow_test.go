@@ -67,7 +67,7 @@ func TestAdmitHugeMaxTokens(t *testing.T) {
 	for name, store := range stores {
 		t.Run(name, func(t *testing.T) {
 			cfg := store(testConfig(limitPolicy("tok", lim(time.Hour, 0, 3000))))
-			cfg.Models[1].MaxOutput = 1000 // gpt-4o-mini
+			cfg.Models[1].MaxOutputTokens = 1000 // gpt-4o-mini
 			e := newEngine(t, cfg, newClock(t0))
 
 			// No model maximum: the clamped estimate cannot fit the limit.
@@ -124,7 +124,7 @@ func TestAdmitHugeMaxTokens(t *testing.T) {
 // catalogue has it; a policy cap is still the ceiling.
 func TestNoBoundReservesModelMaximum(t *testing.T) {
 	cfg := testConfig(limitPolicy("tok", lim(time.Hour, 0, 1_000_000)))
-	cfg.Models[1].MaxOutput = 5000
+	cfg.Models[1].MaxOutputTokens = 5000
 	e := newEngine(t, cfg, newClock(t0))
 	if got := mustAdmit(t, e, call("gpt-4o-mini", 10, 0)).est.out; got != 5000 {
 		t.Errorf("no bound: reserved %d, want the model's 5000", got)
@@ -133,7 +133,7 @@ func TestNoBoundReservesModelMaximum(t *testing.T) {
 		t.Errorf("no bound, no model maximum: reserved %d, want %d", got, DefaultOutputTokens)
 	}
 	capped := testConfig(config.Policy{Name: "cap", MaxTokensPerRequest: 300})
-	capped.Models[1].MaxOutput = 5000
+	capped.Models[1].MaxOutputTokens = 5000
 	e = newEngine(t, capped, newClock(t0))
 	if got := mustAdmit(t, e, call("gpt-4o-mini", 10, 0)).est.out; got != 300 {
 		t.Errorf("no bound under a cap: reserved %d, want 300", got)

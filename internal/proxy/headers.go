@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
 // Client headers reach an upstream on an allow-list: what the official
@@ -16,14 +17,9 @@ import (
 var (
 	// forwardedToAll go to every vendor (adapters set their own
 	// Content-Type and Accept over the client's where the wire needs it).
+	// The headers a vendor's API defines go only to that vendor: each
+	// registers its own (providers.Vendor.ForwardHeaders).
 	forwardedToAll = []string{"Accept", "Content-Type", "User-Agent", "Idempotency-Key"}
-	// forwardedByVendor go only to the vendors whose API defines them.
-	forwardedByVendor = map[config.ProviderType][]string{
-		config.ProviderOpenAI:           {"Openai-Beta"},
-		config.ProviderAzureOpenAI:      {"Openai-Beta"},
-		config.ProviderOpenAICompatible: {"Openai-Beta"},
-		config.ProviderAnthropic:        {"Anthropic-Beta"},
-	}
 )
 
 // headerPolicy is which client headers go to one provider.
@@ -37,8 +33,9 @@ func newHeaderPolicy(p *config.Provider) headerPolicy {
 	for _, h := range forwardedToAll {
 		hp.names[h] = true
 	}
-	for _, h := range forwardedByVendor[p.Type] {
-		hp.names[h] = true
+	v, _ := providers.Lookup(p.Type)
+	for _, h := range v.ForwardHeaders {
+		hp.names[http.CanonicalHeaderKey(h)] = true
 	}
 	for _, h := range p.ForwardHeaders {
 		if name, ok := strings.CutSuffix(h, "*"); ok {

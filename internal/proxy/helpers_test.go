@@ -197,3 +197,46 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
+
+// burst sends n requests at once (send(i) makes the i-th) and returns the
+// admitted responses, bodies unread, and how many were answered 429. Any
+// other status is an error of t.
+func burst(t *testing.T, n int, send func(i int) *http.Response) (admitted []*http.Response, limited int) {
+	t.Helper()
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := send(i)
+			mu.Lock()
+			defer mu.Unlock()
+			switch resp.StatusCode {
+			case http.StatusOK:
+				admitted = append(admitted, resp)
+			case http.StatusTooManyRequests:
+				limited++
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			default:
+				t.Errorf("status %d", resp.StatusCode)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	return admitted, limited
+}
+
+// finishStreams reads each stream to its end: it must end with [DONE].
+func finishStreams(t *testing.T, streams []*http.Response) {
+	t.Helper()
+	for _, resp := range streams {
+		if b := readAll(t, resp); !strings.HasSuffix(b, "data: [DONE]\n\n") {
+			t.Errorf("stream did not finish: %q", b)
+		}
+	}
+}

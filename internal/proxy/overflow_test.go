@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +29,7 @@ func TestOverflowMaxTokensCannotBypassLimit(t *testing.T) {
 			// The held stream waits for the whole burst: no idle cut meanwhile.
 			prov.Timeouts.Idle = config.D(time.Minute)
 			cfg, key := baseConfig(t, []config.Provider{prov}, config.Backend{Provider: "a", UpstreamModel: "m"})
-			cfg.Models = []config.Model{{Name: "m", Provider: "a", UpstreamModel: "m", MaxOutput: modelMax}}
+			cfg.Models = []config.Model{{Name: "m", Provider: "a", UpstreamModel: "m", MaxOutputTokens: modelMax}}
 			cfg.Policies = []config.Policy{{Name: "tok", Limits: []config.Limit{{Window: config.D(time.Hour), Tokens: limit}}}}
 			cfg.Consumers[0].Policies = []string{"tok"}
 			if store == "redis" {
@@ -58,33 +57,9 @@ func TestOverflowMaxTokensCannotBypassLimit(t *testing.T) {
 			body := chatBody(true, `,"max_tokens":100`)
 			per := limits.EstimateTokens([]byte(body)) + 100
 			fit := int((limit - heldEst) / per)
-			var (
-				mu       sync.Mutex
-				admitted []*http.Response
-				limited  int
-				wg       sync.WaitGroup
-			)
-			for range 50 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, body, hold)
-					mu.Lock()
-					defer mu.Unlock()
-					switch resp.StatusCode {
-					case 200:
-						admitted = append(admitted, resp)
-					case http.StatusTooManyRequests:
-						limited++
-						_, _ = io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					default:
-						t.Errorf("status %d", resp.StatusCode)
-						resp.Body.Close()
-					}
-				}()
-			}
-			wg.Wait()
+			admitted, limited := burst(t, 50, func(int) *http.Response {
+				return g.do(t, http.MethodPost, "/v1/chat/completions", key, body, hold)
+			})
 			if len(admitted) != fit || limited != 50-fit {
 				t.Errorf("admitted %d, limited %d; want exactly %d and %d (limit %d, held %d, each %d)",
 					len(admitted), limited, fit, 50-fit, limit, heldEst, per)
@@ -92,11 +67,7 @@ func TestOverflowMaxTokensCannotBypassLimit(t *testing.T) {
 			for range len(admitted) + 1 {
 				up.Step("held") <- struct{}{}
 			}
-			for _, resp := range admitted {
-				if b := readAll(t, resp); !strings.HasSuffix(b, "data: [DONE]\n\n") {
-					t.Errorf("stream did not finish: %q", b)
-				}
-			}
+			finishStreams(t, admitted)
 			rest, _ := io.ReadAll(heldBody)
 			held.Body.Close()
 			if !strings.HasSuffix(string(rest), "data: [DONE]\n\n") {

@@ -2,10 +2,7 @@ package proxy
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -86,44 +83,16 @@ func TestRedisBurstAdmitsOnlyWhatFits(t *testing.T) {
 	// Admitted streams hold at their first chunk until released, so no
 	// settlement frees room during the burst.
 	hdr := map[string]string{"x-mock-chunks": "2", "x-mock-step": "burst"}
-	var (
-		mu       sync.Mutex
-		admitted []*http.Response
-		limited  int
-		wg       sync.WaitGroup
-	)
-	for i := range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp := gws[i%2].do(t, http.MethodPost, "/v1/chat/completions", key, body, hdr)
-			mu.Lock()
-			defer mu.Unlock()
-			switch resp.StatusCode {
-			case 200:
-				admitted = append(admitted, resp)
-			case http.StatusTooManyRequests:
-				limited++
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			default:
-				t.Errorf("status %d", resp.StatusCode)
-				resp.Body.Close()
-			}
-		}()
-	}
-	wg.Wait()
+	admitted, limited := burst(t, 50, func(i int) *http.Response {
+		return gws[i%2].do(t, http.MethodPost, "/v1/chat/completions", key, body, hdr)
+	})
 	if len(admitted) != fit || limited != 50-fit {
 		t.Errorf("admitted %d, limited %d; want exactly %d and %d", len(admitted), limited, fit, 50-fit)
 	}
 	for range admitted {
 		up.Step("burst") <- struct{}{}
 	}
-	for _, resp := range admitted {
-		if b := readAll(t, resp); !strings.HasSuffix(b, "data: [DONE]\n\n") {
-			t.Errorf("stream did not finish: %q", b)
-		}
-	}
+	finishStreams(t, admitted)
 	// Settlements are written in the background, each replica's own: wait
 	// for both replicas' to land, then check the totals exactly.
 	var u config.ConsumerUsage

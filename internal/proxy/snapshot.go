@@ -176,7 +176,7 @@ func (sn *snapshot) buildCatalogue(cfg *config.Config) {
 			continue
 		}
 		e := catalogueEntry{ID: m.Name, Object: "model", Created: sn.loaded.Unix(), OwnedBy: m.Provider,
-			ContextWindow: m.ContextWindow, MaxOutput: m.MaxOutput}
+			ContextWindow: m.ContextWindow, MaxOutput: m.MaxOutputTokens}
 		if m.Pricing != (config.Pricing{}) {
 			e.Pricing = &pricing{Prompt: perToken(m.Pricing.InputPerMillion), Completion: perToken(m.Pricing.OutputPerMillion),
 				InputPerMillion: m.Pricing.InputPerMillion, OutputPerMillion: m.Pricing.OutputPerMillion}
@@ -220,7 +220,7 @@ func (s *Server) buildRouter(cfg *config.Config, sn *snapshot) (*router, error) 
 func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route) (*route, error) {
 	cr := &route{model: r.Model, strategy: r.Strategy, attempts: r.Retry.Attempts, retryOn: map[config.RetryOn]bool{},
 		backoff: r.Retry.Backoff.Duration, maxCooldown: r.Retry.MaxCooldown.Duration}
-	for _, o := range r.Retry.On {
+	for _, o := range r.Retry.RetryOn {
 		cr.retryOn[o] = true
 	}
 	tiers := map[int][]*backend{}

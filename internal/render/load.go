@@ -5,6 +5,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/api/v1beta1"
 )
 
 // Objects are the resources read from files, by namespace.
@@ -120,7 +122,7 @@ func (o *Objects) add(file string, data []byte, defaultNamespace string) error {
 			o.Invalid = append(o.Invalid, fmt.Errorf("%s: document %d: %w", file, i+1, err))
 			invalid = true
 		}
-		obj, _, err := decoder.Decode(raw.Raw, nil, nil)
+		obj, _, err := decoder.Decode(asV1alpha1(raw.Raw), nil, nil)
 		if err != nil && invalid {
 			continue // reported above, in the API server's words
 		}
@@ -163,6 +165,32 @@ func (o *Objects) add(file string, data []byte, defaultNamespace string) error {
 // errUnreadable marks a document that is not a JSON object; the typed
 // decoder reports it.
 var errUnreadable = errors.New("not an object")
+
+// beta is the apiVersion of api/v1beta1.
+var beta = v1beta1.GroupVersion.String()
+
+// asV1alpha1 reads a v1beta1 document as v1alpha1, as the API server does:
+// the two versions have the same schema (hack/v1beta1.sh) and convert with
+// strategy None, which changes only apiVersion. Other documents are
+// returned as they are.
+func asV1alpha1(raw []byte) []byte {
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if json.Unmarshal(raw, &head) != nil || head.APIVersion != beta {
+		return raw
+	}
+	var obj map[string]any
+	if utiljson.Unmarshal(raw, &obj) != nil {
+		return raw
+	}
+	obj["apiVersion"] = v1alpha1.GroupVersion.String()
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return raw
+	}
+	return out
+}
 
 // checkSchema validates a document of a Tollgate kind against its CRD, in
 // the namespace it would be created in.

@@ -74,27 +74,8 @@ func Compile(objs *Objects, gateway string, now time.Time) ([]compile.Result, er
 }
 
 // Redact returns a copy of cfg with every secret value (config.Secrets)
-// replaced. The structs that hold secrets are copied; cfg is not changed.
-func Redact(cfg *config.Config) *config.Config {
-	c := *cfg
-	c.Providers = append([]config.Provider(nil), cfg.Providers...)
-	for i := range c.Providers {
-		if b := c.Providers[i].Bedrock; b != nil {
-			cp := *b
-			c.Providers[i].Bedrock = &cp
-		}
-	}
-	if r := cfg.Limits.Redis; r != nil {
-		cp := *r
-		c.Limits.Redis = &cp
-	}
-	for _, s := range c.Secrets() {
-		if *s != "" {
-			*s = Redacted
-		}
-	}
-	return &c
-}
+// replaced by Redacted; cfg is not changed.
+func Redact(cfg *config.Config) *config.Config { return cfg.Redacted(Redacted) }
 
 // blocking reports whether a problem is one an operator would also report
 // as an error. A generated consumer key that does not exist yet is expected

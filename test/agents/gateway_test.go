@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,9 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	"github.com/tollgate-dev/tollgate/test/upstream"
 )
 
@@ -50,15 +49,12 @@ type gateway struct {
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
 	up := upstream.New(t)
-	key, err := apikey.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, ck := proxytest.Key(t)
 	timeouts := config.Timeouts{Connect: config.D(time.Second), FirstToken: config.D(30 * time.Second),
 		Idle: config.D(30 * time.Second), Request: config.D(2 * time.Minute)}
 	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "agents"},
 		Auth:      config.Auth{Mode: config.AuthAPIKey},
-		Consumers: []config.Consumer{{Name: "dev", Keys: []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}}},
+		Consumers: []config.Consumer{{Name: "dev", Keys: []config.Key{ck}}},
 		Providers: []config.Provider{
 			{Name: "mock", Type: config.ProviderMock},
 			{Name: "anthropic", Type: config.ProviderAnthropic, Endpoint: up.URL, APIKey: "sk-ant-vendor"},
@@ -81,14 +77,7 @@ func startGateway(t *testing.T) *gateway {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	s := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err := s.Load(cfg); err != nil {
-		t.Fatalf("loading the gateway config: %v", err)
-	}
-	ts := httptest.NewUnstartedServer(s)
-	ts.Config.BaseContext = s.BaseContext
-	ts.Start()
-	t.Cleanup(ts.Close)
+	ts := proxytest.Serve(t, proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), cfg)
 	return &gateway{url: ts.URL, key: key, up: up}
 }
 

@@ -3,17 +3,16 @@ package console_test
 import (
 	"bytes"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/console"
 	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 )
 
 // gateway is the real proxy server with the console mounted beside it, the
@@ -44,14 +43,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func key(t *testing.T) (string, config.Key) {
-	t.Helper()
-	k, err := apikey.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k, config.Key{ID: apikey.ID(k), SHA256: apikey.Hash(k)}
-}
+func key(t *testing.T) (string, config.Key) { t.Helper(); return proxytest.Key(t) }
 
 func mockProvider(name, reply string) config.Provider {
 	return config.Provider{Name: name, Type: config.ProviderMock,
@@ -113,16 +105,7 @@ func startGateway(t *testing.T) *gateway {
 	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return srv.Limits() })
 	deps.Logger = log
 	srv = proxy.New(proxy.Options{Logger: log, Console: console.New(deps), Usage: deps.Recorder})
-	if err := srv.Load(cfg); err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	t.Cleanup(srv.Close)
-	ts := httptest.NewUnstartedServer(srv)
-	hs := srv.HTTPServer(cfg)
-	ts.Config.ReadHeaderTimeout = hs.ReadHeaderTimeout
-	ts.Config.BaseContext = hs.BaseContext
-	ts.Start()
-	t.Cleanup(ts.Close)
+	ts := proxytest.Serve(t, srv, cfg)
 	g.url = ts.URL
 	return g
 }

@@ -80,17 +80,7 @@ func repoRoot(t *testing.T) string {
 func TestValidObjectsAreAccepted(t *testing.T) {
 	e := needEnv(t)
 	root := repoRoot(t)
-	var all []fixture
-	for _, src := range []struct{ dir, source string }{
-		{"test/crd/testdata/valid", "valid"},
-		{"config/samples", "samples"},
-	} {
-		fx, err := loadFixtures(root, src.dir, src.source)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, fx...)
-	}
+	all := fixturesOf(t, root, validSources)
 	for _, fx := range all {
 		t.Run(fx.file, func(t *testing.T) {
 			t.Parallel()
@@ -118,17 +108,7 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 func TestInvalidObjectsAreRejected(t *testing.T) {
 	e := needEnv(t)
 	root := repoRoot(t)
-	var all []fixture
-	for _, src := range []struct{ dir, source string }{
-		{"test/crd/testdata/invalid", "invalid"},
-		{"config/samples/invalid", "samples-invalid"},
-	} {
-		fx, err := loadFixtures(root, src.dir, src.source)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, fx...)
-	}
+	all := fixturesOf(t, root, invalidSources)
 	for _, fx := range all {
 		t.Run(fx.file, func(t *testing.T) {
 			t.Parallel()

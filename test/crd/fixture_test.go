@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -40,6 +41,30 @@ func (e expectation) String() string { return e.field + ": " + e.message }
 var expectLine = regexp.MustCompile(`^#\s*expect:\s*(\S+?):\s+(.+?)\s*$`)
 
 // loadFixtures reads every *.yaml in dir except kustomization.yaml, sorted.
+// fixtureSource is a folder of fixtures and the source it counts as.
+type fixtureSource struct{ dir, source string }
+
+// The fixtures every object must pass (validSources) or be refused with
+// its '# expect:' lines (invalidSources).
+var (
+	validSources   = []fixtureSource{{"test/crd/testdata/valid", "valid"}, {"config/samples", "samples"}}
+	invalidSources = []fixtureSource{{"test/crd/testdata/invalid", "invalid"}, {"config/samples/invalid", "samples-invalid"}}
+)
+
+// fixturesOf loads the fixtures of every source.
+func fixturesOf(t *testing.T, root string, sources []fixtureSource) []fixture {
+	t.Helper()
+	var all []fixture
+	for _, src := range sources {
+		fx, err := loadFixtures(root, src.dir, src.source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, fx...)
+	}
+	return all
+}
+
 func loadFixtures(root, dir, source string) ([]fixture, error) {
 	files, err := filepath.Glob(filepath.Join(root, dir, "*.yaml"))
 	if err != nil {

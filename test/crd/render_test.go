@@ -20,17 +20,7 @@ import (
 // API server) and exits non-zero; it accepts every valid fixture.
 func TestRenderRefusesWhatTheAPIServerRefuses(t *testing.T) {
 	root := repoRoot(t)
-	var invalid []fixture
-	for _, src := range []struct{ dir, source string }{
-		{"test/crd/testdata/invalid", "invalid"},
-		{"config/samples/invalid", "samples-invalid"},
-	} {
-		fx, err := loadFixtures(root, src.dir, src.source)
-		if err != nil {
-			t.Fatal(err)
-		}
-		invalid = append(invalid, fx...)
-	}
+	invalid := fixturesOf(t, root, invalidSources)
 	for _, fx := range invalid {
 		t.Run(fx.file, func(t *testing.T) {
 			file := filepath.Join(root, fx.file)

@@ -1,6 +1,8 @@
 package crd_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,9 +40,7 @@ func TestSchemaConventions(t *testing.T) {
 			if len(crd.Spec.Names.ShortNames) == 0 {
 				t.Errorf("no short name")
 			}
-			if len(crd.Spec.Versions) != 1 {
-				t.Fatalf("%d versions, want 1", len(crd.Spec.Versions))
-			}
+			checkVersions(t, crd)
 			v := crd.Spec.Versions[0]
 			if v.Subresources == nil || v.Subresources.Status == nil {
 				t.Errorf("no status subresource")
@@ -125,6 +125,37 @@ func walkSchema(path string, s apiextensionsv1.JSONSchemaProps, fn func(string, 
 	}
 	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
 		walkSchema(path+"{}", *s.AdditionalProperties.Schema, fn)
+	}
+}
+
+// checkVersions: a CRD serves v1alpha1 and v1beta1 (generated from it by
+// hack/v1beta1.sh) with the same schema, subresources and printer columns
+// (names of the version aside), stores v1alpha1 and converts with strategy
+// None, which is only valid while the schemas match.
+func checkVersions(t *testing.T, crd *apiextensionsv1.CustomResourceDefinition) {
+	t.Helper()
+	var names []string
+	for _, v := range crd.Spec.Versions {
+		names = append(names, fmt.Sprintf("%s served=%v storage=%v", v.Name, v.Served, v.Storage))
+	}
+	if got, want := strings.Join(names, ", "), "v1alpha1 served=true storage=true, v1beta1 served=true storage=false"; got != want {
+		t.Fatalf("versions %s, want %s", got, want)
+	}
+	if c := crd.Spec.Conversion; c != nil && c.Strategy != apiextensionsv1.NoneConverter {
+		t.Errorf("conversion strategy %s, want None", c.Strategy)
+	}
+	alpha, beta := crd.Spec.Versions[0], crd.Spec.Versions[1]
+	alpha.Name, alpha.Storage = beta.Name, beta.Storage
+	a, err := json.Marshal(alpha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(beta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(bytes.ReplaceAll(a, []byte("v1alpha1"), []byte("v1beta1"))) != string(b) {
+		t.Error("v1alpha1 and v1beta1 differ: run make generate (hack/v1beta1.sh copies api/v1alpha1)")
 	}
 }
 

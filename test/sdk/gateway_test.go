@@ -7,13 +7,12 @@ package sdk_test
 import (
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	"github.com/tollgate-dev/tollgate/test/upstream"
 )
 
@@ -54,10 +53,7 @@ func startGateway(t *testing.T) *gateway {
 func startReplicas(t *testing.T, n int, edit func(*config.Config)) []*gateway {
 	t.Helper()
 	up := upstream.New(t)
-	key, err := apikey.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, ck := proxytest.Key(t)
 	timeouts := config.Timeouts{Connect: config.D(time.Second), FirstToken: config.D(5 * time.Second),
 		Idle: config.D(5 * time.Second), Request: config.D(20 * time.Second)}
 	providers := []config.Provider{
@@ -74,7 +70,7 @@ func startReplicas(t *testing.T, n int, edit func(*config.Config)) []*gateway {
 		"bedrock": "amazon.nova-lite-v1:0", "azure": "gpt4o-eu", "openai": "gpt-4o"}
 	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "sdk"},
 		Auth:      config.Auth{Mode: config.AuthAPIKey},
-		Consumers: []config.Consumer{{Name: "team", Keys: []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}}},
+		Consumers: []config.Consumer{{Name: "team", Keys: []config.Key{ck}}},
 	}
 	for i := range providers {
 		providers[i].AllowPrivateNetwork = true
@@ -101,15 +97,7 @@ func startReplicas(t *testing.T, n int, edit func(*config.Config)) []*gateway {
 	}
 	var gws []*gateway
 	for range n {
-		s := proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err := s.Load(cfg); err != nil {
-			t.Fatalf("loading the gateway config: %v", err)
-		}
-		t.Cleanup(s.Close)
-		ts := httptest.NewUnstartedServer(s)
-		ts.Config.BaseContext = s.BaseContext
-		ts.Start()
-		t.Cleanup(ts.Close)
+		ts := proxytest.Serve(t, proxy.New(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), cfg)
 		gws = append(gws, &gateway{url: ts.URL, key: key, up: up})
 	}
 	return gws

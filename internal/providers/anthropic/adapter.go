@@ -24,7 +24,17 @@ const DefaultEndpoint = "https://api.anthropic.com"
 const DefaultVersion = "2023-06-01"
 
 func init() {
-	providers.Register(providers.Vendor{Type: config.ProviderAnthropic, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels})
+	providers.Register(providers.Vendor{Type: config.ProviderAnthropic, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels,
+		Rules:          config.ProviderRules{Endpoint: config.NeedRequired, NeedsKey: true, Settings: "anthropic", Check: check},
+		ForwardHeaders: []string{"Anthropic-Beta"}})
+}
+
+// check refuses an anthropic.version that is not a date (Anthropic has no
+// preview versions).
+func check(p *config.Provider, bad func(field, format string, a ...any)) {
+	if a := p.Anthropic; a != nil && a.Version != "" && (!vendorkit.DateVersion.MatchString(a.Version) || strings.HasSuffix(a.Version, "-preview")) {
+		bad("anthropic.version", "%q is not a date version like 2023-06-01", a.Version)
+	}
 }
 
 // Adapter speaks Anthropic's Messages API.

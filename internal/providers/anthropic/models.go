@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 )
 
 // ListModels lists Anthropic's models: GET /v1/models, paginated by
@@ -19,9 +20,7 @@ func ListModels(ctx context.Context, get providers.Getter, p *config.Provider) (
 	}
 	base := strings.TrimSuffix(strings.TrimRight(p.Endpoint, "/"), "/v1")
 	h := http.Header{"X-Api-Key": {p.APIKey}, "Anthropic-Version": {version}}
-	var out []string
-	after := ""
-	for range providers.MaxListPages {
+	return vendorkit.ListPages(func(after string) ([]string, string, error) {
 		q := url.Values{"limit": {"1000"}}
 		if after != "" {
 			q.Set("after_id", after)
@@ -34,15 +33,15 @@ func ListModels(ctx context.Context, get providers.Getter, p *config.Provider) (
 			LastID  string `json:"last_id"`
 		}
 		if err := get(ctx, base+"/v1/models?"+q.Encode(), h, &page); err != nil {
-			return nil, err
+			return nil, "", err
 		}
+		names := make([]string, 0, len(page.Data))
 		for _, m := range page.Data {
-			out = append(out, m.ID)
+			names = append(names, m.ID)
 		}
-		if !page.HasMore || page.LastID == "" || page.LastID == after {
-			break
+		if !page.HasMore {
+			return names, "", nil
 		}
-		after = page.LastID
-	}
-	return out, nil
+		return names, page.LastID, nil
+	})
 }

@@ -26,7 +26,18 @@ import (
 // DefaultAPIVersion is sent as api-version when the provider sets none.
 const DefaultAPIVersion = "2024-10-21"
 
-func init() { providers.Register(providers.Vendor{Type: config.ProviderAzureOpenAI, New: New}) }
+func init() {
+	providers.Register(providers.Vendor{Type: config.ProviderAzureOpenAI, New: New,
+		Rules:          config.ProviderRules{Endpoint: config.NeedRequired, NeedsKey: true, Settings: "azure", Check: check},
+		ForwardHeaders: []string{"Openai-Beta"}})
+}
+
+// check refuses an azure.apiVersion that is not a date version.
+func check(p *config.Provider, bad func(field, format string, a ...any)) {
+	if p.Azure != nil && p.Azure.APIVersion != "" && !vendorkit.DateVersion.MatchString(p.Azure.APIVersion) {
+		bad("azure.apiVersion", "%q is not a date version like 2024-10-21", p.Azure.APIVersion)
+	}
+}
 
 // Adapter speaks Azure OpenAI.
 type Adapter struct {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -27,7 +28,28 @@ import (
 // SigningService is the SigV4 service name of bedrock-runtime.
 const SigningService = "bedrock"
 
-func init() { providers.Register(providers.Vendor{Type: config.ProviderBedrock, New: New}) }
+func init() {
+	providers.Register(providers.Vendor{Type: config.ProviderBedrock, New: New,
+		Rules: config.ProviderRules{Settings: "bedrock", Check: check}})
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// check requires a region and a credential: a Bedrock API key or AWS
+// access keys. The endpoint is optional (derived from the region).
+func check(p *config.Provider, bad func(field, format string, a ...any)) {
+	b := p.Bedrock
+	if b == nil || b.Region == "" {
+		bad("bedrock.region", "bedrock.region is required for type Bedrock")
+		return
+	}
+	if len(b.Region) > 32 || !regionPattern.MatchString(b.Region) {
+		bad("bedrock.region", "%q is not an AWS region like us-east-1", b.Region)
+	}
+	if p.APIKey == "" && (b.AccessKeyID == "" || b.SecretAccessKey == "") {
+		bad("", "type Bedrock needs apiKey (a Bedrock API key) or bedrock.accessKeyID and bedrock.secretAccessKey")
+	}
+}
 
 // Adapter speaks Bedrock's Converse API.
 type Adapter struct {

@@ -22,7 +22,8 @@ import (
 const DefaultEndpoint = "https://generativelanguage.googleapis.com"
 
 func init() {
-	providers.Register(providers.Vendor{Type: config.ProviderGemini, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels})
+	providers.Register(providers.Vendor{Type: config.ProviderGemini, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels,
+		Rules: config.ProviderRules{Endpoint: config.NeedRequired, NeedsKey: true}})
 }
 
 // Adapter speaks the Gemini API.

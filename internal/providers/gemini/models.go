@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/internal/vendorkit"
 )
 
 // ListModels lists Gemini's models: GET /v1beta/models, paginated by
@@ -15,9 +16,7 @@ import (
 func ListModels(ctx context.Context, get providers.Getter, p *config.Provider) ([]string, error) {
 	base := strings.TrimRight(p.Endpoint, "/")
 	h := http.Header{"X-Goog-Api-Key": {p.APIKey}}
-	var out []string
-	token := ""
-	for range providers.MaxListPages {
+	return vendorkit.ListPages(func(token string) ([]string, string, error) {
 		q := url.Values{"pageSize": {"1000"}}
 		if token != "" {
 			q.Set("pageToken", token)
@@ -29,15 +28,12 @@ func ListModels(ctx context.Context, get providers.Getter, p *config.Provider) (
 			NextPageToken string `json:"nextPageToken"`
 		}
 		if err := get(ctx, base+"/v1beta/models?"+q.Encode(), h, &page); err != nil {
-			return nil, err
+			return nil, "", err
 		}
+		names := make([]string, 0, len(page.Models))
 		for _, m := range page.Models {
-			out = append(out, strings.TrimPrefix(m.Name, "models/"))
+			names = append(names, strings.TrimPrefix(m.Name, "models/"))
 		}
-		if page.NextPageToken == "" || page.NextPageToken == token {
-			break
-		}
-		token = page.NextPageToken
-	}
-	return out, nil
+		return names, page.NextPageToken, nil
+	})
 }

@@ -25,7 +25,16 @@ import (
 // Endpoint is the base URL the Mock adapter addresses; it never resolves.
 const Endpoint = "http://mock.tollgate.invalid/v1"
 
-func init() { providers.Register(providers.Vendor{Type: config.ProviderMock, New: New}) }
+func init() {
+	providers.Register(providers.Vendor{Type: config.ProviderMock, New: New,
+		Rules: config.ProviderRules{Endpoint: config.NeedForbidden, Settings: "mock", Check: check}})
+}
+
+func check(p *config.Provider, bad func(field, format string, a ...any)) {
+	if m := p.Mock; m != nil && (m.Latency.Duration < 0 || m.ChunkDelay.Duration < 0) {
+		bad("mock", "latency and chunkDelay must not be negative")
+	}
+}
 
 // Adapter is the OpenAI adapter bound to the in-process transport.
 type Adapter struct {

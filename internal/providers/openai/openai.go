@@ -23,8 +23,12 @@ import (
 const DefaultEndpoint = "https://api.openai.com/v1"
 
 func init() {
-	providers.Register(providers.Vendor{Type: config.ProviderOpenAI, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels})
-	providers.Register(providers.Vendor{Type: config.ProviderOpenAICompatible, New: New, ListModels: ListModels})
+	beta := []string{"Openai-Beta"}
+	providers.Register(providers.Vendor{Type: config.ProviderOpenAI, New: New, DefaultEndpoint: DefaultEndpoint, ListModels: ListModels,
+		Rules: config.ProviderRules{Endpoint: config.NeedRequired, NeedsKey: true}, ForwardHeaders: beta})
+	// A local OpenAI-compatible server (vLLM, Ollama) may need no key.
+	providers.Register(providers.Vendor{Type: config.ProviderOpenAICompatible, New: New, ListModels: ListModels,
+		Rules: config.ProviderRules{Endpoint: config.NeedRequired}, ForwardHeaders: beta})
 }
 
 // Adapter speaks OpenAI's chat completions and embeddings API.

@@ -1,7 +1,9 @@
 package vendors_test
 
 import (
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,10 +15,12 @@ import (
 )
 
 // TestEveryAPITypeHasAVendor reads the ModelProvider CRD: every value of
-// spec.type has a registered vendor with a constructor, and the discovery
-// CEL rule names exactly the types whose vendor registered a model listing.
-// Adding a vendor means its package, its line in vendors.go and the API
-// enum; this test says when one of the three is missing.
+// spec.type has a registered vendor with a constructor and contract rules,
+// every registered vendor is a value of spec.type, and the discovery CEL
+// rule names exactly the types whose vendor registered a model listing.
+// Adding a vendor means its package and the API enum (and the CEL list if
+// it lists models); vendors.go is generated (hack/vendors.sh) and this test
+// says when one of the others is missing.
 func TestEveryAPITypeHasAVendor(t *testing.T) {
 	data, err := os.ReadFile("../../../config/crd/bases/ai.tollgate.dev_modelproviders.yaml")
 	if err != nil {
@@ -64,8 +68,29 @@ func TestEveryAPITypeHasAVendor(t *testing.T) {
 	if discovery == "" {
 		t.Fatal("no discovery rule in the CRD")
 	}
+	if got, want := fmt.Sprint(providers.Types()), fmt.Sprint(slices.Sorted(slices.Values(types))); got != want {
+		t.Errorf("registered vendors %s, the API enum %s: each must have the other", got, want)
+	}
+	if got, want := fmt.Sprint(config.ProviderTypes()), fmt.Sprint(providers.Types()); got != want {
+		t.Errorf("types with contract rules %s, registered vendors %s", got, want)
+	}
+	var endpointRule string
+	for _, v := range spec.Validations {
+		if strings.HasSuffix(v.Rule, "|| has(self.endpoint)") {
+			endpointRule = v.Rule
+		}
+	}
+	if endpointRule == "" {
+		t.Fatal("no endpoint-required rule in the CRD")
+	}
 	for _, typ := range types {
 		v, ok := providers.Lookup(config.ProviderType(typ))
+		// The CRD requires an endpoint where the contract does and the
+		// vendor has no default to fill in.
+		needs := v.Rules.Endpoint == config.NeedRequired && v.DefaultEndpoint == ""
+		if listed := strings.Contains(endpointRule, "'"+typ+"'"); listed != needs {
+			t.Errorf("type %s: the CEL rule requires an endpoint: %v; the vendor requires one and has no default: %v", typ, listed, needs)
+		}
 		if !ok || v.New == nil {
 			t.Errorf("type %s has no registered vendor (add its package to vendors.go)", typ)
 			continue
