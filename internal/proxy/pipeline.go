@@ -160,11 +160,14 @@ func (c *call) run(rt *route, p *parsed, model string) {
 			last = upstreamUnavailable("model_not_priced", "The backend left for this model has no price, and this key has a spending budget.")
 			continue
 		}
+		if perr := c.prepare(req, p, b, b.upstreamModel(model)); perr != nil {
+			last = perr
+			continue
+		}
 		uses[b]++
 		prev = b
 		c.attempts++
 		c.backend = b
-		req.Model = b.upstreamModel(model)
 		res := c.attempt(b, req)
 		c.record(b, res)
 		if res.err == nil {
@@ -191,6 +194,10 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		last = upstreamUnavailable("no_backend", "No backend is available for this model.")
 	}
 	e := fromUpstream(last)
+	if last.Raw != nil {
+		// A native upstream's own refusal, in its own words.
+		e.Raw, e.Status = redactBytes(last.Raw, c.backend.up.redacted), last.RawStatus
+	}
 	// An upstream's Retry-After is relayed no longer than the route's
 	// maxCooldown: a vendor cannot park clients for days.
 	e.RetryAfter = min(e.RetryAfter, rt.maxCooldown)
