@@ -370,6 +370,13 @@ type Pricing struct {
 	//
 	// +optional
 	CachedInputPerMillion *Decimal `json:"cachedInputPerMillion,omitempty"`
+
+	// CacheWritePerMillion is the price of one million prompt tokens
+	// written to the vendor's prompt cache (Anthropic's cache writes).
+	// Defaults to inputPerMillion.
+	//
+	// +optional
+	CacheWritePerMillion *Decimal `json:"cacheWritePerMillion,omitempty"`
 }
 
 // Timeouts bound the phases of one upstream attempt. A timed-out attempt

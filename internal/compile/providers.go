@@ -67,6 +67,7 @@ func (c *compiler) providers(cfg *config.Config) *catalogue {
 					InputPerMillion:       decimal(pr.InputPerMillion),
 					OutputPerMillion:      decimal(pr.OutputPerMillion),
 					CachedInputPerMillion: decimal(pr.CachedInputPerMillion),
+					CacheWritePerMillion:  decimal(pr.CacheWritePerMillion),
 				}
 			}
 			for _, cp := range m.Capabilities {

@@ -240,6 +240,10 @@ type Pricing struct {
 	InputPerMillion       float64 `json:"inputPerMillion,omitempty"`
 	OutputPerMillion      float64 `json:"outputPerMillion,omitempty"`
 	CachedInputPerMillion float64 `json:"cachedInputPerMillion,omitempty"`
+	// CacheWritePerMillion is the price of one million prompt tokens
+	// written to the vendor's prompt cache (Anthropic's
+	// cache_creation_input_tokens); 0 prices them as input.
+	CacheWritePerMillion float64 `json:"cacheWritePerMillion,omitempty"`
 }
 
 // Model is one catalogue entry: a public model name served by a provider.

@@ -360,7 +360,8 @@ func validatePricing(v *validator, field string, p Pricing) {
 	for _, x := range []struct {
 		name  string
 		price float64
-	}{{"inputPerMillion", p.InputPerMillion}, {"outputPerMillion", p.OutputPerMillion}, {"cachedInputPerMillion", p.CachedInputPerMillion}} {
+	}{{"inputPerMillion", p.InputPerMillion}, {"outputPerMillion", p.OutputPerMillion}, {"cachedInputPerMillion", p.CachedInputPerMillion},
+		{"cacheWritePerMillion", p.CacheWritePerMillion}} {
 		if !(x.price >= 0 && x.price < 1e9) {
 			v.bad(field+"."+x.name, "price %v must be a non-negative USD amount below 1e9", x.price)
 		}
