@@ -143,6 +143,10 @@ const (
 	ProviderMock             ProviderType = "Mock"
 )
 
+// NativeResponses is the NativeAPIs entry of a server that speaks OpenAI's
+// Responses API.
+const NativeResponses = "responses"
+
 // Provider is one upstream vendor account or endpoint.
 type Provider struct {
 	// Name is the ModelProvider's name, unique in the Config.
@@ -167,6 +171,11 @@ type Provider struct {
 	Timeouts Timeouts `json:"timeouts,omitzero"`
 	// MaxConcurrentRequests caps in-flight requests to this provider; 0 = no cap.
 	MaxConcurrentRequests int `json:"maxConcurrentRequests,omitempty"`
+	// NativeAPIs declares client APIs an OpenAICompatible server speaks
+	// natively besides chat completions ("responses": it serves
+	// /v1/responses). Other types speak what their vendor does: OpenAI and
+	// AzureOpenAI the Responses API, Anthropic the Messages API.
+	NativeAPIs []string `json:"nativeAPIs,omitempty"`
 
 	// Azure holds Azure OpenAI settings (Type AzureOpenAI).
 	Azure *AzureSettings `json:"azure,omitempty"`

@@ -205,6 +205,11 @@ func (c *Config) validateProviders(v *validator) map[string]bool {
 				v.bad(fmt.Sprintf("%s.forwardHeaders[%d]", field, j), "%v", err)
 			}
 		}
+		for j, api := range p.NativeAPIs {
+			if api != NativeResponses || p.Type != ProviderOpenAICompatible {
+				v.bad(fmt.Sprintf("%s.nativeAPIs[%d]", field, j), "only an OpenAICompatible provider declares native APIs, and only %q", NativeResponses)
+			}
+		}
 		rule, known := vendorRules[p.Type]
 		if !known {
 			v.bad(field+".type", "unknown type %q", p.Type)

@@ -37,11 +37,11 @@ func (messagesAPI) native() providers.API { return providers.APIMessages }
 func (messagesAPI) nativeHeaders() []string { return []string{"Anthropic-Version"} }
 
 // nativeAnswer names the public model in Anthropic's message object.
-func (messagesAPI) nativeAnswer(body []byte, model string) []byte { return renameModel(body, model) }
+func (messagesAPI) nativeAnswer(body []byte, model, _ string) []byte { return renameModel(body, model) }
 
 // nativeEvent relays an Anthropic event, message_start naming the public
 // model.
-func (messagesAPI) nativeEvent(ev providers.Event, model string) []byte {
+func (messagesAPI) nativeEvent(ev providers.Event, model, _ string) []byte {
 	data := ev.Data
 	if ev.Name == "message_start" {
 		data = renameNested(data, "message", model)

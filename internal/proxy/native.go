@@ -24,10 +24,11 @@ type nativeAPI interface {
 	// nativeHeaders are client headers sent to a native upstream on top
 	// of the provider's forwarded ones: they say how to read the body.
 	nativeHeaders() []string
-	// nativeAnswer is the client's answer for an upstream's whole one.
-	nativeAnswer(body []byte, model string) []byte
+	// nativeAnswer is the client's answer for an upstream's whole one
+	// from backend (a label).
+	nativeAnswer(body []byte, model, backend string) []byte
 	// nativeEvent is the bytes of one upstream event for the client.
-	nativeEvent(ev providers.Event, model string) []byte
+	nativeEvent(ev providers.Event, model, backend string) []byte
 }
 
 // prepare sets req for an attempt on b: the client's own body when b
@@ -51,6 +52,27 @@ func (c *call) prepare(req *providers.Request, p *parsed, b *backend, upstreamMo
 	if p.body == nil {
 		e := p.canonErr
 		return &providers.Error{Status: e.Status, Type: e.Type, Code: e.Code, Message: e.Message, Class: providers.ClassFatal}
+	}
+	return nil
+}
+
+// errChainElsewhere answers a continuation whose chain lives on a backend
+// the route no longer has (or cannot use now).
+var errChainElsewhere = &providers.Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "response_chain_unavailable",
+	Message: "The backend that holds this response chain (previous_response_id) is not available now; retry later or start a new chain.",
+	Class:   providers.ClassFatal}
+
+// pinned returns rt with only the backend labelled pin (the one that holds
+// a native response chain), or nil when it has none.
+func (rt *route) pinned(pin string) *route {
+	for _, tier := range rt.tiers {
+		for _, b := range tier {
+			if b.label == pin {
+				only := *rt
+				only.tiers = [][]*backend{{b}}
+				return &only
+			}
+		}
 	}
 	return nil
 }
@@ -85,7 +107,7 @@ func (a *try) wholeNative(body io.Reader) result {
 		a.res.detail = redact(err.Error(), up.redacted)
 		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
 	}
-	answer := redactBytes(c.api.(nativeAPI).nativeAnswer(raw, c.model), up.redacted)
+	answer := redactBytes(c.api.(nativeAPI).nativeAnswer(raw, c.model, a.b.label), up.redacted)
 	a.res.ttft = time.Since(c.start)
 	a.b.state.observe(time.Since(a.started))
 	a.res.usage = usage
@@ -151,7 +173,7 @@ func (a *try) relayNative(body io.Reader) result {
 		if ev.Usage != nil {
 			a.res.usage = *ev.Usage
 		}
-		if !sw.raw(na.nativeEvent(ev, c.model)) {
+		if !sw.raw(na.nativeEvent(ev, c.model, b.label)) {
 			a.res.cancelled = true
 			return a.res
 		}

@@ -27,6 +27,9 @@ type parsed struct {
 	// form (body is then nil): only a native backend can serve it, and
 	// any other answers canonErr.
 	canonErr *apiError
+	// pin is the label of the only backend that may serve the request (a
+	// continuation of a native response chain); "" for any.
+	pin string
 }
 
 // parseRequest validates a body without decoding it whole: it must be valid

@@ -132,6 +132,12 @@ func (sn *snapshot) firstPrice(rt *route, model string) config.Pricing {
 // attempts are spent, then answer the last failure.
 func (c *call) run(rt *route, p *parsed, model string) {
 	s, ctx := c.s, c.r.Context()
+	if p.pin != "" {
+		if rt = rt.pinned(p.pin); rt == nil {
+			c.fail("chain_unavailable", fromUpstream(errChainElsewhere))
+			return
+		}
+	}
 	pk := picker{r: rt}
 	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.api.usageInStream()}
 	var last *providers.Error
