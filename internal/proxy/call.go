@@ -23,9 +23,12 @@ type call struct {
 
 	start    time.Time
 	consumer string
-	model    string // public model served (its route's pattern for a glob), "" until routed
+	// model labels metrics and usage: the public model served, or its
+	// route's pattern for a glob (a client's names cannot grow them);
+	// "" until routed.
+	model    string
 	asked    string // model the client asked for, when downgraded
-	served   string // model name served (the client's, or the downgrade's)
+	served   string // public model served (the client's, or the downgrade's): answers and the access log name it
 	budgeted bool   // the consumer has a spending budget: never serve unpriced
 	stream   bool
 	estimate int64

@@ -107,7 +107,7 @@ func (a *try) wholeNative(body io.Reader) result {
 		a.res.detail = redact(err.Error(), up.redacted)
 		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
 	}
-	answer := redactBytes(c.api.(nativeAPI).nativeAnswer(raw, c.model, a.b.label), up.redacted)
+	answer := redactBytes(c.api.(nativeAPI).nativeAnswer(raw, c.served, a.b.label), up.redacted)
 	a.res.ttft = time.Since(c.start)
 	a.b.state.observe(time.Since(a.started))
 	a.res.usage = usage
@@ -168,12 +168,12 @@ func (a *try) relayNative(body io.Reader) result {
 	h.Set("X-Accel-Buffering", "no")
 	a.res.committed = true
 	c.w.WriteHeader(http.StatusOK)
-	sw := &streamWriter{c: c, codec: c.api.stream(c.model), secrets: b.up.redacted}
+	sw := &streamWriter{c: c, codec: c.api.stream(c.served), secrets: b.up.redacted}
 	for ev := first; ; {
 		if ev.Usage != nil {
 			a.res.usage = *ev.Usage
 		}
-		if !sw.raw(na.nativeEvent(ev, c.model, b.label)) {
+		if !sw.raw(na.nativeEvent(ev, c.served, b.label)) {
 			a.res.cancelled = true
 			return a.res
 		}
