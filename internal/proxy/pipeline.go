@@ -59,6 +59,10 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("unknown_model", modelNotFound("model", model))
 		return
 	}
+	if aerr := sn.checkCapabilities(model, p); aerr != nil {
+		c.reject("unsupported", aerr)
+		return
+	}
 	price := sn.firstPrice(rt, model)
 	if c.budgeted = budgeted(sn.cfg, cons.config()); c.budgeted && price == (config.Pricing{}) {
 		c.reject("unpriced", errUnpriced(model))
