@@ -870,6 +870,11 @@ func (in *ModelProviderSpec) DeepCopyInto(out *ModelProviderSpec) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.NativeAPIs != nil {
+		in, out := &in.NativeAPIs, &out.NativeAPIs
+		*out = make([]NativeAPI, len(*in))
+		copy(*out, *in)
+	}
 	if in.Discovery != nil {
 		in, out := &in.Discovery, &out.Discovery
 		*out = new(Discovery)

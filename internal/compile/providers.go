@@ -2,6 +2,7 @@ package compile
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
@@ -115,6 +116,11 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 	}
 	if s.MaxConcurrentRequests != nil {
 		p.MaxConcurrentRequests = int(*s.MaxConcurrentRequests)
+	}
+	for _, api := range s.NativeAPIs {
+		// The contract's names are the API paths' ("responses"); an
+		// unknown value is copied for config.Validate to refuse.
+		p.NativeAPIs = append(p.NativeAPIs, strings.ToLower(string(api)))
 	}
 	if s.Azure != nil {
 		p.Azure = &config.AzureSettings{APIVersion: s.Azure.APIVersion}
