@@ -50,8 +50,9 @@ func (sn *snapshot) checkCapabilities(model string, p *parsed) *apiError {
 			Content json.RawMessage `json:"content"`
 		} `json:"messages"`
 	}
-	if json.Unmarshal(p.body, &body) != nil {
-		return nil // parse already judged the body; the upstream answers
+	if err := json.Unmarshal(p.body, &body); err != nil {
+		// Valid JSON (parse judged it) whose members have the wrong types.
+		return badRequest("The request's tools, functions, response_format or messages have the wrong type: "+truncate(err.Error(), 256)+".", "")
 	}
 	if (len(body.Tools) > 0 || len(body.Functions) > 0) && !has(config.CapTools) {
 		return lacks(config.CapTools, "tools", "tools")
