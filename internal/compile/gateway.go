@@ -10,7 +10,7 @@ import (
 )
 
 // gatewaySettings compiles the AIGateway's own fields: listener, server
-// limits, auth, the limit store and the console.
+// limits, auth, the limit store, response storage and the console.
 func (c *compiler) gatewaySettings(cfg *config.Config) {
 	spec := c.in.Gateway.Spec
 	// A listener left out gets the contract's default ports (Default).
@@ -50,6 +50,11 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	}
 
 	c.limitStore(cfg)
+
+	if r := spec.Responses; r != nil {
+		cfg.Responses.DisableStore = r.DisableStore
+		cfg.Responses.StoreTTL = dur(r.StoreTTL)
+	}
 
 	if con := spec.Console; con != nil && con.Enabled {
 		cfg.Console.Enabled = true

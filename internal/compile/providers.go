@@ -2,6 +2,7 @@ package compile
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
@@ -67,6 +68,7 @@ func (c *compiler) providers(cfg *config.Config) *catalogue {
 					InputPerMillion:       decimal(pr.InputPerMillion),
 					OutputPerMillion:      decimal(pr.OutputPerMillion),
 					CachedInputPerMillion: decimal(pr.CachedInputPerMillion),
+					CacheWritePerMillion:  decimal(pr.CacheWritePerMillion),
 				}
 			}
 			for _, cp := range m.Capabilities {
@@ -135,6 +137,11 @@ func Provider(mp *v1alpha1.ModelProvider) config.Provider {
 	}
 	if s.MaxConcurrentRequests != nil {
 		p.MaxConcurrentRequests = int(*s.MaxConcurrentRequests)
+	}
+	for _, api := range s.NativeAPIs {
+		// The contract's names are the API paths' ("responses"); an
+		// unknown value is copied for config.Validate to refuse.
+		p.NativeAPIs = append(p.NativeAPIs, strings.ToLower(string(api)))
 	}
 	if s.Azure != nil {
 		p.Azure = &config.AzureSettings{APIVersion: s.Azure.APIVersion}

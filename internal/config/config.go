@@ -147,6 +147,10 @@ const (
 	ProviderMock             ProviderType = "Mock"
 )
 
+// NativeResponses is the NativeAPIs entry of a server that speaks OpenAI's
+// Responses API.
+const NativeResponses = "responses"
+
 // Provider is one upstream vendor account or endpoint.
 type Provider struct {
 	// Name is the ModelProvider's name, unique in the Config.
@@ -171,6 +175,11 @@ type Provider struct {
 	Timeouts Timeouts `json:"timeouts,omitzero"`
 	// MaxConcurrentRequests caps in-flight requests to this provider; 0 = no cap.
 	MaxConcurrentRequests int `json:"maxConcurrentRequests,omitempty"`
+	// NativeAPIs declares client APIs an OpenAICompatible server speaks
+	// natively besides chat completions ("responses": it serves
+	// /v1/responses). Other types speak what their vendor does: OpenAI and
+	// AzureOpenAI the Responses API, Anthropic the Messages API.
+	NativeAPIs []string `json:"nativeAPIs,omitempty"`
 
 	// Azure holds Azure OpenAI settings (Type AzureOpenAI).
 	Azure *AzureSettings `json:"azure,omitempty"`
@@ -244,6 +253,10 @@ type Pricing struct {
 	InputPerMillion       float64 `json:"inputPerMillion,omitempty"`
 	OutputPerMillion      float64 `json:"outputPerMillion,omitempty"`
 	CachedInputPerMillion float64 `json:"cachedInputPerMillion,omitempty"`
+	// CacheWritePerMillion is the price of one million prompt tokens
+	// written to the vendor's prompt cache (Anthropic's
+	// cache_creation_input_tokens); 0 prices them as input.
+	CacheWritePerMillion float64 `json:"cacheWritePerMillion,omitempty"`
 }
 
 // Model is one catalogue entry: a public model name served by a provider.

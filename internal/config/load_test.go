@@ -71,6 +71,7 @@ func TestParseRejects(t *testing.T) {
 		"missing policy":        {minimal + "consumers: [{name: a, policies: [p]}]\n", `unknown policy "p"`},
 		"negative limit":        {minimal + "policies: [{name: p, limits: [{window: 1m, tokens: -1}]}]\n", "must not be negative"},
 		"redis without address": {minimal + "limits: {type: Redis}\n", "redis.addresses"},
+		"native API of a Mock":  {strings.Replace(minimal, "type: Mock}", "type: Mock, nativeAPIs: [responses]}", 1), "nativeAPIs[0]"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.doc))

@@ -155,6 +155,11 @@ func (c *Config) validateProviders(v *validator) map[string]bool {
 				v.bad(fmt.Sprintf("%s.forwardHeaders[%d]", field, j), "%v", err)
 			}
 		}
+		for j, api := range p.NativeAPIs {
+			if api != NativeResponses || p.Type != ProviderOpenAICompatible {
+				v.bad(fmt.Sprintf("%s.nativeAPIs[%d]", field, j), "only an OpenAICompatible provider declares native APIs, and only %q", NativeResponses)
+			}
+		}
 		rule, known := Rules(p.Type)
 		if !known {
 			v.bad(field+".type", "unknown type %q: no vendor of this build serves it", p.Type)
@@ -312,7 +317,8 @@ func validatePricing(v *validator, field string, p Pricing) {
 	for _, x := range []struct {
 		name  string
 		price float64
-	}{{"inputPerMillion", p.InputPerMillion}, {"outputPerMillion", p.OutputPerMillion}, {"cachedInputPerMillion", p.CachedInputPerMillion}} {
+	}{{"inputPerMillion", p.InputPerMillion}, {"outputPerMillion", p.OutputPerMillion}, {"cachedInputPerMillion", p.CachedInputPerMillion},
+		{"cacheWritePerMillion", p.CacheWritePerMillion}} {
 		if !(x.price >= 0 && x.price < 1e9) {
 			v.bad(field+"."+x.name, "price %v must be a non-negative USD amount below 1e9", x.price)
 		}

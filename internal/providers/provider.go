@@ -30,6 +30,9 @@ const (
 // Request is one upstream attempt in canonical (OpenAI) form.
 type Request struct {
 	Op Operation
+	// API is the client API the body is in when the request is relayed
+	// natively (see Native); "" for the canonical form.
+	API API
 	// Body is the OpenAI-shaped JSON body as the client sent it (or as the
 	// client-side translator produced it). Adapters must not modify it.
 	Body []byte
@@ -117,6 +120,11 @@ type Error struct {
 	// RetryAfter is the vendor's Retry-After, if any.
 	RetryAfter time.Duration
 	Class      ErrorClass
+	// Raw is the upstream's own error body of a native request (see
+	// Native) when the client may be shown it as is, with RawStatus the
+	// upstream's status; nil otherwise.
+	Raw       []byte
+	RawStatus int
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -28,10 +28,7 @@ func (c *call) finish() {
 	if out.cancelled {
 		s.m.ClientCancelled.Inc()
 	}
-	model := out.model
-	if model == "" {
-		model = "unknown"
-	}
+	model := orUnknown(out.model)
 	s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
 	if out.backend != nil {
 		s.m.Duration.WithLabelValues(model, backend).Observe(elapsed.Seconds())
@@ -63,7 +60,7 @@ func (c *call) finish() {
 	}
 	attrs := []slog.Attr{
 		slog.String("consumer", out.consumer),
-		slog.String("model", model),
+		slog.String("model", orUnknown(out.served)),
 		slog.String("backend", backend),
 		slog.Int("status", status),
 		slog.Int("attempts", out.attempts),
@@ -76,6 +73,12 @@ func (c *call) finish() {
 	}
 	if u := out.usage; u.CachedInputTokens > 0 || u.ReasoningTokens > 0 {
 		attrs = append(attrs, slog.Int64("cached_input_tokens", u.CachedInputTokens), slog.Int64("reasoning_tokens", u.ReasoningTokens))
+	}
+	if out.served != "" && out.model != out.served {
+		attrs = append(attrs, slog.String("route", out.model))
+	}
+	if out.backend != nil {
+		attrs = append(attrs, slog.String("upstream_model", out.backend.upstreamModel(out.served)))
 	}
 	if api := out.api.name(); api != "" {
 		attrs = append(attrs, slog.String("api", api))
@@ -109,4 +112,11 @@ func splitComma(s string) []string {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
 	return parts
+}
+
+func orUnknown(model string) string {
+	if model == "" {
+		return "unknown"
+	}
+	return model
 }

@@ -64,7 +64,7 @@ func (a *try) whole(body io.Reader) result {
 		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
 	}
 	if a.req.Op == providers.OpChat {
-		if answer, err = c.api.answer(answer, c.model); err != nil {
+		if answer, err = c.api.answer(answer, c.served); err != nil {
 			a.res.detail = err.Error()
 			return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be translated.", providers.ClassServerError))
 		}

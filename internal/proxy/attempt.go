@@ -69,7 +69,14 @@ func (c *call) attempt(b *backend, req *providers.Request) result {
 	// The client's headers go in first; the adapter sets its own over them,
 	// the vendor credential and any signature last.
 	req.Header = up.headers.forward(c.r.Header)
-	upReq, err := up.adapter.NewRequest(ctx, req)
+	var upReq *http.Request
+	var err error
+	if req.API != "" {
+		c.nativeHeader(req.Header)
+		upReq, err = up.adapter.(providers.Native).NativeRequest(ctx, req.API, req)
+	} else {
+		upReq, err = up.adapter.NewRequest(ctx, req)
+	}
 	if err != nil {
 		return result{err: requestError(err, up)}
 	}
@@ -82,7 +89,12 @@ func (c *call) attempt(b *backend, req *providers.Request) result {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return a.upstreamError(resp)
 	}
-	if req.Stream {
+	switch {
+	case req.API != "" && req.Stream:
+		return a.relayNative(resp.Body)
+	case req.API != "":
+		return a.wholeNative(resp.Body)
+	case req.Stream:
 		return a.relay(resp.Body)
 	}
 	return a.whole(resp.Body)
@@ -115,7 +127,12 @@ func (a *try) upstreamError(resp *http.Response) result {
 			"The upstream provider answered with a redirect, which the gateway does not follow.", providers.ClassFatal))
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamError))
-	pe := up.adapter.Error(resp.StatusCode, resp.Header, body)
+	var pe *providers.Error
+	if a.req.API != "" {
+		pe = up.adapter.(providers.Native).NativeError(a.req.API, resp.StatusCode, resp.Header, body)
+	} else {
+		pe = up.adapter.Error(resp.StatusCode, resp.Header, body)
+	}
 	if pe == nil {
 		pe = upstreamFailure("upstream_error", "The upstream provider answered with an error.", providers.ClassServerError)
 	}

@@ -23,9 +23,12 @@ type call struct {
 
 	start    time.Time
 	consumer string
-	model    string // public model served (its route's pattern for a glob), "" until routed
+	// model labels metrics and usage: the public model served, or its
+	// route's pattern for a glob (a client's names cannot grow them);
+	// "" until routed.
+	model    string
 	asked    string // model the client asked for, when downgraded
-	served   string // model name served (the client's, or the downgrade's)
+	served   string // public model served (the client's, or the downgrade's): answers and the access log name it
 	budgeted bool   // the consumer has a spending budget: never serve unpriced
 	stream   bool
 	estimate int64
@@ -126,11 +129,24 @@ func (c *call) completeUsage() {
 	}
 }
 
+// costUSD prices usage: the input tokens read from the prompt cache at the
+// cached price and those written to it at the cache-write price (each the
+// input price when unset), the rest of the input and the output at theirs.
 func costUSD(p config.Pricing, u providers.Usage) float64 {
-	in := u.InputTokens - u.CachedInputTokens
-	cachedPrice := p.CachedInputPerMillion
-	if cachedPrice == 0 {
-		cachedPrice = p.InputPerMillion
+	cachedPrice := orPrice(p.CachedInputPerMillion, p.InputPerMillion)
+	writePrice := orPrice(p.CacheWritePerMillion, p.InputPerMillion)
+	// Reads and writes are parts of the input (plausibleUsage bounds
+	// each by it): together they are counted no more than it.
+	cached := min(max(u.CachedInputTokens, 0), u.InputTokens)
+	written := min(max(u.CacheWriteTokens, 0), u.InputTokens-cached)
+	in := max(u.InputTokens-cached-written, 0)
+	return (float64(in)*p.InputPerMillion + float64(cached)*cachedPrice +
+		float64(written)*writePrice + float64(u.OutputTokens)*p.OutputPerMillion) / 1e6
+}
+
+func orPrice(price, def float64) float64 {
+	if price == 0 {
+		return def
 	}
-	return (float64(in)*p.InputPerMillion + float64(u.CachedInputTokens)*cachedPrice + float64(u.OutputTokens)*p.OutputPerMillion) / 1e6
+	return price
 }

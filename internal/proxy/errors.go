@@ -19,6 +19,9 @@ type apiError struct {
 	Message    string
 	RetryAfter time.Duration
 	Header     http.Header
+	// Raw, when set, is the answer's body as a native upstream wrote it
+	// (see nativeAPI), written instead of one in the gateway's shape.
+	Raw []byte
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -63,7 +66,10 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", retryAfterSeconds(e.RetryAfter))
 	}
-	b := e.body()
+	b := e.Raw
+	if b == nil {
+		b = e.body()
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/openai"
 	"github.com/tollgate-dev/tollgate/internal/translate/messages"
@@ -30,6 +31,24 @@ func (messagesAPI) stream(model string) streamCodec {
 	return messagesStream{messages.NewStream(model)}
 }
 
+func (messagesAPI) native() providers.API { return providers.APIMessages }
+
+// nativeHeaders: the body is in the client's anthropic-version.
+func (messagesAPI) nativeHeaders() []string { return []string{"Anthropic-Version"} }
+
+// nativeAnswer names the public model in Anthropic's message object.
+func (messagesAPI) nativeAnswer(body []byte, model, _ string) []byte { return renameModel(body, model) }
+
+// nativeEvent relays an Anthropic event, message_start naming the public
+// model.
+func (messagesAPI) nativeEvent(ev providers.Event, model, _ string) []byte {
+	data := ev.Data
+	if ev.Name == "message_start" {
+		data = renameNested(data, "message", model)
+	}
+	return sseEvent(ev.Name, data)
+}
+
 // parse parses a /v1/messages body: checked like any body (no duplicate
 // member anywhere), translated to the canonical chat completions body,
 // which is parsed as usual. The output bound judged is the largest of the
@@ -51,7 +70,12 @@ func parseMessages(op providers.Operation, body []byte) (*parsed, *apiError) {
 	}
 	canon, aerr := translateMessages(body)
 	if aerr != nil {
-		return nil, aerr
+		if aerr.Status != http.StatusBadRequest {
+			return nil, aerr
+		}
+		// What the canonical form cannot hold an Anthropic backend can
+		// still read natively.
+		return nativeOnly(op, body, raw, aerr)
 	}
 	p, aerr := parseRequest(op, canon)
 	if aerr != nil {
@@ -60,7 +84,23 @@ func parseMessages(op providers.Operation, body []byte) (*parsed, *apiError) {
 	if raw.MaxTokens > p.fields.MaxTokens {
 		p.fields.MaxTokens, p.fields.MaxTokensField = raw.MaxTokens, raw.MaxTokensField
 	}
+	p.native, p.nativeFields = body, raw
 	return p, nil
+}
+
+// nativeOnly is the parse of a body only a native backend can serve
+// (canonErr says why the others cannot): routed and accounted by its own
+// top-level fields.
+func nativeOnly(op providers.Operation, body []byte, f openai.Fields, canonErr *apiError) (*parsed, *apiError) {
+	switch {
+	case f.Model == "":
+		return nil, badRequest("model: Field required", "model")
+	case len(f.Model) > 256:
+		return nil, badRequest("The model name is too long.", "model")
+	case f.PayloadBytes == 0:
+		return nil, canonErr
+	}
+	return &parsed{op: op, fields: f, estimate: limits.EstimateTokens(body), native: body, nativeFields: f, canonErr: canonErr}, nil
 }
 
 // translateMessages turns a /v1/messages body into the canonical chat
@@ -110,7 +150,10 @@ func writeAnthropicError(w http.ResponseWriter, e *apiError) {
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", retryAfterSeconds(e.RetryAfter))
 	}
-	b := messages.ErrorBody(e.Status, e.Message)
+	b := e.Raw
+	if b == nil {
+		b = messages.ErrorBody(e.Status, e.Message)
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Content-Type-Options", "nosniff")

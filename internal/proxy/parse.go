@@ -19,6 +19,17 @@ type parsed struct {
 	fields openai.Fields
 	// estimate is the estimated input tokens (limits.EstimateTokens).
 	estimate int64
+	// native is the client's own body when its API can be relayed
+	// natively (see nativeAPI), with its top-level fields; nil otherwise.
+	native       []byte
+	nativeFields openai.Fields
+	// canonErr is set when the body could not be put in the canonical
+	// form (body is then nil): only a native backend can serve it, and
+	// any other answers canonErr.
+	canonErr *apiError
+	// pin is the label of the only backend that may serve the request (a
+	// continuation of a native response chain); "" for any.
+	pin string
 }
 
 // parseRequest validates a body without decoding it whole: it must be valid

@@ -59,6 +59,10 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("unknown_model", modelNotFound("model", model))
 		return
 	}
+	if aerr := sn.checkCapabilities(model, p); aerr != nil {
+		c.reject("unsupported", aerr)
+		return
+	}
 	price := sn.firstPrice(rt, model)
 	if c.budgeted = budgeted(sn.cfg, cons.config()); c.budgeted && price == (config.Pricing{}) {
 		c.reject("unpriced", errUnpriced(model))
@@ -132,6 +136,12 @@ func (sn *snapshot) firstPrice(rt *route, model string) config.Pricing {
 // attempts are spent, then answer the last failure.
 func (c *call) run(rt *route, p *parsed, model string) {
 	s, ctx := c.s, c.r.Context()
+	if p.pin != "" {
+		if rt = rt.pinned(p.pin); rt == nil {
+			c.fail("chain_unavailable", fromUpstream(errChainElsewhere))
+			return
+		}
+	}
 	pk := picker{r: rt}
 	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.api.usageInStream()}
 	var last *providers.Error
@@ -160,11 +170,14 @@ func (c *call) run(rt *route, p *parsed, model string) {
 			last = upstreamUnavailable("model_not_priced", "The backend left for this model has no price, and this key has a spending budget.")
 			continue
 		}
+		if perr := c.prepare(req, p, b, b.upstreamModel(model)); perr != nil {
+			last = perr
+			continue
+		}
 		uses[b]++
 		prev = b
 		c.attempts++
 		c.backend = b
-		req.Model = b.upstreamModel(model)
 		res := c.attempt(b, req)
 		c.record(b, res)
 		if res.err == nil {
@@ -191,6 +204,10 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		last = upstreamUnavailable("no_backend", "No backend is available for this model.")
 	}
 	e := fromUpstream(last)
+	if last.Raw != nil {
+		// A native upstream's own refusal, in its own words.
+		e.Raw, e.Status = redactBytes(last.Raw, c.backend.up.redacted), last.RawStatus
+	}
 	// An upstream's Retry-After is relayed no longer than the route's
 	// maxCooldown: a vendor cannot park clients for days.
 	e.RetryAfter = min(e.RetryAfter, rt.maxCooldown)

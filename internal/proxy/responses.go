@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,6 +53,8 @@ type responsesCall struct {
 
 	req   *rs.Request
 	prior []rs.Item
+	// pin is the backend holding the native chain this request continues.
+	pin   string
 	keep  bool
 	saved bool
 }
@@ -93,6 +96,31 @@ func (c *responsesCall) parse(body []byte) (*parsed, *apiError) {
 			return nil, aerr
 		}
 	}
+	c.req = req
+	var downgraded bool
+	c.keep, downgraded = responsestate.Keep(req.Store, c.store != nil)
+	if downgraded {
+		c.header.Set(responsestate.HeaderStore, "disabled")
+	}
+	native := body
+	if downgraded {
+		// The upstream keeps nothing either.
+		if native, err = setTopLevel(body, "store", []byte("false")); err != nil {
+			return nil, badRequest("Invalid request body: "+err.Error()+".", "")
+		}
+		if raw, err = openai.Scan(native); err != nil {
+			return nil, badRequest("Invalid request body: "+err.Error()+".", "")
+		}
+	}
+	if c.pin != "" {
+		// The chain's ids exist only on its backend: only it can serve.
+		p, aerr := nativeOnly(providers.OpChat, native, raw, previousNotFound(req.PreviousResponseID))
+		if aerr != nil {
+			return nil, aerr
+		}
+		p.pin = c.pin
+		return p, nil
+	}
 	chat, err := tr.ToChat(req, c.prior)
 	if err != nil {
 		return nil, translationError(err)
@@ -108,11 +136,10 @@ func (c *responsesCall) parse(body []byte) (*parsed, *apiError) {
 	if raw.MaxTokens > p.fields.MaxTokens {
 		p.fields.MaxTokens, p.fields.MaxTokensField = raw.MaxTokens, raw.MaxTokensField
 	}
-	c.req = req
-	var downgraded bool
-	c.keep, downgraded = responsestate.Keep(req.Store, c.store != nil)
-	if downgraded {
-		c.header.Set(responsestate.HeaderStore, "disabled")
+	if c.prior == nil {
+		// A new chain may start on a backend that speaks the API; a
+		// translated one goes on being replayed.
+		p.native, p.nativeFields = native, raw
 	}
 	return p, nil
 }
@@ -130,6 +157,10 @@ func (c *responsesCall) loadPrior(id string) *apiError {
 	case err != nil:
 		c.log.LogAttrs(c.ctx, slog.LevelWarn, "reading a stored response failed", slog.String("consumer", c.consumer), attrErr(err))
 		return errStateUnavailable
+	}
+	if rec.Backend != "" {
+		c.pin = rec.Backend
+		return nil
 	}
 	if err := json.Unmarshal(rec.Conversation, &c.prior); err != nil {
 		c.log.LogAttrs(c.ctx, slog.LevelWarn, "a stored response is unreadable", slog.String("consumer", c.consumer), attrErr(err))
@@ -210,3 +241,69 @@ func (s *responsesStream) done() []byte {
 }
 
 func (s *responsesStream) fail(status int, msg, _ string) []byte { return s.conv.Error(status, msg) }
+
+func (*responsesCall) native() providers.API   { return providers.APIResponses }
+func (*responsesCall) nativeHeaders() []string { return nil }
+
+// nativeAnswer names the public model in the upstream's response object
+// and keeps it (with the backend that holds its chain) when stored.
+func (c *responsesCall) nativeAnswer(body []byte, model, backend string) []byte {
+	out := renameModel(body, model)
+	c.saveNative(out, model, backend)
+	return out
+}
+
+// nativeEvent relays a Responses event, the response objects it carries
+// naming the public model; the terminal one is kept when stored.
+func (c *responsesCall) nativeEvent(ev providers.Event, model, backend string) []byte {
+	data := ev.Data
+	if bytes.Contains(data, []byte(`"response"`)) {
+		data = renameNested(data, "response", model)
+	}
+	switch ev.Name {
+	case rs.EventCompleted, rs.EventIncomplete:
+		var v struct {
+			Response json.RawMessage `json:"response"`
+		}
+		if json.Unmarshal(data, &v) == nil {
+			c.saveNative(v.Response, model, backend)
+		}
+	}
+	return sseEvent(ev.Name, data)
+}
+
+// saveNative stores a natively served response: its object for GET, and
+// the backend a continuation must go to (its chain lives there).
+func (c *responsesCall) saveNative(resp []byte, model, backend string) {
+	if !c.keep || c.saved || len(resp) == 0 {
+		return
+	}
+	var head struct {
+		ID        string `json:"id"`
+		CreatedAt int64  `json:"created_at"`
+	}
+	if json.Unmarshal(resp, &head) != nil || head.ID == "" {
+		return
+	}
+	c.saved = true
+	err := c.store.Put(context.WithoutCancel(c.ctx), &responsestate.Record{ID: head.ID, Consumer: c.consumer, Model: model,
+		Backend: backend, Conversation: json.RawMessage("[]"), Response: resp, CreatedAt: head.CreatedAt})
+	if err != nil {
+		c.log.LogAttrs(c.ctx, slog.LevelWarn, "storing a response failed", slog.String("consumer", c.consumer),
+			slog.String("response", head.ID), attrErr(err))
+	}
+}
+
+// setTopLevel returns body with its top-level member key set to value.
+func setTopLevel(body []byte, key string, value json.RawMessage) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, fmt.Errorf("decoding the body: %w", err)
+	}
+	top[key] = value
+	out, err := json.Marshal(top)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the body: %w", err)
+	}
+	return out, nil
+}

@@ -49,11 +49,14 @@ func (r *respObject) text() string {
 }
 
 // respGateway is a gateway whose route "m" goes to the mock upstream as
-// an OpenAI (chat completions) provider; edit changes the config first.
+// a chat-completions-only OpenAI-compatible provider (so Responses
+// requests are translated); edit changes the config first.
 func respGateway(t *testing.T, edit func(*config.Config)) (*gw, string, *mockup.Server) {
 	t.Helper()
 	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "m-up"})
+	p := upstreamProvider("a", up)
+	p.Type = config.ProviderOpenAICompatible
+	cfg, key := baseConfig(t, []config.Provider{p}, config.Backend{Provider: "a", UpstreamModel: "m-up"})
 	if edit != nil {
 		edit(cfg)
 		cfg.Default()
@@ -367,7 +370,9 @@ func TestResponsesBadRequests(t *testing.T) {
 func TestResponsesTwoReplicasShareRedis(t *testing.T) {
 	rd := testredis.Start(t)
 	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "m-up"})
+	p := upstreamProvider("a", up)
+	p.Type = config.ProviderOpenAICompatible // chat only: translated
+	cfg, key := baseConfig(t, []config.Provider{p}, config.Backend{Provider: "a", UpstreamModel: "m-up"})
 	cfg.Limits = config.LimitsStore{Type: config.StoreRedis,
 		Redis: &config.Redis{Addresses: []string{rd.Addr}, Timeout: config.D(2 * time.Second)}}
 	cfg.Default()

@@ -34,7 +34,7 @@ func sdkGateways(t *testing.T) map[string]struct {
 		cfg, key := baseConfig(t, []config.Provider{p}, config.Backend{Provider: "vendor", UpstreamModel: "m-up"})
 		cfg.Models = []config.Model{
 			{Name: "m", Provider: "vendor", UpstreamModel: "m-up", ContextWindow: 8192, Pricing: config.Pricing{InputPerMillion: 1, OutputPerMillion: 2},
-				Capabilities: []config.Capability{config.CapChat, config.CapStreaming, config.CapTools}},
+				Capabilities: []config.Capability{config.CapChat, config.CapStreaming, config.CapTools, config.CapJSONMode}},
 			{Name: "e", Provider: "vendor", UpstreamModel: "e-up", Capabilities: []config.Capability{config.CapEmbeddings}},
 		}
 		cfg.Default()

@@ -69,6 +69,10 @@ type catalogueEntry struct {
 	MaxOutput     int64    `json:"max_output_tokens,omitempty"`
 	Pricing       *pricing `json:"pricing,omitempty"`
 	Capabilities  []string `json:"capabilities,omitempty"`
+	// NativeAPIs are the client APIs its provider speaks natively
+	// ("messages", "responses"): requests in them are relayed as written
+	// rather than translated.
+	NativeAPIs []providers.API `json:"native_apis,omitempty"`
 }
 
 // pricing is shown like OpenRouter's (USD per token, as strings) and per
@@ -183,6 +187,11 @@ func (sn *snapshot) buildCatalogue(cfg *config.Config) {
 		}
 		for _, c := range m.Capabilities {
 			e.Capabilities = append(e.Capabilities, strings.ToLower(string(c)))
+		}
+		if up, ok := sn.upstreams[m.Provider]; ok {
+			if n, ok := up.adapter.(providers.Native); ok {
+				e.NativeAPIs = n.NativeAPIs()
+			}
 		}
 		sn.models = append(sn.models, e)
 		sn.byName[m.Name] = &sn.models[len(sn.models)-1]

@@ -43,7 +43,7 @@ func (a *try) relay(body io.Reader) result {
 	h.Set("X-Accel-Buffering", "no")
 	a.res.committed = true
 	c.w.WriteHeader(http.StatusOK)
-	sw := &streamWriter{c: c, codec: c.api.stream(c.model), secrets: b.up.redacted}
+	sw := &streamWriter{c: c, codec: c.api.stream(c.served), secrets: b.up.redacted}
 	if len(b.up.redacted) > 0 && req.Op == providers.OpChat {
 		a.scrub = &contentScrubber{secrets: b.up.redacted}
 	}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func checkUsage(t *testing.T, u providers.Usage, counts ...int64) {
 	}
 }
 
-var pricingForFuzz = config.Pricing{InputPerMillion: 3, OutputPerMillion: 15, CachedInputPerMillion: 0.3}
+var pricingForFuzz = config.Pricing{InputPerMillion: 3, OutputPerMillion: 15, CachedInputPerMillion: 0.3, CacheWritePerMillion: 3.75}
 
 func FuzzUsageOpenAI(f *testing.F) {
 	f.Add(int64(10), int64(3), int64(0), int64(0))
@@ -101,4 +102,29 @@ func FuzzUsageGemini(f *testing.F) {
 		}
 		checkUsage(t, u, prompt, candidates, cached, thoughts)
 	})
+}
+
+// TestCostPricesCacheReadsAndWrites: of the input, cache reads go at the
+// cached price and cache writes at the cache-write price (each the input
+// price when unset); reads and writes together never count more than the
+// input.
+func TestCostPricesCacheReadsAndWrites(t *testing.T) {
+	anthropicSonnet := config.Pricing{InputPerMillion: 3, OutputPerMillion: 15, CachedInputPerMillion: 0.3, CacheWritePerMillion: 3.75}
+	for _, tc := range []struct {
+		name  string
+		price config.Pricing
+		usage providers.Usage
+		want  float64
+	}{
+		{"reads and writes", anthropicSonnet, providers.Usage{InputTokens: 1_000_000, CachedInputTokens: 300_000, CacheWriteTokens: 200_000, OutputTokens: 100_000},
+			(500_000*3 + 300_000*0.3 + 200_000*3.75 + 100_000*15) / 1e6},
+		{"write price unset", config.Pricing{InputPerMillion: 3}, providers.Usage{InputTokens: 1_000_000, CacheWriteTokens: 400_000}, 3},
+		{"no cache", anthropicSonnet, providers.Usage{InputTokens: 2_000_000}, 6},
+		{"more cached than input", anthropicSonnet, providers.Usage{InputTokens: 1_000_000, CachedInputTokens: 800_000, CacheWriteTokens: 800_000},
+			(800_000*0.3 + 200_000*3.75) / 1e6},
+	} {
+		if got := costUSD(tc.price, tc.usage); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("%s: cost %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -81,7 +81,7 @@ func startReplicas(t *testing.T, n int, edit func(*config.Config)) []*gateway {
 	cfg.Providers = providers
 	for public, vendor := range vendorModels {
 		cfg.Models = append(cfg.Models, config.Model{Name: public, Provider: vendor, UpstreamModel: upstreamModel[vendor],
-			Capabilities: []config.Capability{config.CapChat, config.CapStreaming, config.CapTools, config.CapEmbeddings}})
+			Capabilities: []config.Capability{config.CapChat, config.CapStreaming, config.CapTools, config.CapVision, config.CapEmbeddings}})
 		cfg.Routes = append(cfg.Routes, config.Route{Model: public, Retry: config.Retry{Attempts: 1},
 			Backends: []config.Backend{{Provider: vendor, UpstreamModel: upstreamModel[vendor]}}})
 	}

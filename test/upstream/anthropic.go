@@ -1,8 +1,10 @@
 package upstream
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,7 +36,23 @@ type anthropicRequest struct {
 		Name        string          `json:"name"`
 		InputSchema json.RawMessage `json:"input_schema"`
 	} `json:"tools"`
+	Thinking *struct {
+		Type string `json:"type"`
+	} `json:"thinking"`
+	// cached is true when a block of the request has cache_control: the
+	// mock then reports a cache write and a cache read.
+	cached bool
 }
+
+// Prompt-cache usage the mock reports for a request with cache_control.
+const (
+	MockCacheWriteTokens = 12
+	MockCacheReadTokens  = 30
+)
+
+// MockSignature signs the thinking block the mock answers with when the
+// request enables extended thinking.
+const MockSignature = "EqQBCkgIARABGAIiQMockSignature=="
 
 // anthropicErrorType is the error type Anthropic uses for a status.
 func anthropicErrorType(status int) string {
@@ -112,13 +130,22 @@ func validateAnthropic(r *http.Request, req *anthropicRequest) (int, string) {
 	case len(req.Messages) == 0:
 		return http.StatusBadRequest, "messages: at least one message is required"
 	}
-	for i, m := range req.Messages {
+	// Under an anthropic-beta flag (as Claude Code sends), system
+	// messages may stand between turns; they take no part in the
+	// alternation.
+	beta := r.Header.Get("anthropic-beta") != ""
+	i := 0
+	for n, m := range req.Messages {
+		if beta && m.Role == "system" && n > 0 {
+			continue
+		}
 		want := "user"
 		if i%2 == 1 {
 			want = "assistant"
 		}
-		if m.Role != want && !(i == 0 && m.Role == "assistant") {
-			return http.StatusBadRequest, fmt.Sprintf("messages: roles must alternate between \"user\" and \"assistant\" (messages.%d)", i)
+		i++
+		if m.Role != want && !(i == 1 && m.Role == "assistant") {
+			return http.StatusBadRequest, fmt.Sprintf("messages: roles must alternate between \"user\" and \"assistant\" (messages.%d)", n)
 		}
 	}
 	return 0, ""
@@ -127,10 +154,15 @@ func validateAnthropic(r *http.Request, req *anthropicRequest) (int, string) {
 func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req anthropicRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+	raw, err := io.ReadAll(r.Body)
+	if err == nil {
+		err = json.Unmarshal(raw, &req)
+	}
+	if err != nil {
 		anthropicError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
 		return
 	}
+	req.cached = bytes.Contains(raw, []byte(`"cache_control"`))
 	if status, msg := validateAnthropic(r, &req); status != 0 {
 		anthropicError(w, nil, status, msg)
 		return
@@ -149,8 +181,12 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	id := "msg_mock" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	input := int64(len(req.Messages) * 10)
+	cacheWrite, cacheRead := 0, 0
+	if req.cached {
+		cacheWrite, cacheRead = MockCacheWriteTokens, MockCacheReadTokens
+	}
 	usage := map[string]any{"input_tokens": input, "output_tokens": len(chunks),
-		"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+		"cache_creation_input_tokens": cacheWrite, "cache_read_input_tokens": cacheRead}
 	stop := "end_turn"
 	var content []any
 	if call != nil {
@@ -158,6 +194,9 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 		content = []any{map[string]any{"type": "tool_use", "id": call.ID, "name": call.Name, "input": json.RawMessage(call.Input)}}
 	} else {
 		content = []any{map[string]any{"type": "text", "text": strings.Join(chunks, "")}}
+	}
+	if req.Thinking != nil && req.Thinking.Type == "enabled" && !req.Stream {
+		content = append([]any{map[string]any{"type": "thinking", "thinking": "The mock thinks.", "signature": MockSignature}}, content...)
 	}
 	if !req.Stream {
 		v := map[string]any{"id": id, "type": "message", "role": "assistant", "model": req.Model, "content": content,
@@ -174,6 +213,7 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, f *faults, req *anthropicRequest, id string,
 	chunks []string, call *toolCall, stop string, usage map[string]any) {
+	cacheWrite, cacheRead := usage["cache_creation_input_tokens"], usage["cache_read_input_tokens"]
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -187,7 +227,7 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, f *faul
 		"stop_reason": nil, "stop_sequence": nil}
 	if !f.noUsage {
 		start["usage"] = map[string]any{"input_tokens": usage["input_tokens"], "output_tokens": 1,
-			"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+			"cache_creation_input_tokens": cacheWrite, "cache_read_input_tokens": cacheRead}
 	}
 	send("message_start", map[string]any{"type": "message_start", "message": start})
 	block := map[string]any{"type": "text", "text": ""}

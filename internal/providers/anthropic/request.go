@@ -88,7 +88,37 @@ func ToMessages(body []byte, model string, stream bool) (*ant.MessagesRequest, e
 	if err := setTools(out, &in); err != nil {
 		return nil, err
 	}
+	if err := setThinking(out, in.ReasoningEffort); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// minThinkingBudget is the least budget_tokens Anthropic accepts.
+const minThinkingBudget = 1024
+
+// setThinking maps reasoning_effort to extended thinking with the effort's
+// budget, kept under max_tokens (which Anthropic requires and the gateway
+// judged); none, or a bound that leaves no room for the least budget,
+// sends no thinking. Anthropic refuses thinking with a temperature or a
+// forced tool: those are refused here by name.
+func setThinking(out *ant.MessagesRequest, effort string) error {
+	budget, ok := vendorkit.ThinkingBudget(effort)
+	if !ok {
+		return badRequest("reasoning_effort: %q is not one of none, minimal, low, medium, high, xhigh", effort)
+	}
+	budget = min(budget, out.MaxTokens-1)
+	if budget < minThinkingBudget {
+		return nil
+	}
+	switch {
+	case out.Temperature != nil:
+		return badRequest("reasoning_effort cannot be combined with temperature for this model's provider (Anthropic thinking)")
+	case out.ToolChoice != nil && (out.ToolChoice.Type == "any" || out.ToolChoice.Type == "tool"):
+		return badRequest("reasoning_effort cannot be combined with a forced tool_choice for this model's provider (Anthropic thinking)")
+	}
+	out.Thinking = &ant.Thinking{Type: ant.ThinkingEnabled, BudgetTokens: budget}
+	return nil
 }
 
 // appendTurn adds blocks as a turn of role, merged into the previous turn

@@ -19,8 +19,7 @@ type Stream struct {
 	dec *oaprov.SSEDecoder
 	out vendorkit.Chunks
 
-	usage     ant.Usage
-	haveUsage bool
+	usage usageTracker
 	// tools maps a content block index to its OpenAI tool call index.
 	tools map[int]int
 }
@@ -64,10 +63,7 @@ func (s *Stream) handle(name string, data []byte) error {
 		if ev.Message.Model != "" {
 			s.out.Model = ev.Message.Model
 		}
-		if ev.Message.Usage != nil {
-			s.usage = *ev.Message.Usage
-			s.haveUsage = true
-		}
+		s.usage.start(ev.Message.Usage)
 		return s.out.Emit(oa.Delta{Role: oa.RoleAssistant, Content: oa.Ptr("")}, nil)
 	case ant.EventContentBlockStart:
 		if ev.Index == nil || ev.ContentBlock == nil {
@@ -94,19 +90,7 @@ func (s *Stream) handle(name string, data []byte) error {
 				return fmt.Errorf("anthropic: decoding message_delta: %w", err)
 			}
 		}
-		if u := ev.Usage; u != nil {
-			s.haveUsage = true
-			s.usage.OutputTokens = u.OutputTokens
-			if u.InputTokens != nil {
-				s.usage.InputTokens = *u.InputTokens
-			}
-			if u.CacheReadInputTokens != nil {
-				s.usage.CacheReadInputTokens = *u.CacheReadInputTokens
-			}
-			if u.CacheCreationInputTokens != nil {
-				s.usage.CacheCreationInputTokens = *u.CacheCreationInputTokens
-			}
-		}
+		s.usage.delta(ev.Usage)
 		if d.StopReason == nil {
 			return nil
 		}
@@ -114,8 +98,8 @@ func (s *Stream) handle(name string, data []byte) error {
 		return s.out.Emit(oa.Delta{}, &fr)
 	case ant.EventMessageStop:
 		s.out.End()
-		if s.haveUsage {
-			return s.out.EmitUsage(toUsage(s.usage))
+		if s.usage.have {
+			return s.out.EmitUsage(toUsage(s.usage.usage))
 		}
 		return nil
 	case ant.EventError:

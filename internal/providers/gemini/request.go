@@ -72,7 +72,11 @@ func toGenerate(body []byte) (*generateRequest, error) {
 	if err := setTools(out, &in); err != nil {
 		return nil, err
 	}
-	out.GenerationConfig = generation(&in)
+	g, err := generation(&in)
+	if err != nil {
+		return nil, err
+	}
+	out.GenerationConfig = g
 	return out, nil
 }
 
@@ -144,7 +148,7 @@ func setTools(out *generateRequest, in *oa.ChatRequest) error {
 	return nil
 }
 
-func generation(in *oa.ChatRequest) *generationConfig {
+func generation(in *oa.ChatRequest) (*generationConfig, error) {
 	g := generationConfig{
 		Temperature:      in.Temperature,
 		TopP:             in.TopP,
@@ -168,11 +172,23 @@ func generation(in *oa.ChatRequest) *generationConfig {
 			}
 		}
 	}
-	if g.Temperature == nil && g.TopP == nil && g.Seed == nil && g.PresencePenalty == nil && g.FrequencyPenalty == nil &&
-		g.MaxOutputTokens == 0 && len(g.StopSequences) == 0 && g.CandidateCount == 0 && g.ResponseMimeType == "" {
-		return nil
+	if in.ReasoningEffort != "" {
+		// The effort's budget, within the answer's bound (thinking
+		// counts toward maxOutputTokens); "none" asks for no thinking.
+		budget, ok := vendorkit.ThinkingBudget(in.ReasoningEffort)
+		if !ok {
+			return nil, badRequest("reasoning_effort: %q is not one of none, minimal, low, medium, high, xhigh", in.ReasoningEffort)
+		}
+		if g.MaxOutputTokens > 0 {
+			budget = min(budget, g.MaxOutputTokens)
+		}
+		g.ThinkingConfig = &thinkingConfig{ThinkingBudget: &budget}
 	}
-	return &g
+	if g.Temperature == nil && g.TopP == nil && g.Seed == nil && g.PresencePenalty == nil && g.FrequencyPenalty == nil &&
+		g.MaxOutputTokens == 0 && len(g.StopSequences) == 0 && g.CandidateCount == 0 && g.ResponseMimeType == "" && g.ThinkingConfig == nil {
+		return nil, nil
+	}
+	return &g, nil
 }
 
 func badRequest(format string, a ...any) *providers.Error {

@@ -82,6 +82,13 @@ type generationConfig struct {
 	FrequencyPenalty   *float64        `json:"frequencyPenalty,omitempty"`
 	ResponseMimeType   string          `json:"responseMimeType,omitempty"`
 	ResponseJSONSchema json.RawMessage `json:"responseJsonSchema,omitempty"`
+	ThinkingConfig     *thinkingConfig `json:"thinkingConfig,omitempty"`
+}
+
+// thinkingConfig is generationConfig.thinkingConfig: the thinking budget
+// in tokens (0 turns thinking off where the model allows it).
+type thinkingConfig struct {
+	ThinkingBudget *int64 `json:"thinkingBudget,omitempty"`
 }
 
 type generateResponse struct {

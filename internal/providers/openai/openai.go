@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
@@ -34,8 +35,10 @@ func init() {
 // Adapter speaks OpenAI's chat completions and embeddings API.
 type Adapter struct {
 	chatURL, embeddingsURL string
-	apiKey                 string
-	headers                http.Header
+	// responsesURL is set when the provider serves the Responses API.
+	responsesURL string
+	apiKey       string
+	headers      http.Header
 	// setUsage asks streams for usage with stream_options. Some compatible
 	// servers reject the member; all OpenAI ones accept it.
 	setUsage bool
@@ -45,7 +48,14 @@ var _ providers.Adapter = (*Adapter)(nil)
 
 // New builds the adapter of an OpenAI or OpenAI-compatible provider.
 func New(p *config.Provider) (providers.Adapter, error) {
-	return NewAdapter(p.Endpoint, p.APIKey, p.Headers)
+	a, err := NewAdapter(p.Endpoint, p.APIKey, p.Headers)
+	if err != nil {
+		return nil, err
+	}
+	if p.Type == config.ProviderOpenAI || slices.Contains(p.NativeAPIs, config.NativeResponses) {
+		a.responsesURL = strings.TrimSuffix(a.chatURL, "/chat/completions") + "/responses"
+	}
+	return a, nil
 }
 
 // NewAdapter builds an adapter for a base URL such as https://api.openai.com/v1.
@@ -89,6 +99,12 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 	if r.Op == providers.OpEmbeddings {
 		target = a.embeddingsURL
 	}
+	return a.post(ctx, target, body, r)
+}
+
+// post builds POST target with body: the forwarded client headers, the
+// provider's over them, the body's type, and the credential last.
+func (a *Adapter) post(ctx context.Context, target string, body []byte, r *providers.Request) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("building upstream request: %w", err)

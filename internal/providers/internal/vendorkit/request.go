@@ -119,3 +119,20 @@ func clampSeconds(secs float64) time.Duration {
 	}
 	return time.Duration(secs * float64(time.Second))
 }
+
+// Thinking budgets (tokens) the translating adapters give a canonical
+// reasoning_effort, for vendors whose reasoning setting is a budget
+// (Anthropic's thinking, Gemini's thinkingConfig): one table for both.
+var thinkingBudgets = map[string]int64{
+	"none": 0, "minimal": 1024, "low": 2048, "medium": 8192, "high": 16384, "xhigh": 32768,
+}
+
+// ThinkingBudget is the budget of a reasoning_effort ("" for none set:
+// 0, true); false for a value no vendor defines.
+func ThinkingBudget(effort string) (int64, bool) {
+	if effort == "" {
+		return 0, true
+	}
+	b, ok := thinkingBudgets[effort]
+	return b, ok
+}
