@@ -104,7 +104,7 @@ update-golden: k8s-assets ## Rewrite every golden file (each package's -update f
 	hack/update-golden.sh
 
 .PHONY: test-cluster
-test-cluster: k8s-assets node-assets cluster-deps redis ## The real one-node cluster suite (test/cluster; needs root): pods, kube-proxy, CoreDNS, rolling update under load.
+test-cluster: k8s-assets node-assets cluster-deps redis ## The real one-node cluster suite (test/cluster; needs root): pods, kube-proxy, CoreDNS, rolling update under load, Helm install and operator upgrade.
 	TOLLGATE_REQUIRE_CLUSTER=1 $(GO_TEST) -v -count=1 -timeout 30m ./test/cluster/
 
 .PHONY: k8s-assets
@@ -114,6 +114,10 @@ k8s-assets: ## Build kube-apiserver, etcd and kubectl from the Go module proxy i
 .PHONY: node-assets
 node-assets: ## Build kube-controller-manager, kube-scheduler, kubelet, kube-proxy and CoreDNS into bin/node/ (cached).
 	@hack/build-node.sh "$(BIN)" >/dev/null
+
+.PHONY: cert-manager-assets
+cert-manager-assets: ## Build cert-manager's controllers (hack/cert-manager, the version in go.mod) into bin/cert-manager/ (cached; test/cluster runs them).
+	@hack/build-cert-manager.sh "$(BIN)" >/dev/null
 
 .PHONY: cluster-deps
 cluster-deps: ## Install Debian's containerd, runc, CNI plugins, iptables and conntrack when missing.

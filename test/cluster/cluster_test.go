@@ -29,6 +29,8 @@ func TestCluster(t *testing.T) {
 		{"GarbageCollection", testGarbageCollection},
 		{"LeaderHandover", testLeaderHandover},
 		{"RedisSharedAcrossReplicas", testRedisReplicas},
+		{"HelmInstall", testHelmInstall},
+		{"OperatorUpgradeRoll", testOperatorUpgradeRoll},
 		{"NoWarningEvents", testNoWarningEvents},
 		{"ArgoCDHealthOfLiveObjects", testArgoHealth},
 	}

@@ -115,25 +115,40 @@ spec:
 		return err == nil
 	})
 	cancel()
-	before := gatewayPods(t, "main")
+	rollUnderLoad(t, "main", url, key, RollImage, "rolling update", func() {
+		kubectl(t, "patch", "aigateway/main", "--type=json", "-p", `[
+	  {"op":"add","path":"/spec/image","value":"`+RollImage+`"},
+	  {"op":"add","path":"/spec/routes/-","value":{"model":"chat-rolled","backends":[{"provider":"mock","model":"mock-small"}]}}]`)
+	})
+	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	eventually(t, 30*time.Second, "the new route served after the roll", func() bool {
+		resp, err := warm.Chat.Completions.New(ctx, chatParams("chat-rolled", "rolled"))
+		return err == nil && resp.Choices[0].Message.Content == "rolled"
+	})
+}
 
+// rollUnderLoad runs the load against url while change rolls every pod of
+// gateway gw to image, and requires that every pod was replaced, no request
+// failed and no stream was cut. It prints the counts (what names the roll).
+func rollUnderLoad(t *testing.T, gw, url, key, image, what string, change func()) {
+	t.Helper()
+	before := gatewayPods(t, gw)
 	var l load
-	loadCtx, stopLoad := context.WithTimeout(context.Background(), 3*time.Minute)
+	loadCtx, stopLoad := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer stopLoad()
 	done := make(chan struct{})
 	go func() { l.run(loadCtx, url, key); close(done) }()
 	time.Sleep(3 * time.Second)
 	start := time.Now()
-	kubectl(t, "patch", "aigateway/main", "--type=json", "-p", `[
-	  {"op":"add","path":"/spec/image","value":"`+RollImage+`"},
-	  {"op":"add","path":"/spec/routes/-","value":{"model":"chat-rolled","backends":[{"provider":"mock","model":"mock-small"}]}}]`)
-	eventually(t, 3*time.Minute, "the roll to "+RollImage, func() bool {
-		pods := gatewayPods(t, "main")
-		if len(pods) != 2 {
+	change()
+	eventually(t, 3*time.Minute, what+": the roll to "+image, func() bool {
+		pods := gatewayPods(t, gw)
+		if len(pods) != len(before) {
 			return false
 		}
 		for name, img := range pods {
-			if img != RollImage || before[name] != "" {
+			if img != image || before[name] != "" {
 				return false
 			}
 		}
@@ -143,20 +158,14 @@ spec:
 	time.Sleep(2 * time.Second)
 	stopLoad()
 	<-done
-	t.Logf("rolling update (2 pods, %s): %s", rolled.Round(time.Second), &l)
-	fmt.Printf("test/cluster: rolling update of 2 gateway pods in %s under about 50 req/s: %s\n", rolled.Round(time.Second), &l)
+	t.Logf("%s (%d pods, %s): %s", what, len(before), rolled.Round(time.Second), &l)
+	fmt.Printf("test/cluster: %s of %d gateway pods in %s under about 50 req/s: %s\n", what, len(before), rolled.Round(time.Second), &l)
 	if l.failures.Load()+l.streamFails.Load() > 0 {
-		t.Errorf("requests were lost during the roll: %s\n%s", &l, strings.Join(l.errors, "\n"))
+		t.Errorf("%s: requests were lost during the roll: %s\n%s", what, &l, strings.Join(l.errors, "\n"))
 	}
 	if l.requests.Load() < 200 || l.streams.Load() < 50 {
-		t.Errorf("too little load to judge the roll: %s", &l)
+		t.Errorf("%s: too little load to judge the roll: %s", what, &l)
 	}
-	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	eventually(t, 30*time.Second, "the new route served after the roll", func() bool {
-		resp, err := warm.Chat.Completions.New(ctx, chatParams("chat-rolled", "rolled"))
-		return err == nil && resp.Choices[0].Message.Content == "rolled"
-	})
 }
 
 // gatewayPods maps the gateway's running, not terminating pods to their

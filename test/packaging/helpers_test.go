@@ -2,7 +2,9 @@
 // cluster: the kustomize builds (config/default, config/samples, the
 // optional components), the OLM bundle (regenerated and compared with
 // bundle/, then run through operator-framework's validators) and the Argo
-// CD health checks (run with gopher-lua against their fixtures).
+// CD health checks (run with gopher-lua against their fixtures), and the
+// Helm chart (helm lint, and rendered with Helm's SDK against the kustomize
+// build).
 package packaging_test
 
 import (
