@@ -98,6 +98,8 @@ func (c *call) finish() {
 	if out.cancelled {
 		attrs = append(attrs, slog.Bool("client_cancelled", true))
 	}
+	attrs = out.traceAttrs(attrs)
+	out.endSpan(status)
 	s.log.LogAttrs(ctx, level, "request", attrs...)
 }
 

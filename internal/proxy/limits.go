@@ -108,6 +108,7 @@ func (sn *snapshot) closeLimits() {
 			_ = sn.limits.Close()
 		}
 		sn.responses.drop()
+		sn.tracer.Release()
 	})
 }
 
