@@ -50,6 +50,7 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	}
 
 	c.limitStore(cfg)
+	c.telemetry(cfg)
 
 	if con := spec.Console; con != nil && con.Enabled {
 		cfg.Console.Enabled = true

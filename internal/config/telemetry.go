@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -114,6 +116,17 @@ func (t *Telemetry) Secrets() []*string {
 	return out
 }
 
+// Validate checks a defaulted Telemetry alone (compile does, so a bad
+// Secret leaves tracing out instead of the whole config refused).
+func (t *Telemetry) Validate() error {
+	v := &validator{}
+	t.validate(v)
+	if len(v.errs) > 0 {
+		return errors.Join(v.errs...)
+	}
+	return nil
+}
+
 func (t *Telemetry) validate(v *validator) {
 	tr := t.Tracing
 	if tr == nil {
@@ -132,7 +145,7 @@ func (t *Telemetry) validate(v *validator) {
 	if !slices.Contains([]OTLPProtocol{OTLPGRPC, OTLPHTTP}, tr.Protocol) {
 		v.bad(f+".protocol", "unsupported value %q: want grpc or http", tr.Protocol)
 	}
-	if tr.CACert != "" && !strings.Contains(tr.CACert, "-----BEGIN CERTIFICATE-----") {
+	if tr.CACert != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(tr.CACert)) {
 		v.bad(f+".caCert", "is not a PEM certificate bundle")
 	}
 	if r := tr.SamplingRatio; r != nil && (math.IsNaN(*r) || *r < 0 || *r > 1) {
