@@ -29,6 +29,7 @@ type call struct {
 	served   string // model name served (the client's, or the downgrade's)
 	budgeted bool   // the consumer has a spending budget: never serve unpriced
 	stream   bool
+	op       providers.Operation
 	estimate int64
 	limited  bool // denied by a TokenPolicy
 

@@ -51,7 +51,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	}
 	c.stream, c.estimate = p.fields.Stream, p.estimate
 	model := p.fields.Model
-	c.span.Request(operationName(p.op), model, c.consumer, p.body)
+	c.parsed(p)
 	if !cons.allows(model) {
 		c.reject("forbidden", errModelNotAllowed(truncate(model, 128)))
 		return

@@ -2,8 +2,11 @@ package proxy
 
 import (
 	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/metrics"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/telemetry"
 )
@@ -115,4 +118,27 @@ func incomingTraceID(tp string) string {
 		return ""
 	}
 	return id
+}
+
+// parsed notes the parsed request: its operation, and its model and
+// parameters on the span.
+func (c *call) parsed(p *parsed) {
+	c.op = p.op
+	c.span.Request(operationName(p.op), p.fields.Model, c.consumer, p.body)
+}
+
+// observeGenAI records the GenAI server histograms of a call that reached
+// a backend: its duration (with the error class), and for a successful
+// stream of several output tokens the time per token after the first.
+func (c *call) observeGenAI(model, provider string, status int, elapsed time.Duration, traceID string) {
+	m, op := c.s.m, operationName(c.op)
+	errType := c.errClass
+	if errType == "" && c.cancelled {
+		errType = "client_cancelled"
+	}
+	metrics.Observe(m.RequestDuration.WithLabelValues(op, provider, model, errType), elapsed.Seconds(), traceID)
+	if out := c.usage.OutputTokens; c.stream && status == http.StatusOK && errType == "" && out > 1 && c.ttft > 0 && elapsed > c.ttft {
+		per := (elapsed - c.ttft).Seconds() / float64(out-1)
+		metrics.Observe(m.TimePerOutputToken.WithLabelValues(op, provider, model), per, traceID)
+	}
 }

@@ -1,6 +1,9 @@
 package proxy
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -44,5 +47,50 @@ func TestAccessLogJoinsTheCallersTraceWithTracingOff(t *testing.T) {
 	}
 	if last, _ := up.Last(); last.Header.Get("Traceparent") != tp {
 		t.Errorf("upstream traceparent %q, want the client's", last.Header.Get("Traceparent"))
+	}
+}
+
+// TestGenAIMetricsCarryTraceExemplars: with tracing on, the GenAI
+// histograms get the request's trace id as exemplar on the OpenMetrics
+// scrape; a streamed answer records the time per output token.
+func TestGenAIMetricsCarryTraceExemplars(t *testing.T) {
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer sink.Close()
+	up := mockup.New(t)
+	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg.Telemetry = config.Telemetry{Tracing: &config.Tracing{Endpoint: sink.URL, Protocol: config.OTLPHTTP}}
+	g := startGateway(t, cfg)
+	defer g.s.Close()
+	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	resp := g.do(t, "POST", "/v1/chat/completions", key, chatBody(true, ""), map[string]string{"Traceparent": tp, "X-Mock-Chunks": "4"})
+	if body := readAll(t, resp); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	ms := httptest.NewServer(g.s.MetricsHandler())
+	defer ms.Close()
+	req, _ := http.NewRequest(http.MethodGet, ms.URL+"/metrics", nil)
+	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+	mresp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := readAll(t, mresp)
+	for _, want := range []string{
+		`gen_ai_server_request_duration_seconds_count{error_type="",gen_ai_operation_name="chat",gen_ai_provider_name="p",gen_ai_request_model="m"} 1`,
+		`gen_ai_server_time_per_output_token_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="p",gen_ai_request_model="m"} 1`,
+		`# {trace_id="4bf92f3577b34da6a3ce929d0e0e4736"}`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "gen_ai_server_time_to_first_token_seconds_bucket") && strings.Contains(l, "# {") &&
+			!strings.Contains(l, `trace_id="4bf92f3577b34da6a3ce929d0e0e4736"`) {
+			t.Errorf("exemplar of another trace: %s", l)
+		}
 	}
 }
