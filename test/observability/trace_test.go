@@ -44,15 +44,18 @@ func (s *syncBuffer) String() string {
 }
 
 // gateway is an in-process gateway on 127.0.0.1 with two OpenAI backends
-// for model "m": "down" (every answer a 503) tried first, "up" behind it.
+// for model "m": "down" (every answer a 503) tried first, "up" behind it
+// (sent the client's x-mock-* fault headers), and its metrics listener.
 type gateway struct {
 	s        *proxy.Server
 	url, key string
+	metrics  string // host:port of /metrics
 	logs     *syncBuffer
 	down, up *mockup.Server
 }
 
-func startGateway(t *testing.T, tel config.Telemetry) *gateway {
+// startGateway serves the gateway's config, changed by edit.
+func startGateway(t *testing.T, edit func(*config.Config)) *gateway {
 	t.Helper()
 	down, up := mockup.New(t), mockup.New(t)
 	key, err := apikey.Generate()
@@ -70,8 +73,9 @@ func startGateway(t *testing.T, tel config.Telemetry) *gateway {
 			{Provider: "down", UpstreamModel: "gpt-down"}, {Provider: "up", UpstreamModel: "gpt-up", Priority: 1}},
 			Retry: config.Retry{Attempts: 2, Backoff: config.D(time.Millisecond)}}},
 		Consumers: []config.Consumer{{Name: "team-a", Keys: []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}}},
-		Telemetry: tel,
 	}
+	cfg.Providers[1].ForwardHeaders = []string{"X-Mock-*"}
+	edit(cfg)
 	logs := &syncBuffer{}
 	s := proxy.New(proxy.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err := s.Load(cfg); err != nil {
@@ -79,7 +83,9 @@ func startGateway(t *testing.T, tel config.Telemetry) *gateway {
 	}
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
-	return &gateway{s: s, url: ts.URL, key: key, logs: logs, down: down, up: up}
+	ms := httptest.NewServer(s.MetricsHandler())
+	t.Cleanup(ms.Close)
+	return &gateway{s: s, url: ts.URL, key: key, metrics: strings.TrimPrefix(ms.URL, "http://"), logs: logs, down: down, up: up}
 }
 
 // TestTraceAcrossFallbackInJaeger: a client span, the gateway's server
@@ -102,8 +108,10 @@ func TestTraceAcrossFallbackInJaeger(t *testing.T) {
 	defer func() { _ = ctp.Shutdown(ctx) }()
 
 	ratio := 1.0
-	g := startGateway(t, config.Telemetry{Tracing: &config.Tracing{Endpoint: "http://" + j.OTLPGRPC, SamplingRatio: &ratio,
-		ResourceAttributes: map[string]string{"deployment.environment.name": "test"}}})
+	g := startGateway(t, func(c *config.Config) {
+		c.Telemetry = config.Telemetry{Tracing: &config.Tracing{Endpoint: "http://" + j.OTLPGRPC, SamplingRatio: &ratio,
+			ResourceAttributes: map[string]string{"deployment.environment.name": "test"}}}
+	})
 
 	cctx, client := ctp.Tracer("test").Start(ctx, "client call")
 	body := `{"model":"m","messages":[{"role":"user","content":"one two three"}],"temperature":0.5,"max_tokens":64}`
