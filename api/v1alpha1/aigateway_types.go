@@ -94,6 +94,11 @@ type AIGatewaySpec struct {
 	// +optional
 	Console *Console `json:"console,omitempty"`
 
+	// Telemetry exports OpenTelemetry traces of the gateway's requests.
+	//
+	// +optional
+	Telemetry *Telemetry `json:"telemetry,omitempty"`
+
 	// PodTemplate customises the gateway pods.
 	//
 	// +optional

@@ -23,7 +23,7 @@ var generousPolicy = config.Policy{Name: "bench",
 		{Window: config.D(time.Minute), Requests: 1 << 40, Tokens: 1 << 50},
 		{Window: config.D(24 * time.Hour), Tokens: 1 << 55, Models: []string{"m*"}},
 	},
-	Budget:              &config.Budget{AmountUSD: 1e9, Window: config.BudgetMonth},
+	Budget:              &config.Budget{AmountUSD: 1e8, Window: config.BudgetMonth},
 	MaxTokensPerRequest: 4096,
 }
 
@@ -49,6 +49,16 @@ func limitedConfig(up, key string, redisAddr *string) *config.Config {
 		c.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
 			Redis: &config.Redis{Addresses: []string{*redisAddr}, Timeout: config.D(time.Second)}}
 	}
+	c.Default()
+	return c
+}
+
+// tracedConfig is limitedConfig (local counters) with every request traced
+// (sampling ratio 1) and exported over OTLP/HTTP to the sink at sink.
+func tracedConfig(up, key, sink string) *config.Config {
+	c := limitedConfig(up, key, nil)
+	one := 1.0
+	c.Telemetry = config.Telemetry{Tracing: &config.Tracing{Endpoint: sink, Protocol: config.OTLPHTTP, SamplingRatio: &one}}
 	c.Default()
 	return c
 }

@@ -7,8 +7,10 @@
 // generator stays in this process.
 //
 // Contenders: direct (the floor), bare proxy (what any HTTP hop costs),
-// tollgate (local limits) and tollgate (Redis limits, a redis-server it
-// starts; skipped with a note when none is installed). Phases, contenders
+// tollgate (local limits), the same traced at 100% (spans exported over
+// OTLP/HTTP to a sink process that discards them) and tollgate (Redis
+// limits, a redis-server it starts; skipped with a note when none is
+// installed). Phases, contenders
 // interleaved in rounds so machine noise hits all of them: a fixed rate
 // (open loop), saturation (closed loop), streaming (time to first token,
 // time between chunks), and memory with many streams open at once.
@@ -201,6 +203,11 @@ func startContenders(self, bin, dir string, st settings) ([]*contender, func(), 
 	}
 	procs = append(procs, bare)
 	cs := []*contender{{name: "direct", p: up}, {name: "bare proxy", p: bare}}
+	sink, err := startProc("OTLP sink", self, "-serve", "sink")
+	if err != nil {
+		return nil, cleanup, nil, err
+	}
+	procs = append(procs, sink)
 	var notes []string
 	rd, err := startRedis()
 	if err != nil {
@@ -219,6 +226,14 @@ func startContenders(self, bin, dir string, st settings) ([]*contender, func(), 
 		}
 		procs = append(procs, local)
 		cs = append(cs, &contender{name: local.name, p: local, mem: &memFigures{}})
+		if b[1] == "tollgate" {
+			traced, err := startTollgate(b[0], dir, "tollgate (local limits, traced 100%)", tracedConfig(up.url, benchKey, sink.url))
+			if err != nil {
+				return nil, cleanup, nil, err
+			}
+			procs = append(procs, traced)
+			cs = append(cs, &contender{name: traced.name, p: traced, mem: &memFigures{}})
+		}
 		if rd == nil {
 			continue
 		}

@@ -155,7 +155,16 @@ func buildTollgate(dir string) (string, error) {
 // startTollgate writes cfg to dir and runs `tollgate proxy --config` on
 // 127.0.0.1 with free ports.
 func startTollgate(bin, dir, name string, cfg *config.Config) (*proc, error) {
-	cfg.Listener.Address, cfg.Listener.MetricsAddress = "127.0.0.1:0", "127.0.0.1:0"
+	// The contract wants a real port: take two free ones (released just
+	// before tollgate binds them).
+	for _, addr := range []*string{&cfg.Listener.Address, &cfg.Listener.MetricsAddress} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("%s: a free port: %w", name, err)
+		}
+		*addr = ln.Addr().String()
+		_ = ln.Close()
+	}
 	data, err := config.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s config: %w", name, err)
@@ -175,6 +184,13 @@ func serveMode(ctx context.Context, mode string, chunks int, gap time.Duration) 
 	switch kind, target, _ := strings.Cut(mode, " "); kind {
 	case "upstream":
 		h = upstreamHandler(chunks, gap)
+	case "sink":
+		// An OTLP/HTTP endpoint that takes every export and keeps nothing:
+		// the traced contender's collector.
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/x-protobuf")
+		})
 	case "bare":
 		u, err := url.Parse(target)
 		if err != nil {

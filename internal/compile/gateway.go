@@ -50,6 +50,7 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	}
 
 	c.limitStore(cfg)
+	c.telemetry(cfg)
 
 	if r := spec.Responses; r != nil {
 		cfg.Responses.DisableStore = r.DisableStore

@@ -60,6 +60,8 @@ type Config struct {
 	Console Console `json:"console,omitzero"`
 	// Responses configures the Responses API's response state.
 	Responses Responses `json:"responses,omitzero"`
+	// Telemetry configures OpenTelemetry traces (off when empty).
+	Telemetry Telemetry `json:"telemetry,omitzero"`
 }
 
 // Responses configures the state behind the Responses API's

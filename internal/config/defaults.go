@@ -90,6 +90,7 @@ func (c *Config) Default() {
 		c.Auth.Mode = DefaultAuthMode
 	}
 	c.Limits.Default()
+	c.Telemetry.Default()
 	for i := range c.Providers {
 		c.Providers[i].Timeouts.Default()
 	}

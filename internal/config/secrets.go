@@ -14,7 +14,7 @@ func (p *Provider) Secrets() []*string {
 }
 
 // Secrets returns a pointer to every secret field of c: each provider's
-// (Provider.Secrets) and the Redis password.
+// (Provider.Secrets), the Redis password and the telemetry export headers.
 func (c *Config) Secrets() []*string {
 	var out []*string
 	for i := range c.Providers {
@@ -23,7 +23,7 @@ func (c *Config) Secrets() []*string {
 	if r := c.Limits.Redis; r != nil {
 		out = append(out, &r.Password)
 	}
-	return out
+	return append(out, c.Telemetry.Secrets()...)
 }
 
 // Redacted returns a copy of c with every secret that is set (Secrets)

@@ -15,7 +15,8 @@ func TestSecretsCoverEverySecretField(t *testing.T) {
 			{Name: "bedrock", Type: ProviderBedrock, Bedrock: &BedrockSettings{Region: "us-east-1",
 				AccessKeyID: "canary-AKIA", SecretAccessKey: "canary-secret", SessionToken: "canary-token"}},
 		},
-		Limits: LimitsStore{Type: StoreRedis, Redis: &Redis{Addresses: []string{"redis:6379"}, Username: "gw", Password: "canary-redis"}},
+		Limits:    LimitsStore{Type: StoreRedis, Redis: &Redis{Addresses: []string{"redis:6379"}, Username: "gw", Password: "canary-redis"}},
+		Telemetry: Telemetry{Tracing: &Tracing{Endpoint: "https://otlp.example.com", Headers: []Header{{Name: "Authorization", Value: "canary-otlp"}}}},
 	}
 	r, err := json.Marshal(c.Redacted("x"))
 	if err != nil {
@@ -37,7 +38,8 @@ func TestSecretsCoverEverySecretField(t *testing.T) {
 	if strings.Contains(string(b), "canary") {
 		t.Errorf("a secret is not listed by Secrets: %s", b)
 	}
-	if c.Providers[1].Bedrock.Region != "us-east-1" || c.Limits.Redis.Username != "gw" {
+	if c.Providers[1].Bedrock.Region != "us-east-1" || c.Limits.Redis.Username != "gw" ||
+		c.Telemetry.Tracing.Headers[0].Name != "Authorization" {
 		t.Errorf("Secrets touched a field that is not secret: %+v", c)
 	}
 }

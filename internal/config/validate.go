@@ -39,6 +39,7 @@ func (c *Config) Validate() error {
 	if d := c.Responses.StoreTTL.Duration; d < 0 || d > MaxResponseStoreTTL {
 		v.bad("responses.storeTTL", "%s is out of range: want 0 (the default) to %s", d, MaxResponseStoreTTL)
 	}
+	c.Telemetry.validate(v)
 	for i, k := range c.Console.AdminKeys {
 		k.validate(v, fmt.Sprintf("console.adminKeys[%d]", i))
 	}

@@ -80,7 +80,8 @@ func consumerSecrets(cs *v1alpha1.Consumer) []string {
 }
 
 // gatewaySecrets are the Secrets an AIGateway itself reads: Redis
-// credentials, the console admin key and a TLS Secret brought by the user.
+// credentials, the console admin key, a TLS Secret brought by the user and
+// the tracing headers and CA.
 func gatewaySecrets(gw *v1alpha1.AIGateway) []string {
 	var out []string
 	if l := gw.Spec.Limits; l != nil && l.Store != nil && l.Store.Redis != nil && l.Store.Redis.SecretRef != nil {
@@ -91,6 +92,14 @@ func gatewaySecrets(gw *v1alpha1.AIGateway) []string {
 	}
 	if l := gw.Spec.Listener; l != nil && l.TLS != nil && l.TLS.IssuerRef == nil && l.TLS.SecretName != nil {
 		out = append(out, string(*l.TLS.SecretName))
+	}
+	if t := gw.Spec.Telemetry; t != nil && t.Tracing != nil {
+		if r := t.Tracing.HeadersSecretRef; r != nil {
+			out = append(out, string(r.Name))
+		}
+		if tls := t.Tracing.TLS; tls != nil {
+			out = append(out, string(tls.CASecretRef.Name))
+		}
 	}
 	return out
 }

@@ -1,7 +1,11 @@
 // Package metrics holds the gateway's Prometheus collectors. Names follow
-// OpenTelemetry's GenAI semantic conventions where one exists
-// (gen_ai_client_token_usage, gen_ai_server_time_to_first_token) and use the
-// tollgate_ prefix otherwise. Every label has bounded cardinality: model and
+// OpenTelemetry's GenAI semantic conventions where one exists, as an OTel
+// to Prometheus translation writes them (dots become underscores, the unit
+// a suffix: gen_ai_client_token_usage, gen_ai_server_request_duration_seconds,
+// gen_ai_server_time_to_first_token_seconds,
+// gen_ai_server_time_per_output_token_seconds), and use the tollgate_ prefix
+// otherwise. The GenAI histograms carry exemplars with the trace id of
+// sampled requests (OpenMetrics exposition). Every label has bounded cardinality: model and
 // backend names come from the config, never from the client, and no label
 // ever carries key material.
 package metrics
@@ -37,6 +41,11 @@ type Metrics struct {
 	ClientCancelled prometheus.Counter
 	// UsageImplausible counts upstream usage reports the proxy clamped.
 	UsageImplausible *prometheus.CounterVec
+	// RequestDuration and TimePerOutputToken are the GenAI server
+	// histograms: gen_ai_operation_name, gen_ai_provider_name,
+	// gen_ai_request_model (and error_type for the duration).
+	RequestDuration    *prometheus.HistogramVec
+	TimePerOutputToken *prometheus.HistogramVec
 }
 
 // New registers the collectors in a fresh registry (with the Go and process
@@ -89,9 +98,19 @@ func New() *Metrics {
 		Help: "Requests whose client went away before the answer was complete."})
 	m.UsageImplausible = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_upstream_usage_implausible_total",
 		Help: "Upstream usage reports clamped as implausible (negative, or above the model's context window), by provider."}, []string{"provider"})
+	// The GenAI semantic conventions' bucket advice.
+	m.RequestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gen_ai_server_request_duration_seconds",
+		Help:    "GenAI request duration, until the last byte, by operation, provider, public model and error class (\"\" on success).",
+		Buckets: []float64{0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92}},
+		[]string{"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "error_type"})
+	m.TimePerOutputToken = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gen_ai_server_time_per_output_token_seconds",
+		Help:    "Time per output token after the first, of successful answers with more than one output token.",
+		Buckets: []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5}},
+		[]string{"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model"})
 	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.TimeToFirst, m.UpstreamErrors, m.Retries,
 		m.Fallbacks, m.InFlight, m.TokenUsage, m.ConsumerTokens, m.Cost, m.Rejected, m.ReloadFailures, m.Reloads,
 		m.ConfigInfo, m.BackendEjected, m.StreamsTrimmed, m.ClientCancelled, m.UsageImplausible,
+		m.RequestDuration, m.TimePerOutputToken,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -104,9 +123,20 @@ func (m *Metrics) SetConfigHash(hash string) {
 	m.ConfigInfo.WithLabelValues(hash).Set(1)
 }
 
-// Handler serves /metrics.
+// Handler serves /metrics: the Prometheus text format, or OpenMetrics
+// (with the exemplars) to a scraper that asks for it.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry, EnableOpenMetrics: true})
+}
+
+// Observe records v, with the trace id as its exemplar when there is one
+// (a sampled request): a histogram bucket then links to the trace.
+func Observe(o prometheus.Observer, v float64, traceID string) {
+	if eo, ok := o.(prometheus.ExemplarObserver); ok && traceID != "" {
+		eo.ObserveWithExemplar(v, prometheus.Labels{"trace_id": traceID})
+		return
+	}
+	o.Observe(v)
 }
 
 // CodeClass maps a status to its class label ("2xx"...).

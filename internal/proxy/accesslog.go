@@ -31,13 +31,15 @@ func (c *call) finish() {
 	model := orUnknown(out.model)
 	s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
 	if out.backend != nil {
+		tid := out.span.SampledTraceID()
 		s.m.Duration.WithLabelValues(model, backend).Observe(elapsed.Seconds())
 		if out.ttft > 0 {
-			s.m.TimeToFirst.WithLabelValues(model, backend).Observe(out.ttft.Seconds())
+			metrics.Observe(s.m.TimeToFirst.WithLabelValues(model, backend), out.ttft.Seconds(), tid)
 		}
 		u := out.usage
-		s.m.TokenUsage.WithLabelValues("input", model, provider).Observe(float64(u.InputTokens))
-		s.m.TokenUsage.WithLabelValues("output", model, provider).Observe(float64(u.OutputTokens))
+		metrics.Observe(s.m.TokenUsage.WithLabelValues("input", model, provider), float64(u.InputTokens), tid)
+		metrics.Observe(s.m.TokenUsage.WithLabelValues("output", model, provider), float64(u.OutputTokens), tid)
+		out.observeGenAI(model, provider, status, elapsed, tid)
 		ct := s.m.ConsumerTokens
 		ct.WithLabelValues(out.consumer, model, backend, "input").Add(float64(u.InputTokens))
 		ct.WithLabelValues(out.consumer, model, backend, "output").Add(float64(u.OutputTokens))
@@ -101,6 +103,8 @@ func (c *call) finish() {
 	if out.cancelled {
 		attrs = append(attrs, slog.Bool("client_cancelled", true))
 	}
+	attrs = out.traceAttrs(attrs)
+	out.endSpan(status)
 	s.log.LogAttrs(ctx, level, "request", attrs...)
 }
 

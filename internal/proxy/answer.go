@@ -63,6 +63,7 @@ func (a *try) whole(body io.Reader) result {
 		a.res.detail = redact(err.Error(), up.redacted)
 		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
 	}
+	c.span.Answer(answer)
 	if a.req.Op == providers.OpChat {
 		if answer, err = c.api.answer(answer, c.served); err != nil {
 			a.res.detail = err.Error()

@@ -69,6 +69,7 @@ func (c *call) attempt(b *backend, req *providers.Request) result {
 	// The client's headers go in first; the adapter sets its own over them,
 	// the vendor credential and any signature last.
 	req.Header = up.headers.forward(c.r.Header)
+	c.upSpan.Inject(req.Header)
 	var upReq *http.Request
 	var err error
 	if req.API != "" {
@@ -86,6 +87,7 @@ func (c *call) attempt(b *backend, req *providers.Request) result {
 		return a.transportError(err)
 	}
 	defer resp.Body.Close()
+	a.res.upstatus = resp.StatusCode
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return a.upstreamError(resp)
 	}

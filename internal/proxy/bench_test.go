@@ -56,7 +56,7 @@ func BenchmarkProxy(b *testing.B) {
 		c.Policies = []config.Policy{{Name: "bench", OnExceeded: config.ExceededReject, MaxTokensPerRequest: 4096,
 			Limits: []config.Limit{{Window: config.D(time.Minute), Requests: 1 << 40, Tokens: 1 << 50},
 				{Window: config.D(24 * time.Hour), Tokens: 1 << 55, Models: []string{"m*"}}},
-			Budget: &config.Budget{AmountUSD: 1e9, Window: config.BudgetMonth}}}
+			Budget: &config.Budget{AmountUSD: 1e8, Window: config.BudgetMonth}}}
 		c.Consumers = []config.Consumer{cfg.Consumers[0]}
 		c.Consumers[0].Policies = []string{"bench"}
 		c.Limits = store

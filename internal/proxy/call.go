@@ -6,6 +6,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/telemetry"
 )
 
 // call is one client request on its way through the pipeline: what it is
@@ -31,6 +32,7 @@ type call struct {
 	served   string // public model served (the client's, or the downgrade's): answers and the access log name it
 	budgeted bool   // the consumer has a spending budget: never serve unpriced
 	stream   bool
+	op       providers.Operation
 	estimate int64
 	limited  bool // denied by a TokenPolicy
 
@@ -49,6 +51,10 @@ type call struct {
 	ttft      time.Duration
 	errClass  string
 	errDetail string
+	// span is the request's trace span, upSpan the attempt's (nil when
+	// tracing is off).
+	span   *telemetry.Span
+	upSpan *telemetry.Attempt
 }
 
 // result is what one upstream attempt came to.
@@ -56,8 +62,10 @@ type result struct {
 	// committed is true once the client's status line was sent: the
 	// answer is this attempt's, whatever happens after.
 	committed bool
-	// reached is true once the request was sent upstream.
+	// reached is true once the request was sent upstream; upstatus is
+	// the upstream's HTTP status (0 when none came).
 	reached   bool
+	upstatus  int
 	cancelled bool // the client went away
 	usage     providers.Usage
 	chunks    int64
@@ -105,6 +113,7 @@ func (c *call) fail(class string, e *apiError) {
 // reject refuses the call before it went upstream.
 func (c *call) reject(reason string, e *apiError) {
 	c.s.m.Rejected.WithLabelValues(reason).Inc()
+	c.span.Rejected(reason)
 	c.fail(reason, e)
 }
 

@@ -17,6 +17,7 @@ import (
 // attempt, settle.
 func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, api clientAPI) {
 	c := &call{s: s, sn: sn, w: w, r: r, rc: http.NewResponseController(w), api: api, start: time.Now()}
+	c.span = sn.tracer.StartRequest(r, c.start)
 	defer c.finish()
 	cons, ok := sn.auth.authenticate(r.Header, s.now())
 	if !ok {
@@ -50,6 +51,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	}
 	c.stream, c.estimate = p.fields.Stream, p.estimate
 	model := p.fields.Model
+	c.parsed(p)
 	if !cons.allows(model) {
 		c.reject("forbidden", errModelNotAllowed(truncate(model, 128)))
 		return
@@ -81,6 +83,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		return
 	}
 	if denial != nil {
+		c.span.Limit("denied", "")
 		c.limited = true
 		c.reject("limited", denialError(denial))
 		return
@@ -89,6 +92,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	// reported it, an estimate for what was streamed or answered, nothing
 	// when no answer got through.
 	defer c.settle(ticket)
+	c.span.Limit("allowed", ticket.DowngradeTo)
 	for k, v := range ticket.Headers() {
 		w.Header()[k] = v
 	}
@@ -157,9 +161,10 @@ func (c *call) run(rt *route, p *parsed, model string) {
 			}
 			break
 		}
+		fallback := n > 0 && b != prev
 		if n > 0 {
 			s.m.Retries.WithLabelValues(c.model).Inc()
-			if b != prev {
+			if fallback {
 				s.m.Fallbacks.WithLabelValues(c.model).Inc()
 			}
 		}
@@ -178,7 +183,7 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		prev = b
 		c.attempts++
 		c.backend = b
-		res := c.attempt(b, req)
+		res := c.tracedAttempt(b, req, last, fallback)
 		c.record(b, res)
 		if res.err == nil {
 			return

@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/telemetry"
 )
 
 // snapshot is everything built from one config. It is immutable once
@@ -36,6 +37,8 @@ type snapshot struct {
 	// responses keeps the Responses API's stored responses (nil: the
 	// gateway keeps none).
 	responses *responseStore
+	// tracer records the requests' spans (nil: tracing is off).
+	tracer *telemetry.Tracer
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -47,6 +50,7 @@ type snapshot struct {
 // upstream is one provider: its adapter, client and limits.
 type upstream struct {
 	name     string
+	vendor   config.ProviderType
 	adapter  providers.Adapter
 	client   *http.Client
 	connect  time.Duration
@@ -109,10 +113,15 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 	if sn.responses, err = buildResponseStore(cfg, prev); err != nil {
 		return nil, err
 	}
+	if sn.tracer, err = buildTracer(cfg, prev); err != nil {
+		sn.responses.discard(prev)
+		return nil, err
+	}
 	// The engine is built last: nothing after it can fail, so it never
 	// needs closing here.
 	if sn.limits, err = s.buildLimits(cfg, prev); err != nil {
 		sn.responses.discard(prev)
+		sn.tracer.Release()
 		return nil, err
 	}
 	sn.responses.adopt()
@@ -124,7 +133,7 @@ func (s *Server) buildUpstream(p *config.Provider) (*upstream, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := &upstream{name: p.Name, adapter: a, headers: newHeaderPolicy(p),
+	up := &upstream{name: p.Name, vendor: p.Type, adapter: a, headers: newHeaderPolicy(p),
 		connect: p.Timeouts.Connect.Duration, first: p.Timeouts.FirstToken.Duration,
 		idle: p.Timeouts.Idle.Duration, request: p.Timeouts.Request.Duration}
 	if t, ok := a.(providers.Transporter); ok {

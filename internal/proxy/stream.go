@@ -83,6 +83,7 @@ func (a *try) event(sw *streamWriter, ch providers.Chunk) bool {
 	if a.scrub != nil {
 		data = a.scrub.chunk(data)
 	}
+	a.c.span.Chunk(data)
 	b, err := sw.codec.chunk(data)
 	if err != nil {
 		a.c.s.m.StreamsTrimmed.Inc()

@@ -260,7 +260,7 @@ func walkSecretRefs(v any, secrets map[string]*corev1.Secret) {
 		}
 	case map[string]any:
 		for k, e := range t {
-			if ref, ok := e.(map[string]any); ok && (k == "secretRef" || k == "adminKeySecretRef") {
+			if ref, ok := e.(map[string]any); ok && (k == "secretRef" || k == "adminKeySecretRef" || k == "headersSecretRef") {
 				name, _ := ref["name"].(string)
 				keys := []string{compile.KeyAPIKey, "accessKeyID", "secretAccessKey", "password", "username", "ca.crt"}
 				for field, kv := range ref {
