@@ -78,6 +78,13 @@ type AIGatewaySpec struct {
 	// +optional
 	Limits *LimitsSettings `json:"limits,omitempty"`
 
+	// Responses configures the Responses API's stored responses: what
+	// previous_response_id continues and GET/DELETE /v1/responses/{id}
+	// read, kept in the limits' Redis when the limits use Redis.
+	//
+	// +optional
+	Responses *ResponsesSettings `json:"responses,omitempty"`
+
 	// Server holds the client-facing HTTP server's safety limits.
 	//
 	// +optional
@@ -88,6 +95,11 @@ type AIGatewaySpec struct {
 	//
 	// +optional
 	Console *Console `json:"console,omitempty"`
+
+	// Telemetry exports OpenTelemetry traces of the gateway's requests.
+	//
+	// +optional
+	Telemetry *Telemetry `json:"telemetry,omitempty"`
 
 	// PodTemplate customises the gateway pods.
 	//
@@ -623,6 +635,22 @@ type RedisSecretReference struct {
 	// +optional
 	// +kubebuilder:default=ca.crt
 	CACertKey SecretKey `json:"caCertKey,omitempty"`
+}
+
+// ResponsesSettings configures the Responses API's stored responses.
+type ResponsesSettings struct {
+	// DisableStore keeps no response: a request's store:true is served as
+	// store:false (said in the X-Tollgate-Response-Store header), and a
+	// request relayed natively asks its upstream to keep none either.
+	//
+	// +optional
+	DisableStore bool `json:"disableStore,omitempty"`
+
+	// StoreTTL is how long a stored response can be continued, read and
+	// deleted (24h when unset).
+	//
+	// +optional
+	StoreTTL *Duration `json:"storeTTL,omitempty"`
 }
 
 // ServerSettings holds the client-facing HTTP server's safety limits.

@@ -90,6 +90,7 @@ type Endpoint string
 // +kubebuilder:validation:XValidation:rule="self.allowPrivateNetwork || !has(self.endpoint) || !self.endpoint.contains('://') || self.endpoint.contains('://[') || !self.endpoint.find('://[^]/?#:@[]*').substring(3).lowerAscii().matches('^(.*[.])?localhost[.]?$')",message="endpoint host is loopback (localhost); set allowPrivateNetwork: true to allow it",fieldPath=".endpoint"
 // +kubebuilder:validation:XValidation:rule="!has(self.endpoint) || !self.endpoint.contains('://') || (self.endpoint.contains('://[') ? (size(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]')) > 0 && isIP(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]').substring(4, size(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]')) - 1))) : (isIP(self.endpoint.find('://[^]/?#:@[]*').substring(3)) || !self.endpoint.find('://[^]/?#:@[]*').substring(3).matches('(^|[.])(0[xX][0-9a-fA-F]*|[0-9]+)[.]?$')))",message="endpoint host must be a DNS name or an IP address in canonical form",fieldPath=".endpoint"
 // +kubebuilder:validation:XValidation:rule="self.allowPrivateNetwork || !has(self.endpoint) || !self.endpoint.contains('://') || (self.endpoint.contains('://[') ? (size(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]')) == 0 || !isIP(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]').substring(4, size(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]')) - 1)) || (ip(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]').substring(4, size(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]')) - 1)).isGlobalUnicast() && !['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '0.0.0.0/8', 'fc00::/7'].exists(c, cidr(c).containsIP(ip(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]').substring(4, size(self.endpoint.find('://[[][0-9a-fA-F:.]*[]]')) - 1)))))) : (!isIP(self.endpoint.find('://[^]/?#:@[]*').substring(3)) || (ip(self.endpoint.find('://[^]/?#:@[]*').substring(3)).isGlobalUnicast() && !['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '0.0.0.0/8', 'fc00::/7'].exists(c, cidr(c).containsIP(ip(self.endpoint.find('://[^]/?#:@[]*').substring(3)))))))",message="endpoint is a private, loopback or link-local IP address; set allowPrivateNetwork: true to allow it",fieldPath=".endpoint"
+// +kubebuilder:validation:XValidation:rule="!has(self.nativeAPIs) || self.type == 'OpenAICompatible'",message="nativeAPIs may only be set when type is OpenAICompatible (the other types speak their vendor's APIs)",fieldPath=".nativeAPIs",reason=FieldValueForbidden
 type ModelProviderSpec struct {
 	// Type is the vendor API this provider speaks. It decides the wire
 	// format, the default endpoint and which of azure, anthropic, bedrock or
@@ -181,6 +182,17 @@ type ModelProviderSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000000
 	MaxConcurrentRequests *int32 `json:"maxConcurrentRequests,omitempty"`
+
+	// NativeAPIs declares client APIs an OpenAICompatible server speaks
+	// natively besides chat completions: Responses when it serves
+	// /v1/responses (requests in it are then relayed as written, not
+	// translated). The other types speak their vendor's: OpenAI and
+	// AzureOpenAI the Responses API, Anthropic the Messages API.
+	//
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=1
+	NativeAPIs []NativeAPI `json:"nativeAPIs,omitempty"`
 
 	// Discovery lists the vendor's models to fill the catalogue: GET
 	// {endpoint}/models for OpenAI and OpenAICompatible, GET /v1/models for
@@ -372,6 +384,13 @@ type Pricing struct {
 	//
 	// +optional
 	CachedInputPerMillion *Decimal `json:"cachedInputPerMillion,omitempty"`
+
+	// CacheWritePerMillion is the price of one million prompt tokens
+	// written to the vendor's prompt cache (Anthropic's cache writes).
+	// Defaults to inputPerMillion.
+	//
+	// +optional
+	CacheWritePerMillion *Decimal `json:"cacheWritePerMillion,omitempty"`
 }
 
 // Timeouts bound the phases of one upstream attempt. A timed-out attempt
@@ -495,3 +514,11 @@ type ModelProviderList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ModelProvider `json:"items"`
 }
+
+// NativeAPI is a client API an OpenAICompatible server can speak natively.
+//
+// +kubebuilder:validation:Enum=Responses
+type NativeAPI string
+
+// NativeAPIResponses is OpenAI's Responses API (/v1/responses).
+const NativeAPIResponses NativeAPI = "Responses"
