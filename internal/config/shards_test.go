@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"crypto/sha256"
@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	. "github.com/tollgate-dev/tollgate/internal/config"
 )
 
 // manyConsumers is the minimal config with n consumers of one key each,
@@ -143,7 +145,7 @@ func TestSplitHundredThousand(t *testing.T) {
 func TestShardBoundariesStable(t *testing.T) {
 	c := manyConsumers(t, 6000)
 	base := refs(split(t, c))
-	bits := shardBits(len(c.Consumers))
+	bits := ShardBits(len(c.Consumers))
 	for _, name := range []string{"a-first", "c003000x", "zz-last"} {
 		ins := *c
 		ins.Consumers = append(append([]Consumer(nil), c.Consumers...), testConsumer(name))

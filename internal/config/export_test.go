@@ -1,0 +1,4 @@
+package config
+
+// ShardBits exposes shardBits to the external tests.
+var ShardBits = shardBits
