@@ -184,12 +184,15 @@ type ModelProviderSpec struct {
 	// NativeAPIs declares client APIs an OpenAICompatible server speaks
 	// natively besides chat completions: Responses when it serves
 	// /v1/responses (requests in it are then relayed as written, not
-	// translated). The other types speak their vendor's: OpenAI and
-	// AzureOpenAI the Responses API, Anthropic the Messages API.
+	// translated), Completions when it serves the legacy /v1/completions
+	// (prompt and fill-in-the-middle, as vLLM does; only such servers can
+	// answer it). The other types speak their vendor's: OpenAI and
+	// AzureOpenAI the Responses and completions APIs, Anthropic the
+	// Messages API.
 	//
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=1
+	// +kubebuilder:validation:MaxItems=2
 	NativeAPIs []NativeAPI `json:"nativeAPIs,omitempty"`
 
 	// Discovery lists the vendor's models to fill the catalogue: GET
@@ -516,8 +519,12 @@ type ModelProviderList struct {
 
 // NativeAPI is a client API an OpenAICompatible server can speak natively.
 //
-// +kubebuilder:validation:Enum=Responses
+// +kubebuilder:validation:Enum=Responses;Completions
 type NativeAPI string
 
-// NativeAPIResponses is OpenAI's Responses API (/v1/responses).
-const NativeAPIResponses NativeAPI = "Responses"
+const (
+	// NativeAPIResponses is OpenAI's Responses API (/v1/responses).
+	NativeAPIResponses NativeAPI = "Responses"
+	// NativeAPICompletions is the legacy completions API (/v1/completions).
+	NativeAPICompletions NativeAPI = "Completions"
+)

@@ -149,9 +149,14 @@ const (
 	ProviderMock             ProviderType = "Mock"
 )
 
-// NativeResponses is the NativeAPIs entry of a server that speaks OpenAI's
-// Responses API.
-const NativeResponses = "responses"
+// The NativeAPIs entries: the client APIs an OpenAICompatible server may
+// declare it speaks.
+const (
+	// NativeResponses is OpenAI's Responses API (/v1/responses).
+	NativeResponses = "responses"
+	// NativeCompletions is the legacy completions API (/v1/completions).
+	NativeCompletions = "completions"
+)
 
 // Provider is one upstream vendor account or endpoint.
 type Provider struct {

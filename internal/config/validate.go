@@ -157,8 +157,8 @@ func (c *Config) validateProviders(v *validator) map[string]bool {
 			}
 		}
 		for j, api := range p.NativeAPIs {
-			if api != NativeResponses || p.Type != ProviderOpenAICompatible {
-				v.bad(fmt.Sprintf("%s.nativeAPIs[%d]", field, j), "only an OpenAICompatible provider declares native APIs, and only %q", NativeResponses)
+			if (api != NativeResponses && api != NativeCompletions) || p.Type != ProviderOpenAICompatible {
+				v.bad(fmt.Sprintf("%s.nativeAPIs[%d]", field, j), "only an OpenAICompatible provider declares native APIs, and only %q or %q", NativeResponses, NativeCompletions)
 			}
 		}
 		rule, known := Rules(p.Type)

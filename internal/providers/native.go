@@ -16,6 +16,10 @@ const (
 	APIMessages API = "messages"
 	// APIResponses is OpenAI's Responses API (POST /v1/responses).
 	APIResponses API = "responses"
+	// APICompletions is OpenAI's legacy completions API (POST
+	// /v1/completions: a prompt, fill-in-the-middle with suffix), which
+	// has no canonical form: only upstreams that serve it can.
+	APICompletions API = "completions"
 )
 
 // Native is implemented by adapters that relay one or more client APIs

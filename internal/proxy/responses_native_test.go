@@ -33,7 +33,7 @@ func TestResponsesNative(t *testing.T) {
 		t.Fatalf("GET: %d %s", resp.StatusCode, b)
 	}
 	resp = g.do(t, http.MethodGet, "/v1/models/m", key, "", nil)
-	if b := readAll(t, resp); !strings.Contains(b, `"native_apis":["responses"]`) {
+	if b := readAll(t, resp); !strings.Contains(b, `"native_apis":["responses","completions"]`) {
 		t.Fatalf("/v1/models/m: %s", b)
 	}
 }

@@ -142,6 +142,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			guardBody(w, sn)
 			s.serveInference(w, r, sn, s.newResponsesCall(w, r, sn.responseState()))
 		}
+	case completionsPath:
+		if s.method(w, r, http.MethodPost, writeError) {
+			guardBody(w, sn)
+			s.serveInference(w, r, sn, &completionsCall{})
+		}
 	case countTokensPath:
 		if s.method(w, r, http.MethodPost, writeAnthropicError) {
 			guardBody(w, sn)

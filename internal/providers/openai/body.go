@@ -27,8 +27,8 @@ type Fields struct {
 	// names the field it came from.
 	MaxTokens      int64
 	MaxTokensField string
-	// PayloadBytes is the raw size of "messages" plus "input" (the prompt),
-	// used to estimate input tokens.
+	// PayloadBytes is the raw size of "messages", "input", "prompt" and
+	// "suffix" (what the model reads), used to estimate input tokens.
 	PayloadBytes int
 	// Members counts top-level members; End is the offset of the closing '}'.
 	Members int
@@ -124,7 +124,7 @@ func Scan(b []byte) (Fields, error) {
 			if err := f.thinking(raw); err != nil {
 				return f, err
 			}
-		case "messages", "input":
+		case "messages", "input", "prompt", "suffix":
 			f.PayloadBytes += len(raw)
 		}
 		i = end

@@ -12,25 +12,49 @@ import (
 	rs "github.com/tollgate-dev/tollgate/internal/schema/responses"
 )
 
-// NativeAPIs: OpenAI serves the Responses API; an OpenAI-compatible server
-// only when its provider declares it.
+// NativeAPIs: OpenAI serves the Responses and the legacy completions API;
+// an OpenAI-compatible server those its provider declares.
 func (a *Adapter) NativeAPIs() []providers.API {
-	if a.responsesURL == "" {
-		return nil
+	var out []providers.API
+	if a.responsesURL != "" {
+		out = append(out, providers.APIResponses)
 	}
-	return []providers.API{providers.APIResponses}
+	if a.completionsURL != "" {
+		out = append(out, providers.APICompletions)
+	}
+	return out
 }
 
-// NativeRequest builds POST {endpoint}/responses with the client's body.
+// NativeRequest builds POST {endpoint}/responses or /completions with the
+// client's body.
 func (a *Adapter) NativeRequest(ctx context.Context, api providers.API, r *providers.Request) (*http.Request, error) {
-	if api != providers.APIResponses || a.responsesURL == "" {
-		return nil, fmt.Errorf("openai: the %s API is not relayed natively", api)
+	switch {
+	case api == providers.APIResponses && a.responsesURL != "":
+		return a.post(ctx, a.responsesURL, r.Body, r)
+	case api == providers.APICompletions && a.completionsURL != "":
+		body, err := CompletionsBody(r.Body, r.Model, r.Stream, a.setUsage)
+		if err != nil {
+			return nil, err
+		}
+		return a.post(ctx, a.completionsURL, body, r)
 	}
-	return a.post(ctx, a.responsesURL, r.Body, r)
+	return nil, fmt.Errorf("openai: the %s API is not relayed natively", api)
 }
 
-// NativeUsage reads a response object's usage.
-func (a *Adapter) NativeUsage(_ providers.API, body []byte) (providers.Usage, error) {
+// NativeUsage reads a response object's or a text_completion's usage.
+func (a *Adapter) NativeUsage(api providers.API, body []byte) (providers.Usage, error) {
+	return NativeUsage(api, body)
+}
+
+// NativeUsage reads the usage of a whole native answer in api.
+func NativeUsage(api providers.API, body []byte) (providers.Usage, error) {
+	if api == providers.APICompletions {
+		u, err := ParseUsage(body)
+		if err != nil {
+			return providers.Usage{}, fmt.Errorf("decoding text_completion: %w", err)
+		}
+		return u, nil
+	}
 	return ResponseUsage(body)
 }
 
@@ -40,9 +64,18 @@ func (a *Adapter) NativeError(_ providers.API, status int, h http.Header, body [
 	return NativeError(a.Error(status, h, body), status, body)
 }
 
-// NativeStream reads the Responses API's named events as they are.
-func (a *Adapter) NativeStream(_ providers.API, body io.Reader) providers.EventStream {
-	return NewResponsesStream(body, a.apiKey)
+// NativeStream reads a native stream's events as they are.
+func (a *Adapter) NativeStream(api providers.API, body io.Reader) providers.EventStream {
+	return NativeStream(api, body, a.apiKey)
+}
+
+// NativeStream decodes a native stream in api; apiKey is redacted from
+// error messages.
+func NativeStream(api providers.API, body io.Reader, apiKey string) providers.EventStream {
+	if api == providers.APICompletions {
+		return NewCompletionsStream(body, apiKey)
+	}
+	return NewResponsesStream(body, apiKey)
 }
 
 // NativeError sets e.Raw to body when the client may see it as is: a

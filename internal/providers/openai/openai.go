@@ -35,10 +35,11 @@ func init() {
 // Adapter speaks OpenAI's chat completions and embeddings API.
 type Adapter struct {
 	chatURL, embeddingsURL string
-	// responsesURL is set when the provider serves the Responses API.
-	responsesURL string
-	apiKey       string
-	headers      http.Header
+	// responsesURL and completionsURL are set when the provider serves
+	// the Responses API and the legacy completions API.
+	responsesURL, completionsURL string
+	apiKey                       string
+	headers                      http.Header
 	// setUsage asks streams for usage with stream_options. Some compatible
 	// servers reject the member; all OpenAI ones accept it.
 	setUsage bool
@@ -52,8 +53,12 @@ func New(p *config.Provider) (providers.Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	base := strings.TrimSuffix(a.chatURL, "/chat/completions")
 	if p.Type == config.ProviderOpenAI || slices.Contains(p.NativeAPIs, config.NativeResponses) {
-		a.responsesURL = strings.TrimSuffix(a.chatURL, "/chat/completions") + "/responses"
+		a.responsesURL = base + "/responses"
+	}
+	if p.Type == config.ProviderOpenAI || slices.Contains(p.NativeAPIs, config.NativeCompletions) {
+		a.completionsURL = base + "/completions"
 	}
 	return a, nil
 }
