@@ -159,7 +159,11 @@ func imageSource(u string) (*ant.Source, error) {
 }
 
 func assistantBlocks(m oa.Message) ([]ant.ContentBlock, error) {
-	var out []ant.ContentBlock
+	// Signed thinking goes back first, as Anthropic sent it.
+	out, err := decodeThinking(m.ReasoningEncryptedContent)
+	if err != nil {
+		return nil, err
+	}
 	if s := m.Content.String(); s != "" {
 		out = append(out, ant.ContentBlock{Type: ant.BlockText, Text: s})
 	}

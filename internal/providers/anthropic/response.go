@@ -22,13 +22,16 @@ func FromMessage(body []byte, now time.Time) ([]byte, providers.Usage, error) {
 		return nil, providers.Usage{}, fmt.Errorf("anthropic: expected a message object, got type %q", m.Type)
 	}
 	msg := oa.Message{Role: oa.RoleAssistant}
-	var text, thinking strings.Builder
+	var text, thinking, state strings.Builder
 	for _, b := range m.Content {
 		switch b.Type {
 		case ant.BlockText:
 			text.WriteString(b.Text)
 		case ant.BlockThinking:
 			thinking.WriteString(b.Thinking)
+			state.WriteString(encodeThinking(thinkingState{Type: b.Type, Thinking: b.Thinking, Signature: b.Signature}))
+		case ant.BlockRedactedThinking:
+			state.WriteString(encodeThinking(thinkingState{Type: b.Type, Data: b.Data}))
 		case ant.BlockToolUse:
 			args := string(b.Input)
 			if args == "" || args == "null" {
@@ -40,6 +43,7 @@ func FromMessage(body []byte, now time.Time) ([]byte, providers.Usage, error) {
 	}
 	msg.Content = oa.Text(text.String())
 	msg.ReasoningContent = thinking.String()
+	msg.ReasoningEncryptedContent = state.String()
 	out := oa.ChatResponse{
 		ID:      m.ID,
 		Object:  "chat.completion",

@@ -22,6 +22,10 @@ type Stream struct {
 	usage usageTracker
 	// tools maps a content block index to its OpenAI tool call index.
 	tools map[int]int
+	// thinking holds the open thinking or redacted_thinking block, emitted
+	// as reasoning state when it stops (see thinking.go).
+	thinking *thinkingState
+	thinkingAt int
 }
 
 // NewStream decodes body; model is used until message_start names one.
@@ -79,10 +83,24 @@ func (s *Stream) handle(name string, data []byte) error {
 			if ev.ContentBlock.Text != "" {
 				return s.out.Emit(oa.Delta{Content: oa.Ptr(ev.ContentBlock.Text)}, nil)
 			}
+		case ant.BlockThinking, ant.BlockRedactedThinking:
+			b := ev.ContentBlock
+			s.thinking, s.thinkingAt = &thinkingState{Type: b.Type, Thinking: b.Thinking, Signature: b.Signature, Data: b.Data}, *ev.Index
+			if b.Thinking != "" {
+				return s.out.Emit(oa.Delta{ReasoningContent: oa.Ptr(b.Thinking)}, nil)
+			}
 		}
 		return nil
 	case ant.EventContentBlockDelta:
 		return s.blockDelta(ev)
+	case ant.EventContentBlockStop:
+		if th := s.thinking; th != nil && ev.Index != nil && *ev.Index == s.thinkingAt {
+			s.thinking = nil
+			if enc := encodeThinking(*th); enc != "" {
+				return s.out.Emit(oa.Delta{ReasoningEncryptedContent: oa.Ptr(enc)}, nil)
+			}
+		}
+		return nil
 	case ant.EventMessageDelta:
 		var d ant.MessageDelta
 		if len(ev.Delta) > 0 {
@@ -124,7 +142,15 @@ func (s *Stream) blockDelta(ev ant.StreamEvent) error {
 	case ant.DeltaText:
 		return s.out.Emit(oa.Delta{Content: oa.Ptr(d.Text)}, nil)
 	case ant.DeltaThinking:
+		if th := s.thinking; th != nil && *ev.Index == s.thinkingAt {
+			th.Thinking += d.Thinking
+		}
 		return s.out.Emit(oa.Delta{ReasoningContent: oa.Ptr(d.Thinking)}, nil)
+	case ant.DeltaSignature:
+		if th := s.thinking; th != nil && *ev.Index == s.thinkingAt {
+			th.Signature += d.Signature
+		}
+		return nil
 	case ant.DeltaInputJSON:
 		n, ok := s.tools[*ev.Index]
 		if !ok {
@@ -134,7 +160,7 @@ func (s *Stream) blockDelta(ev ant.StreamEvent) error {
 			return nil
 		}
 		return s.out.Emit(oa.Delta{ToolCalls: []oa.ToolCallDelta{{Index: n, Function: oa.FunctionCallDelta{Arguments: d.PartialJSON}}}}, nil)
-	default: // signature_delta and later additions carry nothing for OpenAI
+	default: // later additions carry nothing for OpenAI
 		return nil
 	}
 }

@@ -1,43 +1,55 @@
 package anthropic
 
 import (
-	"errors"
+	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
-	"github.com/tollgate-dev/tollgate/internal/providers"
 	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
 )
 
-// TestReasoningEffortBecomesThinking: reasoning_effort is Anthropic's
-// extended thinking with the effort's budget, under max_tokens; what
-// Anthropic refuses with thinking is refused by name.
-func TestReasoningEffortBecomesThinking(t *testing.T) {
-	const user = `"messages":[{"role":"user","content":"hi"}]`
-	for _, tc := range []struct {
-		name, body string
-		want       *ant.Thinking
-		refused    bool
-	}{
-		{"none set", `{"model":"m","max_tokens":20000,` + user + `}`, nil, false},
-		{"low", `{"model":"m","max_tokens":20000,"reasoning_effort":"low",` + user + `}`, &ant.Thinking{Type: "enabled", BudgetTokens: 2048}, false},
-		{"high", `{"model":"m","max_tokens":20000,"reasoning_effort":"high",` + user + `}`, &ant.Thinking{Type: "enabled", BudgetTokens: 16384}, false},
-		{"under max_tokens", `{"model":"m","max_tokens":4000,"reasoning_effort":"high",` + user + `}`, &ant.Thinking{Type: "enabled", BudgetTokens: 3999}, false},
-		{"no room", `{"model":"m","max_tokens":500,"reasoning_effort":"high",` + user + `}`, nil, false},
-		{"none", `{"model":"m","max_tokens":20000,"reasoning_effort":"none",` + user + `}`, nil, false},
-		{"unknown", `{"model":"m","max_tokens":20000,"reasoning_effort":"extreme",` + user + `}`, nil, true},
-		{"with temperature", `{"model":"m","max_tokens":20000,"reasoning_effort":"low","temperature":0.2,` + user + `}`, nil, true},
-	} {
-		out, err := ToMessages([]byte(tc.body), "claude", false)
-		var pe *providers.Error
-		switch {
-		case tc.refused:
-			if !errors.As(err, &pe) || pe.Status != 400 {
-				t.Errorf("%s: want a 400, got %v", tc.name, err)
-			}
-		case err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case (out.Thinking == nil) != (tc.want == nil) || (tc.want != nil && *out.Thinking != *tc.want):
-			t.Errorf("%s: thinking %+v, want %+v", tc.name, out.Thinking, tc.want)
-		}
+// TestThinkingRoundTrip: the signed thinking and redacted_thinking blocks
+// of an answer come back, first and byte for byte, in the assistant turn
+// of the next request built from the canonical form; reasoning state that
+// is not Anthropic's is left out, and a damaged one is refused.
+func TestThinkingRoundTrip(t *testing.T) {
+	answer := `{"id":"msg_1","type":"message","role":"assistant","model":"claude-x","content":[` +
+		`{"type":"thinking","thinking":"Let me think.","signature":"sig-A=="},` +
+		`{"type":"redacted_thinking","data":"opaque-B"},` +
+		`{"type":"tool_use","id":"toolu_1","name":"get","input":{"q":1}}],"stop_reason":"tool_use","usage":{"input_tokens":3,"output_tokens":4}}`
+	chat, _, err := FromMessage([]byte(answer), time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp struct {
+		Choices []struct {
+			Message json.RawMessage `json:"message"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(chat, &resp); err != nil || len(resp.Choices) != 1 {
+		t.Fatalf("%s %v", chat, err)
+	}
+	next := func(assistant string) (*ant.MessagesRequest, error) {
+		body := `{"model":"m","messages":[{"role":"user","content":"hi"},` + assistant +
+			`,{"role":"tool","tool_call_id":"toolu_1","content":"42"}]}`
+		return ToMessages([]byte(body), "claude-x", false)
+	}
+	req, err := next(string(resp.Choices[0].Message))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := req.Messages[1].Content
+	if len(blocks) < 3 || blocks[0].Type != ant.BlockThinking || blocks[0].Thinking != "Let me think." || blocks[0].Signature != "sig-A==" ||
+		blocks[1].Type != ant.BlockRedactedThinking || blocks[1].Data != "opaque-B" || blocks[2].Type != ant.BlockToolUse {
+		t.Fatalf("assistant turn %+v", blocks)
+	}
+	foreign := `{"role":"assistant","content":null,"reasoning_encrypted_content":"gAAAAB-openai-state","tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"get","arguments":"{}"}}]}`
+	if req, err = next(foreign); err != nil || req.Messages[1].Content[0].Type != ant.BlockToolUse {
+		t.Fatalf("foreign state: %v %+v", err, req)
+	}
+	damaged := strings.Replace(foreign, "gAAAAB-openai-state", thinkingPrefix+"!!!;", 1)
+	if _, err = next(damaged); err == nil || !strings.Contains(err.Error(), "messages[1]") {
+		t.Fatalf("damaged state: %v", err)
 	}
 }

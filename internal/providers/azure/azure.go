@@ -87,6 +87,9 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 			return nil, fmt.Errorf("azure: %w", err)
 		}
 	}
+	if body, err = openai.StripReasoningState(body); err != nil {
+		return nil, fmt.Errorf("azure: %w", err)
+	}
 	if r.Op == providers.OpChat && f.Stream != r.Stream {
 		if body, err = setStream(body, r.Stream); err != nil {
 			return nil, fmt.Errorf("azure: %w", err)

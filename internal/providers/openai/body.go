@@ -332,3 +332,38 @@ func isDelim(c byte) bool {
 	}
 	return false
 }
+
+// reasoningStateKey is the gateway's canonical extension for reasoning
+// state a vendor needs back (schema/openai Message.ReasoningEncryptedContent):
+// no OpenAI-speaking server knows it, so it never goes to one.
+var reasoningStateKey = []byte(`"reasoning_encrypted_content"`)
+
+// StripReasoningState returns body without the reasoning_encrypted_content
+// member of its messages; body itself when it has none (the usual case,
+// checked without decoding).
+func StripReasoningState(body []byte) ([]byte, error) {
+	if !bytes.Contains(body, reasoningStateKey) {
+		return body, nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, fmt.Errorf("decoding request body: %w", err)
+	}
+	var msgs []map[string]json.RawMessage
+	if len(top["messages"]) == 0 || json.Unmarshal(top["messages"], &msgs) != nil {
+		return body, nil
+	}
+	for _, m := range msgs {
+		delete(m, "reasoning_encrypted_content")
+	}
+	raw, err := json.Marshal(msgs)
+	if err != nil {
+		return nil, fmt.Errorf("encoding messages: %w", err)
+	}
+	top["messages"] = raw
+	out, err := json.Marshal(top)
+	if err != nil {
+		return nil, fmt.Errorf("encoding request body: %w", err)
+	}
+	return out, nil
+}

@@ -100,6 +100,9 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 			return nil, err
 		}
 	}
+	if body, err = StripReasoningState(body); err != nil {
+		return nil, err
+	}
 	target := a.chatURL
 	if r.Op == providers.OpEmbeddings {
 		target = a.embeddingsURL
