@@ -24,7 +24,7 @@ type Stream struct {
 	tools map[int]int
 	// thinking holds the open thinking or redacted_thinking block, emitted
 	// as reasoning state when it stops (see thinking.go).
-	thinking *thinkingState
+	thinking   *thinkingState
 	thinkingAt int
 }
 
