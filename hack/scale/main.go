@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -51,6 +52,7 @@ func run() error {
 	limit := flag.Duration("time", 90*time.Second, "time limit of the load loop")
 	sharded := flag.Bool("shards", true, "measure the sharded distribution: cold compile, a one-Consumer change, the gateway's reload of one shard")
 	whole := flag.Bool("whole", true, "measure loading the whole config as one document (tollgate proxy --config) and reloads of it under load")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the sharded measurement to this file")
 	flag.Parse()
 
 	up, err := serve(upstream())
@@ -124,6 +126,17 @@ func run() error {
 	}
 
 	if *sharded {
+		if *cpuProfile != "" {
+			pf, err := os.Create(*cpuProfile)
+			if err != nil {
+				return fmt.Errorf("profile: %w", err)
+			}
+			defer pf.Close()
+			if err := pprof.StartCPUProfile(pf); err != nil {
+				return fmt.Errorf("profile: %w", err)
+			}
+			defer pprof.StopCPUProfile()
+		}
 		f, err := measureShards(objs, *repeat)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package compile
 import (
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -92,13 +93,17 @@ func val(p *int64) int64 {
 // already uses. It returns the names compiled.
 func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Policy) []string {
 	gw := c.in.Gateway
-	list := append([]v1alpha1.Consumer(nil), c.in.Consumers...)
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	// Sorted by pointer: copying and swapping 100,000 Consumer objects
+	// cost more than compiling them.
+	list := make([]*v1alpha1.Consumer, len(c.in.Consumers))
+	for i := range c.in.Consumers {
+		list[i] = &c.in.Consumers[i]
+	}
+	slices.SortFunc(list, func(a, b *v1alpha1.Consumer) int { return strings.Compare(a.Name, b.Name) })
 	used := map[string]bool{}
-	owner := map[string]string{} // key hash → consumer
+	owner := make(map[string]string, len(list)) // key hash → consumer
 	var names []string
-	for i := range list {
-		cs := &list[i]
+	for _, cs := range list {
 		if cs.DeletionTimestamp != nil || !Targets(cs, gw) {
 			continue
 		}

@@ -3,9 +3,12 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -120,14 +123,26 @@ func (r *AIGatewayReconciler) applyCore(ctx context.Context, s *gatewayScope) er
 		return err
 	}
 	dep := resources.Deployment(gw, r.settings, s.tls)
-	for _, obj := range []client.Object{
+	objs := []client.Object{
 		resources.ServiceAccount(gw),
 		resources.Role(gw, shards.readable()),
 		resources.RoleBinding(gw),
 		resources.ConfigSecret(gw, s.dist.Root),
 		dep,
 		resources.Service(gw),
-	} {
+	}
+	// Pods are never rolled to mount a TLS Secret that holds no
+	// certificate yet: the running ones (if any) keep serving until it
+	// does, and its arrival (watched by name) reconciles again.
+	holdPods := s.tls && !tlsSecretReady(s.secrets[resources.TLSSecretName(gw)])
+	if holdPods {
+		objs = slices.DeleteFunc(objs, func(o client.Object) bool { return o == dep })
+		if dep, err = r.runningDeployment(ctx, gw); err != nil {
+			s.applyErr = err
+			return err
+		}
+	}
+	for _, obj := range objs {
 		if err := r.apply(ctx, obj); err != nil {
 			s.applyErr = err
 			return err
@@ -179,4 +194,17 @@ func gatewayRejected(problems []compile.Problem, name string) bool {
 		}
 	}
 	return false
+}
+
+// runningDeployment is the gateway's Deployment as it is, nil when there
+// is none.
+func (r *AIGatewayReconciler) runningDeployment(ctx context.Context, gw *v1alpha1.AIGateway) (*appsv1.Deployment, error) {
+	var d appsv1.Deployment
+	if err := r.client.Get(ctx, client.ObjectKeyFromObject(gw), &d); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading Deployment %s/%s: %w", gw.Namespace, gw.Name, err)
+	}
+	return &d, nil
 }

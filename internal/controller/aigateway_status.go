@@ -8,6 +8,7 @@ import (
 
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,7 +31,7 @@ type gatewayFacts struct {
 	applyErr error
 
 	deployment *appsv1.Deployment
-	tlsSecret  bool // a user-brought TLS Secret exists
+	tlsSecret  bool // the TLS Secret holds a certificate and key
 
 	// children is what happened to each requested integration's child.
 	children map[*integration]*childState
@@ -56,7 +57,7 @@ func (f *gatewayFacts) child(i *integration) *childState {
 
 // facts are the scope's embedded facts, with the TLS Secret looked up.
 func (s *gatewayScope) facts() gatewayFacts {
-	_, s.tlsSecret = s.secrets[resources.TLSSecretName(s.gw)]
+	s.tlsSecret = tlsSecretReady(s.secrets[resources.TLSSecretName(s.gw)])
 	return s.gatewayFacts
 }
 
@@ -171,6 +172,9 @@ func leftOut(f gatewayFacts) string {
 func gatewayReady(f gatewayFacts) conditions.Condition {
 	d := f.deployment
 	switch {
+	case d == nil && f.tls && !f.tlsSecret:
+		return conditions.False(v1alpha1.ConditionReady, v1alpha1.ReasonReplicasUnavailable,
+			fmt.Sprintf("Waiting for the TLS Secret %q before starting the gateway pods (see CertificateReady).", resources.TLSSecretName(f.gw)))
 	case d == nil:
 		return conditions.False(v1alpha1.ConditionReady, v1alpha1.ReasonReplicasUnavailable,
 			fmt.Sprintf("The Deployment %s has not been applied yet (see Programmed).", f.gw.Name))
@@ -195,7 +199,7 @@ func gatewayCertificateReady(f gatewayFacts) (conditions.Condition, bool) {
 		name := resources.TLSSecretName(f.gw)
 		if !f.tlsSecret {
 			return conditions.False(t, v1alpha1.ReasonSecretNotFound,
-				fmt.Sprintf("The TLS Secret %q named in spec.listener.tls.secretName does not exist; create a kubernetes.io/tls Secret with that name.", name)), true
+				fmt.Sprintf("The TLS Secret %q named in spec.listener.tls.secretName does not exist or lacks tls.crt and tls.key; create a kubernetes.io/tls Secret with that name.", name)), true
 		}
 		return conditions.True(t, v1alpha1.ReasonCertificateIssued, fmt.Sprintf("Serving with the TLS Secret %q.", name)), true
 	}
@@ -283,4 +287,12 @@ func gatewayMonitoringReady(f gatewayFacts) (conditions.Condition, bool) {
 		return conditions.False(t, v1alpha1.ReasonApplyFailed, fmt.Sprintf("Applying the ServiceMonitor failed: %v.", st.err)), true
 	}
 	return conditions.True(t, v1alpha1.ReasonServiceMonitorCreated, fmt.Sprintf("ServiceMonitor %s scrapes the metrics port.", f.gw.Name)), true
+}
+
+// tlsSecretReady reports whether a TLS Secret holds both halves of a
+// certificate, so pods mounting it start at once instead of waiting in
+// FailedMount (and the kubelet's growing retry back-off) for a Secret that
+// cert-manager has not written yet.
+func tlsSecretReady(s *corev1.Secret) bool {
+	return s != nil && len(s.Data[corev1.TLSCertKey]) > 0 && len(s.Data[corev1.TLSPrivateKeyKey]) > 0
 }

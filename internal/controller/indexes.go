@@ -12,6 +12,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
+	"github.com/tollgate-dev/tollgate/internal/resources"
 )
 
 // Field indexes on the cached custom resources, so a change of one object
@@ -90,8 +91,10 @@ func gatewaySecrets(gw *v1alpha1.AIGateway) []string {
 	if c := gw.Spec.Console; c != nil && c.AdminKeySecretRef != nil {
 		out = append(out, string(c.AdminKeySecretRef.Name))
 	}
-	if l := gw.Spec.Listener; l != nil && l.TLS != nil && l.TLS.IssuerRef == nil && l.TLS.SecretName != nil {
-		out = append(out, string(*l.TLS.SecretName))
+	// The serving certificate, brought by the user or written by
+	// cert-manager: its arrival is what lets the pods mount it.
+	if resources.TLSEnabled(gw) {
+		out = append(out, resources.TLSSecretName(gw))
 	}
 	if t := gw.Spec.Telemetry; t != nil && t.Tracing != nil {
 		if r := t.Tracing.HeadersSecretRef; r != nil {

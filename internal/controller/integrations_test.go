@@ -2,12 +2,15 @@ package controller_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -85,6 +88,31 @@ func TestOptionalCRDsAndRestart(t *testing.T) {
 	if gw.Status.URL != "https://main."+ns+".svc:8443" {
 		t.Errorf("with cert-manager the gateway serves HTTPS; url = %s", gw.Status.URL)
 	}
+
+	// cert-manager has not written the Secret (none runs here): the pods
+	// are not rolled to mount it, and its arrival rolls them.
+	tlsVolume := func() (bool, error) {
+		var dep appsv1.Deployment
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main"}, &dep); err != nil {
+			return false, err
+		}
+		return slices.ContainsFunc(dep.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool {
+			return v.Secret != nil && v.Secret.SecretName == "main-tls"
+		}), nil
+	}
+	if has, err := tlsVolume(); err != nil || has {
+		t.Fatalf("before the TLS Secret exists the Deployment mounts it: %v, %v", has, err)
+	}
+	must(t, c.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "main-tls"}, Type: corev1.SecretTypeTLS,
+		Data: map[string][]byte{corev1.TLSCertKey: []byte("cert"), corev1.TLSPrivateKeyKey: []byte("key")},
+	}))
+	eventually(t, converge, func() error {
+		if has, err := tlsVolume(); err != nil || !has {
+			return fmt.Errorf("the Deployment does not mount the TLS Secret yet (%v)", err)
+		}
+		return nil
+	})
 
 	// Restart the kube-apiserver on the same etcd data. envtest stops it
 	// gracefully, which waits for open watches, so the operator is stopped

@@ -102,12 +102,20 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("proxy: listening on %s: %w", maddr, err)
 	}
 	hs := s.HTTPServer(cfg)
+	if t := cfg.Listener.TLS; t != nil {
+		certs := newCertReloader(t.CertFile, t.KeyFile, log)
+		if err := certs.load(); err != nil {
+			_, _ = ln.Close(), mln.Close()
+			return fmt.Errorf("proxy: %w", err)
+		}
+		hs.TLSConfig = certs.tlsConfig()
+	}
 	ms := &http.Server{Handler: s.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 2)
 	go func() {
 		var err error
-		if t := cfg.Listener.TLS; t != nil {
-			err = hs.ServeTLS(ln, t.CertFile, t.KeyFile)
+		if hs.TLSConfig != nil { // the certificate comes from the reloader
+			err = hs.ServeTLS(ln, "", "")
 		} else {
 			err = hs.Serve(ln)
 		}

@@ -33,6 +33,7 @@ func TestCluster(t *testing.T) {
 		{"OperatorUpgradeRoll", testOperatorUpgradeRoll},
 		{"NoWarningEvents", testNoWarningEvents},
 		{"ArgoCDHealthOfLiveObjects", testArgoHealth},
+		{"CertManagerTLS", testCertManagerTLS},
 	}
 	for _, s := range stages {
 		if !t.Run(s.name, s.fn) {
