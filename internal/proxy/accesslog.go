@@ -60,7 +60,9 @@ func (c *call) finish() {
 	if status >= 500 {
 		level = slog.LevelWarn
 	}
+	out.recordActivity(status, backend, provider, elapsed)
 	attrs := []slog.Attr{
+		slog.String("generation_id", out.genID),
 		slog.String("consumer", out.consumer),
 		slog.String("model", orUnknown(out.served)),
 		slog.String("backend", backend),
@@ -84,6 +86,9 @@ func (c *call) finish() {
 	}
 	if api := out.api.name(); api != "" {
 		attrs = append(attrs, slog.String("api", api))
+	}
+	if out.app != "" {
+		attrs = append(attrs, slog.String("app", out.app))
 	}
 	if out.asked != "" {
 		attrs = append(attrs, slog.String("downgraded_from", out.asked))

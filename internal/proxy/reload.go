@@ -63,6 +63,7 @@ func (s *Server) load(cfg *config.Config, hash string) error {
 	if err != nil {
 		return s.loadFailed(err)
 	}
+	s.useActivity(cfg)
 	s.snap.Store(sn)
 	if cur != nil {
 		cur.retire()

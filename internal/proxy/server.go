@@ -54,6 +54,7 @@ type Server struct {
 	usage     UsageRecorder
 	now       func() time.Time
 
+	activity   activityLog // outlives reloads
 	snap       atomic.Pointer[snapshot]
 	states     sync.Map // backend label → *backendState; outlives reloads
 	tmu        sync.Mutex
@@ -151,6 +152,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.method(w, r, http.MethodGet, writeError) {
 			s.serveModels(w, r, sn, "")
 		}
+	case generationPath, activityPath:
+		s.serveActivityAPI(w, r, sn)
 	default:
 		if id, ok := strings.CutPrefix(p, "/v1/models/"); ok && id != "" {
 			if s.method(w, r, http.MethodGet, writeError) {
