@@ -30,6 +30,7 @@ func (c *call) finish() {
 	}
 	model := orUnknown(out.model)
 	s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
+	out.feedAvailability()
 	if out.backend != nil {
 		tid := out.span.SampledTraceID()
 		s.m.Duration.WithLabelValues(model, backend).Observe(elapsed.Seconds())

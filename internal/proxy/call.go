@@ -54,6 +54,8 @@ type call struct {
 	ttft      time.Duration
 	errClass  string
 	errDetail string
+	// tries are the attempts' outcomes for the availability windows.
+	tries []tried
 	// span is the request's trace span, upSpan the attempt's (nil when
 	// tracing is off).
 	span   *telemetry.Span

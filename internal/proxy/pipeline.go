@@ -184,8 +184,10 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		prev = b
 		c.attempts++
 		c.backend = b
+		started := time.Now()
 		res := c.tracedAttempt(b, req, last, fallback)
 		c.record(b, res)
+		c.noteAttempt(b, res, started)
 		if res.err == nil {
 			return
 		}

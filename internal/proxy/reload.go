@@ -69,6 +69,7 @@ func (s *Server) load(cfg *config.Config, hash string) error {
 		cur.retire()
 	}
 	s.pruneTransports(cfg)
+	s.retainWindows(sn)
 	s.m.Reloads.Inc()
 	s.m.SetConfigHash(hash)
 	s.log.Info("config loaded", slog.String("hash", hash), slog.String("gateway", cfg.Gateway.Name),
