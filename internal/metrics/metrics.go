@@ -34,6 +34,7 @@ type Metrics struct {
 	Cost            *prometheus.CounterVec   // consumer, model, backend
 	Rejected        *prometheus.CounterVec   // reason
 	ReloadFailures  prometheus.Counter
+	ActivityDropped *prometheus.CounterVec // reason
 	Reloads         prometheus.Counter
 	ConfigInfo      *prometheus.GaugeVec // hash
 	BackendEjected  *prometheus.CounterVec
@@ -86,6 +87,8 @@ func New() *Metrics {
 		[]string{"reason"})
 	m.ReloadFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_config_reload_failures_total",
 		Help: "Config reloads refused (the previous config keeps serving)."})
+	m.ActivityDropped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_activity_dropped_total",
+		Help: "Activity log records not kept, by reason (queue_full, store, encode, closed); the requests were served."}, []string{"reason"})
 	m.Reloads = prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_config_reloads_total",
 		Help: "Configs loaded and swapped in."})
 	m.ConfigInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tollgate_config_info",
@@ -108,7 +111,7 @@ func New() *Metrics {
 		Buckets: []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5}},
 		[]string{"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model"})
 	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.TimeToFirst, m.UpstreamErrors, m.Retries,
-		m.Fallbacks, m.InFlight, m.TokenUsage, m.ConsumerTokens, m.Cost, m.Rejected, m.ReloadFailures, m.Reloads,
+		m.Fallbacks, m.InFlight, m.TokenUsage, m.ConsumerTokens, m.Cost, m.Rejected, m.ReloadFailures, m.ActivityDropped, m.Reloads,
 		m.ConfigInfo, m.BackendEjected, m.StreamsTrimmed, m.ClientCancelled, m.UsageImplausible,
 		m.RequestDuration, m.TimePerOutputToken,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {

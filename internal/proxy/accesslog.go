@@ -30,6 +30,7 @@ func (c *call) finish() {
 	}
 	model := orUnknown(out.model)
 	s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
+	out.feedAvailability()
 	if out.backend != nil {
 		tid := out.span.SampledTraceID()
 		s.m.Duration.WithLabelValues(model, backend).Observe(elapsed.Seconds())
@@ -60,7 +61,9 @@ func (c *call) finish() {
 	if status >= 500 {
 		level = slog.LevelWarn
 	}
+	out.recordActivity(status, backend, provider, elapsed)
 	attrs := []slog.Attr{
+		slog.String("generation_id", out.genID),
 		slog.String("consumer", out.consumer),
 		slog.String("model", orUnknown(out.served)),
 		slog.String("backend", backend),
@@ -84,6 +87,9 @@ func (c *call) finish() {
 	}
 	if api := out.api.name(); api != "" {
 		attrs = append(attrs, slog.String("api", api))
+	}
+	if out.app != "" {
+		attrs = append(attrs, slog.String("app", out.app))
 	}
 	if out.asked != "" {
 		attrs = append(attrs, slog.String("downgraded_from", out.asked))

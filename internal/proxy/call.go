@@ -23,6 +23,9 @@ type call struct {
 	api clientAPI
 
 	start    time.Time
+	genID    string // the generation id the answer carries
+	app      string // the app the client named (X-Title, else HTTP-Referer's host)
+	appURL   string // HTTP-Referer
 	consumer string
 	// model labels metrics and usage: the public model served, or its
 	// route's pattern for a glob (a client's names cannot grow them);
@@ -51,6 +54,8 @@ type call struct {
 	ttft      time.Duration
 	errClass  string
 	errDetail string
+	// tries are the attempts' outcomes for the availability windows.
+	tries []tried
 	// span is the request's trace span, upSpan the attempt's (nil when
 	// tracing is off).
 	span   *telemetry.Span

@@ -134,6 +134,7 @@ func (s *Server) Close() {
 	if sn := s.snap.Swap(nil); sn != nil {
 		sn.retire()
 	}
+	s.closeActivityLog()
 }
 
 // usageBatch is how many consumers one store read (a Redis pipeline) holds.

@@ -18,6 +18,7 @@ import (
 func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, api clientAPI) {
 	c := &call{s: s, sn: sn, w: w, r: r, rc: http.NewResponseController(w), api: api, start: time.Now()}
 	c.span = sn.tracer.StartRequest(r, c.start)
+	c.beginActivity()
 	defer c.finish()
 	cons, ok := sn.auth.authenticate(r.Header, s.now())
 	if !ok {
@@ -183,8 +184,10 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		prev = b
 		c.attempts++
 		c.backend = b
+		started := time.Now()
 		res := c.tracedAttempt(b, req, last, fallback)
 		c.record(b, res)
+		c.noteAttempt(b, res, started)
 		if res.err == nil {
 			return
 		}

@@ -63,11 +63,13 @@ func (s *Server) load(cfg *config.Config, hash string) error {
 	if err != nil {
 		return s.loadFailed(err)
 	}
+	s.useActivity(cfg)
 	s.snap.Store(sn)
 	if cur != nil {
 		cur.retire()
 	}
 	s.pruneTransports(cfg)
+	s.retainWindows(sn)
 	s.m.Reloads.Inc()
 	s.m.SetConfigHash(hash)
 	s.log.Info("config loaded", slog.String("hash", hash), slog.String("gateway", cfg.Gateway.Name),

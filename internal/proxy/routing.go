@@ -18,6 +18,15 @@ type router struct {
 	globs []*route
 }
 
+// all lists the routes, exact ones first.
+func (rt *router) all() []*route {
+	out := make([]*route, 0, len(rt.exact)+len(rt.globs))
+	for _, r := range rt.exact {
+		out = append(out, r)
+	}
+	return append(out, rt.globs...)
+}
+
 func (rt *router) match(model string) *route {
 	if r, ok := rt.exact[model]; ok && !r.drained() {
 		return r

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/internal/availability"
 	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 	"github.com/tollgate-dev/tollgate/internal/providers"
@@ -35,6 +36,10 @@ type Options struct {
 	// Usage, when set, is told every served request's usage and cost (the
 	// console's per-provider usage split).
 	Usage UsageRecorder
+	// Availability, when set, is the per-backend rolling window the
+	// server feeds (shared with whatever reads it); default a fresh one
+	// of availability.DefaultBuckets × DefaultBucket.
+	Availability *availability.Registry
 	// Now is the clock key validity (notAfter) is checked against; default
 	// time.Now.
 	Now func() time.Time
@@ -52,8 +57,10 @@ type Server struct {
 	limitOpts []limits.Option
 	console   http.Handler
 	usage     UsageRecorder
+	avail     *availability.Registry
 	now       func() time.Time
 
+	activity   activityLog // outlives reloads
 	snap       atomic.Pointer[snapshot]
 	states     sync.Map // backend label → *backendState; outlives reloads
 	tmu        sync.Mutex
@@ -83,8 +90,11 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Availability == nil {
+		o.Availability = availability.NewRegistry(0, 0)
+	}
 	s := &Server{log: o.Logger, m: o.Metrics, limitOpts: o.LimitOptions, console: o.Console, usage: o.Usage, now: o.Now,
-		transports: map[string]*http.Transport{}}
+		avail: o.Availability, transports: map[string]*http.Transport{}}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
 	return s
 }
@@ -156,9 +166,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.method(w, r, http.MethodGet, writeError) {
 			s.serveModels(w, r, sn, "")
 		}
+	case generationPath, activityPath:
+		s.serveActivityAPI(w, r, sn)
 	default:
 		if id, ok := strings.CutPrefix(p, "/v1/models/"); ok && id != "" {
 			if s.method(w, r, http.MethodGet, writeError) {
+				// A catalogue name first: a model may itself end in
+				// "/endpoints".
+				if m, ok := strings.CutSuffix(id, endpointsSuffix); ok && m != "" && sn.byName[id] == nil {
+					s.serveEndpoints(w, r, sn, m)
+					return
+				}
 				s.serveModels(w, r, sn, id)
 			}
 			return

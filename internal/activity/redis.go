@@ -1,0 +1,213 @@
+package activity
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is a Store in the Redis the limits use: every replica of a gateway
+// writes to and reads from the same log. Keys (under the limits' prefix):
+// "gen/<id>" one record, expiring after the retention; "act/<consumer>" the
+// consumer's capped stream (MaxRecords, expiring when idle for the
+// retention); "act" the gateway's capped stream (MaxAdmin). Records are
+// written by one background writer, pipelined in batches.
+type Redis struct {
+	client redis.UniversalClient
+	prefix string
+	opts   Options
+	queue  chan *Record
+	done   chan struct{}
+	mu     sync.RWMutex // held to send on queue; Close takes it to close queue
+	closed bool
+}
+
+const writeBatch = 64
+
+// NewRedis writes through client under prefix. Close it to stop its writer.
+func NewRedis(client redis.UniversalClient, prefix string, opts Options) *Redis {
+	r := &Redis{client: client, prefix: prefix, opts: opts.withDefaults(), done: make(chan struct{})}
+	r.queue = make(chan *Record, r.opts.Queue)
+	go r.write()
+	return r
+}
+
+func (r *Redis) genKey(id string) string { return r.prefix + "gen/" + id }
+func (r *Redis) streamKey(consumer string) string {
+	if consumer == "" {
+		return r.prefix + "act"
+	}
+	return r.prefix + "act/" + url.PathEscape(consumer)
+}
+
+// Add queues rec for the writer; a full queue drops it.
+func (r *Redis) Add(rec *Record) {
+	cp := *rec
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		r.opts.Dropped("closed")
+		return
+	}
+	select {
+	case r.queue <- &cp:
+	default:
+		r.opts.Dropped("queue_full")
+	}
+}
+
+func (r *Redis) write() {
+	defer close(r.done)
+	batch := make([]*Record, 0, writeBatch)
+	for rec := range r.queue {
+		batch = append(batch[:0], rec)
+	fill:
+		for len(batch) < writeBatch {
+			select {
+			case more, ok := <-r.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, more)
+			default:
+				break fill
+			}
+		}
+		r.flush(batch)
+	}
+}
+
+func (r *Redis) flush(batch []*Record) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.Timeout)
+	defer cancel()
+	pipe := r.client.Pipeline()
+	n := 0
+	for _, rec := range batch {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			r.opts.Dropped("encode")
+			continue
+		}
+		n++
+		pipe.Set(ctx, r.genKey(rec.ID), b, r.opts.Retention)
+		ck := r.streamKey(rec.Consumer)
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: ck, MaxLen: int64(r.opts.MaxRecords), Approx: true, Values: []any{"r", b}})
+		pipe.Expire(ctx, ck, r.opts.Retention)
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: r.streamKey(""), MaxLen: int64(r.opts.MaxAdmin), Approx: true, Values: []any{"r", b}})
+	}
+	if n == 0 {
+		return
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		for range n {
+			r.opts.Dropped("store")
+		}
+	}
+}
+
+// Get returns consumer's generation id.
+func (r *Redis) Get(ctx context.Context, consumer, id string) (*Record, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	b, err := r.client.Get(ctx, r.genKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading generation %s: %w", id, err)
+	}
+	var rec Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("decoding generation %s: %w", id, err)
+	}
+	if rec.Consumer != consumer || rec.ID != id {
+		return nil, ErrNotFound
+	}
+	return &rec, nil
+}
+
+// List returns one page of f's records, newest first, from the consumer's
+// stream (the gateway's when f.Consumer is ""). The cursor is a stream id.
+func (r *Redis) List(ctx context.Context, f Filter) (Page, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	oldest := r.opts.Now().Add(-r.opts.Retention).UnixMilli()
+	start := oldest
+	if !f.From.IsZero() {
+		start = max(start, f.From.UnixMilli())
+	}
+	end := "+"
+	if !f.To.IsZero() {
+		end = strconv.FormatInt(f.To.UnixMilli(), 10)
+	}
+	if f.Cursor != "" {
+		if !validStreamID(f.Cursor) {
+			return Page{}, ErrBadCursor
+		}
+		end = "(" + f.Cursor
+	}
+	want := f.limit()
+	batch := int64(min(max(2*want, 100), maxScan))
+	key := r.streamKey(f.Consumer)
+	var p Page
+	for scanned := 0; scanned < maxScan; {
+		msgs, err := r.client.XRevRangeN(ctx, key, end, strconv.FormatInt(start, 10), batch).Result()
+		if err != nil {
+			return Page{}, fmt.Errorf("reading the activity log: %w", err)
+		}
+		for _, m := range msgs {
+			scanned++
+			end = "(" + m.ID
+			var rec Record
+			if s, ok := m.Values["r"].(string); !ok || json.Unmarshal([]byte(s), &rec) != nil {
+				continue // not a record: skipped, never a failure
+			}
+			if (f.Consumer == "" || rec.Consumer == f.Consumer) && f.inTime(&rec, oldest) && f.match(&rec) {
+				p.Data = append(p.Data, rec)
+				if len(p.Data) == want {
+					p.Next = m.ID
+					return p, nil
+				}
+			}
+		}
+		if int64(len(msgs)) < batch {
+			return p, nil
+		}
+	}
+	p.Next = strings.TrimPrefix(end, "(") // scanned enough: the client pages on
+	return p, nil
+}
+
+func validStreamID(s string) bool {
+	ms, seq, ok := strings.Cut(s, "-")
+	if !ok {
+		return false
+	}
+	_, e1 := strconv.ParseUint(ms, 10, 64)
+	_, e2 := strconv.ParseUint(seq, 10, 64)
+	return e1 == nil && e2 == nil
+}
+
+// Close stops taking records and waits (bounded by ctx) for the writer to
+// write those queued. It does not close the client (the caller owns it).
+func (r *Redis) Close(ctx context.Context) error {
+	r.mu.Lock()
+	if !r.closed {
+		r.closed = true
+		close(r.queue)
+	}
+	r.mu.Unlock()
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("flushing the activity log: %w", ctx.Err())
+	}
+}

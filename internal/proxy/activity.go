@@ -1,0 +1,286 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/activity"
+	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/limits"
+)
+
+// Paths of the activity log's client API.
+const (
+	generationPath = "/v1/generation"
+	activityPath   = "/v1/activity"
+)
+
+// App attribution headers, as OpenRouter reads them.
+const (
+	headerAppURL   = "HTTP-Referer"
+	headerAppTitle = "X-Title"
+)
+
+// activityLog is the server's activity store: kept across reloads while its
+// settings (where it lives) are unchanged, replaced when they change.
+type activityLog struct {
+	mu     sync.Mutex
+	key    string
+	store  activity.Store
+	closer io.Closer
+}
+
+// activityKey names the store cfg asks for.
+func activityKey(cfg *config.Config) string {
+	k := struct {
+		Prefix string
+		Redis  *config.Redis
+	}{limits.KeyPrefix(cfg), nil}
+	if cfg.Limits.Type == config.StoreRedis {
+		k.Redis = cfg.Limits.Redis
+	}
+	b, _ := json.Marshal(k) // plain values: cannot fail
+	return string(b)
+}
+
+// useActivity points the activity log at the store cfg asks for: the
+// limits' Redis when they use Redis, else memory. A Redis it cannot reach
+// yet is no error (writes are dropped and counted until it answers); one it
+// cannot even configure leaves the log in memory, logged.
+func (s *Server) useActivity(cfg *config.Config) {
+	a := &s.activity
+	key := activityKey(cfg)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.store != nil && a.key == key {
+		return
+	}
+	opts := activity.Options{Now: s.now, Dropped: func(reason string) { s.m.ActivityDropped.WithLabelValues(reason).Inc() }}
+	var st activity.Store
+	var closer io.Closer
+	if cfg.Limits.Type == config.StoreRedis && cfg.Limits.Redis != nil {
+		rc := *cfg.Limits.Redis
+		rc.Timeout = config.D(activity.DefaultTimeout)
+		ls, err := limits.NewRedis(&rc)
+		if err == nil {
+			st, closer = activity.NewRedis(ls.Client(), limits.KeyPrefix(cfg), opts), ls
+		} else {
+			s.log.Warn("activity log kept in memory: its Redis cannot be configured", attrErr(err))
+		}
+	}
+	if st == nil {
+		st = activity.NewMemory(opts)
+	}
+	old, oldCloser := a.store, a.closer
+	a.store, a.closer, a.key = st, closer, key
+	if old != nil {
+		go closeActivity(old, oldCloser)
+	}
+}
+
+func closeActivity(st activity.Store, closer io.Closer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = st.Close(ctx)
+	if closer != nil {
+		_ = closer.Close()
+	}
+}
+
+// closeActivityLog flushes and closes the activity store (Server.Close).
+func (s *Server) closeActivityLog() {
+	a := &s.activity
+	a.mu.Lock()
+	st, closer := a.store, a.closer
+	a.store, a.closer, a.key = nil, nil, ""
+	a.mu.Unlock()
+	if st != nil {
+		closeActivity(st, closer)
+	}
+}
+
+func (s *Server) activityStore() activity.Store {
+	a := &s.activity
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.store
+}
+
+// Activity lists one page of the activity log (the console's admin view;
+// Filter.Consumer "" is every consumer).
+func (s *Server) Activity(ctx context.Context, f activity.Filter) (activity.Page, error) {
+	st := s.activityStore()
+	if st == nil {
+		return activity.Page{}, nil
+	}
+	return st.List(ctx, f)
+}
+
+// beginActivity names the call's generation (in the answer's header, set
+// before anything is written) and its app.
+func (c *call) beginActivity() {
+	c.genID = activity.NewID()
+	c.w.Header().Set(activity.HeaderGenerationID, c.genID)
+	h := c.r.Header
+	c.appURL = activity.Clip(h.Get(headerAppURL))
+	c.app = activity.Clip(h.Get(headerAppTitle))
+	if c.app == "" && c.appURL != "" {
+		if u, err := url.Parse(c.appURL); err == nil && u.Host != "" {
+			c.app = u.Host
+		} else {
+			c.app = c.appURL
+		}
+	}
+}
+
+// recordActivity adds the finished call to the activity log (an
+// unauthenticated call has no consumer to file it under and is not kept).
+func (c *call) recordActivity(status int, backend, provider string, elapsed time.Duration) {
+	if c.consumer == "" || c.genID == "" {
+		return
+	}
+	st := c.s.activityStore()
+	if st == nil {
+		return
+	}
+	rec := &activity.Record{
+		ID: c.genID, Time: c.start.UnixMilli(), Consumer: c.consumer, App: c.app, AppURL: c.appURL,
+		API: c.api.name(), Model: orUnknown(c.served), Asked: c.asked, Backend: backend, Provider: provider,
+		InputTokens: c.usage.InputTokens, OutputTokens: c.usage.OutputTokens,
+		CachedInputTokens: c.usage.CachedInputTokens, ReasoningTokens: c.usage.ReasoningTokens,
+		UsageReported: c.usage.Reported, Cost: math.Round(c.cost*1e9) / 1e9,
+		LatencyMS: float64(elapsed.Microseconds()) / 1000, TTFTMS: float64(c.ttft.Microseconds()) / 1000,
+		Status: status, Error: c.errClass, Stream: c.stream, Attempts: c.attempts,
+	}
+	if rec.Model == "unknown" && c.model != "" {
+		rec.Model = c.model
+	}
+	if c.backend != nil {
+		rec.UpstreamModel = c.backend.upstreamModel(c.served)
+	}
+	st.Add(rec)
+}
+
+// serveActivityAPI serves GET /v1/generation?id= (the caller's own
+// generation) and GET /v1/activity (the caller's own log, filtered and
+// paged).
+func (s *Server) serveActivityAPI(w http.ResponseWriter, r *http.Request, sn *snapshot) {
+	if !s.method(w, r, http.MethodGet, writeError) {
+		return
+	}
+	cons, ok := sn.auth.authenticate(r.Header, s.now())
+	if !ok {
+		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
+		closeUnread(w, r)
+		writeError(w, unauthorized)
+		return
+	}
+	st := s.activityStore()
+	q := r.URL.Query()
+	if r.URL.Path == generationPath {
+		id := q.Get("id")
+		if !activity.ValidID(id) || st == nil {
+			writeError(w, generationNotFound(id))
+			return
+		}
+		rec, err := st.Get(r.Context(), cons.name(), id)
+		if err != nil {
+			s.activityError(w, r, err, id)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": rec})
+		return
+	}
+	f, aerr := activityFilter(q)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	f.Consumer = cons.name()
+	page := activity.Page{Data: []activity.Record{}}
+	if st != nil {
+		var err error
+		if page, err = st.List(r.Context(), f); err != nil {
+			s.activityError(w, r, err, "")
+			return
+		}
+		if page.Data == nil {
+			page.Data = []activity.Record{}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": page.Data, "next_cursor": page.Next})
+}
+
+func (s *Server) activityError(w http.ResponseWriter, r *http.Request, err error, id string) {
+	switch {
+	case errors.Is(err, activity.ErrNotFound):
+		writeError(w, generationNotFound(id))
+	case errors.Is(err, activity.ErrBadCursor):
+		writeError(w, badQuery("cursor", "cursor is not one a page returned"))
+	default:
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "reading the activity log failed", attrErr(err))
+		writeError(w, serverError(http.StatusServiceUnavailable, "activity_unavailable", "the activity log is unavailable; try again", 0))
+	}
+}
+
+// activityFilter reads GET /v1/activity's query: from and to (RFC 3339 or
+// unix seconds), model, app, status, limit, cursor.
+func activityFilter(q url.Values) (activity.Filter, *apiError) {
+	var f activity.Filter
+	for _, p := range []struct {
+		name string
+		to   *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		t, ok := parseTime(v)
+		if !ok {
+			return f, badQuery(p.name, p.name+" must be an RFC 3339 time or unix seconds")
+		}
+		*p.to = t
+	}
+	f.Model, f.App, f.Status, f.Cursor = q.Get("model"), q.Get("app"), q.Get("status"), q.Get("cursor")
+	if !activity.ValidStatus(f.Status) {
+		return f, badQuery("status", "status must be an HTTP status, ok, error or 2xx..5xx")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > activity.MaxPageSize {
+			return f, badQuery("limit", "limit must be 1 to "+strconv.Itoa(activity.MaxPageSize))
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+func parseTime(v string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, true
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/1000 {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0), true
+}
+
+func badQuery(param, msg string) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_value", Param: param, Message: msg}
+}
+
+func generationNotFound(id string) *apiError {
+	return &apiError{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "not_found",
+		Message: "Generation '" + truncate(strings.ToValidUTF8(id, ""), 64) + "' not found."}
+}
