@@ -30,6 +30,10 @@ type providerPrefs struct {
 	Only           []string `json:"only"`
 	Ignore         []string `json:"ignore"`
 	Sort           string   `json:"sort"`
+	// Not honoured yet: refused when set rather than ignored, since a
+	// client relies on them to bound its spend or its parameters.
+	MaxPrice          json.RawMessage `json:"max_price"`
+	RequireParameters bool            `json:"require_parameters"`
 }
 
 // Model variant suffixes, shorthands for a sort.
@@ -58,6 +62,12 @@ func takeRouting(body []byte) ([]byte, *providerPrefs, *apiError) {
 	var p providerPrefs
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil, nil, badRequest("\"provider\" must be an object of routing preferences: "+truncate(err.Error(), 200)+".", "provider")
+	}
+	if len(p.MaxPrice) > 0 && string(p.MaxPrice) != "null" {
+		return nil, nil, badRequest("provider.max_price is not supported by this gateway yet.", "provider.max_price")
+	}
+	if p.RequireParameters {
+		return nil, nil, badRequest("provider.require_parameters is not supported by this gateway yet.", "provider.require_parameters")
 	}
 	switch p.Sort {
 	case "", "price", "throughput", "latency":
