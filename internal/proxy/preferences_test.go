@@ -147,3 +147,28 @@ func TestProviderPreferencesOpenAIGo(t *testing.T) {
 		t.Errorf("provider %q a=%d: %+v", raw.Header.Get(HeaderProvider), tr.ua.Count(), out)
 	}
 }
+
+// The same preferences on /v1/messages and /v1/responses: read, honoured,
+// and never sent upstream.
+func TestProviderPreferencesOtherAPIs(t *testing.T) {
+	for path, body := range map[string]string{
+		messagesPath:  `{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"provider":{"only":["b"]}}`,
+		responsesPath: `{"model":"m","input":"hi","provider":{"only":["b"]}}`,
+	} {
+		t.Run(path, func(t *testing.T) {
+			tr := newTrio(t, nil)
+			resp := tr.g.do(t, http.MethodPost, path, tr.key, body, map[string]string{"anthropic-version": "2023-06-01"})
+			out := readAll(t, resp)
+			if resp.StatusCode != 200 || resp.Header.Get(HeaderProvider) != "b" || tr.ua.Count() != 0 {
+				t.Fatalf("status %d provider %q a=%d: %s", resp.StatusCode, resp.Header.Get(HeaderProvider), tr.ua.Count(), out)
+			}
+			if last, _ := tr.ub.Last(); strings.Contains(string(last.Body), `"provider"`) {
+				t.Errorf("provider went upstream: %s", last.Body)
+			}
+			resp = tr.g.do(t, http.MethodPost, path, tr.key, strings.Replace(body, `["b"]`, `["c"]`, 1), map[string]string{"anthropic-version": "2023-06-01"})
+			if out := readAll(t, resp); resp.StatusCode != http.StatusNotFound || tr.uc.Count() != 0 {
+				t.Errorf("only c: status %d c=%d: %s", resp.StatusCode, tr.uc.Count(), out)
+			}
+		})
+	}
+}
