@@ -45,6 +45,13 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		return
 	}
 	_ = c.rc.SetReadDeadline(time.Time{})
+	// OpenRouter's routing members are read and removed first: what is
+	// parsed, judged and sent upstream is the body without them.
+	body, prefs, aerr := takeRouting(body)
+	if aerr != nil {
+		c.reject("invalid", aerr)
+		return
+	}
 	p, aerr := api.parse(body)
 	if aerr != nil {
 		c.reject("invalid", aerr)
@@ -52,6 +59,10 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	}
 	c.stream, c.estimate = p.fields.Stream, p.estimate
 	model := p.fields.Model
+	sortBy := ""
+	if base, s := splitVariant(model); s != "" && sn.router.match(model) == nil {
+		model, sortBy = base, s
+	}
 	c.parsed(p)
 	if !cons.allows(model) {
 		c.reject("forbidden", errModelNotAllowed(truncate(model, 128)))
@@ -64,6 +75,10 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	}
 	if aerr := sn.checkCapabilities(model, p); aerr != nil {
 		c.reject("unsupported", aerr)
+		return
+	}
+	if rt = prefs.apply(rt, s, sortBy); rt == nil {
+		c.reject("unknown_model", errNoPreferredBackend(model))
 		return
 	}
 	price := sn.firstPrice(rt, model)
@@ -98,7 +113,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		w.Header()[k] = v
 	}
 	if d := ticket.DowngradeTo; d != "" && d != model {
-		drt := sn.router.match(d)
+		drt := prefs.apply(sn.router.match(d), s, sortBy)
 		if drt == nil || !cons.allows(d) {
 			c.reject("unknown_model", notFound("The downgrade model '"+truncate(d, 128)+"' is not available to this key."))
 			return
@@ -184,6 +199,7 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		prev = b
 		c.attempts++
 		c.backend = b
+		c.w.Header().Set(HeaderProvider, b.up.name)
 		started := time.Now()
 		res := c.tracedAttempt(b, req, last, fallback)
 		c.record(b, res)
@@ -208,6 +224,7 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		}
 		return
 	}
+	c.w.Header().Del(HeaderProvider)
 	if last == nil {
 		last = upstreamUnavailable("no_backend", "No backend is available for this model.")
 	}
