@@ -24,6 +24,8 @@ type call struct {
 
 	start    time.Time
 	consumer string
+	// subject is the sub claim of the request's verified JWT ("" for a key).
+	subject string
 	// model labels metrics and usage: the public model served, or its
 	// route's pattern for a glob (a client's names cannot grow them);
 	// "" until routed.
