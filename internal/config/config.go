@@ -431,6 +431,10 @@ type Policy struct {
 	OnExceeded          ExceededAction `json:"onExceeded,omitempty"`
 	// DowngradeTo is the model used when OnExceeded is Downgrade.
 	DowngradeTo string `json:"downgradeTo,omitempty"`
+	// Pooled makes the policy's limits and budget one set of counters
+	// shared by every consumer it applies to (a team's budget), instead of
+	// one set per consumer. A consumer's own policies apply besides it.
+	Pooled bool `json:"pooled,omitempty"`
 }
 
 // Limit counts requests and tokens over a fixed window aligned to the Unix

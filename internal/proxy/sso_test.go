@@ -70,7 +70,7 @@ func TestSSOThroughProxy(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		claims             idptest.Claims
+		claims            idptest.Claims
 		consumer, subject string
 	}{
 		{idptest.Claims{Subject: "alice", Email: "alice@example.com", Groups: []string{"eng"}}, "alice", "alice"},
