@@ -87,6 +87,7 @@ func TestSSOThroughProxy(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("access log of a JWT request: %s", lastLine(g.logs.String()))
 	if code, body := g.doStatus(t, key); code != http.StatusOK {
 		t.Fatalf("consumer key beside the issuer: %d %s", code, body)
 	}
@@ -151,4 +152,9 @@ func refusedAfterRotation(t *testing.T, idp *idptest.Issuer) string {
 func (g *gw) doStatus(t *testing.T, key string) (int, string) {
 	resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), nil)
 	return resp.StatusCode, readAll(t, resp)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
