@@ -159,6 +159,7 @@ chromium: ## Install Debian's chromium when missing (the console's browser test)
 .PHONY: bench
 bench: redis ## Print the benchmark table: direct, bare reverse proxy, tollgate with local and Redis limits, streaming (bounded, 127.0.0.1, about a minute).
 	go run ./hack/bench
+	go test -run '^$$' -bench . -benchmem -benchtime 2000x ./internal/identity/
 
 .PHONY: soak
 soak: redis ## Opt-in soak and chaos run (mixed traffic, reloads, Redis killed, SIGTERM with streams); TOLLGATE_SOAK_DURATION=10m for the long run.

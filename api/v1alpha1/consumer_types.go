@@ -57,6 +57,50 @@ type ConsumerSpec struct {
 	// +optional
 	// +kubebuilder:default=false
 	Disabled bool `json:"disabled,omitempty"`
+
+	// Identities are signed-in identities (tokens of an issuer of the
+	// AIGateway's spec.auth.issuers) this consumer stands for, besides its
+	// key. When several Consumers match one token the most specific match
+	// wins: subject, then email, then group; ties go to the name that
+	// sorts first.
+	//
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	Identities []IdentityMatch `json:"identities,omitempty"`
+}
+
+// IdentityMatch selects identities by exactly one of subject, email or
+// group, optionally of one issuer.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.subject), has(self.email), has(self.group)].filter(x, x).size() == 1",message="set exactly one of subject, email or group"
+type IdentityMatch struct {
+	// Issuer limits the match to one issuer; empty matches any trusted issuer.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Issuer string `json:"issuer,omitempty"`
+
+	// Subject matches the token's sub claim.
+	//
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Subject string `json:"subject,omitempty"`
+
+	// Email matches the token's email claim (unless email_verified is false), case-insensitively.
+	//
+	// +optional
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=512
+	Email string `json:"email,omitempty"`
+
+	// Group matches one entry of the issuer's groups claim.
+	//
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Group string `json:"group,omitempty"`
 }
 
 // ConsumerCredentials is where a consumer's key comes from: exactly one of

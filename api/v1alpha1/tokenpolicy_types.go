@@ -78,6 +78,13 @@ type TokenPolicySpec struct {
 	//
 	// +optional
 	DowngradeTo *ModelName `json:"downgradeTo,omitempty"`
+
+	// Pooled makes the limits and the budget one set of counters shared by
+	// every Consumer this policy applies to (a team's budget) instead of
+	// one set per Consumer. A Consumer's other policies apply besides it.
+	//
+	// +optional
+	Pooled bool `json:"pooled,omitempty"`
 }
 
 // Limit is one set of counters over one window. At least one of requests,

@@ -48,7 +48,7 @@ func (c *compiler) policies(cfg *config.Config) map[string]config.Policy {
 			continue
 		}
 		s := tp.Spec
-		p := config.Policy{Name: tp.Name, OnExceeded: config.ExceededAction(s.OnExceeded)}
+		p := config.Policy{Name: tp.Name, OnExceeded: config.ExceededAction(s.OnExceeded), Pooled: s.Pooled}
 		if s.MaxTokensPerRequest != nil {
 			p.MaxTokensPerRequest = *s.MaxTokensPerRequest
 		}
@@ -120,6 +120,9 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 		}
 		for _, m := range cs.Spec.AllowedModels {
 			out.AllowedModels = append(out.AllowedModels, string(m))
+		}
+		for _, m := range cs.Spec.Identities {
+			out.Identities = append(out.Identities, config.IdentityMatch{Issuer: m.Issuer, Subject: m.Subject, Email: m.Email, Group: m.Group})
 		}
 		keys, kok := c.consumerKeys(cs)
 		if !ok || !kok {

@@ -47,6 +47,11 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	// CRD schema would have refused (render on unvalidated files).
 	if spec.Auth != nil {
 		cfg.Auth.Mode = config.AuthMode(spec.Auth.Mode)
+		for _, is := range spec.Auth.Issuers {
+			cfg.Auth.Issuers = append(cfg.Auth.Issuers, config.Issuer{Issuer: is.Issuer, JWKSURL: is.JWKSURL,
+				Audiences: append([]string(nil), is.Audiences...), ClockSkew: dur(is.ClockSkew), JWKSRefresh: dur(is.JWKSRefresh),
+				GroupsClaim: is.GroupsClaim, AllowPrivateNetwork: is.AllowPrivateNetwork})
+		}
 	}
 
 	c.limitStore(cfg)

@@ -134,6 +134,31 @@ const (
 // Auth configures client authentication.
 type Auth struct {
 	Mode AuthMode `json:"mode"`
+	// Issuers are the OIDC/JWT issuers whose tokens the gateway accepts
+	// besides consumer keys (see Consumer.Identities and internal/identity).
+	Issuers []Issuer `json:"issuers,omitempty"`
+}
+
+// Issuer is one trusted OIDC/JWT issuer. Its keys are fetched from
+// JWKSURL, or from the jwks_uri of its discovery document when JWKSURL is
+// empty, through the SSRF guard unless AllowPrivateNetwork.
+type Issuer struct {
+	// Issuer is the exact iss claim (and the discovery base URL).
+	Issuer string `json:"issuer"`
+	// JWKSURL, when set, is fetched instead of discovery.
+	JWKSURL string `json:"jwksURL,omitempty"`
+	// Audiences: a token's aud must name one of them (at least one).
+	Audiences []string `json:"audiences"`
+	// ClockSkew tolerated on exp, iat and nbf. Default 30s.
+	ClockSkew Duration `json:"clockSkew,omitzero"`
+	// JWKSRefresh is how often the key set is re-read; an unknown kid
+	// re-reads it sooner, at most once per JWKSMinRefresh. Default 1h.
+	JWKSRefresh Duration `json:"jwksRefresh,omitzero"`
+	// GroupsClaim names the claim holding groups or roles. Default "groups".
+	GroupsClaim string `json:"groupsClaim,omitempty"`
+	// AllowPrivateNetwork permits a discovery or JWKS URL on a loopback,
+	// link-local or private address (in-cluster Dex or Keycloak, tests).
+	AllowPrivateNetwork bool `json:"allowPrivateNetwork,omitempty"`
 }
 
 // ProviderType names a vendor API.
@@ -361,6 +386,23 @@ type Consumer struct {
 	Policies []string `json:"policies,omitempty"`
 	// Disabled consumers are refused with 401.
 	Disabled bool `json:"disabled,omitempty"`
+	// Identities are the signed-in identities (verified JWTs of an
+	// Auth.Issuers issuer) this consumer stands for, besides its keys.
+	Identities []IdentityMatch `json:"identities,omitempty"`
+}
+
+// IdentityMatch selects identities by exactly one of subject, email or
+// group. When several consumers match one identity the most specific
+// match wins: subject, then email, then group; ties go to the consumer
+// whose name sorts first.
+type IdentityMatch struct {
+	// Issuer limits the match to one Auth.Issuers issuer; empty matches any.
+	Issuer  string `json:"issuer,omitempty"`
+	Subject string `json:"subject,omitempty"`
+	// Email matches a verified email claim (email_verified not false).
+	Email string `json:"email,omitempty"`
+	// Group matches one entry of the issuer's groups claim.
+	Group string `json:"group,omitempty"`
 }
 
 // Key is one hashed consumer key. The proxy never holds key material.
@@ -394,6 +436,10 @@ type Policy struct {
 	OnExceeded          ExceededAction `json:"onExceeded,omitempty"`
 	// DowngradeTo is the model used when OnExceeded is Downgrade.
 	DowngradeTo string `json:"downgradeTo,omitempty"`
+	// Pooled makes the policy's limits and budget one set of counters
+	// shared by every consumer it applies to (a team's budget), instead of
+	// one set per consumer. A consumer's own policies apply besides it.
+	Pooled bool `json:"pooled,omitempty"`
 }
 
 // Limit counts requests and tokens over a fixed window aligned to the Unix

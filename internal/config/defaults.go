@@ -89,6 +89,9 @@ func (c *Config) Default() {
 	if c.Auth.Mode == "" {
 		c.Auth.Mode = DefaultAuthMode
 	}
+	for i := range c.Auth.Issuers {
+		c.Auth.Issuers[i].Default()
+	}
 	c.Limits.Default()
 	c.Telemetry.Default()
 	for i := range c.Providers {

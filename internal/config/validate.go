@@ -31,7 +31,8 @@ func (c *Config) Validate() error {
 	c.validateModels(v, providers)
 	c.validateRoutes(v, providers)
 	policies := c.validatePolicies(v)
-	c.validateConsumers(v, policies)
+	issuers := c.Auth.validateIssuers(v)
+	c.validateConsumers(v, policies, issuers)
 	if len(c.Shards) > 0 {
 		v.bad("shards", "a sharded root is served with its consumer shards (tollgate proxy --config-secret), not alone")
 	}
@@ -451,7 +452,7 @@ func validateGlobs(v *validator, field string, globs []string, most int) {
 	}
 }
 
-func (c *Config) validateConsumers(v *validator, policies map[string]bool) {
+func (c *Config) validateConsumers(v *validator, policies, issuers map[string]bool) {
 	owners := map[string]string{}
 	names := map[string]bool{}
 	for i, cs := range c.Consumers {
@@ -472,6 +473,7 @@ func (c *Config) validateConsumers(v *validator, policies map[string]bool) {
 			}
 		}
 		validateGlobs(v, field+".allowedModels", cs.AllowedModels, maxAllowedModels)
+		cs.validateIdentities(v, field, issuers)
 		for j, k := range cs.Keys {
 			kf := fmt.Sprintf("%s.keys[%d]", field, j)
 			k.validate(v, kf)

@@ -144,7 +144,7 @@ func (e *Engine) admitModel(ctx context.Context, c *consumerRT, model string, pr
 	)
 	used, err := e.b.call(ctx, "reserve", func(s Store) error {
 		var err error
-		res, err = s.Reserve(ctx, cs)
+		res, err = reserveByTag(ctx, s, cs)
 		return err
 	})
 	switch {
@@ -162,7 +162,7 @@ func (e *Engine) admitModel(ctx context.Context, c *consumerRT, model string, pr
 		return &Ticket{e: e, degraded: true, model: model}, nil, nil
 	default:
 		degraded = true
-		if res, err = e.b.fallback.Reserve(ctx, cs); err != nil {
+		if res, err = reserveByTag(ctx, e.b.fallback, cs); err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, fmt.Errorf("limits: admit: %w", ctx.Err())
 			}

@@ -139,6 +139,9 @@ func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
 		if rt.onExceeded == "" {
 			rt.onExceeded = config.ExceededReject
 		}
+		if p.Pooled {
+			rt.pool = e.prefix + "{" + poolTag + escapeTag(p.Name) + "}:"
+		}
 		policies[p.Name] = rt
 	}
 	for _, c := range cfg.Consumers {

@@ -76,6 +76,10 @@ type policyRT struct {
 	maxTokens   int64
 	onExceeded  config.ExceededAction
 	downgradeTo string
+	// pool is the key base of a pooled policy's counters, "<prefix>{:pool:
+	// <escaped name>}:" ("" when per consumer): their own hash tag, which
+	// no consumer's escaped name can equal (it has no ':').
+	pool string
 }
 
 type consumerRT struct {
@@ -209,7 +213,7 @@ func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Ti
 				continue
 			}
 			w := fixedWindow(now, l.cfg.Window.Duration)
-			k := c.base + l.key + strconv.FormatInt(w.Start.Unix(), 10) + ":"
+			k := p.base(c) + l.key + strconv.FormatInt(w.Start.Unix(), 10) + ":"
 			m := meta{policy: p, window: l.window, models: l.cfg.Models}
 			if l.cfg.Requests > 0 {
 				m.kind = kindRequests
@@ -230,7 +234,7 @@ func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Ti
 		}
 		if p.budget != nil {
 			w, _ := calendarWindow(now, p.budget.Window)
-			add(c.base+p.budgetKey+strconv.FormatInt(w.Start.Unix(), 10), "", est.costMicro, p.budgetMicro, w.End,
+			add(p.base(c)+p.budgetKey+strconv.FormatInt(w.Start.Unix(), 10), "", est.costMicro, p.budgetMicro, w.End,
 				meta{kind: kindCost, policy: p, window: string(p.budget.Window), period: calendarLabel(w, p.budget.Window)})
 		}
 	}
@@ -244,6 +248,15 @@ func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Ti
 		add(uk, perModel[i], amounts[k], 0, uw.End, m)
 	}
 	return cs, ms
+}
+
+// base is where a policy's counters for consumer c live: the pool's keys
+// when pooled, else the consumer's.
+func (p *policyRT) base(c *consumerRT) string {
+	if p.pool != "" {
+		return p.pool
+	}
+	return c.base
 }
 
 func (e *Engine) usageKey(c *consumerRT, w span) string {

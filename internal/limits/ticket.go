@@ -113,8 +113,13 @@ func (t *Ticket) Settle(ctx context.Context, usage providers.Usage, costUSD floa
 		return nil
 	}
 
-	if t.store == t.e.b.primary && t.e.b.settler != nil && t.e.b.settler.enqueue(settleJob{cs: cs, t: t, idx: idx}) {
-		return nil // written in the background, batched with others
+	if t.store == t.e.b.primary && t.e.b.settler != nil {
+		// One job per hash tag (a pooled policy's counters have their
+		// own): the settler batches a job's counters into one script.
+		cs, idx = t.enqueueByTag(cs, idx)
+		if len(cs) == 0 {
+			return nil // written in the background, batched with others
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
@@ -122,7 +127,7 @@ func (t *Ticket) Settle(ctx context.Context, usage providers.Usage, costUSD floa
 	var err error
 	if t.store == t.e.b.primary {
 		_, err = t.e.b.call(sctx, "settle", func(s Store) error {
-			vals, err = s.Add(sctx, cs)
+			vals, err = addByTag(sctx, s, cs)
 			return err
 		})
 		if vals == nil && err == nil {
@@ -131,13 +136,37 @@ func (t *Ticket) Settle(ctx context.Context, usage providers.Usage, costUSD floa
 			t.e.m.storeErrors.WithLabelValues("settle").Inc()
 		}
 	} else {
-		vals, err = t.store.Add(sctx, cs)
+		vals, err = addByTag(sctx, t.store, cs)
 	}
 	if err != nil {
 		return fmt.Errorf("limits: settle for model %q: %w", t.model, err)
 	}
 	t.apply(idx, vals)
 	return nil
+}
+
+// enqueueByTag queues the settlement one job per hash tag and returns
+// the counters (and their idx) the queue did not take.
+func (t *Ticket) enqueueByTag(cs []Counter, idx []int) ([]Counter, []int) {
+	groups := byTag(cs)
+	if groups == nil {
+		if t.e.b.settler.enqueue(settleJob{cs: cs, t: t, idx: idx}) {
+			return nil, nil
+		}
+		return cs, idx
+	}
+	var left []Counter
+	var leftIdx []int
+	for _, g := range groups {
+		gidx := make([]int, len(g.pos))
+		for j, i := range g.pos {
+			gidx[j] = idx[i]
+		}
+		if !t.e.b.settler.enqueue(settleJob{cs: g.cs, t: t, idx: gidx}) {
+			left, leftIdx = append(left, g.cs...), append(leftIdx, gidx...)
+		}
+	}
+	return left, leftIdx
 }
 
 // apply records the counters' values after a settlement, so Headers

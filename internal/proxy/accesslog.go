@@ -85,6 +85,9 @@ func (c *call) finish() {
 	if out.backend != nil {
 		attrs = append(attrs, slog.String("upstream_model", out.backend.upstreamModel(out.served)))
 	}
+	if out.subject != "" {
+		attrs = append(attrs, slog.String("subject", out.subject))
+	}
 	if api := out.api.name(); api != "" {
 		attrs = append(attrs, slog.String("api", api))
 	}

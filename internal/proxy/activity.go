@@ -154,7 +154,7 @@ func (c *call) recordActivity(status int, backend, provider string, elapsed time
 		return
 	}
 	rec := &activity.Record{
-		ID: c.genID, Time: c.start.UnixMilli(), Consumer: c.consumer, App: c.app, AppURL: c.appURL,
+		ID: c.genID, Time: c.start.UnixMilli(), Consumer: c.consumer, Subject: c.subject, App: c.app, AppURL: c.appURL,
 		API: c.api.name(), Model: orUnknown(c.served), Asked: c.asked, Backend: backend, Provider: provider,
 		InputTokens: c.usage.InputTokens, OutputTokens: c.usage.OutputTokens,
 		CachedInputTokens: c.usage.CachedInputTokens, ReasoningTokens: c.usage.ReasoningTokens,
@@ -178,7 +178,7 @@ func (s *Server) serveActivityAPI(w http.ResponseWriter, r *http.Request, sn *sn
 	if !s.method(w, r, http.MethodGet, writeError) {
 		return
 	}
-	cons, ok := sn.auth.authenticate(r.Header, s.now())
+	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
 	if !ok {
 		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
 		closeUnread(w, r)

@@ -1,13 +1,16 @@
 package proxy
 
 import (
+	"context"
 	"net/http"
 	"path"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
 // authIndex finds a consumer from a presented key. It holds only hashes,
@@ -16,6 +19,19 @@ import (
 type authIndex struct {
 	mode config.AuthMode
 	byID map[string][]keyEntry
+	// ids verifies bearer JWTs of the trusted issuers (nil when none);
+	// idx maps their identities to consumers (indexes into consumers).
+	ids       *identity.Verifier
+	issuers   []config.Issuer
+	idx       *identity.Index
+	consumers []*consumer
+}
+
+// principal is who a request was authenticated as: its consumer (nil in
+// auth mode None) and, for a JWT, the token's subject.
+type principal struct {
+	*consumer
+	subject string
 }
 
 type keyEntry struct {
@@ -33,8 +49,19 @@ type consumer struct {
 	all      bool
 }
 
-func newAuthIndex(c *config.Config) *authIndex {
-	idx := &authIndex{mode: c.Auth.Mode, byID: map[string][]keyEntry{}}
+// newAuthIndex indexes a config's consumers. The JWT verifier (its key
+// sets and verified-token cache) is kept from prev when the issuers did
+// not change.
+func newAuthIndex(c *config.Config, now func() time.Time, prev *authIndex) *authIndex {
+	idx := &authIndex{mode: c.Auth.Mode, byID: map[string][]keyEntry{}, issuers: c.Auth.Issuers}
+	if len(c.Auth.Issuers) > 0 {
+		if prev != nil && prev.ids != nil && reflect.DeepEqual(prev.issuers, c.Auth.Issuers) {
+			idx.ids = prev.ids
+		} else {
+			idx.ids = identity.New(c.Auth.Issuers, now)
+		}
+		idx.idx = identity.NewIndex(c.Consumers)
+	}
 	for i := range c.Consumers {
 		cs := &c.Consumers[i]
 		info := &consumer{cfg: cs, exact: map[string]bool{}, all: len(cs.AllowedModels) == 0}
@@ -45,6 +72,7 @@ func newAuthIndex(c *config.Config) *authIndex {
 				info.exact[g] = true
 			}
 		}
+		idx.consumers = append(idx.consumers, info)
 		for _, k := range cs.Keys {
 			idx.byID[k.ID] = append(idx.byID[k.ID], keyEntry{sha256: strings.ToLower(k.SHA256), notAfter: k.NotAfter, consumer: info})
 		}
@@ -70,13 +98,37 @@ func presentedKey(h http.Header) string {
 // dummyHash keeps the work done for an unknown id the same as for a known one.
 const dummyHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// authenticate returns the consumer of a valid key, or nil. Every failure
-// looks the same to the caller.
-func (a *authIndex) authenticate(h http.Header, now time.Time) (*consumer, bool) {
+// maxJWTBytes bounds a presented bearer token.
+const maxJWTBytes = 8 << 10
+
+// authenticate returns the principal of a valid key or token. Every
+// failure looks the same to the caller.
+func (a *authIndex) authenticate(ctx context.Context, h http.Header, now time.Time) (principal, bool) {
 	if a.mode == config.AuthNone {
-		return nil, true
+		return principal{}, true
 	}
 	key := presentedKey(h)
+	if a.ids != nil && identity.LooksLikeJWT(key) && len(key) <= maxJWTBytes {
+		return a.authenticateJWT(ctx, key)
+	}
+	cons, ok := a.authenticateKey(key, now)
+	return principal{consumer: cons}, ok
+}
+
+// authenticateJWT maps a verified token's identity to its consumer.
+func (a *authIndex) authenticateJWT(ctx context.Context, token string) (principal, bool) {
+	id, err := a.ids.Verify(ctx, token)
+	if err != nil {
+		return principal{}, false
+	}
+	i, _ := a.idx.Resolve(id)
+	if i < 0 || a.consumers[i].cfg.Disabled {
+		return principal{}, false
+	}
+	return principal{consumer: a.consumers[i], subject: id.Subject}, true
+}
+
+func (a *authIndex) authenticateKey(key string, now time.Time) (*consumer, bool) {
 	if key == "" || len(key) > 512 {
 		return nil, false
 	}

@@ -27,6 +27,8 @@ type call struct {
 	app      string // the app the client named (X-Title, else HTTP-Referer's host)
 	appURL   string // HTTP-Referer
 	consumer string
+	// subject is the sub claim of the request's verified JWT ("" for a key).
+	subject string
 	// model labels metrics and usage: the public model served, or its
 	// route's pattern for a glob (a client's names cannot grow them);
 	// "" until routed.

@@ -33,7 +33,7 @@ type tokenCounter interface {
 // counted by the gateway with the closest public tokenizer for the
 // backend's model and marked an estimate. It spends no token budget.
 func (s *Server) serveCountTokens(w http.ResponseWriter, r *http.Request, sn *snapshot) {
-	cons, ok := sn.auth.authenticate(r.Header, s.now())
+	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
 	if !ok {
 		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
 		closeUnread(w, r)

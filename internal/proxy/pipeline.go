@@ -20,14 +20,14 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	c.span = sn.tracer.StartRequest(r, c.start)
 	c.beginActivity()
 	defer c.finish()
-	cons, ok := sn.auth.authenticate(r.Header, s.now())
+	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
 	if !ok {
 		// Answered from the headers alone, before the body is read.
 		closeUnread(w, r)
 		c.reject("unauthenticated", unauthorized)
 		return
 	}
-	c.consumer = cons.name()
+	c.consumer, c.subject = cons.name(), cons.subject
 	if cs, ok := api.(consumerScoped); ok {
 		cs.authenticated(c.consumer)
 	}

@@ -109,7 +109,7 @@ func (s *Server) serveStoredResponse(w http.ResponseWriter, r *http.Request, sn 
 		writeError(w, errMethod)
 		return
 	}
-	cons, ok := sn.auth.authenticate(r.Header, s.now())
+	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
 	if !ok {
 		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
 		closeUnread(w, r)

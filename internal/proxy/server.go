@@ -206,7 +206,7 @@ func (s *Server) method(w http.ResponseWriter, r *http.Request, want string, fai
 
 // serveModels lists the catalogue models the caller may use, or one.
 func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapshot, id string) {
-	cons, ok := sn.auth.authenticate(r.Header, s.now())
+	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
 	if !ok {
 		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
 		closeUnread(w, r)

@@ -92,7 +92,11 @@ type pricing struct {
 // everything has been built, so a broken config changes nothing.
 func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapshot, error) {
 	now := time.Now()
-	sn := &snapshot{cfg: cfg, hash: hash, loaded: now, auth: newAuthIndex(cfg), upstreams: map[string]*upstream{},
+	var prevAuth *authIndex
+	if prev != nil {
+		prevAuth = prev.auth
+	}
+	sn := &snapshot{cfg: cfg, hash: hash, loaded: now, auth: newAuthIndex(cfg, s.now, prevAuth), upstreams: map[string]*upstream{},
 		byName:  map[string]*catalogueEntry{},
 		maxBody: cfg.Server.MaxRequestBodyBytes, maxInFlight: int64(cfg.Server.MaxInFlight),
 		readTimeout: cfg.Server.ReadTimeout.Duration, writeTimeout: cfg.Server.WriteTimeout.Duration}

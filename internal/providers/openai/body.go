@@ -349,9 +349,13 @@ func StripReasoningState(body []byte) ([]byte, error) {
 	if err := json.Unmarshal(body, &top); err != nil {
 		return nil, fmt.Errorf("decoding request body: %w", err)
 	}
-	var msgs []map[string]json.RawMessage
-	if len(top["messages"]) == 0 || json.Unmarshal(top["messages"], &msgs) != nil {
+	if len(top["messages"]) == 0 {
 		return body, nil
+	}
+	var msgs []map[string]json.RawMessage
+	if err := json.Unmarshal(top["messages"], &msgs); err != nil {
+		// Not a list of message objects: nothing of the gateway's to remove.
+		return body, nil //nolint:nilerr // the body is the client's to send as is
 	}
 	for _, m := range msgs {
 		delete(m, "reasoning_encrypted_content")

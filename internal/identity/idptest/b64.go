@@ -1,0 +1,5 @@
+package idptest
+
+import "encoding/base64"
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
