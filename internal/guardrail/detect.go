@@ -52,6 +52,8 @@ type Rule struct {
 	// Keywords are the words of a Keywords rule, matched case-insensitively.
 	Keywords []string
 	Action   Action
+	// Group names the guardrail the rule belongs to (for metrics and logs).
+	Group string
 }
 
 // Match is one value found in a text.
@@ -67,6 +69,7 @@ func (m Match) Label() string { return m.Rule.label }
 func (m Match) Action() Action { return m.Rule.action }
 
 type compiled struct {
+	group  string
 	label  string
 	kind   string // placeholder kind: upper-case label
 	action Action
@@ -119,7 +122,7 @@ func compileRule(r Rule) (*compiled, error) {
 	default:
 		return nil, fmt.Errorf("unknown action %q", r.Action)
 	}
-	c := &compiled{label: r.Name, action: r.Action}
+	c := &compiled{group: r.Group, label: r.Name, action: r.Action}
 	def := ""
 	switch r.Type {
 	case Email:
@@ -326,6 +329,17 @@ func (s *Set) Kinds() []string {
 		if r.action == Mask && !seen[r.kind] {
 			seen[r.kind] = true
 			out = append(out, r.kind)
+		}
+	}
+	return out
+}
+
+// Join is one set of the rules of sets, in order.
+func Join(sets ...*Set) *Set {
+	out := &Set{}
+	for _, s := range sets {
+		if s != nil {
+			out.rules = append(out.rules, s.rules...)
 		}
 	}
 	return out

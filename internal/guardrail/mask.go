@@ -14,6 +14,7 @@ const idLen = 10
 
 // Hit is one rule's finding, counted (never the value).
 type Hit struct {
+	Group  string
 	Label  string
 	Action Action
 	Count  int
@@ -30,13 +31,22 @@ type Masker struct {
 	set    *Set
 	key    []byte
 	values map[string]string // id -> value
-	hits   map[string]*Hit   // label -> hit
-	block  string            // label of the first blocking rule hit
+	hits   map[[2]string]*Hit // group, label -> hit
+	redact bool
+	block  [2]string         // group and label of the first blocking rule hit
 }
 
 // NewMasker masks with set's rules and placeholder key key.
 func NewMasker(set *Set, key []byte) *Masker {
-	return &Masker{set: set, key: key, values: map[string]string{}, hits: map[string]*Hit{}}
+	return &Masker{set: set, key: key, values: map[string]string{}, hits: map[[2]string]*Hit{}}
+}
+
+// NewRedactor is a Masker that replaces values with [KIND] for good (for
+// answers: nothing is restored after them).
+func NewRedactor(set *Set) *Masker {
+	m := NewMasker(set, nil)
+	m.redact = true
+	return m
 }
 
 // Text returns text with masking rules' values replaced by placeholders,
@@ -52,16 +62,17 @@ func (m *Masker) Text(text string) string {
 	var b strings.Builder
 	last := 0
 	for _, x := range ms {
-		h := m.hits[x.Rule.label]
+		k := [2]string{x.Rule.group, x.Rule.label}
+		h := m.hits[k]
 		if h == nil {
-			h = &Hit{Label: x.Rule.label, Action: x.Rule.action}
-			m.hits[x.Rule.label] = h
+			h = &Hit{Group: x.Rule.group, Label: x.Rule.label, Action: x.Rule.action}
+			m.hits[k] = h
 		}
 		h.Count++
 		switch x.Rule.action {
 		case Block:
-			if m.block == "" {
-				m.block = x.Rule.label
+			if m.block[1] == "" {
+				m.block = [2]string{x.Rule.group, x.Rule.label}
 			}
 		case Mask:
 			b.WriteString(text[last:x.Start])
@@ -77,6 +88,9 @@ func (m *Masker) Text(text string) string {
 }
 
 func (m *Masker) placeholder(kind, value string) string {
+	if m.redact {
+		return "[" + kind + "]"
+	}
 	mac := hmac.New(sha256.New, m.key)
 	mac.Write([]byte(kind))
 	mac.Write([]byte{0})
@@ -91,7 +105,15 @@ func (m *Masker) Blocked() string {
 	if m == nil {
 		return ""
 	}
-	return m.block
+	return m.block[1]
+}
+
+// BlockedBy is the group and label of the first blocking rule that hit.
+func (m *Masker) BlockedBy() (group, label string) {
+	if m == nil {
+		return "", ""
+	}
+	return m.block[0], m.block[1]
 }
 
 // Hits are the rules that hit, by label.
@@ -103,7 +125,12 @@ func (m *Masker) Hits() []Hit {
 	for _, h := range m.hits {
 		out = append(out, *h)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Group != out[j].Group {
+			return out[i].Group < out[j].Group
+		}
+		return out[i].Label < out[j].Label
+	})
 	return out
 }
 

@@ -103,6 +103,12 @@ func (c *call) finish() {
 	if out.cancelled {
 		attrs = append(attrs, slog.Bool("client_cancelled", true))
 	}
+	if out.cached {
+		attrs = append(attrs, slog.Bool("cached", true))
+	}
+	if hits := out.guard.record(s); hits != "" {
+		attrs = append(attrs, slog.String("guardrail_hits", hits))
+	}
 	attrs = out.traceAttrs(attrs)
 	out.endSpan(status)
 	s.log.LogAttrs(ctx, level, "request", attrs...)

@@ -39,6 +39,8 @@ type snapshot struct {
 	responses *responseStore
 	// tracer records the requests' spans (nil: tracing is off).
 	tracer *telemetry.Tracer
+	// guards are the compiled guardrails, in config order.
+	guards []*guard
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -110,6 +112,9 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 		return nil, err
 	}
 	sn.router = rt
+	if sn.guards, err = buildGuards(cfg); err != nil {
+		return nil, err
+	}
 	if sn.responses, err = buildResponseStore(cfg, prev); err != nil {
 		return nil, err
 	}
