@@ -30,10 +30,10 @@ type Hit struct {
 type Masker struct {
 	set    *Set
 	key    []byte
-	values map[string]string // id -> value
+	values map[string]string  // id -> value
 	hits   map[[2]string]*Hit // group, label -> hit
 	redact bool
-	block  [2]string         // group and label of the first blocking rule hit
+	block  [2]string // group and label of the first blocking rule hit
 }
 
 // NewMasker masks with set's rules and placeholder key key.
