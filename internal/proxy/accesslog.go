@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/metrics"
+	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
 // finish records one request: metrics and a JSON access log line. No key,
@@ -20,6 +21,13 @@ func (c *call) finish() {
 	if out.backend != nil {
 		backend = out.backend.label
 		provider = out.backend.up.name
+	}
+	if out.cached {
+		// No vendor was asked: no token, no cost, counted as served.
+		backend = "cache"
+		if s.usage != nil && out.consumer != "" {
+			s.usage.Record(out.consumer, orUnknown(out.model), "cache", providers.Usage{}, 0)
+		}
 	}
 	status := out.status
 	if out.cancelled && !out.sent && status == 0 {

@@ -59,6 +59,9 @@ type call struct {
 	guard *callGuard
 	// cached is true when the answer came from the response cache.
 	cached bool
+	// storeTo stores a completed answer in the response cache (nil: not
+	// cacheable).
+	storeTo func()
 }
 
 // result is what one upstream attempt came to.

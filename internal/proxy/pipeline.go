@@ -113,7 +113,13 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	if !config.IsGlob(rt.model) {
 		c.model = model
 	}
+	if c.serveCached(p, model, body) {
+		return
+	}
 	c.run(rt, p, model)
+	if c.storeTo != nil {
+		c.storeTo()
+	}
 }
 
 // settle charges the call's usage (completed by estimate) and cost.

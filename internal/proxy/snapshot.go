@@ -41,6 +41,8 @@ type snapshot struct {
 	tracer *telemetry.Tracer
 	// guards are the compiled guardrails, in config order.
 	guards []*guard
+	// cache is the response cache (nil: off).
+	cache *responseCache
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -115,6 +117,7 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 	if sn.guards, err = buildGuards(cfg); err != nil {
 		return nil, err
 	}
+	sn.cache = buildResponseCache(cfg, prev)
 	if sn.responses, err = buildResponseStore(cfg, prev); err != nil {
 		return nil, err
 	}
