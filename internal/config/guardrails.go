@@ -87,7 +87,8 @@ func (c *Config) validateGuardrails(v *validator) {
 	names := map[string]bool{}
 	providers := map[string]bool{}
 	for _, p := range c.Providers {
-		providers[p.Name] = true
+		// The check speaks OpenAI's /moderations.
+		providers[p.Name] = p.Type == ProviderOpenAI || p.Type == ProviderOpenAICompatible
 	}
 	for i, g := range c.Guardrails {
 		field := fmt.Sprintf("guardrails[%d]", i)
@@ -106,7 +107,7 @@ func (c *Config) validateGuardrails(v *validator) {
 		}
 		if e := g.External; e != nil {
 			if !providers[e.Provider] {
-				v.bad(field+".external.provider", "unknown provider %q", e.Provider)
+				v.bad(field+".external.provider", "%q is not an OpenAI or OpenAICompatible provider of the gateway", e.Provider)
 			}
 			if e.Model == "" {
 				v.bad(field+".external.model", "required")

@@ -33,6 +33,7 @@ type Masker struct {
 	values map[string]string  // id -> value
 	hits   map[[2]string]*Hit // group, label -> hit
 	redact bool
+	seen   []string  // the texts given, kept by a Masker with no rules
 	block  [2]string // group and label of the first blocking rule hit
 }
 
@@ -54,6 +55,9 @@ func NewRedactor(set *Set) *Masker {
 func (m *Masker) Text(text string) string {
 	if m == nil {
 		return text
+	}
+	if m.seen != nil || m.set == nil {
+		m.seen = append(m.seen, text)
 	}
 	ms := m.set.Find(text)
 	if len(ms) == 0 {
@@ -99,6 +103,9 @@ func (m *Masker) placeholder(kind, value string) string {
 	m.values[id] = value
 	return "[" + kind + "_" + id + "]"
 }
+
+// Seen are the texts a Masker with no rules was given, in order.
+func (m *Masker) Seen() []string { return m.seen }
 
 // Blocked is the label of the first blocking rule that hit, or "".
 func (m *Masker) Blocked() string {

@@ -79,11 +79,12 @@ func matchesAny(globs []string, model string) bool {
 // callGuard is the guardrails of one call: the request's masker, what
 // restores its placeholders in the answer, and the answer's rules.
 type callGuard struct {
-	names    []string
-	masker   *guardrail.Masker
-	restorer *guardrail.Restorer
-	answers  *guardrail.Set
-	external []*config.ExternalCheck
+	names         []string
+	masker        *guardrail.Masker
+	restorer      *guardrail.Restorer
+	answers       *guardrail.Set
+	external      []*config.ExternalCheck
+	externalNames []string
 	// hits are every finding, by phase, for metrics and the access log.
 	hits []guardHit
 }
@@ -123,6 +124,7 @@ func (c *call) guardRequest(cons *consumer, model string, p *parsed) *apiError {
 		reqs, ans = append(reqs, gd.req), append(ans, gd.ans)
 		if gd.external != nil {
 			g.external = append(g.external, gd.external)
+			g.externalNames = append(g.externalNames, gd.name)
 		}
 	}
 	if len(g.names) == 0 {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	mockup "github.com/tollgate-dev/tollgate/test/upstream"
@@ -244,4 +245,63 @@ func counterValue(t *testing.T, g *gw, name, sel string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestGuardrailExternal: the moderation check through the gateway's own
+// provider refuses a flagged request; a failed or timed-out check refuses
+// (fail closed) or lets the request through (fail open); what it is sent
+// is already masked.
+func TestGuardrailExternal(t *testing.T) {
+	for _, failOpen := range []bool{false, true} {
+		up := mockup.New(t)
+		cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "u"})
+		cfg.Guardrails = []config.Guardrail{{Name: "mod", Rules: []config.GuardrailRule{{Detector: "CreditCard"}},
+			External: &config.ExternalCheck{Provider: "p", Model: "omni-moderation-latest", Timeout: config.D(300 * time.Millisecond), FailOpen: failOpen}}}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		g := startGateway(t, cfg)
+		ask := func(text string) (int, string) {
+			resp := g.do(t, "POST", "/v1/chat/completions", key, `{"model":"m","messages":[{"role":"user","content":"`+text+` `+testCard+`"}]}`, nil)
+			return resp.StatusCode, readAll(t, resp)
+		}
+		if st, body := ask("hello"); st != http.StatusOK {
+			t.Fatalf("clean: %d %s", st, body)
+		}
+		if st, body := ask("FLAG-ME"); st != http.StatusBadRequest || errorCode(t, body) != "guardrail_blocked" || !strings.Contains(body, "violence") {
+			t.Fatalf("flagged: %d %s", st, body)
+		}
+		for _, fault := range []string{"FAIL-ME", "STALL-ME"} {
+			st, body := ask(fault)
+			if failOpen && st != http.StatusOK {
+				t.Fatalf("fail open, %s: %d %s", fault, st, body)
+			}
+			if !failOpen && (st != http.StatusServiceUnavailable || errorCode(t, body) != "guardrail_unavailable") {
+				t.Fatalf("fail closed, %s: %d %s", fault, st, body)
+			}
+		}
+		var moderations, chats int
+		for _, r := range up.Requests() {
+			if strings.Contains(string(r.Body), "4111") {
+				t.Fatalf("the card reached %s: %s", r.Path, r.Body)
+			}
+			switch r.Path {
+			case "/v1/moderations":
+				moderations++
+			case "/v1/chat/completions":
+				chats++
+			}
+		}
+		wantChats := 1
+		if failOpen {
+			wantChats = 3
+		}
+		if moderations != 4 || chats != wantChats {
+			t.Fatalf("fail open %v: %d moderations, %d chats", failOpen, moderations, chats)
+		}
+		logs := g.logs.String()
+		if !strings.Contains(logs, "mod/external_timeout:") || !strings.Contains(logs, "mod/external_error:") {
+			t.Fatalf("access log lacks the check's failures: %s", logs)
+		}
+	}
 }

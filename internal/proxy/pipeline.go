@@ -69,6 +69,10 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("guardrail", aerr)
 		return
 	}
+	if aerr := c.checkExternal(p); aerr != nil {
+		c.reject("guardrail", aerr)
+		return
+	}
 	price := sn.firstPrice(rt, model)
 	if c.budgeted = budgeted(sn.cfg, cons.config()); c.budgeted && price == (config.Pricing{}) {
 		c.reject("unpriced", errUnpriced(model))

@@ -18,6 +18,7 @@ func init() {
 		mux.HandleFunc("POST /v1/chat/completions", s.openaiChat)
 		mux.HandleFunc("POST /v1/embeddings", s.openaiEmbeddings)
 		mux.HandleFunc("GET /v1/models", s.openaiModels)
+		mux.HandleFunc("POST /v1/moderations", s.openaiModerations)
 	})
 }
 
@@ -416,4 +417,32 @@ func openaiPieces(w http.ResponseWriter, req *openaiChatRequest, text, args []st
 	}
 	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
 	_ = rc.Flush()
+}
+
+// openaiModerations answers OpenAI's moderation endpoint: the input is
+// flagged (category "violence") when it holds "FLAG-ME", the answer is a
+// 500 when it holds "FAIL-ME", and it never comes (until the client
+// leaves) when it holds "STALL-ME".
+func (s *Server) openaiModerations(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Model string `json:"model"`
+		Input string `json:"input"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		return
+	}
+	switch {
+	case strings.Contains(req.Input, "STALL-ME"):
+		<-r.Context().Done()
+		s.noteCancelled()
+		return
+	case strings.Contains(req.Input, "FAIL-ME"):
+		openaiError(w, nil, http.StatusInternalServerError, "moderation failed")
+		return
+	}
+	flagged := strings.Contains(req.Input, "FLAG-ME")
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"id": "modr-1", "model": req.Model, "results": []any{map[string]any{
+		"flagged": flagged, "categories": map[string]bool{"violence": flagged, "hate": false}}}})
 }
