@@ -52,7 +52,7 @@ type Guardrail struct {
 
 // GuardrailRule is one detector and what to do with what it finds.
 //
-// +kubebuilder:validation:XValidation:rule="self.detector != 'Regex' || (has(self.pattern) && self.pattern != ”)",message="a Regex rule needs a pattern"
+// +kubebuilder:validation:XValidation:rule="self.detector != 'Regex' || (has(self.pattern) && size(self.pattern) > 0)",message="a Regex rule needs a pattern"
 // +kubebuilder:validation:XValidation:rule="self.detector != 'Keywords' || (has(self.keywords) && size(self.keywords) > 0)",message="a Keywords rule needs keywords"
 type GuardrailRule struct {
 	// Detector finds the values: a built-in (Email, Phone, CreditCard

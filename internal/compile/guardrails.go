@@ -26,7 +26,11 @@ func (c *compiler) guardrails(cfg *config.Config) {
 func rules(in []v1alpha1.GuardrailRule) []config.GuardrailRule {
 	var out []config.GuardrailRule
 	for _, r := range in {
-		out = append(out, config.GuardrailRule{Detector: r.Detector, Name: r.Name, Pattern: r.Pattern, Keywords: r.Keywords, Action: r.Action})
+		action := r.Action
+		if action == "" {
+			action = "Mask" // the CRD's default, for files render reads
+		}
+		out = append(out, config.GuardrailRule{Detector: r.Detector, Name: r.Name, Pattern: r.Pattern, Keywords: r.Keywords, Action: action})
 	}
 	return out
 }
