@@ -28,6 +28,7 @@ type Guardrail struct {
 	//
 	// +optional
 	// +kubebuilder:validation:MaxItems=1024
+	// +kubebuilder:validation:items:MaxLength=253
 	// +listType=set
 	Consumers []string `json:"consumers,omitempty"`
 

@@ -69,6 +69,9 @@ func (c *call) moderate(ex *config.ExternalCheck, text string) (string, error) {
 	if up == nil || prov == nil {
 		return "", fmt.Errorf("provider %q is not in the config", ex.Provider)
 	}
+	if prov.Type != config.ProviderOpenAI && prov.Type != config.ProviderOpenAICompatible {
+		return "", fmt.Errorf("provider %q is not OpenAI or OpenAICompatible: it has no /moderations", ex.Provider)
+	}
 	timeout := ex.Timeout.Duration
 	if timeout <= 0 {
 		timeout = config.DefaultExternalTimeout
