@@ -85,6 +85,21 @@ type AIGatewaySpec struct {
 	// +optional
 	Responses *ResponsesSettings `json:"responses,omitempty"`
 
+	// Guardrails mask, block or log sensitive values in requests and
+	// answers, for every consumer and model or the ones each names.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=map
+	// +listMapKey=name
+	Guardrails []Guardrail `json:"guardrails,omitempty"`
+
+	// ResponseCache serves an answer again to the same request (off by
+	// default).
+	//
+	// +optional
+	ResponseCache *ResponseCache `json:"responseCache,omitempty"`
+
 	// Server holds the client-facing HTTP server's safety limits.
 	//
 	// +optional

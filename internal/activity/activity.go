@@ -72,6 +72,11 @@ type Record struct {
 	Error             string  `json:"error,omitempty"`
 	Stream            bool    `json:"streamed"`
 	Attempts          int     `json:"attempts,omitempty"`
+	// Cached is true for an answer served by the response cache ($0).
+	Cached bool `json:"cached,omitempty"`
+	// Guardrails lists the guardrail findings (kind, action and phase
+	// with counts; never the value found).
+	Guardrails string `json:"guardrail_hits,omitempty"`
 }
 
 // Filter selects records of a List.

@@ -56,6 +56,7 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 
 	c.limitStore(cfg)
 	c.telemetry(cfg)
+	c.guardrails(cfg)
 
 	if r := spec.Responses; r != nil {
 		cfg.Responses.DisableStore = r.DisableStore

@@ -62,6 +62,11 @@ type Config struct {
 	Responses Responses `json:"responses,omitzero"`
 	// Telemetry configures OpenTelemetry traces (off when empty).
 	Telemetry Telemetry `json:"telemetry,omitzero"`
+	// Guardrails mask, block or log sensitive values in requests and
+	// answers (see guardrails.go).
+	Guardrails []Guardrail `json:"guardrails,omitempty"`
+	// ResponseCache is the exact-match response cache (off by default).
+	ResponseCache ResponseCache `json:"responseCache,omitzero"`
 }
 
 // Responses configures the state behind the Responses API's

@@ -46,6 +46,18 @@ const (
 	// MaxResponseStoreTTL bounds Responses.StoreTTL (its default is the
 	// response store's own, responsestate.DefaultTTL).
 	MaxResponseStoreTTL = 30 * 24 * time.Hour
+	// DefaultCacheTTL is ResponseCache.TTL when unset; MaxCacheTTL bounds it.
+	DefaultCacheTTL = 5 * time.Minute
+	MaxCacheTTL     = 7 * 24 * time.Hour
+	// DefaultCacheEntries, DefaultCacheBytes and DefaultCacheEntryBytes
+	// bound the local response cache when unset.
+	DefaultCacheEntries    = 10_000
+	DefaultCacheBytes      = 256 << 20
+	DefaultCacheEntryBytes = 4 << 20
+	// DefaultExternalTimeout is an external guardrail check's timeout when
+	// unset; MaxExternalTimeout bounds it.
+	DefaultExternalTimeout = 5 * time.Second
+	MaxExternalTimeout     = time.Minute
 )
 
 // DefaultRetryOn is every retryable failure class, the default of

@@ -41,6 +41,7 @@ func (c *Config) Validate() error {
 		v.bad("responses.storeTTL", "%s is out of range: want 0 (the default) to %s", d, MaxResponseStoreTTL)
 	}
 	c.Telemetry.validate(v)
+	c.validateGuardrails(v)
 	for i, k := range c.Console.AdminKeys {
 		k.validate(v, fmt.Sprintf("console.adminKeys[%d]", i))
 	}

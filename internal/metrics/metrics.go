@@ -47,6 +47,12 @@ type Metrics struct {
 	// gen_ai_request_model (and error_type for the duration).
 	RequestDuration    *prometheus.HistogramVec
 	TimePerOutputToken *prometheus.HistogramVec
+	// GuardrailHits counts guardrail findings by guardrail, rule,
+	// action and phase (request, answer, external); never the value.
+	GuardrailHits *prometheus.CounterVec
+	// CacheLookups counts response-cache lookups by model and result
+	// (hit, miss, bypass).
+	CacheLookups *prometheus.CounterVec
 }
 
 // New registers the collectors in a fresh registry (with the Go and process
@@ -110,7 +116,12 @@ func New() *Metrics {
 		Help:    "Time per output token after the first, of successful answers with more than one output token.",
 		Buckets: []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5}},
 		[]string{"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model"})
-	for _, c := range []prometheus.Collector{m.Requests, m.Duration, m.TimeToFirst, m.UpstreamErrors, m.Retries,
+	m.GuardrailHits = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_guardrail_hits_total",
+		Help: "Guardrail findings by guardrail, rule, action (Mask, Block, Log) and phase (request, answer, external); never the value."},
+		[]string{"guardrail", "rule", "action", "phase"})
+	m.CacheLookups = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_response_cache_lookups_total",
+		Help: "Response cache lookups by public model and result (hit, miss, bypass)."}, []string{"model", "result"})
+	for _, c := range []prometheus.Collector{m.GuardrailHits, m.CacheLookups, m.Requests, m.Duration, m.TimeToFirst, m.UpstreamErrors, m.Retries,
 		m.Fallbacks, m.InFlight, m.TokenUsage, m.ConsumerTokens, m.Cost, m.Rejected, m.ReloadFailures, m.ActivityDropped, m.Reloads,
 		m.ConfigInfo, m.BackendEjected, m.StreamsTrimmed, m.ClientCancelled, m.UsageImplausible,
 		m.RequestDuration, m.TimePerOutputToken,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/metrics"
+	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
 // finish records one request: metrics and a JSON access log line. No key,
@@ -20,6 +21,13 @@ func (c *call) finish() {
 	if out.backend != nil {
 		backend = out.backend.label
 		provider = out.backend.up.name
+	}
+	if out.cached {
+		// No vendor was asked: no token, no cost, counted as served.
+		backend = "cache"
+		if s.usage != nil && out.consumer != "" {
+			s.usage.Record(out.consumer, orUnknown(out.model), "cache", providers.Usage{}, 0)
+		}
 	}
 	status := out.status
 	if out.cancelled && !out.sent && status == 0 {
@@ -61,7 +69,8 @@ func (c *call) finish() {
 	if status >= 500 {
 		level = slog.LevelWarn
 	}
-	out.recordActivity(status, backend, provider, elapsed)
+	hits := out.guard.record(s)
+	out.recordActivity(status, backend, provider, elapsed, hits)
 	attrs := []slog.Attr{
 		slog.String("generation_id", out.genID),
 		slog.String("consumer", out.consumer),
@@ -111,6 +120,12 @@ func (c *call) finish() {
 	}
 	if out.cancelled {
 		attrs = append(attrs, slog.Bool("client_cancelled", true))
+	}
+	if out.cached {
+		attrs = append(attrs, slog.Bool("cached", true))
+	}
+	if hits != "" {
+		attrs = append(attrs, slog.String("guardrail_hits", hits))
 	}
 	attrs = out.traceAttrs(attrs)
 	out.endSpan(status)

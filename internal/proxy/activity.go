@@ -145,7 +145,7 @@ func (c *call) beginActivity() {
 
 // recordActivity adds the finished call to the activity log (an
 // unauthenticated call has no consumer to file it under and is not kept).
-func (c *call) recordActivity(status int, backend, provider string, elapsed time.Duration) {
+func (c *call) recordActivity(status int, backend, provider string, elapsed time.Duration, guardrailHits string) {
 	if c.consumer == "" || c.genID == "" {
 		return
 	}
@@ -160,8 +160,9 @@ func (c *call) recordActivity(status int, backend, provider string, elapsed time
 		CachedInputTokens: c.usage.CachedInputTokens, ReasoningTokens: c.usage.ReasoningTokens,
 		UsageReported: c.usage.Reported, Cost: math.Round(c.cost*1e9) / 1e9,
 		LatencyMS: float64(elapsed.Microseconds()) / 1000, TTFTMS: float64(c.ttft.Microseconds()) / 1000,
-		Status: status, Error: c.errClass, Stream: c.stream, Attempts: c.attempts,
+		Status: status, Error: c.errClass, Stream: c.stream, Attempts: c.attempts, Cached: c.cached,
 	}
+	rec.Guardrails = guardrailHits
 	if rec.Model == "unknown" && c.model != "" {
 		rec.Model = c.model
 	}

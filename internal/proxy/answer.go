@@ -38,7 +38,7 @@ func (a *try) whole(body io.Reader) result {
 		return a.transportError(err)
 	}
 	if pt, ok := up.adapter.(providers.PassThrough); ok && pt.PassThrough() && c.api.passThrough() &&
-		!complete && !isErrorObject(head) {
+		!complete && !isErrorObject(head) && c.guard == nil {
 		return a.relayAnswer(head, body)
 	}
 	raw := head
@@ -65,6 +65,10 @@ func (a *try) whole(body io.Reader) result {
 	}
 	c.span.Answer(answer)
 	if a.req.Op == providers.OpChat {
+		var gerr *providers.Error
+		if answer, gerr = c.guardAnswer(answer); gerr != nil {
+			return a.failed(gerr)
+		}
 		if answer, err = c.api.answer(answer, c.served); err != nil {
 			a.res.detail = err.Error()
 			return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be translated.", providers.ClassServerError))

@@ -113,6 +113,7 @@ type try struct {
 	started time.Time
 	res     result
 	scrub   *contentScrubber // of a chat stream; nil otherwise
+	guard   *streamGuard     // restores a guarded chat stream's placeholders; nil otherwise
 }
 
 // failed ends the attempt with e.

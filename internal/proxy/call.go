@@ -62,6 +62,13 @@ type call struct {
 	// tracing is off).
 	span   *telemetry.Span
 	upSpan *telemetry.Attempt
+	// guard is the call's guardrails (nil when none applies).
+	guard *callGuard
+	// cached is true when the answer came from the response cache.
+	cached bool
+	// storeTo stores a completed answer in the response cache (nil: not
+	// cacheable).
+	storeTo func()
 }
 
 // result is what one upstream attempt came to.

@@ -81,6 +81,14 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("unknown_model", errNoPreferredBackend(model))
 		return
 	}
+	if aerr := c.guardRequest(cons.consumer, model, p); aerr != nil {
+		c.reject("guardrail", aerr)
+		return
+	}
+	if aerr := c.checkExternal(p); aerr != nil {
+		c.reject("guardrail", aerr)
+		return
+	}
 	price := sn.firstPrice(rt, model)
 	if c.budgeted = budgeted(sn.cfg, cons.config()); c.budgeted && price == (config.Pricing{}) {
 		c.reject("unpriced", errUnpriced(model))
@@ -125,7 +133,13 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	if !config.IsGlob(rt.model) {
 		c.model = model
 	}
+	if c.serveCached(p, model, body) {
+		return
+	}
 	c.run(rt, p, model)
+	if c.storeTo != nil {
+		c.storeTo()
+	}
 }
 
 // settle charges the call's usage (completed by estimate) and cost.

@@ -77,6 +77,9 @@ type Server struct {
 	// of a drain.
 	baseCtx    context.Context
 	baseCancel context.CancelFunc
+
+	// anonKey keys the guardrails' placeholders of anonymous clients.
+	anonKey []byte
 }
 
 // New makes a Server with no config; it answers 503 until Load succeeds.
@@ -94,7 +97,7 @@ func New(o Options) *Server {
 		o.Availability = availability.NewRegistry(0, 0)
 	}
 	s := &Server{log: o.Logger, m: o.Metrics, limitOpts: o.LimitOptions, console: o.Console, usage: o.Usage, now: o.Now,
-		avail: o.Availability, transports: map[string]*http.Transport{}}
+		avail: o.Availability, transports: map[string]*http.Transport{}, anonKey: newAnonKey()}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
 	return s
 }

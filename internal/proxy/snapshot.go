@@ -39,6 +39,10 @@ type snapshot struct {
 	responses *responseStore
 	// tracer records the requests' spans (nil: tracing is off).
 	tracer *telemetry.Tracer
+	// guards are the compiled guardrails, in config order.
+	guards []*guard
+	// cache is the response cache (nil: off).
+	cache *responseCache
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -114,6 +118,10 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 		return nil, err
 	}
 	sn.router = rt
+	if sn.guards, err = buildGuards(cfg); err != nil {
+		return nil, err
+	}
+	sn.cache = buildResponseCache(cfg, prev)
 	if sn.responses, err = buildResponseStore(cfg, prev); err != nil {
 		return nil, err
 	}

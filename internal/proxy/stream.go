@@ -47,12 +47,18 @@ func (a *try) relay(body io.Reader) result {
 	if len(b.up.redacted) > 0 && req.Op == providers.OpChat {
 		a.scrub = &contentScrubber{secrets: b.up.redacted}
 	}
+	if req.Op == providers.OpChat {
+		a.guard = newStreamGuard(c.guard)
+	}
 	if !a.event(sw, first) {
 		return a.res
 	}
 	for {
 		ch, err := st.Next()
 		if err == io.EOF {
+			if held := a.guard.flush(); held != nil && !a.event(sw, providers.Chunk{Data: held}) {
+				return a.res
+			}
 			if held := a.scrub.flush(); held != nil && !a.event(sw, providers.Chunk{Data: held}) {
 				return a.res
 			}
@@ -79,7 +85,7 @@ func (a *try) relay(body io.Reader) result {
 // (res.cancelled) or the chunk could not be converted for it (res.err, the
 // client already told with an error event).
 func (a *try) event(sw *streamWriter, ch providers.Chunk) bool {
-	data := ch.Data
+	data := a.guard.chunk(ch.Data)
 	if a.scrub != nil {
 		data = a.scrub.chunk(data)
 	}

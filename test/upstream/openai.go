@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -17,6 +18,7 @@ func init() {
 		mux.HandleFunc("POST /v1/chat/completions", s.openaiChat)
 		mux.HandleFunc("POST /v1/embeddings", s.openaiEmbeddings)
 		mux.HandleFunc("GET /v1/models", s.openaiModels)
+		mux.HandleFunc("POST /v1/moderations", s.openaiModerations)
 	})
 }
 
@@ -67,11 +69,20 @@ func prelude(w http.ResponseWriter, r *http.Request, f *faults) bool {
 func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req openaiChatRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+	raw, err := io.ReadAll(r.Body)
+	if err == nil {
+		err = json.Unmarshal(raw, &req)
+	}
+	if err != nil {
 		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
 		return
 	}
 	if !prelude(w, r, &f) {
+		return
+	}
+	if rp := s.reply(); rp != nil {
+		text, args := rp(raw)
+		openaiPieces(w, &req, text, args)
 		return
 	}
 	if f.error200 != "" {
@@ -358,4 +369,80 @@ func openaiVector(v []float64, dims int, format string) any {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(float32(f)))
 	}
 	return base64.StdEncoding.EncodeToString(b)
+}
+
+// openaiPieces answers with a Script's Reply: text pieces, then a tool
+// call's argument pieces (args not nil).
+func openaiPieces(w http.ResponseWriter, req *openaiChatRequest, text, args []string) {
+	id := "chatcmpl-up-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	usage := map[string]any{"prompt_tokens": 10, "completion_tokens": len(text) + len(args), "total_tokens": 10 + len(text) + len(args)}
+	finish := "stop"
+	if args != nil {
+		finish = "tool_calls"
+	}
+	if !req.Stream {
+		msg := map[string]any{"role": "assistant", "content": strings.Join(text, "")}
+		if args != nil {
+			msg["tool_calls"] = []any{map[string]any{"id": "call_1", "type": "function",
+				"function": map[string]any{"name": "lookup", "arguments": strings.Join(args, "")}}}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "object": "chat.completion", "created": 1700000000, "model": req.Model,
+			"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish}}, "usage": usage})
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	rc := http.NewResponseController(w)
+	send := func(delta map[string]any, finish any) {
+		b, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": 1700000000, "model": req.Model,
+			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}})
+		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
+		_ = rc.Flush()
+	}
+	for _, p := range text {
+		send(map[string]any{"content": p}, nil)
+	}
+	if args != nil {
+		send(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "id": "call_1", "type": "function",
+			"function": map[string]any{"name": "lookup", "arguments": ""}}}}, nil)
+		for _, p := range args {
+			send(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "function": map[string]any{"arguments": p}}}}, nil)
+		}
+	}
+	send(map[string]any{}, finish)
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+		b, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": 1700000000, "model": req.Model,
+			"choices": []any{}, "usage": usage})
+		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
+	}
+	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
+	_ = rc.Flush()
+}
+
+// openaiModerations answers OpenAI's moderation endpoint: the input is
+// flagged (category "violence") when it holds "FLAG-ME", the answer is a
+// 500 when it holds "FAIL-ME", and it never comes (until the client
+// leaves) when it holds "STALL-ME".
+func (s *Server) openaiModerations(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Model string `json:"model"`
+		Input string `json:"input"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		return
+	}
+	switch {
+	case strings.Contains(req.Input, "STALL-ME"):
+		<-r.Context().Done()
+		s.noteCancelled()
+		return
+	case strings.Contains(req.Input, "FAIL-ME"):
+		openaiError(w, nil, http.StatusInternalServerError, "moderation failed")
+		return
+	}
+	flagged := strings.Contains(req.Input, "FLAG-ME")
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"id": "modr-1", "model": req.Model, "results": []any{map[string]any{
+		"flagged": flagged, "categories": map[string]bool{"violence": flagged, "hate": false}}}})
 }

@@ -14,6 +14,22 @@ type Script struct {
 	Tool  string
 	Input json.RawMessage
 	Text  string
+	// Reply, when set, answers OpenAI chat requests from the body received:
+	// text is sent as one content delta per piece (joined when not
+	// streamed), and args, when not nil, as a tool call "lookup" whose
+	// arguments are sent one piece per delta. A test plays a model that
+	// repeats what it was sent — altered, split where it likes.
+	Reply func(body []byte) (text, args []string)
+}
+
+// reply is the script's Reply (nil when none).
+func (s *Server) reply() func([]byte) ([]string, []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.script == nil {
+		return nil
+	}
+	return s.script.Reply
 }
 
 // SetScript sets the script every vendor endpoint plays (nil: none).
