@@ -12,7 +12,7 @@ import (
 
 func notes(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/notes.yaml")
+	b, err := os.ReadFile("../../test/mcpbackends/notes.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,8 @@ type snapshot struct {
 	responses *responseStore
 	// tracer records the requests' spans (nil: tracing is off).
 	tracer *telemetry.Tracer
+	// mcp serves /mcp (mcp.go).
+	mcp *mcpGateway
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -105,6 +107,7 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 		sn.upstreams[p.Name] = up
 	}
 	sn.buildCatalogue(cfg)
+	sn.mcp = s.buildMCP(cfg)
 	rt, err := s.buildRouter(cfg, sn)
 	if err != nil {
 		return nil, err
