@@ -30,6 +30,14 @@ type AIGatewaySpec struct {
 	// +optional
 	ProviderSelector *metav1.LabelSelector `json:"providerSelector,omitempty"`
 
+	// MCPServerSelector selects the MCPServers in this namespace whose
+	// tools this gateway serves on /mcp. Unset selects none (the gateway
+	// serves no MCP endpoint); an empty selector ({}) selects every
+	// MCPServer in the namespace.
+	//
+	// +optional
+	MCPServerSelector *metav1.LabelSelector `json:"mcpServerSelector,omitempty"`
+
 	// Routes map public model names to backends. Without routes, every
 	// catalogue model of the selected providers is served, balanced across
 	// the providers that list it. A request matches the route with the same

@@ -128,6 +128,12 @@ const (
 
 	// ReasonSecretNotFound: a referenced Secret does not exist.
 	ReasonSecretNotFound ConditionReason = "SecretNotFound"
+	// ReasonConfigMapNotFound: an MCPServer's document ConfigMap (or its
+	// key) does not exist.
+	ReasonConfigMapNotFound ConditionReason = "ConfigMapNotFound"
+	// ReasonDocumentUnavailable: an MCPServer's document URL could not be
+	// fetched.
+	ReasonDocumentUnavailable ConditionReason = "DocumentUnavailable"
 
 	// ReasonSecretKeyNotFound: a referenced Secret exists but lacks the key.
 	ReasonSecretKeyNotFound ConditionReason = "SecretKeyNotFound"

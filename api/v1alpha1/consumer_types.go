@@ -42,6 +42,17 @@ type ConsumerSpec struct {
 	// +kubebuilder:validation:MaxItems=64
 	AllowedModels []ModelPattern `json:"allowedModels,omitempty"`
 
+	// AllowedTools are globs over the MCP tool names this consumer may list
+	// and call on a gateway's /mcp endpoint, prefixed by their MCPServer
+	// ("petstore_*", "github_get*", "*"). Unlike allowedModels, empty
+	// allows no tool: adding an MCPServer never hands its operations to
+	// every existing consumer.
+	//
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	AllowedTools []ToolPattern `json:"allowedTools,omitempty"`
+
 	// TokenPolicies names the TokenPolicies in this namespace that apply to
 	// this consumer. Every limit of every listed policy applies; the first
 	// one exceeded decides the answer.

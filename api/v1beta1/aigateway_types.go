@@ -32,6 +32,14 @@ type AIGatewaySpec struct {
 	// +optional
 	ProviderSelector *metav1.LabelSelector `json:"providerSelector,omitempty"`
 
+	// MCPServerSelector selects the MCPServers in this namespace whose
+	// tools this gateway serves on /mcp. Unset selects none (the gateway
+	// serves no MCP endpoint); an empty selector ({}) selects every
+	// MCPServer in the namespace.
+	//
+	// +optional
+	MCPServerSelector *metav1.LabelSelector `json:"mcpServerSelector,omitempty"`
+
 	// Routes map public model names to backends. Without routes, every
 	// catalogue model of the selected providers is served, balanced across
 	// the providers that list it. A request matches the route with the same
@@ -296,6 +304,75 @@ type Auth struct {
 	// +optional
 	// +kubebuilder:default=APIKey
 	Mode AuthMode `json:"mode,omitempty"`
+
+	// Issuers are OIDC/JWT issuers whose signed tokens clients may present
+	// instead of a Consumer key; Consumers match them by spec.identities.
+	//
+	// +optional
+	// +listType=map
+	// +listMapKey=issuer
+	// +kubebuilder:validation:MaxItems=16
+	Issuers []OIDCIssuer `json:"issuers,omitempty"`
+}
+
+// OIDCIssuer is one trusted token issuer. Its keys are read from jwksURL,
+// or from the jwks_uri of its discovery document
+// (<issuer>/.well-known/openid-configuration), through the gateway's SSRF
+// guard.
+//
+// +kubebuilder:validation:XValidation:rule="self.issuer.startsWith('https://') || (has(self.allowPrivateNetwork) && self.allowPrivateNetwork && self.issuer.startsWith('http://'))",message="issuer must be an https URL (http only with allowPrivateNetwork)",fieldPath=".issuer"
+// +kubebuilder:validation:XValidation:rule="!has(self.jwksURL) || self.jwksURL.startsWith('https://') || (has(self.allowPrivateNetwork) && self.allowPrivateNetwork && self.jwksURL.startsWith('http://'))",message="jwksURL must be an https URL (http only with allowPrivateNetwork)",fieldPath=".jwksURL"
+// +kubebuilder:validation:XValidation:rule="!has(self.clockSkew) || (duration(self.clockSkew) >= duration('0s') && duration(self.clockSkew) <= duration('5m'))",message="clockSkew must be between 0s and 5m",fieldPath=".clockSkew"
+// +kubebuilder:validation:XValidation:rule="!has(self.jwksRefresh) || duration(self.jwksRefresh) >= duration('1m')",message="jwksRefresh must be at least 1m",fieldPath=".jwksRefresh"
+type OIDCIssuer struct {
+	// Issuer is the exact iss claim of its tokens, and the discovery base.
+	//
+	// +required
+	// +kubebuilder:validation:MinLength=8
+	// +kubebuilder:validation:MaxLength=512
+	Issuer string `json:"issuer"`
+
+	// JWKSURL, when set, is read instead of discovery.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	JWKSURL string `json:"jwksURL,omitempty"`
+
+	// Audiences: a token's aud must name one of them.
+	//
+	// +required
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	Audiences []string `json:"audiences"`
+
+	// ClockSkew tolerated on exp and iat.
+	//
+	// +optional
+	// +kubebuilder:default="30s"
+	ClockSkew *Duration `json:"clockSkew,omitempty"`
+
+	// JWKSRefresh is how often the key set is re-read (sooner when a token
+	// names an unknown key, at most every 10s).
+	//
+	// +optional
+	// +kubebuilder:default="1h"
+	JWKSRefresh *Duration `json:"jwksRefresh,omitempty"`
+
+	// GroupsClaim names the claim holding the token's groups or roles.
+	//
+	// +optional
+	// +kubebuilder:default=groups
+	// +kubebuilder:validation:MaxLength=128
+	GroupsClaim string `json:"groupsClaim,omitempty"`
+
+	// AllowPrivateNetwork permits discovery and key-set URLs on private,
+	// loopback or link-local addresses (an in-cluster Dex or Keycloak).
+	//
+	// +optional
+	AllowPrivateNetwork bool `json:"allowPrivateNetwork,omitempty"`
 }
 
 // Listener is where the gateway serves clients and metrics.

@@ -44,6 +44,17 @@ type ConsumerSpec struct {
 	// +kubebuilder:validation:MaxItems=64
 	AllowedModels []ModelPattern `json:"allowedModels,omitempty"`
 
+	// AllowedTools are globs over the MCP tool names this consumer may list
+	// and call on a gateway's /mcp endpoint, prefixed by their MCPServer
+	// ("petstore_*", "github_get*", "*"). Unlike allowedModels, empty
+	// allows no tool: adding an MCPServer never hands its operations to
+	// every existing consumer.
+	//
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	AllowedTools []ToolPattern `json:"allowedTools,omitempty"`
+
 	// TokenPolicies names the TokenPolicies in this namespace that apply to
 	// this consumer. Every limit of every listed policy applies; the first
 	// one exceeded decides the answer.
@@ -59,6 +70,50 @@ type ConsumerSpec struct {
 	// +optional
 	// +kubebuilder:default=false
 	Disabled bool `json:"disabled,omitempty"`
+
+	// Identities are signed-in identities (tokens of an issuer of the
+	// AIGateway's spec.auth.issuers) this consumer stands for, besides its
+	// key. When several Consumers match one token the most specific match
+	// wins: subject, then email, then group; ties go to the name that
+	// sorts first.
+	//
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	Identities []IdentityMatch `json:"identities,omitempty"`
+}
+
+// IdentityMatch selects identities by exactly one of subject, email or
+// group, optionally of one issuer.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.subject), has(self.email), has(self.group)].filter(x, x).size() == 1",message="set exactly one of subject, email or group"
+type IdentityMatch struct {
+	// Issuer limits the match to one issuer; empty matches any trusted issuer.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Issuer string `json:"issuer,omitempty"`
+
+	// Subject matches the token's sub claim.
+	//
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Subject string `json:"subject,omitempty"`
+
+	// Email matches the token's email claim (unless email_verified is false), case-insensitively.
+	//
+	// +optional
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=512
+	Email string `json:"email,omitempty"`
+
+	// Group matches one entry of the issuer's groups claim.
+	//
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Group string `json:"group,omitempty"`
 }
 
 // ConsumerCredentials is where a consumer's key comes from: exactly one of

@@ -55,6 +55,7 @@ func addKnownTypes(s *runtime.Scheme) error {
 		&ModelProvider{}, &ModelProviderList{},
 		&Consumer{}, &ConsumerList{},
 		&TokenPolicy{}, &TokenPolicyList{},
+		&MCPServer{}, &MCPServerList{},
 	)
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil

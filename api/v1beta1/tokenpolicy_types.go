@@ -80,12 +80,19 @@ type TokenPolicySpec struct {
 	//
 	// +optional
 	DowngradeTo *ModelName `json:"downgradeTo,omitempty"`
+
+	// Pooled makes the limits and the budget one set of counters shared by
+	// every Consumer this policy applies to (a team's budget) instead of
+	// one set per Consumer. A Consumer's other policies apply besides it.
+	//
+	// +optional
+	Pooled bool `json:"pooled,omitempty"`
 }
 
 // Limit is one set of counters over one window. At least one of requests,
 // tokens, inputTokens or outputTokens is set; unset ones are unlimited.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.requests) || has(self.tokens) || has(self.inputTokens) || has(self.outputTokens)",message="a limit must set at least one of requests, tokens, inputTokens or outputTokens"
+// +kubebuilder:validation:XValidation:rule="has(self.requests) || has(self.tokens) || has(self.inputTokens) || has(self.outputTokens) || has(self.toolCalls)",message="a limit must set at least one of requests, tokens, inputTokens, outputTokens or toolCalls"
 // +kubebuilder:validation:XValidation:rule="duration(self.window) >= duration('1s')",message="window must be at least 1s",fieldPath=".window"
 type Limit struct {
 	// Window is the length of the counting window, such as "1m", "1h" or
@@ -117,6 +124,13 @@ type Limit struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	OutputTokens *int64 `json:"outputTokens,omitempty"`
+
+	// ToolCalls caps MCP tool calls (tools/call on a gateway's /mcp) per
+	// window, across every tool; models does not scope it.
+	//
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	ToolCalls *int64 `json:"toolCalls,omitempty"`
 
 	// Models scopes the limit to model names or globs; empty counts every
 	// model.

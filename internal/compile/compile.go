@@ -43,6 +43,16 @@ type Input struct {
 	Providers []v1alpha1.ModelProvider
 	Consumers []v1alpha1.Consumer
 	Policies  []v1alpha1.TokenPolicy
+	// MCPServers are those of the gateway's namespace; compile selects
+	// them with spec.mcpServerSelector (see mcp.go).
+	MCPServers []v1alpha1.MCPServer
+	// ConfigMaps of the namespace by name (OpenAPI documents); only
+	// referenced ones are read.
+	ConfigMaps map[string]*corev1.ConfigMap
+	// Documents are OpenAPI documents the operator fetched from
+	// spec.openAPI.document.url, by MCPServer name; a missing one is a
+	// problem of that MCPServer.
+	Documents map[string][]byte
 	// Secrets of the gateway's namespace, by name. Only referenced ones are
 	// read.
 	Secrets map[string]*corev1.Secret
@@ -75,6 +85,8 @@ type Result struct {
 	Consumers []string
 	// Policies are the TokenPolicy names in use.
 	Policies []string
+	// MCPTools is the number of tools of each compiled MCPServer.
+	MCPTools map[string]int
 }
 
 // Compile builds the gateway config of in.Gateway. It never fails: what it
@@ -105,6 +117,7 @@ func (c *compiler) run() Result {
 	c.routes(cfg, provs)
 	policies := c.policies(cfg)
 	consumers := c.consumers(cfg, policies)
+	mcpTools := c.mcpServers(cfg)
 	c.checkDowngrades(cfg)
 	cfg.Default()
 
@@ -113,6 +126,7 @@ func (c *compiler) run() Result {
 		res.Providers = append(res.Providers, p.Name)
 	}
 	res.Consumers = consumers
+	res.MCPTools = mcpTools
 	for _, p := range cfg.Policies {
 		res.Policies = append(res.Policies, p.Name)
 	}

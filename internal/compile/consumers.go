@@ -64,7 +64,7 @@ func (c *compiler) policies(cfg *config.Config) map[string]config.Policy {
 				ok = false
 				continue
 			}
-			cl := config.Limit{Window: w, Requests: val(l.Requests), Tokens: val(l.Tokens), InputTokens: val(l.InputTokens), OutputTokens: val(l.OutputTokens)}
+			cl := config.Limit{Window: w, Requests: val(l.Requests), Tokens: val(l.Tokens), InputTokens: val(l.InputTokens), OutputTokens: val(l.OutputTokens), ToolCalls: val(l.ToolCalls)}
 			for _, m := range l.Models {
 				cl.Models = append(cl.Models, string(m))
 			}
@@ -117,6 +117,9 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 				continue
 			}
 			out.Policies = append(out.Policies, string(pn))
+		}
+		for _, t := range cs.Spec.AllowedTools {
+			out.AllowedTools = append(out.AllowedTools, string(t))
 		}
 		for _, m := range cs.Spec.AllowedModels {
 			out.AllowedModels = append(out.AllowedModels, string(m))

@@ -67,6 +67,8 @@ type Config struct {
 	Guardrails []Guardrail `json:"guardrails,omitempty"`
 	// ResponseCache is the exact-match response cache (off by default).
 	ResponseCache ResponseCache `json:"responseCache,omitzero"`
+	// MCPServers are the tool sources served on /mcp (see mcp.go).
+	MCPServers []MCPServer `json:"mcpServers,omitempty"`
 }
 
 // Responses configures the state behind the Responses API's
@@ -387,6 +389,9 @@ type Consumer struct {
 	Keys []Key `json:"keys,omitempty"`
 	// AllowedModels are globs; empty allows every model.
 	AllowedModels []string `json:"allowedModels,omitempty"`
+	// AllowedTools are globs over prefixed MCP tool names; empty allows no
+	// tool (default-deny, unlike AllowedModels).
+	AllowedTools []string `json:"allowedTools,omitempty"`
 	// Policies are Policy names applied to this consumer.
 	Policies []string `json:"policies,omitempty"`
 	// Disabled consumers are refused with 401.
@@ -455,6 +460,8 @@ type Limit struct {
 	Tokens       int64    `json:"tokens,omitempty"`
 	InputTokens  int64    `json:"inputTokens,omitempty"`
 	OutputTokens int64    `json:"outputTokens,omitempty"`
+	// ToolCalls counts MCP tools/call requests; Models does not scope it.
+	ToolCalls int64 `json:"toolCalls,omitempty"`
 	// Models scopes the limit to model globs; empty means every model.
 	Models []string `json:"models,omitempty"`
 }

@@ -98,6 +98,7 @@ func (c *Config) Default() {
 		c.Listener.MetricsAddress = ListenAddress(DefaultMetricsPort)
 	}
 	c.Server.Default()
+	c.defaultMCP()
 	if c.Auth.Mode == "" {
 		c.Auth.Mode = DefaultAuthMode
 	}

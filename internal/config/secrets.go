@@ -23,6 +23,9 @@ func (c *Config) Secrets() []*string {
 	if r := c.Limits.Redis; r != nil {
 		out = append(out, &r.Password)
 	}
+	for i := range c.MCPServers {
+		out = append(out, c.MCPServers[i].Secrets()...)
+	}
 	return append(out, c.Telemetry.Secrets()...)
 }
 
@@ -41,6 +44,10 @@ func (c *Config) Redacted(mask string) *Config {
 	if r := c.Limits.Redis; r != nil {
 		cp := *r
 		out.Limits.Redis = &cp
+	}
+	out.MCPServers = make([]MCPServer, len(c.MCPServers))
+	for i, m := range c.MCPServers {
+		out.MCPServers[i] = m.redactedCopy()
 	}
 	for _, s := range out.Secrets() {
 		if *s != "" {

@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 	}
 	c.Telemetry.validate(v)
 	c.validateGuardrails(v)
+	c.validateMCP(v)
 	for i, k := range c.Console.AdminKeys {
 		k.validate(v, fmt.Sprintf("console.adminKeys[%d]", i))
 	}
@@ -407,10 +408,10 @@ func (c *Config) validatePolicies(v *validator) map[string]bool {
 			if l.Window.Duration < time.Second {
 				v.bad(lf+".window", "window must be at least 1s")
 			}
-			if l.Requests < 0 || l.Tokens < 0 || l.InputTokens < 0 || l.OutputTokens < 0 {
+			if l.Requests < 0 || l.Tokens < 0 || l.InputTokens < 0 || l.OutputTokens < 0 || l.ToolCalls < 0 {
 				v.bad(lf, "limits must not be negative")
-			} else if l.Requests == 0 && l.Tokens == 0 && l.InputTokens == 0 && l.OutputTokens == 0 {
-				v.bad(lf, "a limit must set at least one of requests, tokens, inputTokens or outputTokens")
+			} else if l.Requests == 0 && l.Tokens == 0 && l.InputTokens == 0 && l.OutputTokens == 0 && l.ToolCalls == 0 {
+				v.bad(lf, "a limit must set at least one of requests, tokens, inputTokens, outputTokens or toolCalls")
 			}
 			validateGlobs(v, lf+".models", l.Models, maxLimitModels)
 		}

@@ -36,6 +36,35 @@ type gatewayScope struct {
 	// dist is the compiled config as stored: a root, and consumer shards
 	// when it is large.
 	dist *config.Distribution
+	// mcp holds the selected MCPServers and what they refer to.
+	mcp compile.Input
+}
+
+// gatherMCP reads the MCPServers the gateway selects and their Secrets,
+// ConfigMaps and documents.
+func (r *AIGatewayReconciler) gatherMCP(ctx context.Context, s *gatewayScope) error {
+	if s.gw.Spec.MCPServerSelector == nil {
+		return nil
+	}
+	var list v1alpha1.MCPServerList
+	if err := r.client.List(ctx, &list, client.InNamespace(s.gw.Namespace)); err != nil {
+		return fmt.Errorf("listing MCPServers in %s: %w", s.gw.Namespace, err)
+	}
+	var selected []v1alpha1.MCPServer
+	for i := range list.Items {
+		if compile.MCPServerSelected(s.gw, &list.Items[i]) {
+			selected = append(selected, list.Items[i])
+		}
+	}
+	in, _, err := mcpInputs(ctx, r.api, s.gw.Namespace, selected)
+	if err != nil {
+		return err
+	}
+	for k, v := range in.Secrets {
+		s.secrets[k] = v
+	}
+	s.mcp = in
+	return nil
 }
 
 // gather reads the namespace's providers, consumers and policies from the
@@ -70,6 +99,9 @@ func (r *AIGatewayReconciler) gather(ctx context.Context, s *gatewayScope) error
 	if err := readSecrets(ctx, r.api, ns, wanted, s.secrets); err != nil {
 		return err
 	}
+	if err := r.gatherMCP(ctx, s); err != nil {
+		return err
+	}
 	return keySecrets(ctx, r.client, ns, s.secrets)
 }
 
@@ -96,6 +128,7 @@ func (r *AIGatewayReconciler) compile(s *gatewayScope) error {
 	s.result = compile.Compile(compile.Input{
 		Gateway: s.gw, Providers: s.providers, Consumers: s.consumers, Policies: s.policies,
 		Secrets: s.secrets, Now: r.now(), WithoutCertManager: !s.child(certManager).installed,
+		MCPServers: s.mcp.MCPServers, ConfigMaps: s.mcp.ConfigMaps, Documents: s.mcp.Documents,
 	})
 	s.problems = s.result.Problems
 	s.tls = s.result.Config.Listener.TLS != nil

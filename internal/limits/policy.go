@@ -26,6 +26,9 @@ const (
 	kindInput
 	kindOutput
 	kindCost // micro-USD
+	// kindToolCalls counts MCP tool calls (tools.go); it has no usage
+	// field in usageField.
+	kindToolCalls
 )
 
 func (k kind) noun() string {
@@ -38,6 +41,8 @@ func (k kind) noun() string {
 		return "input tokens"
 	case kindOutput:
 		return "output tokens"
+	case kindToolCalls:
+		return "tool calls"
 	default:
 		return "micro-USD"
 	}
@@ -134,6 +139,7 @@ func compilePolicy(p config.Policy) (*policyRT, error) {
 			m := &rt.limits[j].cfg
 			m.Requests, m.Tokens = tighter(m.Requests, l.Requests), tighter(m.Tokens, l.Tokens)
 			m.InputTokens, m.OutputTokens = tighter(m.InputTokens, l.InputTokens), tighter(m.OutputTokens, l.OutputTokens)
+			m.ToolCalls = tighter(m.ToolCalls, l.ToolCalls)
 			continue
 		}
 		rt.limits = append(rt.limits, limitRT{cfg: l, id: id, window: windowName(l.Window.Duration),

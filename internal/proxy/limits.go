@@ -111,6 +111,7 @@ func (sn *snapshot) closeLimits() {
 		}
 		sn.responses.drop()
 		sn.tracer.Release()
+		sn.mcp.close()
 	})
 }
 

@@ -184,6 +184,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
+		if p == mcpPath || strings.HasPrefix(p, mcpPath+"/") {
+			s.serveMCP(w, r, sn)
+			return
+		}
 		if id := storedResponseID(p); id != "" {
 			s.serveStoredResponse(w, r, sn, id)
 			return

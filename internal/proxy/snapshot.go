@@ -43,6 +43,8 @@ type snapshot struct {
 	guards []*guard
 	// cache is the response cache (nil: off).
 	cache *responseCache
+	// mcp serves /mcp (mcp.go).
+	mcp *mcpGateway
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -113,6 +115,7 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 		sn.upstreams[p.Name] = up
 	}
 	sn.buildCatalogue(cfg)
+	sn.mcp = s.buildMCP(cfg)
 	rt, err := s.buildRouter(cfg, sn)
 	if err != nil {
 		return nil, err

@@ -32,6 +32,10 @@ type Objects struct {
 	Consumers []v1alpha1.Consumer
 	Policies  []v1alpha1.TokenPolicy
 	Secrets   []corev1.Secret
+	// MCPServers and ConfigMaps (OpenAPI documents) are read too; an
+	// MCPServer's document URL is not fetched by render.
+	MCPServers []v1alpha1.MCPServer
+	ConfigMaps []corev1.ConfigMap
 	// Skipped counts documents of other kinds (Namespaces, Deployments...).
 	Skipped int
 	// Invalid lists the Tollgate objects the API server would refuse, with
@@ -148,6 +152,10 @@ func (o *Objects) add(file string, data []byte, defaultNamespace string) error {
 			o.Consumers = append(o.Consumers, *t)
 		case *v1alpha1.TokenPolicy:
 			o.Policies = append(o.Policies, *t)
+		case *v1alpha1.MCPServer:
+			o.MCPServers = append(o.MCPServers, *t)
+		case *corev1.ConfigMap:
+			o.ConfigMaps = append(o.ConfigMaps, *t)
 		case *corev1.Secret:
 			for k, v := range t.StringData {
 				if t.Data == nil {

@@ -62,6 +62,17 @@ func Compile(objs *Objects, gateway string, now time.Time) ([]compile.Result, er
 				in.Secrets[s.Name] = s
 			}
 		}
+		in.ConfigMaps = map[string]*corev1.ConfigMap{}
+		for i := range objs.ConfigMaps {
+			if c := &objs.ConfigMaps[i]; c.Namespace == gw.Namespace {
+				in.ConfigMaps[c.Name] = c
+			}
+		}
+		for _, m := range objs.MCPServers {
+			if m.Namespace == gw.Namespace {
+				in.MCPServers = append(in.MCPServers, m)
+			}
+		}
 		out = append(out, compile.Compile(in))
 	}
 	if len(out) == 0 {
