@@ -330,8 +330,8 @@ func (r *Registry) Window(label string) *Window {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if w, ok := r.windows[label]; ok {
-		return w
+	if held, ok := r.windows[label]; ok {
+		return held
 	}
 	w = NewWindow(r.buckets, r.width)
 	r.windows[label] = w

@@ -66,6 +66,10 @@ func (c *compiler) mcpServer(ms *v1alpha1.MCPServer) (config.MCPServer, bool) {
 		m.Exclude = append(m.Exclude, string(g))
 	}
 	switch {
+	case s.OpenAPI != nil && s.Remote != nil:
+		c.problem(v1alpha1.KindMCPServer, ms.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+			"MCPServer %q sets both spec.openAPI and spec.remote; set exactly one.", ms.Name)
+		return m, false
 	case s.OpenAPI != nil:
 		m.Type = config.MCPOpenAPIServer
 		o, ok := c.openAPI(ms, m.Include, m.Exclude)
@@ -153,6 +157,11 @@ func (c *compiler) openAPI(ms *v1alpha1.MCPServer, include, exclude []string) (*
 // document returns the OpenAPI document of ms.
 func (c *compiler) document(ms *v1alpha1.MCPServer) ([]byte, bool) {
 	d := ms.Spec.OpenAPI.Document
+	if n := countSet(d.Inline != nil, d.ConfigMapRef != nil, d.URL != nil); n > 1 {
+		c.problem(v1alpha1.KindMCPServer, ms.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+			"spec.openAPI.document sets %d of inline, configMapRef and url; set exactly one.", n)
+		return nil, false
+	}
 	switch {
 	case d.Inline != nil:
 		return []byte(*d.Inline), true
@@ -197,4 +206,15 @@ func MCPDocumentURL(ms *v1alpha1.MCPServer) string {
 		return string(*o.Document.URL)
 	}
 	return ""
+}
+
+// countSet counts the true values.
+func countSet(set ...bool) int {
+	n := 0
+	for _, b := range set {
+		if b {
+			n++
+		}
+	}
+	return n
 }

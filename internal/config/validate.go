@@ -84,8 +84,10 @@ var (
 	objectNamePattern   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 	modelNamePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$`)
 	modelPatternPattern = regexp.MustCompile(`^[A-Za-z0-9*?][A-Za-z0-9._:/@+*?-]*$`)
-	hostPortPattern     = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}$`)
-	hexPattern          = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	// toolPatternPattern is the API's ToolPattern.
+	toolPatternPattern = regexp.MustCompile(`^[A-Za-z0-9_.*?-]+$`)
+	hostPortPattern    = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}$`)
+	hexPattern         = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
 // MaxBackends bounds the backends of a route, as the CRD does.
@@ -95,6 +97,7 @@ const MaxBackends = 16
 const (
 	maxNameLen          = 253
 	maxModelLen         = 256
+	maxToolPatternLen   = 128
 	maxHeaders          = 16
 	maxHeaderValueLen   = 4096
 	maxRetryOn          = 4
@@ -475,6 +478,12 @@ func (c *Config) validateConsumers(v *validator, policies, issuers map[string]bo
 			}
 		}
 		validateGlobs(v, field+".allowedModels", cs.AllowedModels, maxAllowedModels)
+		if len(cs.AllowedTools) > maxAllowedModels {
+			v.bad(field+".allowedTools", "%d entries: at most %d", len(cs.AllowedTools), maxAllowedModels)
+		}
+		for j, g := range cs.AllowedTools {
+			v.pattern(fmt.Sprintf("%s.allowedTools[%d]", field, j), g, toolPatternPattern, maxToolPatternLen, "tool name or glob (letters, digits, _ . - * ? only)")
+		}
 		cs.validateIdentities(v, field, issuers)
 		for j, k := range cs.Keys {
 			kf := fmt.Sprintf("%s.keys[%d]", field, j)

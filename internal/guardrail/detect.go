@@ -123,7 +123,7 @@ func compileRule(r Rule) (*compiled, error) {
 		return nil, fmt.Errorf("unknown action %q", r.Action)
 	}
 	c := &compiled{group: r.Group, label: r.Name, action: r.Action}
-	def := ""
+	var def string
 	switch r.Type {
 	case Email:
 		def, c.find = "email", regexFinder(reEmail, nil)

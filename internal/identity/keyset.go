@@ -48,7 +48,7 @@ type keySet struct {
 }
 
 func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, Algorithms)
+	jws, err := jose.ParseSignedCompact(raw, Algorithms)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the token: %w", err)
 	}

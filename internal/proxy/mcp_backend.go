@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,9 +111,7 @@ func (b *mcpBackend) callOpenAPI(ctx context.Context, tool string, raw json.RawM
 			q.Set(a.Name, a.Secret)
 		case config.MCPAuthBasic:
 			h.Del("Authorization")
-			req0, _ := http.NewRequest(http.MethodGet, "/", nil)
-			req0.SetBasicAuth(a.Username, a.Secret)
-			h.Set("Authorization", req0.Header.Get("Authorization"))
+			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(a.Username+":"+a.Secret)))
 		}
 	}
 	if enc := q.Encode(); enc != "" {

@@ -186,6 +186,12 @@ func compileFixture(raw []byte) (compile.Result, error) {
 		in.Consumers = append(in.Consumers, v1alpha1.Consumer{ObjectMeta: metav1.ObjectMeta{Name: "user"},
 			Spec: v1alpha1.ConsumerSpec{TokenPolicies: []v1alpha1.ObjectName{v1alpha1.ObjectName(tp.Name)},
 				Credentials: v1alpha1.ConsumerCredentials{SecretRef: &v1alpha1.SecretKeyReference{Name: "user-key"}}}})
+	case "MCPServer":
+		var ms v1alpha1.MCPServer
+		if err := decodeStrict(raw, &ms); err != nil {
+			return compile.Result{}, err
+		}
+		in.MCPServers = append(in.MCPServers, ms)
 	default:
 		return compile.Result{}, fmt.Errorf("kind %q", meta.Kind)
 	}
@@ -193,6 +199,20 @@ func compileFixture(raw []byte) (compile.Result, error) {
 		gw = v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Name: "main"}}
 	}
 	gw.Namespace = worldNamespace
+	for i := range in.MCPServers {
+		// The gateway selects the fixture (every MCPServer of the namespace),
+		// and a ConfigMap it names holds a small valid document.
+		ms := &in.MCPServers[i]
+		ms.Namespace = worldNamespace
+		gw.Spec.MCPServerSelector = &metav1.LabelSelector{}
+		if o := ms.Spec.OpenAPI; o != nil && o.Document.ConfigMapRef != nil {
+			key := string(o.Document.ConfigMapRef.Key)
+			if key == "" {
+				key = "openapi.yaml"
+			}
+			in.ConfigMaps = map[string]*corev1.ConfigMap{string(o.Document.ConfigMapRef.Name): {Data: map[string]string{key: worldOpenAPI}}}
+		}
+	}
 	in.Gateway = &gw
 	labels := selectorLabels(gw.Spec.ProviderSelector)
 	for i := range in.Providers {
@@ -224,7 +244,7 @@ func compileFixture(raw []byte) (compile.Result, error) {
 		}
 	}
 	var refs []any
-	for _, o := range []any{gw, in.Providers, in.Consumers} {
+	for _, o := range []any{gw, in.Providers, in.Consumers, in.MCPServers} {
 		b, _ := json.Marshal(o)
 		var v any
 		_ = json.Unmarshal(b, &v)
@@ -311,3 +331,17 @@ func selectorLabels(sel *metav1.LabelSelector) map[string]string {
 	}
 	return out
 }
+
+// worldOpenAPI is the document of a ConfigMap an MCPServer fixture names.
+const worldOpenAPI = `openapi: 3.0.3
+info: {title: notes, version: "1"}
+paths:
+  /notes/{id}:
+    get:
+      operationId: getNote
+      summary: Get a note.
+      parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: the note}
+`

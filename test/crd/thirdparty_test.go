@@ -75,8 +75,8 @@ func TestThirdPartyCRDsAreOptional(t *testing.T) {
 			t.Errorf("default control plane installed %s; third-party CRDs must be opt-in", crd.Name)
 		}
 	}
-	if len(names) != 4 {
-		t.Errorf("default control plane installed %d CRDs %v, want Tollgate's 4", len(names), names)
+	if len(names) != 5 {
+		t.Errorf("default control plane installed %d CRDs %v, want Tollgate's 5", len(names), names)
 	}
 }
 
