@@ -315,7 +315,7 @@ type MCPServer struct {
 
 	// +optional
 	// +kubebuilder:default={conditions: {{type: "Accepted", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}, {type: "Ready", status: "Unknown", reason: "Pending", message: "Waiting for controller", lastTransitionTime: "1970-01-01T00:00:00Z"}}}
-	Status MCPServerStatus `json:"status,omitempty"`
+	Status MCPServerStatus `json:"status,omitempty,omitzero"`
 }
 
 // +kubebuilder:object:root=true

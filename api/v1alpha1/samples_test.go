@@ -82,6 +82,8 @@ func newObject(kind string) runtime.Object {
 		return &Consumer{}
 	case "TokenPolicy":
 		return &TokenPolicy{}
+	case "MCPServer":
+		return &MCPServer{}
 	}
 	return nil
 }

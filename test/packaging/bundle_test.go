@@ -195,8 +195,8 @@ func TestBundleOwnedCRDs(t *testing.T) {
 		}
 		crds[crd.Name] = crd
 	}
-	if len(crds) != 4 {
-		t.Fatalf("bundle/manifests holds %d Tollgate CRDs, want 4", len(crds))
+	if len(crds) != 5 {
+		t.Fatalf("bundle/manifests holds %d Tollgate CRDs, want 5", len(crds))
 	}
 	owned := csv.Spec.CustomResourceDefinitions.Owned
 	if len(owned) != len(crds) {

@@ -47,7 +47,7 @@ func TestDefaultBuilds(t *testing.T) {
 		}
 	}
 	for kind, want := range map[string]int{
-		"CustomResourceDefinition": 4, "Namespace": 1, "Deployment": 1, "ServiceAccount": 1, "Service": 1,
+		"CustomResourceDefinition": 5, "Namespace": 1, "Deployment": 1, "ServiceAccount": 1, "Service": 1,
 	} {
 		if kinds[kind] != want {
 			t.Errorf("config/default has %d %s, want %d", kinds[kind], kind, want)
