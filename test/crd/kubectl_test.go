@@ -66,8 +66,8 @@ func TestKubectl(t *testing.T) {
 	}
 
 	all := kubectl("get", "tollgate", "-n", ns, "-o", "name")
-	if n := len(strings.Fields(all)); n != 5 {
-		t.Errorf("kubectl get tollgate listed %d objects, want the 5 samples:\n%s", n, all)
+	if n := len(strings.Fields(all)); n != 6 {
+		t.Errorf("kubectl get tollgate listed %d objects, want the 6 samples:\n%s", n, all)
 	}
 
 	explain := kubectl("explain", "aigateways.spec.routes.backends.weight")
