@@ -201,7 +201,23 @@ func (r *Restorer) String(s string, esc func(string) string) string {
 // hold is how many bytes at the end of s could be the start of a
 // placeholder still to be completed by what follows.
 func (r *Restorer) hold(s string) int {
-	for p := max(0, len(s)-r.maxLen); p < len(s); p++ {
+	lo := max(0, len(s)-r.maxLen)
+	// Never cut into a whole placeholder: its id may end in letters that
+	// could start another ("...5c" could be "card_"). Scan only after the
+	// last one that reaches into the window, unless it ends the text with
+	// an opening bracket and no closing one (the "]" may follow).
+	w := max(0, len(s)-2*r.maxLen)
+	for _, m := range r.re.FindAllStringIndex(s[w:], -1) {
+		start, end := w+m[0], w+m[1]
+		if end <= lo {
+			continue
+		}
+		if end == len(s) && s[start] == '[' && s[end-1] != ']' {
+			return len(s) - start
+		}
+		lo = end
+	}
+	for p := lo; p < len(s); p++ {
 		if r.couldStart(s[p:]) {
 			return len(s) - p
 		}
