@@ -73,6 +73,8 @@ func (a *try) whole(body io.Reader) result {
 			a.res.detail = err.Error()
 			return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be translated.", providers.ClassServerError))
 		}
+	} else if a.req.Op == providers.OpEmbeddings {
+		answer = renameModel(answer, c.served)
 	}
 	answer = redactBytes(answer, up.redacted)
 	a.res.ttft = time.Since(c.start)

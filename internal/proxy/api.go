@@ -58,13 +58,15 @@ var (
 	embeddingsAPI clientAPI = openaiAPI{providers.OpEmbeddings}
 )
 
-func (openaiAPI) name() string                                      { return "" }
-func (a openaiAPI) parse(body []byte) (*parsed, *apiError)          { return parseRequest(a.operation, body) }
-func (openaiAPI) passThrough() bool                                 { return true }
-func (openaiAPI) usageInStream() bool                               { return false }
-func (openaiAPI) answer(canonical []byte, _ string) ([]byte, error) { return canonical, nil }
-func (openaiAPI) stream(string) streamCodec                         { return &sseCodec{} }
-func (openaiAPI) writeError(w http.ResponseWriter, e *apiError)     { writeError(w, e) }
+func (openaiAPI) name() string                             { return "" }
+func (a openaiAPI) parse(body []byte) (*parsed, *apiError) { return parseRequest(a.operation, body) }
+func (openaiAPI) passThrough() bool                        { return true }
+func (openaiAPI) usageInStream() bool                      { return false }
+func (openaiAPI) answer(canonical []byte, model string) ([]byte, error) {
+	return renameModel(canonical, model), nil
+}
+func (openaiAPI) stream(model string) streamCodec               { return &sseCodec{model: model} }
+func (openaiAPI) writeError(w http.ResponseWriter, e *apiError) { writeError(w, e) }
 
 var (
 	sseData = []byte("data: ")
@@ -72,11 +74,17 @@ var (
 	sseDone = []byte("data: [DONE]\n\n")
 )
 
-// sseCodec writes OpenAI's data: events, [DONE] at the end and an error
-// object (and no [DONE]) when the stream failed.
-type sseCodec struct{ buf []byte }
+// sseCodec writes OpenAI's data: events naming the public model, [DONE]
+// at the end and an error object (and no [DONE]) when the stream failed.
+type sseCodec struct {
+	model string
+	buf   []byte
+}
 
 func (c *sseCodec) chunk(data []byte) ([]byte, error) {
+	if c.model != "" {
+		data = renameModel(data, c.model)
+	}
 	c.buf = append(append(append(c.buf[:0], sseData...), data...), sseEnd...)
 	return c.buf, nil
 }

@@ -214,6 +214,7 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		c.attempts++
 		c.backend = b
 		c.w.Header().Set(HeaderProvider, b.up.name)
+		c.w.Header().Set(HeaderUpstreamModel, b.upstreamModel(model))
 		started := time.Now()
 		res := c.tracedAttempt(b, req, last, fallback)
 		c.record(b, res)
@@ -239,6 +240,7 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		return
 	}
 	c.w.Header().Del(HeaderProvider)
+	c.w.Header().Del(HeaderUpstreamModel)
 	if last == nil {
 		last = upstreamUnavailable("no_backend", "No backend is available for this model.")
 	}

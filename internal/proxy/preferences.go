@@ -16,6 +16,10 @@ import (
 // backend served the answer.
 const HeaderProvider = "X-Tollgate-Provider"
 
+// HeaderUpstreamModel names the vendor's model that served the answer;
+// the answer's own "model" is the public name the client asked for.
+const HeaderUpstreamModel = "X-Tollgate-Upstream-Model"
+
 // routingMembers are OpenRouter's per-request routing members: read by the
 // gateway and removed from the body before anything else judges it, so
 // no upstream ever sees them.

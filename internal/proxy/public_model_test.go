@@ -43,3 +43,32 @@ func TestGlobRouteNamesTheAskedModel(t *testing.T) {
 		t.Errorf("access log: %s", logs)
 	}
 }
+
+// TestAliasRouteNamesThePublicModel: a route whose backend serves another
+// upstream model answers under the public name on the OpenAI APIs too
+// (whole, streamed, embeddings); the upstream model is in the access log.
+func TestAliasRouteNamesThePublicModel(t *testing.T) {
+	up := mockup.New(t)
+	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "vendor-model-7"})
+	g := startGateway(t, cfg)
+	for _, tc := range []struct{ path, body string }{
+		{"/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`},
+		{"/v1/chat/completions", `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
+		{"/v1/embeddings", `{"model":"m","input":"hi"}`},
+	} {
+		resp := g.do(t, http.MethodPost, tc.path, key, tc.body, nil)
+		b := readAll(t, resp)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(b, `"model":"m"`) || strings.Contains(b, "vendor-model-7") ||
+			resp.Header.Get(HeaderUpstreamModel) != "vendor-model-7" {
+			t.Errorf("%s %s: %d %s", tc.path, tc.body, resp.StatusCode, b)
+		}
+	}
+	if logs := g.logs.String(); !strings.Contains(logs, `"upstream_model":"vendor-model-7"`) {
+		t.Errorf("access log: %s", logs)
+	}
+	for _, r := range up.Requests() {
+		if !strings.Contains(string(r.Body), `"vendor-model-7"`) {
+			t.Errorf("upstream was asked for another model: %s", r.Body)
+		}
+	}
+}
