@@ -23,11 +23,11 @@ func TestRedisPooledBudgetThroughProxy(t *testing.T) {
 	cfg, keyA := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "m"})
 	keyB, kb := newKey(t)
 	cfg.Policies = []config.Policy{
-		{Name: "team", Pooled: true, Limits: []config.Limit{{Window: config.D(time.Hour), Requests: 10}}},
+		{Name: "eng-pool", Pooled: true, Limits: []config.Limit{{Window: config.D(time.Hour), Requests: 10}}},
 		{Name: "per-dev", Limits: []config.Limit{{Window: config.D(time.Hour), Requests: 8}}},
 	}
-	cfg.Consumers[0].Policies = []string{"team", "per-dev"}
-	cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: "team-b", Keys: []config.Key{kb}, Policies: []string{"team", "per-dev"}})
+	cfg.Consumers[0].Policies = []string{"eng-pool", "per-dev"}
+	cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: "team-b", Keys: []config.Key{kb}, Policies: []string{"eng-pool", "per-dev"}})
 	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
 		Redis: &config.Redis{Addresses: []string{rd.Addr}, Timeout: config.D(2 * time.Second)}}
 	cfg.Default()
@@ -60,7 +60,7 @@ func TestRedisPooledBudgetThroughProxy(t *testing.T) {
 			}
 		case http.StatusTooManyRequests:
 			refused++
-			if !strings.Contains(body, "team") {
+			if !strings.Contains(body, `for policy \"eng-pool\"`) {
 				t.Errorf("request %d: the refusal does not name the pool: %s", i, body)
 			}
 		default:
