@@ -2,7 +2,9 @@ package controller_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -115,4 +117,58 @@ func TestConsumerIdentities(t *testing.T) {
 	eventually(t, converge, func() error {
 		return condition(ctx, c, platform, v1alpha1.ConditionIdentitiesUnique, metav1.ConditionTrue, v1alpha1.ReasonIdentitiesUnique)
 	})
+}
+
+// servePool answers /usage with no consumer and the spend of pool team.
+func (s *usageServer) servePool(cost string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status = http.StatusOK
+	s.body = `{"gateway":"ns/main","window":"2026-11","consumers":[],"pools":[` +
+		`{"policy":"team","window":"2026-11","windowKind":"Month","costUSD":` + cost + `,"budgetUSD":100}]}`
+}
+
+// Issue 21: a pooled TokenPolicy's status.pool is the pool's spend from
+// the gateways' /usage, summed over Local replicas, rewritten when it
+// changes; a policy that is not pooled gets none.
+func TestPoolSpendInStatus(t *testing.T) {
+	c := env(t)
+	ctx := context.Background()
+	ns := namespace(t, c)
+	gw := samples(t, c, ns, nil)
+	converged(t, c, gw)
+	tp := &v1alpha1.TokenPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "team", Namespace: ns},
+		Spec:       v1alpha1.TokenPolicySpec{Pooled: true, Budget: &v1alpha1.Budget{AmountUSD: "100", Window: v1alpha1.BudgetMonth}},
+	}
+	must(t, c.Create(ctx, tp))
+	a, b := newUsageServer(t), newUsageServer(t)
+	a.servePool("1.5")
+	b.servePool("0.25")
+	serveUsageFor(t, gw, a, b)
+	wantPool := func(cost string) {
+		t.Helper()
+		eventually(t, converge, func() error {
+			if err := c.Get(ctx, client.ObjectKeyFromObject(tp), tp); err != nil {
+				return err
+			}
+			if p := tp.Status.Pool; p == nil || p.Window != "2026-11" || p.CostUSD != cost || p.UpdatedAt == nil {
+				return fmt.Errorf("status.pool = %+v, want $%s in 2026-11", p, cost)
+			}
+			return nil
+		})
+	}
+	wantPool("1.75")
+	js, _ := json.Marshal(tp.Status.Pool)
+	t.Logf("status.pool: %s", js)
+	a.servePool("4")
+	wantPool("4.25")
+	std := &v1alpha1.TokenPolicy{}
+	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "standard"}, std))
+	if std.Status.Pool != nil {
+		t.Errorf("a policy that is not pooled has status.pool %+v", std.Status.Pool)
+	}
+	if err := condition(ctx, c, tp, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted); err != nil {
+		t.Error(err)
+	}
 }

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"encoding/json"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,10 +22,12 @@ import (
 func TestRedisPooledBudgetThroughProxy(t *testing.T) {
 	rd := testredis.Start(t)
 	up := mockup.New(t)
-	cfg, keyA := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "m"})
+	cfg, keyA := baseConfig(t, []config.Provider{upstreamProvider("a", up)},
+		config.Backend{Provider: "a", UpstreamModel: "m", Pricing: config.Pricing{InputPerMillion: 1000, OutputPerMillion: 2000}})
 	keyB, kb := newKey(t)
 	cfg.Policies = []config.Policy{
-		{Name: "eng-pool", Pooled: true, Limits: []config.Limit{{Window: config.D(time.Hour), Requests: 10}}},
+		{Name: "eng-pool", Pooled: true, Limits: []config.Limit{{Window: config.D(time.Hour), Requests: 10}},
+			Budget: &config.Budget{AmountUSD: 100, Window: config.BudgetMonth}},
 		{Name: "per-dev", Limits: []config.Limit{{Window: config.D(time.Hour), Requests: 8}}},
 	}
 	cfg.Consumers[0].Policies = []string{"eng-pool", "per-dev"}
@@ -75,5 +79,22 @@ func TestRedisPooledBudgetThroughProxy(t *testing.T) {
 	}
 	if n := len(up.Requests()); n != 10 {
 		t.Fatalf("the upstream saw %d requests, want 10", n)
+	}
+	// Either replica's /usage reports the pool's spend, the sum of its
+	// two consumers' (each counted in its own slot).
+	for i, g := range gws {
+		code, rep, body := usageReportOf(t, g.s)
+		if code != http.StatusOK || len(rep.Pools) != 1 {
+			t.Fatalf("replica %d /usage: %d %s", i, code, body)
+		}
+		sum := 0.0
+		for _, cu := range rep.Consumers {
+			sum += cu.CostUSD
+		}
+		if p := rep.Pools[0]; p.Policy != "eng-pool" || p.WindowKind != "Month" || p.BudgetUSD != 100 || sum <= 0 || math.Abs(p.CostUSD-sum) > 1e-9 {
+			t.Fatalf("replica %d: pool %+v, want eng-pool at the consumers' $%g of 100", i, p, sum)
+		}
+		js, _ := json.Marshal(rep.Pools)
+		t.Logf("replica %d /usage pools: %s", i, js)
 	}
 }
