@@ -99,6 +99,16 @@ const (
 	// Possible reasons for False: CRDNotInstalled, ApplyFailed.
 	// Possible reasons for Unknown: Pending.
 	ConditionMonitoringReady ConditionType = "MonitoringReady"
+
+	// ConditionIdentitiesUnique says whether every spec.identities match of
+	// a Consumer can win a token: False when another Consumer of one of
+	// its AIGateways names the same subject, email or group (of the same
+	// issuer) and wins it, because its name sorts first. Set on a Consumer
+	// only when spec.identities is set; it does not change Ready.
+	//
+	// Possible reasons for True: IdentitiesUnique.
+	// Possible reasons for False: IdentityShadowed.
+	ConditionIdentitiesUnique ConditionType = "IdentitiesUnique"
 )
 
 // Reasons shared by several condition types.
@@ -182,6 +192,15 @@ const (
 	ReasonKeyNotReady ConditionReason = "KeyNotReady"
 	// ReasonDisabled: the Consumer has spec.disabled set.
 	ReasonDisabled ConditionReason = "Disabled"
+)
+
+// Reasons for the IdentitiesUnique condition.
+const (
+	// ReasonIdentitiesUnique: no other Consumer wins a match of this one.
+	ReasonIdentitiesUnique ConditionReason = "IdentitiesUnique"
+	// ReasonIdentityShadowed: another Consumer names the same match and
+	// wins it; the message names the match and the winner.
+	ReasonIdentityShadowed ConditionReason = "IdentityShadowed"
 )
 
 // Reasons for the CertificateReady condition.

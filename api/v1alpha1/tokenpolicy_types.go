@@ -173,6 +173,37 @@ type TokenPolicyStatus struct {
 	//
 	// +optional
 	Consumers int32 `json:"consumers,omitempty"`
+
+	// Pool is the spend of a pooled policy with a budget in its current
+	// budget window: every Consumer under it together, summed over the
+	// AIGateways that serve it. The operator reads it with the Consumers'
+	// usage (every 30 seconds by default), so it lags the gateways a
+	// little; it is written only when it changed.
+	//
+	// +optional
+	Pool *PoolUsage `json:"pool,omitempty"`
+}
+
+// PoolUsage is a periodic summary of a pooled policy's spend.
+type PoolUsage struct {
+	// Window names the period counted, such as "2026-11" (a month),
+	// "2026-W47" (a week) or "2026-11-25" (a day), in UTC.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	Window string `json:"window,omitempty"`
+
+	// CostUSD is the pool's spend in US dollars, a decimal string with two
+	// to six decimals ("1.23"), against spec.budget.amountUSD.
+	//
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	CostUSD string `json:"costUSD,omitempty"`
+
+	// UpdatedAt is when this summary was computed.
+	//
+	// +optional
+	UpdatedAt *metav1.Time `json:"updatedAt,omitempty"`
 }
 
 // TokenPolicy limits requests, tokens and spend of the Consumers that refer
@@ -186,6 +217,7 @@ type TokenPolicyStatus struct {
 // +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
 // +kubebuilder:printcolumn:name="Consumers",type=integer,JSONPath=`.status.consumers`
 // +kubebuilder:printcolumn:name="Budget",type=string,JSONPath=`.spec.budget.amountUSD`,priority=1
+// +kubebuilder:printcolumn:name="Pool Spend",type=string,JSONPath=`.status.pool.costUSD`,priority=1
 // +kubebuilder:printcolumn:name="On Exceeded",type=string,JSONPath=`.spec.onExceeded`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +operator-sdk:csv:customresourcedefinitions:displayName="Token Policy"

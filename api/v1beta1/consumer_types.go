@@ -15,6 +15,7 @@ import (
 // ConsumerSpec is the desired state of a Consumer.
 //
 // +kubebuilder:validation:XValidation:rule="!(has(self.gateways) && has(self.gatewaySelector))",message="set gateways or gatewaySelector, not both",fieldPath=".gatewaySelector",reason=FieldValueForbidden
+// +kubebuilder:validation:XValidation:rule="has(self.credentials) || (has(self.identities) && size(self.identities) > 0)",message="set credentials, identities, or both: a consumer needs a key or a signed-in identity",fieldPath=".credentials",reason=FieldValueRequired
 type ConsumerSpec struct {
 	// Gateways names the AIGateways in this namespace this consumer may
 	// call. When neither gateways nor gatewaySelector is set, the consumer
@@ -31,10 +32,12 @@ type ConsumerSpec struct {
 	// +optional
 	GatewaySelector *metav1.LabelSelector `json:"gatewaySelector,omitempty"`
 
-	// Credentials is where the consumer's key comes from.
+	// Credentials is where the consumer's key comes from. A consumer with
+	// spec.identities may leave it out: it is then reached only by
+	// signed-in tokens and has no key.
 	//
-	// +required
-	Credentials ConsumerCredentials `json:"credentials"`
+	// +optional
+	Credentials ConsumerCredentials `json:"credentials,omitzero"`
 
 	// AllowedModels are model names or globs this consumer may use. Empty
 	// allows every model the gateway serves.

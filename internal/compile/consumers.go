@@ -9,6 +9,7 @@ import (
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
 // KeySecretName is the Secret holding a consumer's key.
@@ -20,6 +21,12 @@ func KeySecretName(cs *v1alpha1.Consumer) string {
 		return string(r.Name)
 	}
 	return cs.Name + "-key"
+}
+
+// HasKey reports whether a Consumer has key credentials; one with only
+// spec.identities has none and is reached by signed-in tokens alone.
+func HasKey(cs *v1alpha1.Consumer) bool {
+	return cs.Spec.Credentials.Generate != nil || cs.Spec.Credentials.SecretRef != nil
 }
 
 // Targets reports whether a Consumer calls the gateway: listed by name, or
@@ -124,8 +131,15 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 		for _, m := range cs.Spec.AllowedModels {
 			out.AllowedModels = append(out.AllowedModels, string(m))
 		}
-		for _, m := range cs.Spec.Identities {
-			out.Identities = append(out.Identities, config.IdentityMatch{Issuer: m.Issuer, Subject: m.Subject, Email: m.Email, Group: m.Group})
+		ids, iok := c.identities(cs, cfg.Auth.Issuers)
+		if !iok {
+			continue
+		}
+		out.Identities = ids
+		if !HasKey(cs) && len(cs.Spec.Identities) == 0 {
+			c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+				"Consumer %q has neither spec.credentials nor spec.identities; set a key, an identity, or both.", cs.Name)
+			continue
 		}
 		keys, kok := c.consumerKeys(cs)
 		if !ok || !kok {
@@ -152,6 +166,9 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 		cfg.Consumers = append(cfg.Consumers, out)
 		names = append(names, cs.Name)
 	}
+	for _, sh := range identity.Shadowed(cfg.Consumers) {
+		c.problem(v1alpha1.KindConsumer, sh.Consumer, v1alpha1.ConditionIdentitiesUnique, v1alpha1.ReasonIdentityShadowed, "%s", sh.Message)
+	}
 	pnames := make([]string, 0, len(used))
 	for pn := range used {
 		pnames = append(pnames, pn)
@@ -163,9 +180,41 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 	return names
 }
 
+// identities compiles a consumer's identity matches that the gateway can
+// serve: a match naming an issuer the gateway does not trust, or any match
+// on a gateway that trusts none, never meets a token there and is left
+// out (the same Consumer may call another gateway that trusts it). A
+// match that does not set exactly one of subject, email or group (the CRD
+// refuses it) leaves the consumer out.
+func (c *compiler) identities(cs *v1alpha1.Consumer, issuers []config.Issuer) ([]config.IdentityMatch, bool) {
+	var out []config.IdentityMatch
+	for i, m := range cs.Spec.Identities {
+		set := 0
+		for _, v := range []string{m.Subject, m.Email, m.Group} {
+			if v != "" {
+				set++
+			}
+		}
+		if set != 1 {
+			c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+				"spec.identities[%d] of Consumer %q must set exactly one of subject, email or group.", i, cs.Name)
+			return nil, false
+		}
+		if len(issuers) == 0 || (m.Issuer != "" && !slices.ContainsFunc(issuers, func(is config.Issuer) bool { return is.Issuer == m.Issuer })) {
+			continue
+		}
+		out = append(out, config.IdentityMatch{Issuer: m.Issuer, Subject: m.Subject, Email: m.Email, Group: m.Group})
+	}
+	return out, true
+}
+
 // consumerKeys hashes a consumer's current key and, during a rotation
-// overlap, its previous one.
+// overlap, its previous one. A consumer without key credentials has no
+// key, which is not a problem.
 func (c *compiler) consumerKeys(cs *v1alpha1.Consumer) ([]config.Key, bool) {
+	if !HasKey(cs) {
+		return nil, true
+	}
 	name := KeySecretName(cs)
 	dataKey := KeyAPIKey
 	if r := cs.Spec.Credentials.SecretRef; r != nil {

@@ -18,6 +18,20 @@ type UsageReport struct {
 	// share it unless a budget policy sets a Day or Week window).
 	Window    string          `json:"window"`
 	Consumers []ConsumerUsage `json:"consumers"`
+	// Pools is the spend of each pooled policy with a budget (first page
+	// only).
+	Pools []PoolUsage `json:"pools,omitempty"`
+}
+
+// PoolUsage is a pooled policy's spend in its current budget window, from
+// the counter every consumer under it shares.
+type PoolUsage struct {
+	Policy string `json:"policy"`
+	// Window is the period label ("2026-11", "2026-W47", "2026-11-25").
+	Window     string  `json:"window"`
+	WindowKind string  `json:"windowKind"`
+	CostUSD    float64 `json:"costUSD"`
+	BudgetUSD  float64 `json:"budgetUSD"`
 }
 
 // UsagePageMax is the most consumers one GET /usage answers (and its

@@ -45,6 +45,9 @@ type consumerScope struct {
 // update fails if it changed since it was read; both are retried.
 func (r *ConsumerReconciler) ensureKey(ctx context.Context, s *consumerScope) error {
 	cs := s.cs
+	if !compile.HasKey(cs) {
+		return nil // identities only: no key to keep
+	}
 	s.secretName = compile.KeySecretName(cs)
 	nn := client.ObjectKey{Namespace: cs.Namespace, Name: s.secretName}
 	gen := cs.Spec.Credentials.Generate

@@ -37,6 +37,12 @@ func setConsumerStatus(st *v1alpha1.ConsumerStatus, f consumerFacts, now time.Ti
 	conditions.Set(&st.Conditions, gen, accepted, now)
 	conditions.Set(&st.Conditions, gen, refs, now)
 	conditions.Set(&st.Conditions, gen, consumerReady(f, accepted, refs), now)
+	if len(f.cs.Spec.Identities) > 0 {
+		conditions.Set(&st.Conditions, gen, fromProblems(f.problems, v1alpha1.ConditionIdentitiesUnique, v1alpha1.ReasonIdentitiesUnique,
+			"No other Consumer of the gateways names an identity match of this one."), now)
+	} else {
+		conditions.Remove(&st.Conditions, v1alpha1.ConditionIdentitiesUnique)
+	}
 
 	st.SecretName = ""
 	if f.haveSecret {
@@ -65,6 +71,9 @@ func consumerReady(f consumerFacts, accepted, refs conditions.Condition) conditi
 		case v1alpha1.ReasonKeyNotReady, v1alpha1.ReasonSecretNotFound, v1alpha1.ReasonSecretKeyNotFound:
 			return conditions.False(v1alpha1.ConditionReady, v1alpha1.ReasonKeyNotReady, p.Message)
 		}
+	}
+	if !compile.HasKey(f.cs) {
+		return readyFrom("The consumer has no key: tokens matching its spec.identities are served.", accepted, refs)
 	}
 	return readyFrom(fmt.Sprintf("Key %s in Secret %s is ready.", apikey.DisplayPrefix(f.currentKey), f.secretName), accepted, refs)
 }

@@ -18,11 +18,14 @@ import (
 // another Consumer of the gateway already uses. The AIGateway reconciler
 // records each gateway's findings; the Consumer reconciler reads them into
 // Accepted, woken through events for the Consumers whose findings changed.
+// The same way carries an identity match that another Consumer of the
+// gateway wins, into IdentitiesUnique.
 // Every gateway is reconciled when the operator starts, so the findings
 // are rebuilt after a restart.
 type consumerFindings struct {
 	mu sync.Mutex
-	// byGateway maps a gateway to consumer name → Accepted problems.
+	// byGateway maps a gateway to consumer name → Accepted and
+	// IdentitiesUnique problems.
 	byGateway map[types.NamespacedName]map[string][]compile.Problem
 	events    chan event.GenericEvent
 }
@@ -35,11 +38,11 @@ func newConsumerFindings() *consumerFindings {
 }
 
 // record replaces gateway gw's findings with the Consumer problems of
-// Accepted among problems, and wakes the Consumers whose findings changed.
+// Accepted and IdentitiesUnique among problems, and wakes the Consumers whose findings changed.
 func (f *consumerFindings) record(ctx context.Context, gw types.NamespacedName, problems []compile.Problem) {
 	now := map[string][]compile.Problem{}
 	for _, p := range problems {
-		if p.Kind == v1alpha1.KindConsumer && p.Condition == v1alpha1.ConditionAccepted {
+		if p.Kind == v1alpha1.KindConsumer && (p.Condition == v1alpha1.ConditionAccepted || p.Condition == v1alpha1.ConditionIdentitiesUnique) {
 			now[p.Name] = append(now[p.Name], p)
 		}
 	}

@@ -139,6 +139,9 @@ func (c *usageCollector) collect(ctx context.Context) error {
 	due = stalestFirst(due, c.writeBudget())
 	pace := c.interval * 4 / 5 / time.Duration(max(1, len(due)))
 	var errs []error
+	if err := c.writePools(ctx, gws.Items, readings); err != nil {
+		errs = append(errs, err)
+	}
 	for i, w := range due {
 		if i > 0 && !sleepCtx(ctx, pace) {
 			break

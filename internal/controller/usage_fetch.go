@@ -87,6 +87,9 @@ func (f *usageFetcher) fetch(ctx context.Context, addr string) (gatewayUsage, er
 			}
 			out[c.Name] = usageTotals{window: window, requests: c.Requests, inputTokens: c.InputTokens, outputTokens: c.OutputTokens, costUSD: c.CostUSD}
 		}
+		for _, p := range rep.Pools {
+			out[poolReadingKey(p.Policy)] = usageTotals{window: p.Window, costUSD: p.CostUSD}
+		}
 		if rep.Next <= offset {
 			return out, nil
 		}

@@ -65,19 +65,21 @@ func selectorOf(m config.IdentityMatch) selector {
 
 // Resolve returns the consumer an identity maps to and how, or -1: the
 // most specific kind of match wins (subject, then email, then group);
-// among consumers matching at that kind the one whose name sorts first.
+// within a kind a match bound to the token's issuer wins over one of any
+// issuer, and among consumers matching alike the one whose name sorts
+// first.
 func (ix *Index) Resolve(id *Identity) (int, Kind) {
 	for _, k := range []Kind{BySubject, ByEmail, ByGroup} {
-		best := -1
-		for _, value := range id.values(k) {
-			for _, iss := range []string{id.Issuer, ""} {
+		for _, iss := range []string{id.Issuer, ""} {
+			best := -1
+			for _, value := range id.values(k) {
 				if l := ix.by[selector{k, iss, value}]; len(l) > 0 && (best < 0 || ix.names[l[0]] < ix.names[best]) {
 					best = l[0]
 				}
 			}
-		}
-		if best >= 0 {
-			return best, k
+			if best >= 0 {
+				return best, k
+			}
 		}
 	}
 	return -1, 0
@@ -96,38 +98,52 @@ func (id *Identity) values(k Kind) []string {
 	return id.Groups
 }
 
-// Shadow says that a consumer's identity match never wins: another
-// consumer names the same selector and sorts first.
+// Shadow says that some identity matches of a consumer never win:
+// another consumer names the same match and sorts first.
 type Shadow struct {
 	Consumer string // the losing consumer
-	Winner   string
 	Message  string
 }
 
-// Shadowed lists, in consumer order, the consumers with a match that
-// another consumer always wins (the same subject, email or group): the
-// operator reports them in a condition. Matches of different kinds that
-// meet on one token (a subject of one consumer in another's group) are
-// decided per token by Resolve.
+// maxShadowsListed bounds the matches one Shadow message names.
+const maxShadowsListed = 3
+
+// Shadowed lists, in the order of consumers, the consumers with a match
+// that another consumer always wins (the same subject, email or group of
+// the same issuer, or both of any issuer): the operator reports them in
+// the IdentitiesUnique condition. Matches that meet only on some tokens (a
+// subject of one consumer in another's group, an issuer-bound match and
+// one of any issuer) are decided per token by Resolve, the more specific
+// winning, and are not reported.
 func Shadowed(consumers []config.Consumer) []Shadow {
 	ix := NewIndex(consumers)
 	var out []Shadow
-	seen := map[string]bool{}
 	for i := range consumers {
+		var lost []string
+		seen := map[selector]bool{}
 		for _, m := range consumers[i].Identities {
 			s := selectorOf(m)
-			l := ix.by[s]
-			if l[0] == i || seen[consumers[i].Name] {
+			if l := ix.by[s]; l[0] == i || seen[s] {
 				continue
 			}
-			seen[consumers[i].Name] = true
-			iss := s.issuer
-			if iss == "" {
-				iss = "any issuer"
+			seen[s] = true
+			iss := "any issuer"
+			if s.issuer != "" {
+				iss = "issuer " + s.issuer
 			}
-			out = append(out, Shadow{Consumer: consumers[i].Name, Winner: ix.names[l[0]],
-				Message: fmt.Sprintf("identities matching %s %q of %s map to consumer %q (the same match; its name sorts first)", s.kind, s.value, iss, ix.names[l[0]])})
+			lost = append(lost, fmt.Sprintf("%s %q of %s goes to Consumer %q", s.kind, s.value, iss, ix.names[ix.by[s][0]]))
 		}
+		if len(lost) == 0 {
+			continue
+		}
+		more := ""
+		if len(lost) > maxShadowsListed {
+			more = fmt.Sprintf(" and %d more", len(lost)-maxShadowsListed)
+			lost = lost[:maxShadowsListed]
+		}
+		out = append(out, Shadow{Consumer: consumers[i].Name, Message: fmt.Sprintf(
+			"Another Consumer names the same identity match and wins it (its name sorts first): %s%s. Remove the match from one of the two.",
+			strings.Join(lost, "; "), more)})
 	}
 	return out
 }

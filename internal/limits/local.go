@@ -209,6 +209,24 @@ func (l *Local) FieldsBatch(ctx context.Context, keys []string) ([]map[string]in
 	return out, nil
 }
 
+// Counters implements Store.
+func (l *Local) Counters(ctx context.Context, keys []string) ([]int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := l.now().UnixNano()
+	out := make([]int64, len(keys))
+	for i, k := range keys {
+		sh := &l.shards[l.shardOf(k)]
+		sh.mu.Lock()
+		if e := sh.m[k]; e != nil && e.exp > now {
+			out[i] = e.v
+		}
+		sh.mu.Unlock()
+	}
+	return out, nil
+}
+
 // Fields implements Store.
 func (l *Local) Fields(ctx context.Context, key string) (map[string]int64, error) {
 	if err := ctx.Err(); err != nil {

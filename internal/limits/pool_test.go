@@ -158,3 +158,48 @@ func TestRedisClusterPooledBudget(t *testing.T) {
 		t.Fatalf("%d admitted in the burst and %d after: want %d in all", total.Load(), more, pool)
 	}
 }
+
+// PoolSpend reads the pool's budget counter: what every consumer under it
+// spent together, the same from either replica on Redis and on a Redis
+// Cluster (the pool's slot is not its consumers'), and nothing for a pool
+// without a budget.
+func TestPoolSpend(t *testing.T) {
+	withBudget := func(cfg *config.Config) *config.Config {
+		cfg.Policies[0].Budget = &config.Budget{AmountUSD: 2, Window: config.BudgetMonth}
+		return cfg
+	}
+	srv := testredis.Start(t)
+	redisCfg := withBudget(poolConfig(10, 8))
+	redisCfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
+		Redis: &config.Redis{Addresses: []string{srv.Addr}, Timeout: config.D(2 * time.Second)}}
+	cl := testredis.StartCluster(t, 3, 0)
+	clusterCfg := withBudget(poolConfig(10, 8))
+	clusterCfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
+		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(2 * time.Second)}}
+	for name, cfg := range map[string]*config.Config{"local": withBudget(poolConfig(10, 8)), "redis": redisCfg, "cluster": clusterCfg} {
+		t.Run(name, func(t *testing.T) {
+			clk := newClock(t0)
+			engines := []*Engine{newEngine(t, cfg, clk), newEngine(t, cfg, clk)}
+			if name == "local" {
+				engines = engines[:1]
+			}
+			for i, who := range []string{"alice", "bob", "alice"} {
+				settle(t, mustAdmit(t, engines[i%len(engines)], poolCall(who)), 5, 5, 0.25)
+			}
+			for _, e := range engines {
+				got, err := e.PoolSpend(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := []PoolSpend{{Policy: "team", Window: config.BudgetMonth, Period: t0.UTC().Format("2006-01"), CostUSD: 0.75, BudgetUSD: 2}}
+				if len(got) != 1 || got[0] != want[0] {
+					t.Fatalf("pool spend %+v, want %+v", got, want)
+				}
+			}
+		})
+	}
+	e := newEngine(t, poolConfig(10, 8), newClock(t0))
+	if got, err := e.PoolSpend(context.Background()); err != nil || got != nil {
+		t.Fatalf("a pool without a budget: %+v %v", got, err)
+	}
+}

@@ -265,6 +265,34 @@ func (r *Redis) FieldsBatch(ctx context.Context, keys []string) ([]map[string]in
 	return out, nil
 }
 
+// Counters implements Store: one pipeline of GETs (split by node on a
+// Cluster by the client).
+func (r *Redis) Counters(ctx context.Context, keys []string) ([]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout*time.Duration(1+len(keys)/usageBatchPerTimeout))
+	defer cancel()
+	cmds := make([]*redis.StringCmd, len(keys))
+	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, k)
+		}
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redis limit store: reading counters: %w", err)
+	}
+	out := make([]int64, len(keys))
+	for i, c := range cmds {
+		v, err := c.Int64()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("redis limit store: counter %d is not an integer: %w", i, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 // usageBatchPerTimeout is how many keys of a batch read share one store
 // timeout: a page of 500 consumers gets five.
 const usageBatchPerTimeout = 100

@@ -50,6 +50,9 @@ type Store interface {
 	// FieldsBatch returns every field of each key, in order, in one round
 	// trip per server (a pipeline): /usage reads thousands of consumers.
 	FieldsBatch(ctx context.Context, keys []string) ([]map[string]int64, error)
+	// Counters returns the values of plain counters (Field ""), 0 for an
+	// absent one, in order, in one round trip per server.
+	Counters(ctx context.Context, keys []string) ([]int64, error)
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases connections.

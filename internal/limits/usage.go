@@ -64,20 +64,12 @@ func (e *Engine) UsageBatch(ctx context.Context, consumers []string) ([]Summary,
 		}
 		wins[i], keys[i] = w, e.usageKey(rts[i], w)
 	}
-	// This replica's queued settlements land first, so a request that was
-	// answered is counted at its real usage.
-	fctx, cancel := context.WithTimeout(ctx, settleWait)
-	_ = e.Flush(fctx)
-	cancel()
 	var fields []map[string]int64
-	used, err := e.b.call(ctx, "usage", func(s Store) error {
+	err := e.readStore(ctx, func(s Store) error {
 		var err error
 		fields, err = s.FieldsBatch(ctx, keys)
 		return err
 	})
-	if err == nil && !used {
-		err = errors.New("shared limit store unavailable")
-	}
 	if err != nil {
 		return nil, fmt.Errorf("limits: usage of %d consumers: %w", len(consumers), err)
 	}
@@ -86,6 +78,21 @@ func (e *Engine) UsageBatch(ctx context.Context, consumers []string) ([]Summary,
 		out[i] = summarize(name, rts[i].usageWindow, wins[i], fields[i])
 	}
 	return out, nil
+}
+
+// readStore runs one read of the counters for usage, after this
+// replica's queued settlements land (so a request that was answered is
+// counted at its real usage). While the shared store is unreachable it is
+// an error, never one replica's partial view.
+func (e *Engine) readStore(ctx context.Context, fn func(Store) error) error {
+	fctx, cancel := context.WithTimeout(ctx, settleWait)
+	_ = e.Flush(fctx)
+	cancel()
+	used, err := e.b.call(ctx, "usage", fn)
+	if err == nil && !used {
+		err = errors.New("shared limit store unavailable")
+	}
+	return err
 }
 
 // summarize turns a usage hash's fields into a Summary.

@@ -151,6 +151,15 @@ func usageFor(ctx context.Context, sn *snapshot, offset, limit int) (config.Usag
 	if end < len(all) {
 		rep.Next = end
 	}
+	if offset == 0 {
+		pools, err := sn.limits.PoolSpend(ctx)
+		if err != nil {
+			return config.UsageReport{}, err
+		}
+		for _, p := range pools {
+			rep.Pools = append(rep.Pools, config.PoolUsage{Policy: p.Policy, Window: p.Period, WindowKind: string(p.Window), CostUSD: p.CostUSD, BudgetUSD: p.BudgetUSD})
+		}
+	}
 	for start := offset; start < end; start += usageBatch {
 		names := make([]string, 0, usageBatch)
 		for i := start; i < min(start+usageBatch, end); i++ {

@@ -90,8 +90,11 @@ func Redact(cfg *config.Config) *config.Config { return cfg.Redacted(Redacted) }
 
 // blocking reports whether a problem is one an operator would also report
 // as an error. A generated consumer key that does not exist yet is expected
-// in files: the operator creates it.
-func blocking(p compile.Problem) bool { return p.Reason != v1alpha1.ReasonKeyNotReady }
+// in files: the operator creates it. A shadowed identity match leaves the
+// config whole (the other Consumer wins it): a note.
+func blocking(p compile.Problem) bool {
+	return p.Reason != v1alpha1.ReasonKeyNotReady && p.Reason != v1alpha1.ReasonIdentityShadowed
+}
 
 // Main implements `tollgate render`.
 func Main(_ context.Context, args []string, stdout, stderr io.Writer) error {

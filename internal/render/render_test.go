@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestMainRendersSamples(t *testing.T) {
 	var out, errOut bytes.Buffer
@@ -138,5 +141,36 @@ func TestMainReadsV1beta1(t *testing.T) {
 	errOut.Reset()
 	if err := Main(context.Background(), []string{"-f", bad}, &beta, &errOut); err == nil || !strings.Contains(err.Error()+errOut.String(), "spec.type") {
 		t.Errorf("an invalid v1beta1 object: err %v, stderr %q; want the schema's refusal of spec.type", err, errOut.String())
+	}
+}
+
+// Issue 21: render shows issuers, identity matches (a keyless consumer's
+// among them), pooled policies and the shadowed-match note, with the
+// vendor key redacted; the shadowed match does not fail render.
+func TestMainRendersIdentities(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := Main(context.Background(), []string{"-f", "../compile/testdata/identities"}, &out, &errOut); err != nil {
+		t.Fatalf("render: %v\n%s", err, errOut.String())
+	}
+	if strings.Contains(out.String(), "sk-canary") {
+		t.Fatalf("the vendor key is not redacted:\n%s", out.String())
+	}
+	got := append(out.Bytes(), "# stderr\n"...)
+	got = append(got, errOut.Bytes()...)
+	file := filepath.Join("testdata", "identities.golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/render -run TestMainRendersIdentities -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("render output differs from %s (run with -update and review the diff):\n%s", file, got)
 	}
 }
