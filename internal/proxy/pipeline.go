@@ -133,7 +133,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	if !config.IsGlob(rt.model) {
 		c.model = model
 	}
-	if c.serveCached(p, model, body) {
+	if c.serveCached(p, rt.model, model, body) {
 		return
 	}
 	c.run(rt, p, model)
