@@ -98,7 +98,7 @@ func (sg *streamGuard) chunk(data []byte) ([]byte, *providers.Error) {
 	v, err := decodeJSON(data)
 	obj, _ := v.(map[string]any)
 	if err != nil || obj == nil {
-		return data, nil
+		return data, nil //nolint:nilerr // not a JSON object: the codec after this says so
 	}
 	choices, _ := obj["choices"].([]any)
 	var ed jsonEdits
@@ -210,7 +210,7 @@ func (sg *streamGuard) chunk(data []byte) ([]byte, *providers.Error) {
 	}
 	b, err := encodeJSON(obj)
 	if err != nil {
-		return data, nil
+		return data, nil //nolint:nilerr // what decoded re-encodes; the chunk is sent as it came otherwise
 	}
 	return b, nil
 }
@@ -274,7 +274,7 @@ func (sg *streamGuard) flush() ([]byte, *providers.Error) {
 	out["choices"] = choices
 	b, err := encodeJSON(out)
 	if err != nil {
-		return nil, nil
+		return nil, nil //nolint:nilerr // plain values re-encode; nothing is held otherwise
 	}
 	return b, nil
 }
