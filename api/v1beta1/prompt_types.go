@@ -61,9 +61,10 @@ type PromptDecorator struct {
 	Append string `json:"append,omitempty"`
 }
 
-// PromptTemplate is a named prompt with {{variable}} placeholders.
-//
-// +kubebuilder:validation:XValidation:rule="!has(self.variables) || self.variables.all(v, self.template.contains('{{' + v + '}}'))",message="every variable must appear in the template as {{name}}"
+// PromptTemplate is a named prompt with {{variable}} placeholders. That
+// the template and its variables agree is checked when the gateway is
+// compiled (a CEL rule for it costs more than the API server allows for
+// templates of this size); the Accepted condition names what is wrong.
 type PromptTemplate struct {
 	// Name is what clients invoke the template by.
 	//

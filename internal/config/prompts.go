@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -40,18 +41,30 @@ const (
 // TemplateVar finds a template's {{name}} placeholders.
 var TemplateVar = regexp.MustCompile(`\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}`)
 
-var promptVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var (
+	promptVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// promptName is the CRD's pattern of decorator and template names.
+	promptName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+)
+
+// promptNameOK checks a decorator's or template's name as the CRD does.
+func promptNameOK(v *validator, field, name, kind string, seen map[string]bool) {
+	switch {
+	case name == "":
+		v.bad(field, "required")
+	case len(name) > 63 || !promptName.MatchString(name):
+		v.bad(field, "%q should match %s (at most 63)", name, promptName)
+	case seen[name]:
+		v.bad(field, "duplicate %s %q", kind, name)
+	}
+	seen[name] = true
+}
 
 func (c *Config) validatePrompts(v *validator) {
 	names := map[string]bool{}
 	for i, d := range c.Prompts.Decorators {
 		field := fmt.Sprintf("prompts.decorators[%d]", i)
-		if d.Name == "" {
-			v.bad(field+".name", "required")
-		} else if names[d.Name] {
-			v.bad(field+".name", "duplicate decorator %q", d.Name)
-		}
-		names[d.Name] = true
+		promptNameOK(v, field+".name", d.Name, "decorator", names)
 		validateGlobs(v, field+".models", d.Models, 256)
 		if d.Prepend == "" && d.Append == "" {
 			v.bad(field, "a decorator needs prepend or append text")
@@ -63,12 +76,7 @@ func (c *Config) validatePrompts(v *validator) {
 	names = map[string]bool{}
 	for i, t := range c.Prompts.Templates {
 		field := fmt.Sprintf("prompts.templates[%d]", i)
-		if t.Name == "" {
-			v.bad(field+".name", "required")
-		} else if names[t.Name] {
-			v.bad(field+".name", "duplicate template %q", t.Name)
-		}
-		names[t.Name] = true
+		promptNameOK(v, field+".name", t.Name, "template", names)
 		if t.Template == "" || len(t.Template) > MaxPromptText {
 			v.bad(field+".template", "required, at most %d bytes", MaxPromptText)
 		}
@@ -85,4 +93,12 @@ func (c *Config) validatePrompts(v *validator) {
 			}
 		}
 	}
+}
+
+// ValidatePrompts checks only the prompts (the compiler checks each
+// template on its own, to leave out only the ones that are wrong).
+func (c *Config) ValidatePrompts() error {
+	v := &validator{}
+	c.validatePrompts(v)
+	return errors.Join(v.errs...)
 }
