@@ -106,6 +106,12 @@ type AIGatewaySpec struct {
 	// +optional
 	ResponseCache *ResponseCache `json:"responseCache,omitempty"`
 
+	// Prompts add system text to requests and define named prompt
+	// templates.
+	//
+	// +optional
+	Prompts *Prompts `json:"prompts,omitempty"`
+
 	// Server holds the client-facing HTTP server's safety limits.
 	//
 	// +optional

@@ -57,6 +57,7 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	c.limitStore(cfg)
 	c.telemetry(cfg)
 	c.guardrails(cfg)
+	c.prompts(cfg)
 
 	if r := spec.Responses; r != nil {
 		cfg.Responses.DisableStore = r.DisableStore

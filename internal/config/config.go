@@ -67,6 +67,8 @@ type Config struct {
 	Guardrails []Guardrail `json:"guardrails,omitempty"`
 	// ResponseCache is the exact-match response cache (off by default).
 	ResponseCache ResponseCache `json:"responseCache,omitzero"`
+	// Prompts add system text to requests and hold named templates.
+	Prompts Prompts `json:"prompts,omitzero"`
 	// MCPServers are the tool sources served on /mcp (see mcp.go).
 	MCPServers []MCPServer `json:"mcpServers,omitempty"`
 }

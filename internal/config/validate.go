@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 	}
 	c.Telemetry.validate(v)
 	c.validateGuardrails(v)
+	c.validatePrompts(v)
 	c.validateMCP(v)
 	for i, k := range c.Console.AdminKeys {
 		k.validate(v, fmt.Sprintf("console.adminKeys[%d]", i))

@@ -74,6 +74,8 @@ type compiled struct {
 	kind   string // placeholder kind: upper-case label
 	action Action
 	find   func(s string) [][2]int
+	// maxLen is the longest match in bytes (at most MaxStreamMatch).
+	maxLen int
 }
 
 // Set is a compiled list of rules, safe for concurrent use.
@@ -126,17 +128,17 @@ func compileRule(r Rule) (*compiled, error) {
 	var def string
 	switch r.Type {
 	case Email:
-		def, c.find = "email", regexFinder(reEmail, nil)
+		def, c.find, c.maxLen = "email", regexFinder(reEmail, nil), patternMax(reEmail)
 	case Phone:
-		def, c.find = "phone", regexFinder(rePhone, phoneOK)
+		def, c.find, c.maxLen = "phone", regexFinder(rePhone, phoneOK), patternMax(rePhone)
 	case CreditCard:
-		def, c.find = "card", regexFinder(reCard, luhnOK)
+		def, c.find, c.maxLen = "card", regexFinder(reCard, luhnOK), patternMax(reCard)
 	case IBAN:
-		def, c.find = "iban", regexFinder(reIBAN, ibanOK)
+		def, c.find, c.maxLen = "iban", regexFinder(reIBAN, ibanOK), patternMax(reIBAN)
 	case IPAddress:
-		def, c.find = "ip", ipFinder
+		def, c.find, c.maxLen = "ip", ipFinder, max(patternMax(reIPv4), patternMax(reIPv6))
 	case Secret:
-		def, c.find = "secret", regexFinder(reSecret, nil)
+		def, c.find, c.maxLen = "secret", regexFinder(reSecret, nil), patternMax(reSecret)
 	case Regex:
 		if r.Pattern == "" {
 			return nil, fmt.Errorf("a Regex rule needs a pattern")
@@ -145,7 +147,7 @@ func compileRule(r Rule) (*compiled, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pattern: %w", err)
 		}
-		def, c.find = "custom", regexFinder(re, nil)
+		def, c.find, c.maxLen = "custom", regexFinder(re, nil), patternMax(re)
 	case Keywords:
 		if len(r.Keywords) == 0 {
 			return nil, fmt.Errorf("a Keywords rule needs keywords")
@@ -162,7 +164,7 @@ func compileRule(r Rule) (*compiled, error) {
 		// Longest first, so a keyword that contains another wins.
 		sort.Slice(quoted, func(i, j int) bool { return len(quoted[i]) > len(quoted[j]) })
 		re := regexp.MustCompile(`(?i)\b(?:` + strings.Join(quoted, "|") + `)\b`)
-		def, c.find = "keyword", regexFinder(re, nil)
+		def, c.find, c.maxLen = "keyword", regexFinder(re, nil), patternMax(re)
 	default:
 		return nil, fmt.Errorf("unknown detector type %q", r.Type)
 	}

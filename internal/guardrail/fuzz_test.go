@@ -75,3 +75,49 @@ func clamp(n, hi int) int {
 	}
 	return n % (hi + 1)
 }
+
+// FuzzScan: an answer stream cut at any two points is redacted as the
+// whole text is, and a blocking value's bytes are never sent.
+func FuzzScan(f *testing.F) {
+	f.Add("pay 4111 1111 1111 1111 now, mail jane@example.com", 3, 17)
+	f.Add("host 10.0.0.1 zephyr", 5, 9)
+	set, err := Compile([]Rule{{Type: Email}, {Type: CreditCard}, {Type: IPAddress}, {Type: Keywords, Keywords: []string{"zephyr"}, Action: Block}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string, i, j int) {
+		if len(s) > MaxStreamMatch {
+			return // a longer match is checked in pieces, by design
+		}
+		whole := NewRedactor(set)
+		want := whole.Text(s)
+		i, j = clamp(i, len(s)), clamp(j, len(s))
+		if i > j {
+			i, j = j, i
+		}
+		sc := NewRedactor(set).Scan()
+		var got strings.Builder
+		blocked := false
+		for _, p := range []string{s[:i], s[i:j], s[j:]} {
+			out, b := sc.Push(p)
+			got.WriteString(out)
+			if blocked = b; b {
+				break
+			}
+		}
+		if !blocked {
+			out, b := sc.Flush()
+			got.WriteString(out)
+			blocked = b
+		}
+		if blocked != (whole.Blocked() != "") {
+			t.Fatalf("blocked %v, whole %q", blocked, whole.Blocked())
+		}
+		if !blocked && got.String() != want {
+			t.Fatalf("stream %q != whole %q (cuts %d %d)", got.String(), want, i, j)
+		}
+		if blocked && !strings.HasPrefix(want, got.String()) {
+			t.Fatalf("blocked stream sent %q, not a start of %q", got.String(), want)
+		}
+	})
+}

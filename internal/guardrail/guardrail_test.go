@@ -160,3 +160,75 @@ func streamEveryBoundary(t *testing.T, key []byte) {
 		}
 	}
 }
+
+func TestLongest(t *testing.T) {
+	cases := []struct {
+		rule Rule
+		want int
+	}{
+		{Rule{Type: CreditCard}, 37},
+		{Rule{Type: IPAddress}, 39},
+		{Rule{Type: Regex, Pattern: `EMP-\d{6}`}, 10},
+		{Rule{Type: Regex, Pattern: `x+`}, MaxStreamMatch},
+		{Rule{Type: Email}, MaxStreamMatch},
+	}
+	for _, c := range cases {
+		s, err := Compile([]Rule{c.rule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.longest(); got != c.want {
+			t.Errorf("%s %q: longest %d, want %d", c.rule.Type, c.rule.Pattern, got, c.want)
+		}
+	}
+}
+
+// TestScanSplit: an answer stream split at every byte is masked as the
+// whole text is, holds back no more than the longest match, and a
+// blocking value is never sent, not even its first bytes.
+func TestScanSplit(t *testing.T) {
+	set, err := Compile([]Rule{{Type: CreditCard, Action: Mask}, {Type: Keywords, Keywords: []string{"zephyr"}, Action: Block}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "pay 4111 1111 1111 1111 today, then 5500 0000 0000 0004."
+	want := NewRedactor(set).Text(text)
+	for i := 0; i <= len(text); i++ {
+		for j := i; j <= len(text); j++ {
+			sc := NewRedactor(set).Scan()
+			var got strings.Builder
+			for _, p := range []string{text[:i], text[i:j], text[j:]} {
+				out, blocked := sc.Push(p)
+				if blocked {
+					t.Fatal("blocked")
+				}
+				if len(sc.held) > sc.hold+37 {
+					t.Fatalf("held %d bytes", len(sc.held))
+				}
+				got.WriteString(out)
+			}
+			out, _ := sc.Flush()
+			got.WriteString(out)
+			if got.String() != want {
+				t.Fatalf("cuts %d %d: %q, want %q", i, j, got.String(), want)
+			}
+		}
+	}
+	blockText := "the code name is Zephyr, keep it"
+	for i := 0; i <= len(blockText); i++ {
+		sc := NewRedactor(set).Scan()
+		a, b1 := sc.Push(blockText[:i])
+		b, b2 := "", false
+		if !b1 {
+			b, b2 = sc.Push(blockText[i:])
+		}
+		c, b3 := "", false
+		if !b1 && !b2 {
+			c, b3 = sc.Flush()
+		}
+		sent := a + b + c
+		if !(b1 || b2 || b3) || strings.Contains(strings.ToLower(sent), "zep") || sent != "the code name is "[:len(sent)] {
+			t.Fatalf("cut %d: sent %q, blocked %v %v %v", i, sent, b1, b2, b3)
+		}
+	}
+}

@@ -60,11 +60,12 @@ func (m *Masker) Text(text string) string {
 		m.seen = append(m.seen, text)
 	}
 	ms := m.set.Find(text)
-	if len(ms) == 0 {
-		return text
-	}
-	var b strings.Builder
-	last := 0
+	m.count(ms)
+	return m.replace(text, ms)
+}
+
+// count counts the hits of ms and notes the first blocking one.
+func (m *Masker) count(ms []Match) {
 	for _, x := range ms {
 		k := [2]string{x.Rule.group, x.Rule.label}
 		h := m.hits[k]
@@ -73,16 +74,24 @@ func (m *Masker) Text(text string) string {
 			m.hits[k] = h
 		}
 		h.Count++
-		switch x.Rule.action {
-		case Block:
-			if m.block[1] == "" {
-				m.block = [2]string{x.Rule.group, x.Rule.label}
-			}
-		case Mask:
-			b.WriteString(text[last:x.Start])
-			b.WriteString(m.placeholder(x.Rule.kind, text[x.Start:x.End]))
-			last = x.End
+		if x.Rule.action == Block && m.block[1] == "" {
+			m.block = [2]string{x.Rule.group, x.Rule.label}
 		}
+	}
+}
+
+// replace returns text with the values of ms's masking rules replaced by
+// placeholders.
+func (m *Masker) replace(text string, ms []Match) string {
+	var b strings.Builder
+	last := 0
+	for _, x := range ms {
+		if x.Rule.action != Mask {
+			continue
+		}
+		b.WriteString(text[last:x.Start])
+		b.WriteString(m.placeholder(x.Rule.kind, text[x.Start:x.End]))
+		last = x.End
 	}
 	if last == 0 {
 		return text

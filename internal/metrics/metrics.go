@@ -120,7 +120,7 @@ func New() *Metrics {
 		Help: "Guardrail findings by guardrail, rule, action (Mask, Block, Log) and phase (request, answer, external); never the value."},
 		[]string{"guardrail", "rule", "action", "phase"})
 	m.CacheLookups = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_response_cache_lookups_total",
-		Help: "Response cache lookups by public model and result (hit, miss, bypass)."}, []string{"model", "result"})
+		Help: "Response cache lookups by public model and result (hit, miss, bypass, error: the shared store did not answer)."}, []string{"model", "result"})
 	for _, c := range []prometheus.Collector{m.GuardrailHits, m.CacheLookups, m.Requests, m.Duration, m.TimeToFirst, m.UpstreamErrors, m.Retries,
 		m.Fallbacks, m.InFlight, m.TokenUsage, m.ConsumerTokens, m.Cost, m.Rejected, m.ReloadFailures, m.ActivityDropped, m.Reloads,
 		m.ConfigInfo, m.BackendEjected, m.StreamsTrimmed, m.ClientCancelled, m.UsageImplausible,

@@ -2,12 +2,18 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/respcache"
 )
@@ -17,26 +23,46 @@ import (
 // no-store).
 const HeaderCache = "X-Tollgate-Cache"
 
-// responseCache is a snapshot's response cache (nil: caching is off).
+// cacheTimeout bounds one Redis round trip of the response cache: a
+// lookup that takes longer is a miss, a store that does is dropped.
+const cacheTimeout = 250 * time.Millisecond
+
+// responseCache is a snapshot's response cache (nil: caching is off). It
+// is handed from a snapshot to the next while its settings hold (answers
+// survive reloads); its Redis client is closed when the last snapshot
+// using it closes.
 type responseCache struct {
-	key      string // the settings it was built with: kept across reloads while they hold
+	key      string // the settings it was built with
 	cfg      config.ResponseCache
-	mem      *respcache.Memory
+	store    respcache.Store
+	shared   bool // in Redis: every replica's
+	closer   io.Closer
+	users    atomic.Int64
 	ttl      time.Duration
 	maxEntry int64
 }
 
-// buildResponseCache returns prev's cache when the settings are the same
-// (answers survive reloads), a new one otherwise, nil when off.
-func buildResponseCache(cfg *config.Config, prev *snapshot) *responseCache {
+// buildResponseCache returns prev's cache when the settings are the same,
+// a new one otherwise (in the limits' Redis when the limits use Redis, in
+// bounded memory otherwise), nil when off. The caller adopts it once
+// nothing else can fail, or discards it.
+func buildResponseCache(cfg *config.Config, prev *snapshot) (*responseCache, error) {
 	rc := cfg.ResponseCache
 	if !rc.Enabled {
-		return nil
+		return nil, nil
 	}
-	b, _ := json.Marshal(rc) // plain values: cannot fail
+	k := struct {
+		Cache  config.ResponseCache
+		Prefix string
+		Redis  *config.Redis
+	}{rc, limits.KeyPrefix(cfg), nil}
+	if cfg.Limits.Type == config.StoreRedis {
+		k.Redis = cfg.Limits.Redis
+	}
+	b, _ := json.Marshal(k) // plain values: cannot fail
 	key := string(b)
 	if prev != nil && prev.cache != nil && prev.cache.key == key {
-		return prev.cache
+		return prev.cache, nil
 	}
 	c := &responseCache{key: key, cfg: rc, ttl: rc.TTL.Duration, maxEntry: rc.MaxEntryBytes}
 	if c.ttl <= 0 {
@@ -52,8 +78,39 @@ func buildResponseCache(cfg *config.Config, prev *snapshot) *responseCache {
 	if size <= 0 {
 		size = config.DefaultCacheBytes
 	}
-	c.mem = respcache.NewMemory(entries, size)
-	return c
+	if k.Redis != nil {
+		r := *k.Redis
+		r.Timeout = config.D(cacheTimeout)
+		ls, err := limits.NewRedis(&r)
+		if err != nil {
+			return nil, fmt.Errorf("response cache: %w", err)
+		}
+		c.store, c.closer, c.shared = respcache.NewRedis(ls.Client(), k.Prefix), ls, true
+		return c, nil
+	}
+	c.store = respcache.NewMemory(entries, size)
+	return c, nil
+}
+
+// adopt counts one more snapshot using the cache.
+func (rc *responseCache) adopt() {
+	if rc != nil {
+		rc.users.Add(1)
+	}
+}
+
+// drop ends one snapshot's use; the last closes the cache's Redis client.
+func (rc *responseCache) drop() {
+	if rc != nil && rc.users.Add(-1) == 0 && rc.closer != nil {
+		_ = rc.closer.Close()
+	}
+}
+
+// discard closes a cache built for a snapshot that was never published.
+func (rc *responseCache) discard(prev *snapshot) {
+	if rc != nil && (prev == nil || prev.cache != rc) && rc.closer != nil {
+		_ = rc.closer.Close()
+	}
 }
 
 // cacheDirectives reads the request's Cache-Control: noStore (neither
@@ -110,7 +167,7 @@ func (t *cacheTee) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 // otherwise it prepares the answer's recording (store stores it) and
 // returns false. Admission has run: a hit counts against request limits,
 // and costs no token and nothing.
-func (c *call) serveCached(p *parsed, model string, body []byte) bool {
+func (c *call) serveCached(p *parsed, route, model string, body []byte) bool {
 	rc := c.sn.cache
 	if rc == nil || (p.op != providers.OpChat && p.op != providers.OpEmbeddings) || c.api.name() == "responses" ||
 		!matchesAny(rc.cfg.Models, model) {
@@ -130,12 +187,24 @@ func (c *call) serveCached(p *parsed, model string, body []byte) bool {
 		// Anonymous clients are one scope apart from every consumer's.
 		scope = "\x00anonymous"
 	}
-	key, err := respcache.Key(scope, c.api.name()+"\x00"+model, body)
+	// The canonical request (masked, when guardrails mask) is the key:
+	// the client's own body only when no canonical form exists.
+	if p.body != nil {
+		body = p.body
+	}
+	key, err := respcache.Key(scope, c.api.name()+"\x00"+route+"\x00"+model, body)
 	if err != nil {
 		return false
 	}
 	if !noCache {
-		if e, ok := rc.mem.Get(key); ok {
+		ctx, cancel := context.WithTimeout(c.r.Context(), cacheTimeout)
+		e, ok, err := rc.store.Load(ctx, key)
+		cancel()
+		if err != nil {
+			c.s.m.CacheLookups.WithLabelValues(c.model, "error").Inc()
+			c.s.log.LogAttrs(c.r.Context(), slog.LevelWarn, "response cache lookup failed", attrErr(err))
+		}
+		if ok {
 			c.s.m.CacheLookups.WithLabelValues(c.model, "hit").Inc()
 			c.replay(e)
 			return true
@@ -150,7 +219,13 @@ func (c *call) serveCached(p *parsed, model string, body []byte) bool {
 			return
 		}
 		ct := tee.Header().Get("Content-Type")
-		rc.mem.Set(key, &respcache.Entry{ContentType: ct, Stream: c.stream, Body: bytes.Clone(tee.buf.Bytes())}, rc.ttl)
+		// The client has its answer: storing it outlives the request.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.r.Context()), cacheTimeout)
+		defer cancel()
+		e := &respcache.Entry{ContentType: ct, Stream: c.stream, Body: bytes.Clone(tee.buf.Bytes())}
+		if err := rc.store.Save(ctx, key, e, rc.ttl); err != nil {
+			c.s.log.LogAttrs(ctx, slog.LevelWarn, "response cache store failed", attrErr(err))
+		}
 	}
 	return false
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testredis"
 	mockup "github.com/tollgate-dev/tollgate/test/upstream"
 )
 
@@ -14,6 +15,14 @@ import (
 // in order team-a, team-b) on a priced route and a policy of 4 requests
 // an hour for team-a.
 func cachedGateway(t *testing.T, scope string) (*gw, *mockup.Server, string, string) {
+	t.Helper()
+	cfg, up, keyA, keyB := cachedConfig(t, scope, nil)
+	return startGateway(t, cfg), up, keyA, keyB
+}
+
+// cachedConfig is cachedGateway's config, its limits (and so its cache)
+// in rd when not nil.
+func cachedConfig(t *testing.T, scope string, rd *testredis.Server) (*config.Config, *mockup.Server, string, string) {
 	t.Helper()
 	up := mockup.New(t)
 	cfg, keyA := baseConfig(t, []config.Provider{upstreamProvider("p", up)},
@@ -23,11 +32,73 @@ func cachedGateway(t *testing.T, scope string) (*gw, *mockup.Server, string, str
 	cfg.Policies = []config.Policy{{Name: "std", Limits: []config.Limit{{Window: config.D(time.Hour), Requests: 4}}}}
 	cfg.Consumers[0].Policies = []string{"std"}
 	cfg.ResponseCache = config.ResponseCache{Enabled: true, Scope: scope}
+	if rd != nil {
+		cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
+			Redis: &config.Redis{Addresses: []string{rd.Addr}, Timeout: config.D(2 * time.Second)}}
+	}
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	return startGateway(t, cfg), up, keyA, keyB
+	return cfg, up, keyA, keyB
+}
+
+// TestCacheRedisTwoReplicas: two replicas sharing a real Redis share the
+// cache: an answer one stored is served by the other, byte for byte,
+// whole and streamed, at no cost; the hits count against the shared
+// request limit; another consumer and a no-store request are never
+// served it.
+func TestCacheRedisTwoReplicas(t *testing.T) {
+	rd := testredis.Start(t)
+	cfg, up, keyA, keyB := cachedConfig(t, "", rd)
+	r0, r1 := startGateway(t, cfg), startGateway(t, cfg)
+	t.Cleanup(r0.s.Close)
+	t.Cleanup(r1.s.Close)
+	for _, stream := range []bool{false, true} {
+		n0 := up.Count()
+		first := r0.do(t, "POST", "/v1/chat/completions", keyA, chatBody(stream, ""), nil)
+		firstBody := readAll(t, first)
+		if first.StatusCode != http.StatusOK || first.Header.Get(HeaderCache) != "miss" {
+			t.Fatalf("replica 0: %d %s %q", first.StatusCode, first.Header.Get(HeaderCache), firstBody)
+		}
+		hit := r1.do(t, "POST", "/v1/chat/completions", keyA, chatBody(stream, ""), nil)
+		if hitBody := readAll(t, hit); hit.Header.Get(HeaderCache) != "hit" || hitBody != firstBody {
+			t.Fatalf("stream %v: replica 1: %d %s\n%q\n%q", stream, hit.StatusCode, hit.Header.Get(HeaderCache), hitBody, firstBody)
+		}
+		if got := up.Count() - n0; got != 1 {
+			t.Fatalf("stream %v: %d upstream requests, want 1", stream, got)
+		}
+		other := r1.do(t, "POST", "/v1/chat/completions", keyB, chatBody(stream, ""), nil)
+		if readAll(t, other); other.Header.Get(HeaderCache) != "miss" || up.Count()-n0 != 2 {
+			t.Fatalf("team-b: %s, %d upstream", other.Header.Get(HeaderCache), up.Count()-n0)
+		}
+	}
+	// team-b's no-store request goes upstream and stores nothing.
+	n0 := up.Count()
+	ns := r0.do(t, "POST", "/v1/chat/completions", keyB, chatBody(false, ""), map[string]string{"Cache-Control": "no-store"})
+	if readAll(t, ns); ns.Header.Get(HeaderCache) != "bypass" || up.Count() != n0+1 {
+		t.Fatalf("no-store: %s, %d upstream", ns.Header.Get(HeaderCache), up.Count()-n0)
+	}
+	// team-a made 2 misses on replica 0 and 2 hits on replica 1 of its 4
+	// requests an hour, counted in the shared Redis: a fifth is refused
+	// on either replica.
+	for i, g := range []*gw{r0, r1} {
+		if r := g.do(t, "POST", "/v1/chat/completions", keyA, chatBody(false, ""), nil); r.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("replica %d, fifth request: %d %s", i, r.StatusCode, readAll(t, r))
+		}
+	}
+	hits := 0
+	for _, line := range strings.Split(r1.logs.String(), "\n") {
+		if strings.Contains(line, `"cached":true`) {
+			hits++
+			if !strings.Contains(line, `"cost_usd":0,`) || !strings.Contains(line, `"backend":"cache"`) {
+				t.Fatalf("a hit was charged: %s", line)
+			}
+		}
+	}
+	if hits != 2 {
+		t.Fatalf("%d hits logged on replica 1, want 2", hits)
+	}
 }
 
 func TestCacheHit(t *testing.T) {

@@ -87,6 +87,9 @@ type callGuard struct {
 	externalNames []string
 	// hits are every finding, by phase, for metrics and the access log.
 	hits []guardHit
+	// streamRed is the redactor of a streamed answer, its hits noted with
+	// the call's when it is logged.
+	streamRed *guardrail.Masker
 }
 
 type guardHit struct {
@@ -135,13 +138,19 @@ func (c *call) guardRequest(cons *consumer, model string, p *parsed) *apiError {
 		g.answers = a
 	}
 	set := guardrail.Join(reqs...)
-	if set.Empty() {
+	if set.Empty() && g.answers == nil {
 		return nil
 	}
 	if p.body == nil {
 		// Only a native backend reads this body: the gateway cannot
 		// inspect it, so it is not sent.
 		return badRequest("This request cannot be checked by the gateway's guardrails; send it in the chat completions form.", "")
+	}
+	// The answer is checked in the canonical form: a native relay would
+	// send the vendor's own.
+	p.native = nil
+	if set.Empty() {
+		return nil
 	}
 	g.masker = guardrail.NewMasker(set, c.s.placeholderKey(cons))
 	body, err := maskRequest(p.body, g.masker)
@@ -159,9 +168,6 @@ func (c *call) guardRequest(cons *consumer, model string, p *parsed) *apiError {
 		}
 		p.body, p.fields = body, f
 	}
-	// The masked body is the one that goes upstream: a native relay
-	// would send the client's own.
-	p.native = nil
 	g.restorer = g.masker.Restorer()
 	return nil
 }
@@ -181,6 +187,10 @@ func (g *callGuard) note(m *guardrail.Masker, phase string) {
 // record counts the call's hits in the metrics, and returns them for the
 // access log as guardrail/rule:action:phase=count (never a value).
 func (g *callGuard) record(s *Server) string {
+	if g != nil && g.streamRed != nil {
+		g.note(g.streamRed, "answer")
+		g.streamRed = nil
+	}
 	if g == nil || len(g.hits) == 0 {
 		return ""
 	}
@@ -304,7 +314,8 @@ func jsonInString(v string) string {
 
 // guardAnswer restores the request's placeholders in a canonical
 // non-streamed chat answer and applies the answer rules; a non-nil error
-// refuses the answer.
+// refuses the answer. Only the texts that change are rewritten: the rest
+// of the answer keeps the upstream's bytes.
 func (c *call) guardAnswer(answer []byte) ([]byte, *providers.Error) {
 	g := c.guard
 	if g == nil || (g.restorer == nil && g.answers == nil) {
@@ -320,27 +331,31 @@ func (c *call) guardAnswer(answer []byte) ([]byte, *providers.Error) {
 	if g.answers != nil {
 		red = guardrail.NewRedactor(g.answers)
 	}
-	fix := func(s string, esc func(string) string) string {
-		s = g.restorer.String(s, esc)
+	var ed jsonEdits
+	fix := func(path, s string, esc func(string) string) string {
+		out := g.restorer.String(s, esc)
 		if red != nil {
-			s = red.Text(s)
+			out = red.Text(out)
 		}
-		return s
+		if out != s {
+			ed.setString(path, out)
+		}
+		return out
 	}
-	for _, cv := range choices {
+	for i, cv := range choices {
 		ch, _ := cv.(map[string]any)
 		msg, _ := ch["message"].(map[string]any)
 		if msg == nil {
 			continue
 		}
 		if s, ok := msg["content"].(string); ok {
-			msg["content"] = fix(s, nil)
+			msg["content"] = fix(jsonPath("choices", i, "message", "content"), s, nil)
 		}
 		calls, _ := msg["tool_calls"].([]any)
-		for _, tv := range calls {
+		for j, tv := range calls {
 			if fn := toolFunction(tv); fn != nil {
 				if a, ok := fn["arguments"].(string); ok {
-					fn["arguments"] = fix(a, jsonInString)
+					fn["arguments"] = fix(jsonPath("choices", i, "message", "tool_calls", j, "function", "arguments"), a, jsonInString)
 				}
 			}
 		}
@@ -348,13 +363,21 @@ func (c *call) guardAnswer(answer []byte) ([]byte, *providers.Error) {
 	if red != nil {
 		g.note(red, "answer")
 		if grp, label := red.BlockedBy(); label != "" {
-			return nil, &providers.Error{Status: http.StatusBadGateway, Type: "server_error", Code: "guardrail_blocked",
-				Message: "The answer was blocked by guardrail '" + grp + "' (rule '" + label + "').", Class: providers.ClassFatal}
+			return nil, answerBlocked(grp, label)
 		}
+	}
+	if out, ok := ed.apply(answer); ok {
+		return out, nil
 	}
 	out, err := encodeJSON(obj)
 	if err != nil {
 		return answer, nil //nolint:nilerr // what decoded re-encodes; the answer is left with its placeholders otherwise
 	}
 	return out, nil
+}
+
+// answerBlocked is the error of an answer an answer rule blocked.
+func answerBlocked(group, label string) *providers.Error {
+	return &providers.Error{Status: http.StatusBadGateway, Type: "server_error", Code: "guardrail_blocked",
+		Message: "The answer was blocked by guardrail '" + group + "' (rule '" + label + "').", Class: providers.ClassFatal}
 }

@@ -5,57 +5,122 @@ import (
 	"strconv"
 
 	"github.com/tollgate-dev/tollgate/internal/guardrail"
+	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
-// streamGuard restores placeholders in a canonical chat stream: each
-// choice's content and each tool call's arguments is one piecewise text
-// (guardrail.Stream), held back at its end at most a placeholder's
-// length while that could be the start of one, and sent whole at the
-// choice's finish_reason (or before the stream ends).
+// streamGuard guards a canonical chat stream: each choice's content and
+// each tool call's arguments is one piecewise text, whose request
+// placeholders are restored (guardrail.Stream) and which the answer rules
+// then check (guardrail.Scan). Each holds back at its end at most what
+// could still be completed by what follows (a placeholder's length, the
+// answer rules' longest match) and sends it whole at the choice's
+// finish_reason (or before the stream ends). A chunk that changes is
+// rewritten in its own bytes (jsonEdits).
 type streamGuard struct {
 	r     *guardrail.Restorer
-	texts map[string]*guardrail.Stream
+	red   *guardrail.Masker // the answer rules' redactor; nil without them
+	texts map[string]*guardText
 	order []string
 	last  map[string]any // the last chunk rewritten: a template for flush
 }
 
-func newStreamGuard(g *callGuard) *streamGuard {
-	if g == nil || g.restorer == nil {
-		return nil
-	}
-	return &streamGuard{r: g.restorer, texts: map[string]*guardrail.Stream{}}
+// guardText is one piecewise text of a stream.
+type guardText struct {
+	restore *guardrail.Stream
+	scan    *guardrail.Scan
+	held    bool
 }
 
-func (sg *streamGuard) text(key string, esc func(string) string) *guardrail.Stream {
-	st := sg.texts[key]
-	if st == nil {
-		st = sg.r.Stream(esc)
-		sg.texts[key] = st
+func (t *guardText) push(piece string) (string, bool) {
+	if t.restore != nil {
+		piece = t.restore.Push(piece)
+	}
+	if t.scan == nil {
+		t.held = t.restore.Held()
+		return piece, false
+	}
+	out, blocked := t.scan.Push(piece)
+	t.held = t.scan.Held() || (t.restore != nil && t.restore.Held())
+	return out, blocked
+}
+
+func (t *guardText) flush() (string, bool) {
+	piece := ""
+	if t.restore != nil {
+		piece = t.restore.Flush()
+	}
+	t.held = false
+	if t.scan == nil {
+		return piece, false
+	}
+	out, blocked := t.scan.Push(piece)
+	if blocked {
+		return out, true
+	}
+	rest, blocked := t.scan.Flush()
+	return out + rest, blocked
+}
+
+func newStreamGuard(g *callGuard) *streamGuard {
+	if g == nil || (g.restorer == nil && g.answers == nil) {
+		return nil
+	}
+	sg := &streamGuard{r: g.restorer, texts: map[string]*guardText{}}
+	if g.answers != nil {
+		sg.red = guardrail.NewRedactor(g.answers)
+		g.streamRed = sg.red
+	}
+	return sg
+}
+
+func (sg *streamGuard) text(key string, esc func(string) string) *guardText {
+	t := sg.texts[key]
+	if t == nil {
+		t = &guardText{}
+		if sg.r != nil {
+			t.restore = sg.r.Stream(esc)
+		}
+		if sg.red != nil {
+			t.scan = sg.red.Scan()
+		}
+		sg.texts[key] = t
 		sg.order = append(sg.order, key)
 	}
-	return st
+	return t
 }
 
 // chunk returns the chunk to send for data (data itself when nothing
-// changes).
-func (sg *streamGuard) chunk(data []byte) []byte {
+// changes), or the error that ends the stream when an answer rule blocks.
+func (sg *streamGuard) chunk(data []byte) ([]byte, *providers.Error) {
 	if sg == nil {
-		return data
+		return data, nil
 	}
 	v, err := decodeJSON(data)
 	obj, _ := v.(map[string]any)
 	if err != nil || obj == nil {
-		return data
+		return data, nil //nolint:nilerr // not a JSON object: the codec after this says so
 	}
 	choices, _ := obj["choices"].([]any)
-	changed := false
-	for _, cv := range choices {
+	var ed jsonEdits
+	changed, blocked := false, false
+	push := func(t *guardText, piece string, finished bool) string {
+		out, b := t.push(piece)
+		if !b && finished {
+			var rest string
+			rest, b = t.flush()
+			out += rest
+		}
+		blocked = blocked || b
+		return out
+	}
+	for i, cv := range choices {
 		ch, _ := cv.(map[string]any)
 		if ch == nil {
 			continue
 		}
 		idx := jsonIndex(ch["index"])
 		delta, _ := ch["delta"].(map[string]any)
+		hasDelta := delta != nil
 		finished := ch["finish_reason"] != nil
 		if delta == nil {
 			if !finished {
@@ -65,23 +130,24 @@ func (sg *streamGuard) chunk(data []byte) []byte {
 		}
 		ckey := "c" + idx
 		if s, ok := delta["content"].(string); ok || (finished && sg.texts[ckey] != nil) {
-			st := sg.text(ckey, nil)
-			out := st.Push(s)
-			if finished {
-				out += st.Flush()
-			}
-			if out != s || !ok {
+			out := push(sg.text(ckey, nil), s, finished)
+			if out != s {
 				changed = true
-				if out == "" {
-					delete(delta, "content")
-				} else {
-					delta["content"] = out
+				delta["content"] = out
+				switch {
+				case ok:
+					ed.setString(jsonPath("choices", i, "delta", "content"), out)
+				case hasDelta:
+					ed.addMember(jsonPath("choices", i, "delta"), "content", out)
+				default:
+					ed.addMember(jsonPath("choices", i), "delta", map[string]any{"content": out})
 				}
 			}
 		}
 		calls, _ := delta["tool_calls"].([]any)
+		hadCalls := calls != nil
 		seen := map[string]bool{}
-		for _, tv := range calls {
+		for j, tv := range calls {
 			tc, _ := tv.(map[string]any)
 			fn := toolFunction(tv)
 			if tc == nil || fn == nil {
@@ -89,26 +155,39 @@ func (sg *streamGuard) chunk(data []byte) []byte {
 			}
 			tkey := "t" + idx + ":" + jsonIndex(tc["index"])
 			seen[tkey] = true
-			a, _ := fn["arguments"].(string)
-			st := sg.text(tkey, jsonInString)
-			out := st.Push(a)
-			if finished {
-				out += st.Flush()
-			}
+			a, ok := fn["arguments"].(string)
+			out := push(sg.text(tkey, jsonInString), a, finished)
 			if out != a {
 				changed = true
 				fn["arguments"] = out
+				if ok {
+					ed.setString(jsonPath("choices", i, "delta", "tool_calls", j, "function", "arguments"), out)
+				} else {
+					ed.addMember(jsonPath("choices", i, "delta", "tool_calls", j, "function"), "arguments", out)
+				}
 			}
 		}
 		if finished {
 			for _, k := range sg.order {
-				st := sg.texts[k]
-				if seen[k] || k[0] != 't' || !st.Held() || !sameChoice(k, idx) {
+				t := sg.texts[k]
+				if seen[k] || k[0] != 't' || !t.held || !sameChoice(k, idx) {
 					continue
 				}
-				calls = append(calls, map[string]any{"index": json.Number(k[len(idx)+2:]),
-					"function": map[string]any{"arguments": st.Flush()}})
+				out, b := t.flush()
+				blocked = blocked || b
+				tc := map[string]any{"index": json.Number(k[len(idx)+2:]), "function": map[string]any{"arguments": out}}
+				calls = append(calls, tc)
 				changed = true
+				switch {
+				case hadCalls:
+					ed.addElement(jsonPath("choices", i, "delta", "tool_calls"), tc)
+				case hasDelta:
+					ed.addMember(jsonPath("choices", i, "delta"), "tool_calls", []any{tc})
+					hadCalls = true
+				default:
+					ed.addMember(jsonPath("choices", i), "delta", map[string]any{"tool_calls": []any{tc}})
+					hasDelta, hadCalls = true, true
+				}
 			}
 			if len(calls) > 0 {
 				delta["tool_calls"] = calls
@@ -118,31 +197,39 @@ func (sg *streamGuard) chunk(data []byte) []byte {
 			ch["delta"] = delta
 		}
 	}
+	if blocked {
+		grp, label := sg.red.BlockedBy()
+		return nil, answerBlocked(grp, label)
+	}
 	if !changed {
-		return data
+		return data, nil
 	}
 	sg.last = obj
+	if out, ok := ed.apply(data); ok {
+		return out, nil
+	}
 	b, err := encodeJSON(obj)
 	if err != nil {
-		return data
+		return data, nil //nolint:nilerr // what decoded re-encodes; the chunk is sent as it came otherwise
 	}
-	return b
+	return b, nil
 }
 
 func sameChoice(key, idx string) bool {
 	return len(key) > len(idx)+1 && key[1:len(idx)+1] == idx && key[len(idx)+1] == ':'
 }
 
-// flush returns a chunk carrying the texts still held, or nil.
-func (sg *streamGuard) flush() []byte {
-	if sg == nil || sg.last == nil {
-		return nil
+// flush returns a chunk carrying the texts still held, or nil; or the
+// error that ends the stream when an answer rule blocks.
+func (sg *streamGuard) flush() ([]byte, *providers.Error) {
+	if sg == nil || sg.last == nil && !sg.anyHeld() {
+		return nil, nil
 	}
 	var choices []any
 	byChoice := map[string]map[string]any{}
 	for _, k := range sg.order {
-		st := sg.texts[k]
-		if !st.Held() {
+		t := sg.texts[k]
+		if !t.held {
 			continue
 		}
 		var idx string
@@ -156,6 +243,11 @@ func (sg *streamGuard) flush() []byte {
 				}
 			}
 		}
+		out, blocked := t.flush()
+		if blocked {
+			grp, label := sg.red.BlockedBy()
+			return nil, answerBlocked(grp, label)
+		}
 		d := byChoice[idx]
 		if d == nil {
 			d = map[string]any{}
@@ -163,15 +255,15 @@ func (sg *streamGuard) flush() []byte {
 			choices = append(choices, map[string]any{"index": json.Number(idx), "delta": d, "finish_reason": nil})
 		}
 		if k[0] == 'c' {
-			d["content"] = st.Flush()
+			d["content"] = out
 			continue
 		}
 		calls, _ := d["tool_calls"].([]any)
 		d["tool_calls"] = append(calls, map[string]any{"index": json.Number(k[len(idx)+2:]),
-			"function": map[string]any{"arguments": st.Flush()}})
+			"function": map[string]any{"arguments": out}})
 	}
 	if len(choices) == 0 {
-		return nil
+		return nil, nil
 	}
 	out := map[string]any{}
 	for _, f := range []string{"id", "object", "created", "model"} {
@@ -182,9 +274,18 @@ func (sg *streamGuard) flush() []byte {
 	out["choices"] = choices
 	b, err := encodeJSON(out)
 	if err != nil {
-		return nil
+		return nil, nil //nolint:nilerr // plain values re-encode; nothing is held otherwise
 	}
-	return b
+	return b, nil
+}
+
+func (sg *streamGuard) anyHeld() bool {
+	for _, t := range sg.texts {
+		if t.held {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonIndex spells a JSON index (0 when absent or not a number).

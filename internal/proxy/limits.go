@@ -110,6 +110,7 @@ func (sn *snapshot) closeLimits() {
 			_ = sn.limits.Close()
 		}
 		sn.responses.drop()
+		sn.cache.drop()
 		sn.tracer.Release()
 		sn.mcp.close()
 	})

@@ -52,6 +52,11 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("invalid", aerr)
 		return
 	}
+	body, tmpl, aerr := takeTemplate(body)
+	if aerr != nil {
+		c.reject("invalid", aerr)
+		return
+	}
 	p, aerr := api.parse(body)
 	if aerr != nil {
 		c.reject("invalid", aerr)
@@ -63,6 +68,11 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	if base, s := splitVariant(model); s != "" && sn.router.match(model) == nil {
 		model, sortBy = base, s
 	}
+	if aerr := c.applyPrompts(model, tmpl, p); aerr != nil {
+		c.reject("invalid", aerr)
+		return
+	}
+	c.estimate = p.estimate
 	c.parsed(p)
 	if !cons.allows(model) {
 		c.reject("forbidden", errModelNotAllowed(truncate(model, 128)))
@@ -133,7 +143,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	if !config.IsGlob(rt.model) {
 		c.model = model
 	}
-	if c.serveCached(p, model, body) {
+	if c.serveCached(p, rt.model, model, body) {
 		return
 	}
 	c.run(rt, p, model)

@@ -124,22 +124,28 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 	if sn.guards, err = buildGuards(cfg); err != nil {
 		return nil, err
 	}
-	sn.cache = buildResponseCache(cfg, prev)
+	if sn.cache, err = buildResponseCache(cfg, prev); err != nil {
+		return nil, err
+	}
 	if sn.responses, err = buildResponseStore(cfg, prev); err != nil {
+		sn.cache.discard(prev)
 		return nil, err
 	}
 	if sn.tracer, err = buildTracer(cfg, prev); err != nil {
 		sn.responses.discard(prev)
+		sn.cache.discard(prev)
 		return nil, err
 	}
 	// The engine is built last: nothing after it can fail, so it never
 	// needs closing here.
 	if sn.limits, err = s.buildLimits(cfg, prev); err != nil {
 		sn.responses.discard(prev)
+		sn.cache.discard(prev)
 		sn.tracer.Release()
 		return nil, err
 	}
 	sn.responses.adopt()
+	sn.cache.adopt()
 	return sn, nil
 }
 

@@ -56,7 +56,11 @@ func (a *try) relay(body io.Reader) result {
 	for {
 		ch, err := st.Next()
 		if err == io.EOF {
-			if held := a.guard.flush(); held != nil && !a.event(sw, providers.Chunk{Data: held}) {
+			held, gerr := a.guard.flush()
+			if gerr != nil {
+				return a.blocked(sw, gerr)
+			}
+			if held != nil && !a.event(sw, providers.Chunk{Data: held}) {
 				return a.res
 			}
 			if held := a.scrub.flush(); held != nil && !a.event(sw, providers.Chunk{Data: held}) {
@@ -85,7 +89,11 @@ func (a *try) relay(body io.Reader) result {
 // (res.cancelled) or the chunk could not be converted for it (res.err, the
 // client already told with an error event).
 func (a *try) event(sw *streamWriter, ch providers.Chunk) bool {
-	data := a.guard.chunk(ch.Data)
+	data, gerr := a.guard.chunk(ch.Data)
+	if gerr != nil {
+		a.blocked(sw, gerr)
+		return false
+	}
 	if a.scrub != nil {
 		data = a.scrub.chunk(data)
 	}
@@ -106,6 +114,15 @@ func (a *try) event(sw *streamWriter, ch providers.Chunk) bool {
 		a.res.chunks++
 	}
 	return true
+}
+
+// blocked ends a committed stream an answer rule blocked, with an error
+// event in the client API's shape (nothing of the value was sent).
+func (a *try) blocked(sw *streamWriter, gerr *providers.Error) result {
+	a.res.err = gerr
+	a.res.class, a.res.detail = "guardrail", gerr.Message
+	sw.raw(sw.codec.fail(gerr.Status, gerr.Message, gerr.Code))
+	return a.res
 }
 
 // cut ends a committed stream that failed with a terminal error event,

@@ -66,3 +66,15 @@ func TestEvents(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func TestEntryEncoding(t *testing.T) {
+	for _, e := range []*Entry{{ContentType: "text/event-stream", Stream: true, Body: []byte("data: x\n\n")}, {ContentType: "application/json", Body: []byte("{}")}, {}} {
+		got, err := decodeEntry(encodeEntry(e))
+		if err != nil || got.ContentType != e.ContentType || got.Stream != e.Stream || string(got.Body) != string(e.Body) {
+			t.Fatalf("%+v -> %+v %v", e, got, err)
+		}
+	}
+	if _, err := decodeEntry([]byte("x")); err == nil {
+		t.Fatal("a malformed entry decoded")
+	}
+}
