@@ -213,6 +213,27 @@ func TestTypeScriptSDKClient(t *testing.T) {
 		t.Errorf("team-b deleteNote: %+v", r)
 	}
 
+	// The tracker's resources and prompts, filtered like its tools: team-a
+	// may use tracker_docs_* and tracker_issue_*, never admin_*.
+	rp := runTS(t, sdk, g.url+"/mcp", g.keyA,
+		op{"op": "resources"}, op{"op": "read", "uri": "tracker://docs/readme"}, op{"op": "read", "uri": "tracker://admin/audit"},
+		op{"op": "prompts"}, op{"op": "prompt", "name": "tracker_issue_triage", "args": map[string]any{"id": "7"}})
+	if got := strings.Join(rp[0].URIs, ","); got != "tracker://docs/readme" {
+		t.Errorf("resources/list %s, want only tracker://docs/readme", got)
+	}
+	if r := rp[1]; r.Error != nil || !strings.HasPrefix(r.Text, "# Tracker") {
+		t.Errorf("resources/read readme: %+v", r)
+	}
+	if r := rp[2]; r.Error == nil || strings.Contains(r.Text, "audit log") {
+		t.Errorf("resources/read of an excluded resource: %+v", r)
+	}
+	if got := strings.Join(rp[3].Names, ","); got != "tracker_issue_triage" {
+		t.Errorf("prompts/list %s, want only tracker_issue_triage", got)
+	}
+	if r := rp[4]; r.Error != nil || r.Text != "Triage issue 7: label it and set its state." {
+		t.Errorf("prompts/get: %+v", r)
+	}
+
 	// One server alone: unprefixed names.
 	one := runTS(t, sdk, g.url+"/mcp/notes", g.keyB, list())
 	if got := strings.Join(one[0].Tools, ","); got != "listNotes" {
