@@ -145,6 +145,7 @@ func runTS(t *testing.T, sdk, endpoint, key string, ops ...op) []result {
 	sc := bufio.NewScanner(&stdout)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
+		t.Logf("tsclient.mjs: %s", sc.Text())
 		var r result
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("a line of tsclient.mjs: %v: %s", err, sc.Text())
