@@ -145,8 +145,9 @@ redis: ## Install Debian's redis-server when it is missing.
 	@hack/install-redis.sh
 
 .PHONY: agents
-agents: ## Install the pinned Claude Code and Codex CLI from npm into bin/agents (cached; the agent tests run them).
+agents: ## Install the pinned Claude Code and Codex CLI into bin/agents and the TypeScript MCP SDK into bin/mcp-sdk, from npm (cached; test/agents and test/mcp run them).
 	@hack/install-agents.sh "$(BIN)"
+	@hack/install-mcp-sdk.sh "$(BIN)"
 
 .PHONY: observability
 observability: ## Build Jaeger v2 and Prometheus from the Go module proxy into bin/obs/ (cached; the observability tests run them).

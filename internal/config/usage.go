@@ -52,6 +52,8 @@ type ConsumerUsage struct {
 	CachedInputTokens int64                 `json:"cachedInputTokens,omitempty"`
 	CostUSD           float64               `json:"costUSD"`
 	Models            map[string]ModelUsage `json:"models"`
+	// ToolCalls counts the consumer's MCP tools/call requests.
+	ToolCalls int64 `json:"toolCalls,omitempty"`
 }
 
 // ModelUsage is one model's share of a consumer's usage.

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/compile"
 	"github.com/tollgate-dev/tollgate/internal/resources"
 )
 
@@ -47,6 +48,13 @@ func (r *AIGatewayReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCach
 		Owns(&policyv1.PodDisruptionBudget{}).
 		Watches(&v1alpha1.ModelProvider{}, handler.EnqueueRequestsFromMapFunc(r.namespaceGateways)).
 		Watches(&v1alpha1.TokenPolicy{}, handler.EnqueueRequestsFromMapFunc(r.namespaceGateways)).
+		// MCPServers: the gateways selecting one, before and after a
+		// label change (status is not compiled: spec and labels only).
+		Watches(&v1alpha1.MCPServer{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+			return gatewaysIn(ctx, r.client, o.GetNamespace(), func(gw *v1alpha1.AIGateway) bool {
+				return compile.MCPServerSelected(gw, o.(*v1alpha1.MCPServer))
+			})
+		}), builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		// Consumer status (usage, conditions) is not compiled: spec only.
 		Watches(&v1alpha1.Consumer{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
 			return gatewaysIn(ctx, r.client, o.GetNamespace(), targets(o.(*v1alpha1.Consumer)))

@@ -37,6 +37,7 @@ func addIndexes(mgr ctrl.Manager) error {
 		{&v1alpha1.ModelProvider{}, indexSecretRefs, func(o client.Object) []string { return providerSecrets(o.(*v1alpha1.ModelProvider)) }},
 		{&v1alpha1.Consumer{}, indexSecretRefs, func(o client.Object) []string { return consumerSecrets(o.(*v1alpha1.Consumer)) }},
 		{&v1alpha1.AIGateway{}, indexSecretRefs, func(o client.Object) []string { return gatewaySecrets(o.(*v1alpha1.AIGateway)) }},
+		{&v1alpha1.MCPServer{}, indexSecretRefs, func(o client.Object) []string { return mcpServerSecrets(o.(*v1alpha1.MCPServer)) }},
 		{&v1alpha1.Consumer{}, indexPolicies, func(o client.Object) []string {
 			return names(o.(*v1alpha1.Consumer).Spec.TokenPolicies)
 		}},
@@ -127,7 +128,7 @@ func gatewaysIn(ctx context.Context, c client.Reader, ns string, filter func(*v1
 // secretReferenced reports whether any Tollgate object of ns reads Secret
 // name (an index lookup on each kind).
 func secretReferenced(ctx context.Context, c client.Reader, ns, name string) bool {
-	for _, l := range []client.ObjectList{&v1alpha1.ModelProviderList{}, &v1alpha1.ConsumerList{}, &v1alpha1.AIGatewayList{}} {
+	for _, l := range []client.ObjectList{&v1alpha1.ModelProviderList{}, &v1alpha1.ConsumerList{}, &v1alpha1.AIGatewayList{}, &v1alpha1.MCPServerList{}} {
 		if err := c.List(ctx, l, client.InNamespace(ns), client.MatchingFields{indexSecretRefs: name}, client.Limit(1)); err == nil {
 			if meta.LenList(l) > 0 {
 				return true

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
@@ -36,10 +37,23 @@ type MCPServerReconciler struct {
 // mcpDocRefresh is how often a fetched document is fetched again.
 const mcpDocRefresh = 10 * time.Minute
 
-func (r *MCPServerReconciler) setup(mgr ctrl.Manager) error {
+func (r *MCPServerReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache) error {
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named("mcpserver").
 		For(&v1alpha1.MCPServer{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// The Secrets they read, by name: one created after its MCPServer
+		// turns ResolvedRefs True.
+		WatchesRawSource(secretMeta.source(func(ctx context.Context, ns, name string) []reconcile.Request {
+			var list v1alpha1.MCPServerList
+			if err := r.client.List(ctx, &list, client.InNamespace(ns), client.MatchingFields{indexSecretRefs: name}); err != nil {
+				return nil
+			}
+			out := make([]reconcile.Request, 0, len(list.Items))
+			for i := range list.Items {
+				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+			}
+			return out
+		})).
 		Complete(r)
 	if err != nil {
 		return fmt.Errorf("setting up the MCPServer controller: %w", err)
@@ -95,6 +109,18 @@ func (r *MCPServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	return res, r.writeStatus(ctx, before, ms, before.Status, ms.Status, before.Status.Conditions, ms.Status.Conditions)
 }
 
+// mcpServerSecrets are the Secrets an MCPServer reads.
+func mcpServerSecrets(ms *v1alpha1.MCPServer) []string {
+	var out []string
+	if o := ms.Spec.OpenAPI; o != nil && o.Credentials != nil {
+		out = append(out, string(o.Credentials.SecretRef.Name))
+	}
+	if r := ms.Spec.Remote; r != nil && r.HeadersSecretRef != nil {
+		out = append(out, string(r.HeadersSecretRef.Name))
+	}
+	return out
+}
+
 // mcpInputs reads what the MCPServers refer to: their Secrets and
 // ConfigMaps (uncached), and the documents at their URLs, fetched through
 // the SSRF guard. fetchErr is the first failed fetch (the server is then
@@ -106,10 +132,8 @@ func mcpInputs(ctx context.Context, api client.Reader, ns string, servers []v1al
 	var fetchErr error
 	for i := range servers {
 		s := servers[i].Spec
+		secrets = append(secrets, mcpServerSecrets(&servers[i])...)
 		if o := s.OpenAPI; o != nil {
-			if o.Credentials != nil {
-				secrets = append(secrets, string(o.Credentials.SecretRef.Name))
-			}
 			if ref := o.Document.ConfigMapRef; ref != nil && in.ConfigMaps[string(ref.Name)] == nil {
 				var cm corev1.ConfigMap
 				switch err := api.Get(ctx, client.ObjectKey{Namespace: ns, Name: string(ref.Name)}, &cm); {
@@ -129,9 +153,6 @@ func mcpInputs(ctx context.Context, api client.Reader, ns string, servers []v1al
 				}
 				in.Documents[servers[i].Name] = b
 			}
-		}
-		if r := s.Remote; r != nil && r.HeadersSecretRef != nil {
-			secrets = append(secrets, string(r.HeadersSecretRef.Name))
 		}
 	}
 	if err := readSecrets(ctx, api, ns, secrets, in.Secrets); err != nil {

@@ -126,7 +126,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err := (&ModelProviderReconciler{base: b, discoveryInterval: opts.DiscoveryInterval, discover: discoverModels}).setup(mgr, secretMeta); err != nil {
 		return err
 	}
-	if err := (&MCPServerReconciler{base: b}).setup(mgr); err != nil {
+	if err := (&MCPServerReconciler{base: b}).setup(mgr, secretMeta); err != nil {
 		return err
 	}
 	if err := (&TokenPolicyReconciler{base: b}).setup(mgr); err != nil {

@@ -27,6 +27,8 @@ type Summary struct {
 	CostUSD           float64
 	// Models breaks the totals down by public model name.
 	Models map[string]ModelUsage
+	// ToolCalls counts MCP tool calls (AdmitToolCall).
+	ToolCalls int64
 }
 
 // ModelUsage is one model's share of a Summary.
@@ -127,6 +129,8 @@ func summarize(consumer string, kind config.BudgetWindow, w span, fields map[str
 			s.CostUSD = float64(v) / 1e6
 		case usageCachedField:
 			s.CachedInputTokens = v
+		case UsageToolCallsField:
+			s.ToolCalls = v
 		}
 	}
 	s.Models = foldModels(s.Models)

@@ -173,7 +173,7 @@ func usageFor(ctx context.Context, sn *snapshot, offset, limit int) (config.Usag
 		for _, sum := range sums {
 			cu := config.ConsumerUsage{Name: sum.Consumer, Window: sum.Period, WindowKind: string(sum.Window), Start: sum.Start, End: sum.End,
 				Requests: sum.Requests, InputTokens: sum.InputTokens, OutputTokens: sum.OutputTokens,
-				CachedInputTokens: sum.CachedInputTokens, CostUSD: sum.CostUSD, Models: map[string]config.ModelUsage{}}
+				CachedInputTokens: sum.CachedInputTokens, CostUSD: sum.CostUSD, Models: map[string]config.ModelUsage{}, ToolCalls: sum.ToolCalls}
 			for m, u := range sum.Models {
 				cu.Models[m] = config.ModelUsage{Requests: u.Requests, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CostUSD: u.CostUSD}
 			}

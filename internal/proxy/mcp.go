@@ -52,10 +52,11 @@ type mcpBackend struct {
 	redacted []string
 	openAPI  map[string]*config.MCPTool
 
-	mu       sync.Mutex
-	session  *mcp.ClientSession
-	listed   []*mcp.Tool
-	listedAt time.Time
+	mu        sync.Mutex
+	session   *mcp.ClientSession
+	listed    remoteList[*mcp.Tool]
+	resources remoteList[*mcp.Resource]
+	prompts   remoteList[*mcp.Prompt]
 }
 
 func (s *Server) buildMCP(cfg *config.Config) *mcpGateway {
@@ -185,13 +186,22 @@ func (rc *mcpCall) tools(ctx context.Context) []exposed {
 // consumer may use; a call of any other tool is refused by the
 // middleware with a message that says why.
 func (rc *mcpCall) server(ctx context.Context) *mcp.Server {
+	caps := &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}}
+	for _, b := range rc.g.servers {
+		if b.cfg.Remote != nil && (rc.scope == "" || b.cfg.Name == rc.scope) {
+			// Remote resources and prompts are passed through; no
+			// list-changed notifications (stateless).
+			caps.Resources, caps.Prompts = &mcp.ResourceCapabilities{}, &mcp.PromptCapabilities{}
+		}
+	}
 	srv := mcp.NewServer(&mcp.Implementation{Name: "tollgate", Title: "Tollgate MCP gateway", Version: "v1"},
-		&mcp.ServerOptions{Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}}})
+		&mcp.ServerOptions{Capabilities: caps})
 	for _, e := range rc.tools(ctx) {
 		t := *e.tool
 		t.Name = e.name
 		srv.AddTool(&t, rc.handler(e))
 	}
+	rc.addPassthrough(ctx, srv)
 	srv.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 			if method == "tools/call" {
@@ -298,38 +308,5 @@ func (b *mcpBackend) tools(ctx context.Context, s *Server) []*mcp.Tool {
 		}
 		return out
 	}
-	b.mu.Lock()
-	if b.listed != nil && time.Since(b.listedAt) < remoteListTTL {
-		defer b.mu.Unlock()
-		return b.listed
-	}
-	b.mu.Unlock()
-	var all []*mcp.Tool
-	err := b.withSession(ctx, s, func(cs *mcp.ClientSession) error {
-		all = nil
-		for t, err := range cs.Tools(ctx, nil) {
-			if err != nil {
-				return err
-			}
-			all = append(all, t)
-		}
-		return nil
-	})
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if err != nil {
-		s.log.Warn("listing a remote MCP server's tools failed", "server", b.cfg.Name, "error", b.scrub(err.Error()))
-		return b.listed // the last good list, or none
-	}
-	var kept []*mcp.Tool
-	for _, t := range all {
-		if config.ToolSelected(b.cfg.Include, b.cfg.Exclude, t.Name) {
-			kept = append(kept, t)
-		}
-	}
-	if kept == nil {
-		kept = []*mcp.Tool{}
-	}
-	b.listed, b.listedAt = kept, time.Now()
-	return kept
+	return b.remoteTools(ctx, s)
 }

@@ -212,5 +212,9 @@ func TestMCPToolCallLimitAcrossReplicas(t *testing.T) {
 		if !strings.Contains(g.logs.String(), `"outcome":"ok"`) {
 			t.Errorf("replica %s served no tool call: the session did not move", g.url)
 		}
+		// /usage on either replica counts the calls admitted, not the refused.
+		if u := usageOf(t, g.s, "team-a"); u.ToolCalls != 3 {
+			t.Errorf("replica %s: /usage toolCalls = %d, want 3", g.url, u.ToolCalls)
+		}
 	}
 }

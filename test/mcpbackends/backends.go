@@ -139,7 +139,9 @@ type searchArgs struct {
 // StartTracker serves an issue-tracker MCP server (official Go SDK,
 // Streamable HTTP, stateful sessions) on 127.0.0.1; it requires
 // Authorization: Bearer TrackerToken. Tools: issue_get, issue_search,
-// admin_reset.
+// admin_reset; resources docs_readme (tracker://docs/readme) and
+// admin_audit (tracker://admin/audit); prompts issue_triage (argument id)
+// and admin_wipe.
 func StartTracker(t testing.TB) string {
 	s := mcp.NewServer(&mcp.Implementation{Name: "tracker", Version: "v0.1"}, nil)
 	mcp.AddTool(s, &mcp.Tool{Name: "issue_get", Description: "Get one issue by number."},
@@ -157,6 +159,23 @@ func StartTracker(t testing.TB) string {
 		func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, map[string]any, error) {
 			return nil, map[string]any{"reset": true}, nil
 		})
+	text := func(uri, body string) mcp.ResourceHandler {
+		return func(context.Context, *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+			return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "text/markdown", Text: body}}}, nil
+		}
+	}
+	s.AddResource(&mcp.Resource{Name: "docs_readme", URI: "tracker://docs/readme", MIMEType: "text/markdown", Description: "How to file an issue."},
+		text("tracker://docs/readme", "# Tracker\nFile issues with a title and a state."))
+	s.AddResource(&mcp.Resource{Name: "admin_audit", URI: "tracker://admin/audit", MIMEType: "text/markdown"},
+		text("tracker://admin/audit", "audit log: nobody may read this through the gateway"))
+	s.AddPrompt(&mcp.Prompt{Name: "issue_triage", Description: "Triage one issue.", Arguments: []*mcp.PromptArgument{{Name: "id", Required: true}}},
+		func(_ context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user",
+				Content: &mcp.TextContent{Text: "Triage issue " + req.Params.Arguments["id"] + ": label it and set its state."}}}}, nil
+		})
+	s.AddPrompt(&mcp.Prompt{Name: "admin_wipe"}, func(context.Context, *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: "wipe"}}}}, nil
+	})
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+TrackerToken {
