@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"sort"
@@ -19,7 +20,16 @@ const HeaderProvider = "X-Tollgate-Provider"
 // routingMembers are OpenRouter's per-request routing members: read by the
 // gateway and removed from the body before anything else judges it, so
 // no upstream ever sees them.
-var routingMembers = []string{"provider", "models"}
+var routingMembers = []string{"provider", "models", "usage"}
+
+// routing is what a request asked of the gateway's routing: its provider
+// preferences (nil when none), its fallback models, and whether it asked
+// for usage accounting (OpenRouter's usage: {include: true}).
+type routing struct {
+	prefs  *providerPrefs
+	models []string
+	usage  bool
+}
 
 // providerPrefs is OpenRouter's "provider" object, the part Tollgate
 // honours: it only restricts and orders the backends the route (and so
@@ -41,9 +51,10 @@ var variantSort = map[string]string{":floor": "price", ":nitro": "throughput"}
 
 // takeRouting strips the routing members from a client body and decodes
 // them; the body returned is what is parsed and sent upstream.
-func takeRouting(body []byte) ([]byte, *providerPrefs, *apiError) {
-	if !bytes.Contains(body, []byte(`"provider"`)) && !bytes.Contains(body, []byte(`"models"`)) {
-		return body, nil, nil
+func takeRouting(body []byte) ([]byte, *routing, *apiError) {
+	rq := &routing{}
+	if !bytes.Contains(body, []byte(`"provider"`)) && !bytes.Contains(body, []byte(`"models"`)) && !bytes.Contains(body, []byte(`"usage"`)) {
+		return body, rq, nil
 	}
 	if aerr := checkJSON(body); aerr != nil {
 		return nil, nil, aerr
@@ -52,12 +63,31 @@ func takeRouting(body []byte) ([]byte, *providerPrefs, *apiError) {
 	if err != nil {
 		return nil, nil, badRequest("Invalid request body: "+err.Error()+".", "")
 	}
-	if _, ok := found["models"]; ok {
-		return nil, nil, badRequest("The \"models\" fallback list is not supported by this gateway; its routes carry the fallbacks.", "models")
+	if raw, ok := found["models"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &rq.models); err != nil {
+			return nil, nil, badRequest("\"models\" must be a list of model names.", "models")
+		}
+		if len(rq.models) > maxFallbackModels {
+			return nil, nil, badRequest(fmt.Sprintf("\"models\" lists at most %d models.", maxFallbackModels), "models")
+		}
+		for _, m := range rq.models {
+			if m == "" {
+				return nil, nil, badRequest("\"models\" must not list an empty model name.", "models")
+			}
+		}
+	}
+	if raw, ok := found["usage"]; ok && string(raw) != "null" {
+		var u struct {
+			Include bool `json:"include"`
+		}
+		if err := json.Unmarshal(raw, &u); err != nil {
+			return nil, nil, badRequest("\"usage\" must be an object such as {\"include\": true}.", "usage")
+		}
+		rq.usage = u.Include
 	}
 	raw, ok := found["provider"]
 	if !ok || string(raw) == "null" {
-		return out, nil, nil
+		return out, rq, nil
 	}
 	var p providerPrefs
 	if err := json.Unmarshal(raw, &p); err != nil {
@@ -77,7 +107,8 @@ func takeRouting(body []byte) ([]byte, *providerPrefs, *apiError) {
 	if len(p.Order)+len(p.Only)+len(p.Ignore) > 64 {
 		return nil, nil, badRequest("provider lists name at most 64 providers.", "provider")
 	}
-	return out, &p, nil
+	rq.prefs = &p
+	return out, rq, nil
 }
 
 // splitVariant cuts a :floor or :nitro suffix off model, returning the
