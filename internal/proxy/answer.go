@@ -75,6 +75,9 @@ func (a *try) whole(body io.Reader) result {
 		}
 	}
 	answer = redactBytes(answer, up.redacted)
+	cost := c.answerCost(a.b, usage, int64(len(raw)), 0)
+	answer = withAnswerMeta(answer, cost, up.name)
+	c.w.Header().Set(HeaderCost, formatCost(cost))
 	a.res.ttft = time.Since(c.start)
 	a.b.state.observe(time.Since(a.started))
 	a.res.usage = usage
@@ -98,6 +101,7 @@ func (a *try) relayAnswer(head []byte, body io.Reader) result {
 	a.b.state.observe(time.Since(a.started))
 	h := c.w.Header()
 	h.Set("Content-Type", "application/json")
+	h.Set("Trailer", HeaderCost)
 	a.res.committed = true
 	c.w.WriteHeader(http.StatusOK)
 	sw := newScrubWriter(deadlineWriter{c}, up.redacted)
@@ -139,6 +143,7 @@ func (a *try) relayAnswer(head []byte, body io.Reader) result {
 	if u, ok := openai.ScanUsage(tail); ok {
 		a.res.usage = u
 	}
+	h.Set(HeaderCost, formatCost(c.answerCost(a.b, a.res.usage, a.res.answer, 0)))
 	return a.res
 }
 

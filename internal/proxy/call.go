@@ -40,6 +40,9 @@ type call struct {
 	op       providers.Operation
 	estimate int64
 	limited  bool // denied by a TokenPolicy
+	// wantUsage is OpenRouter's usage: {include: true}: a stream ends
+	// with a usage chunk (with its cost) as if include_usage were set.
+	wantUsage bool
 
 	backend  *backend // of the last attempt
 	attempts int

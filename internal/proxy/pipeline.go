@@ -53,6 +53,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		return
 	}
 	prefs := rq.prefs
+	c.wantUsage = rq.usage
 	p, aerr := api.parse(body)
 	if aerr != nil {
 		c.reject("invalid", aerr)
@@ -185,7 +186,7 @@ func (c *call) tryRoute(rt *route, p *parsed, model string) (*apiError, string) 
 		}
 	}
 	pk := picker{r: rt}
-	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.api.usageInStream()}
+	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.wantUsage || c.api.usageInStream()}
 	var last *providers.Error
 	var prev *backend
 	uses := map[*backend]int{}
