@@ -310,6 +310,9 @@ type Model struct {
 	MaxOutputTokens int64        `json:"maxOutputTokens,omitempty"`
 	Pricing         Pricing      `json:"pricing,omitzero"`
 	Capabilities    []Capability `json:"capabilities,omitempty"`
+	// SupportedParameters are the request parameters (RequestParameters)
+	// the model honours; empty means its provider type's defaults.
+	SupportedParameters []string `json:"supportedParameters,omitempty"`
 }
 
 // Strategy picks a backend within one priority tier.
@@ -357,6 +360,9 @@ type Backend struct {
 	Priority int `json:"priority,omitempty"`
 	// Pricing used for cost accounting and LowestCost.
 	Pricing Pricing `json:"pricing,omitzero"`
+	// SupportedParameters are the request parameters (RequestParameters)
+	// this backend honours; empty means its provider type's defaults.
+	SupportedParameters []string `json:"supportedParameters,omitempty"`
 }
 
 // TrafficWeight is b's weight: Weight, or DefaultWeight when unset.

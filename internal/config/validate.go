@@ -317,6 +317,20 @@ func (c *Config) validateModels(v *validator, providers map[string]bool) {
 				v.bad(fmt.Sprintf("%s.capabilities[%d]", field, j), "unsupported value %q", cp)
 			}
 		}
+		validateParameters(v, field+".supportedParameters", m.SupportedParameters)
+	}
+}
+
+// validateParameters checks a supportedParameters list: known names, each once.
+func validateParameters(v *validator, field string, params []string) {
+	if len(params) > len(RequestParameters) {
+		v.bad(field, "%d parameters: at most %d", len(params), len(RequestParameters))
+		return
+	}
+	for j, p := range params {
+		if !slices.Contains(RequestParameters, p) || slices.Index(params, p) != j {
+			v.bad(fmt.Sprintf("%s[%d]", field, j), "unsupported or repeated parameter %q", p)
+		}
 	}
 }
 
@@ -372,6 +386,7 @@ func (c *Config) validateRoutes(v *validator, providers map[string]bool) {
 				v.bad(bf+".priority", "%d is out of range: want 0 to 9", b.Priority)
 			}
 			validatePricing(v, bf+".pricing", b.Pricing)
+			validateParameters(v, bf+".supportedParameters", b.SupportedParameters)
 		}
 		if r.Retry.Attempts < 1 || r.Retry.Attempts > 10 {
 			v.bad(field+".retry.attempts", "%d is out of range: want 1 to 10", r.Retry.Attempts)

@@ -79,8 +79,12 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("unsupported", aerr)
 		return
 	}
+	if prefs != nil && prefs.RequireParameters {
+		prefs.sent = requestParameters(p)
+	}
+	all := rt
 	if rt = prefs.apply(rt, s, sortBy); rt == nil {
-		c.reject("unknown_model", errNoPreferredBackend(model))
+		c.reject("unknown_model", prefs.noBackendError(all, s, sortBy, model))
 		return
 	}
 	if aerr := c.guardRequest(cons.consumer, model, p); aerr != nil {

@@ -40,10 +40,13 @@ type providerPrefs struct {
 	Only           []string `json:"only"`
 	Ignore         []string `json:"ignore"`
 	Sort           string   `json:"sort"`
-	// Not honoured yet: refused when set rather than ignored, since a
-	// client relies on them to bound its spend or its parameters.
-	MaxPrice          json.RawMessage `json:"max_price"`
-	RequireParameters bool            `json:"require_parameters"`
+	// MaxPrice is not honoured yet: refused when set rather than ignored,
+	// since a client relies on it to bound its spend.
+	MaxPrice json.RawMessage `json:"max_price"`
+	// RequireParameters keeps only the backends that honour every
+	// parameter the request sets (sent).
+	RequireParameters bool `json:"require_parameters"`
+	sent              []string
 }
 
 // Model variant suffixes, shorthands for a sort.
@@ -95,9 +98,6 @@ func takeRouting(body []byte) ([]byte, *routing, *apiError) {
 	}
 	if len(p.MaxPrice) > 0 && string(p.MaxPrice) != "null" {
 		return nil, nil, badRequest("provider.max_price is not supported by this gateway yet.", "provider.max_price")
-	}
-	if p.RequireParameters {
-		return nil, nil, badRequest("provider.require_parameters is not supported by this gateway yet.", "provider.require_parameters")
 	}
 	switch p.Sort {
 	case "", "price", "throughput", "latency":
@@ -152,7 +152,7 @@ func (p *providerPrefs) apply(rt *route, s *Server, sortBy string) *route {
 	var kept []*backend
 	for _, tier := range rt.tiers {
 		for _, b := range tier {
-			if b.weight <= 0 || (len(p.Only) > 0 && !names(p.Only, b)) || names(p.Ignore, b) {
+			if b.weight <= 0 || (len(p.Only) > 0 && !names(p.Only, b)) || names(p.Ignore, b) || (p.RequireParameters && !b.supports(p.sent)) {
 				continue
 			}
 			kept = append(kept, b)

@@ -120,7 +120,7 @@ func TestProviderPreferences(t *testing.T) {
 	t.Run("bad preferences are refused in the client's shape", func(t *testing.T) {
 		tr := newTrio(t, nil)
 		for _, extra := range []string{`,"provider":{"sort":"random"}`, `,"provider":"a"`, `,"models":"other"`, `,"models":[""]`, `,"usage":true`, `,"provider":{"only":"a"}`,
-			`,"provider":{"max_price":{"prompt":1}}`, `,"provider":{"require_parameters":true}`} {
+			`,"provider":{"max_price":{"prompt":1}}`} {
 			resp, body := tr.chat(t, "m", extra)
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Errorf("%s: status %d %s", extra, resp.StatusCode, body)
