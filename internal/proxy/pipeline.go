@@ -95,9 +95,9 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("guardrail", aerr)
 		return
 	}
-	hops, aerr := c.fallbackHops(cons, p, model, rq)
-	if aerr != nil {
-		c.reject("invalid", aerr)
+	hops, herr := c.fallbackHops(cons, p, model, rq)
+	if herr != nil {
+		c.reject("invalid", herr)
 		return
 	}
 	price := sn.firstPrice(rt, model)
