@@ -405,6 +405,19 @@ type Consumer struct {
 	// Identities are the signed-in identities (verified JWTs of an
 	// Auth.Issuers issuer) this consumer stands for, besides its keys.
 	Identities []IdentityMatch `json:"identities,omitempty"`
+	// BYOK are the consumer's own vendor keys, one per provider: its
+	// requests to that provider's backends carry its key, count against
+	// its limits and charge $0 against budgets (the vendor bills the key's
+	// owner).
+	BYOK []BYOKKey `json:"byok,omitempty"`
+}
+
+// BYOKKey is a consumer's own key for one provider.
+type BYOKKey struct {
+	// Provider is the Provider.Name the key is for.
+	Provider string `json:"provider"`
+	// APIKey is the vendor credential (secret).
+	APIKey string `json:"apiKey"`
 }
 
 // IdentityMatch selects identities by exactly one of subject, email or

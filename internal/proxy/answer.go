@@ -76,7 +76,7 @@ func (a *try) whole(body io.Reader) result {
 	}
 	answer = redactBytes(answer, up.redacted)
 	cost := c.answerCost(a.b, usage, int64(len(raw)), 0)
-	answer = withAnswerMeta(answer, cost, up.name)
+	answer = withAnswerMeta(answer, cost, up.name, c.byok)
 	c.w.Header().Set(HeaderCost, formatCost(cost))
 	a.res.ttft = time.Since(c.start)
 	a.b.state.observe(time.Since(a.started))

@@ -43,6 +43,9 @@ type call struct {
 	// wantUsage is OpenRouter's usage: {include: true}: a stream ends
 	// with a usage chunk (with its cost) as if include_usage were set.
 	wantUsage bool
+	// byok is true when the last attempt carried the consumer's own
+	// vendor key: the call is charged $0 against budgets.
+	byok bool
 
 	backend  *backend // of the last attempt
 	attempts int

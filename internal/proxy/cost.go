@@ -16,6 +16,9 @@ const HeaderCost = "X-Tollgate-Cost"
 // answerCost is what an answer of usage (the upstream's, checked; else
 // the estimate settlement uses) costs on b.
 func (c *call) answerCost(b *backend, u providers.Usage, answerBytes, chunks int64) float64 {
+	if c.byok {
+		return 0
+	}
 	if u.Reported {
 		bound := int64(0)
 		if e, ok := c.sn.byName[c.model]; ok {
@@ -42,10 +45,15 @@ func formatCost(usd float64) string {
 // withAnswerMeta returns a JSON answer (or stream chunk) with OpenRouter's
 // additions: the cost in its usage object and the provider that served at
 // its top level. One that is not an object is returned as is.
-func withAnswerMeta(answer []byte, cost float64, provider string) []byte {
+func withAnswerMeta(answer []byte, cost float64, provider string, byok bool) []byte {
 	out, err := openai.SetNested(answer, "usage", "cost", []byte(formatCost(cost)))
 	if err != nil {
 		return answer
+	}
+	if byok {
+		if out, err = openai.SetNested(out, "usage", "is_byok", []byte("true")); err != nil {
+			return answer
+		}
 	}
 	name, _ := json.Marshal(provider) // a string: cannot fail
 	if out, err = openai.SetMember(out, "provider", name); err != nil {

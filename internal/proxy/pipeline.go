@@ -160,6 +160,9 @@ func (c *call) settle(t *limits.Ticket) {
 	if c.backend != nil {
 		c.cost = costUSD(c.sn.priceOf(c.backend, c.served), c.usage)
 	}
+	if c.byok {
+		c.cost = 0 // the vendor bills the key's owner; tokens still count
+	}
 	// Settle detaches from the request's cancellation: a client that left
 	// is still charged.
 	if err := t.Settle(c.r.Context(), c.usage, c.cost); err != nil {

@@ -24,8 +24,11 @@ type snapshot struct {
 	auth      *authIndex
 	router    *router
 	upstreams map[string]*upstream
-	models    []catalogueEntry
-	byName    map[string]*catalogueEntry
+	// byok holds, per consumer and provider, the adapter with the
+	// consumer's own vendor key.
+	byok   map[string]map[string]providers.Adapter
+	models []catalogueEntry
+	byName map[string]*catalogueEntry
 
 	maxBody      int64
 	maxInFlight  int64
@@ -116,6 +119,9 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 			return nil, err
 		}
 		sn.upstreams[p.Name] = up
+	}
+	if err := sn.buildBYOK(); err != nil {
+		return nil, err
 	}
 	sn.buildCatalogue(cfg)
 	sn.mcp = s.buildMCP(cfg)
