@@ -23,6 +23,7 @@ export TOLLGATE_REQUIRE_BROWSER := 1
 # missing; they run the copies `make agents` installs.
 export TOLLGATE_REQUIRE_AGENTS := 1
 export TOLLGATE_AGENTS_DIR := $(BIN)/agents
+export TOLLGATE_OPENAI_NODE_DIR := $(BIN)/openai-node
 # The observability tests (test/observability) fail, not skip, when Jaeger or
 # Prometheus is missing; they run the copies `make observability` builds.
 export TOLLGATE_REQUIRE_OBSERVABILITY := 1
@@ -89,10 +90,10 @@ verify-fmt: ## Fail if any Go file is not gofmt-ed.
 ##@ Test
 
 .PHONY: test
-test: k8s-assets redis chromium agents observability verify-fmt vet lint verify-generated test-unit test-serial test-envtest test-cluster ## Run the whole test suite (what CI runs).
+test: k8s-assets redis chromium agents openai-node observability verify-fmt vet lint verify-generated test-unit test-serial test-envtest test-cluster ## Run the whole test suite (what CI runs).
 
 .PHONY: test-unit
-test-unit: redis chromium agents observability ## Tests that start no control plane (unit, data plane, Redis, SDKs, console, packaging): -race, in parallel.
+test-unit: redis chromium agents openai-node observability ## Tests that start no control plane (unit, data plane, Redis, SDKs, console, packaging): -race, in parallel.
 	$(GO_TEST) -race -count=1 $(UNIT_PKGS)
 
 .PHONY: test-serial
@@ -148,6 +149,10 @@ redis: ## Install Debian's redis-server when it is missing.
 agents: ## Install the pinned Claude Code and Codex CLI into bin/agents and the TypeScript MCP SDK into bin/mcp-sdk, from npm (cached; test/agents and test/mcp run them).
 	@hack/install-agents.sh "$(BIN)"
 	@hack/install-mcp-sdk.sh "$(BIN)"
+
+.PHONY: openai-node
+openai-node: ## Install the pinned OpenAI Node SDK from npm into bin/openai-node (cached; test/sdk runs it).
+	@hack/install-openai-node.sh "$(BIN)"
 
 .PHONY: observability
 observability: ## Build Jaeger v2 and Prometheus from the Go module proxy into bin/obs/ (cached; the observability tests run them).

@@ -82,6 +82,31 @@ type ConsumerSpec struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=256
 	Identities []IdentityMatch `json:"identities,omitempty"`
+
+	// BYOK are the consumer's own vendor keys, one per ModelProvider: its
+	// requests to that provider's backends carry its key (never logged,
+	// sent to that vendor only), count against its limits and charge $0
+	// against budgets, the vendor billing the key's owner. Bedrock and
+	// Mock providers take none.
+	//
+	// +optional
+	// +listType=map
+	// +listMapKey=provider
+	// +kubebuilder:validation:MaxItems=16
+	BYOK []BYOKKey `json:"byok,omitempty"`
+}
+
+// BYOKKey is a consumer's own key for one ModelProvider.
+type BYOKKey struct {
+	// Provider is the ModelProvider's name.
+	//
+	// +required
+	Provider ObjectName `json:"provider"`
+
+	// SecretRef selects the Secret entry holding the key.
+	//
+	// +required
+	SecretRef SecretKeyReference `json:"secretRef"`
 }
 
 // IdentityMatch selects identities by exactly one of subject, email or

@@ -54,6 +54,12 @@ const (
 	CapabilityJSONMode   Capability = "JSONMode"
 )
 
+// RequestParameter is a request parameter a model honours, named as
+// OpenRouter's supported_parameters.
+//
+// +kubebuilder:validation:Enum=max_tokens;temperature;top_p;top_k;stop;n;tools;tool_choice;parallel_tool_calls;response_format;structured_outputs;seed;presence_penalty;frequency_penalty;logit_bias;logprobs;top_logprobs;reasoning
+type RequestParameter string
+
 // Endpoint is the base URL of a vendor API, such as
 // "https://api.openai.com/v1". It must be an absolute https URL with a host
 // and without user credentials; plain http and hosts on private, loopback or
@@ -368,6 +374,16 @@ type ProviderModel struct {
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=6
 	Capabilities []Capability `json:"capabilities,omitempty"`
+
+	// SupportedParameters are the request parameters the model honours;
+	// a request with provider.require_parameters is routed only to
+	// backends honouring every parameter it sets. Unset means the
+	// defaults of the provider's type (what its adapter carries over).
+	//
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=18
+	SupportedParameters []RequestParameter `json:"supportedParameters,omitempty"`
 }
 
 // Pricing is in US dollars per million tokens, written as decimal strings.

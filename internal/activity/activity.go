@@ -74,6 +74,9 @@ type Record struct {
 	Attempts          int     `json:"attempts,omitempty"`
 	// Cached is true for an answer served by the response cache ($0).
 	Cached bool `json:"cached,omitempty"`
+	// BYOK is true when the consumer's own vendor key served it ($0 to
+	// the gateway's budgets).
+	BYOK bool `json:"byok,omitempty"`
 	// Guardrails lists the guardrail findings (kind, action and phase
 	// with counts; never the value found).
 	Guardrails string `json:"guardrail_hits,omitempty"`

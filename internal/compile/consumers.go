@@ -141,8 +141,10 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 				"Consumer %q has neither spec.credentials nor spec.identities; set a key, an identity, or both.", cs.Name)
 			continue
 		}
+		var bok bool
+		out.BYOK, bok = c.byokKeys(cfg, cs)
 		keys, kok := c.consumerKeys(cs)
-		if !ok || !kok {
+		if !ok || !kok || !bok {
 			continue
 		}
 		dup := false
@@ -262,4 +264,35 @@ func (c *compiler) checkDowngrades(cfg *config.Config) {
 			p.OnExceeded, p.DowngradeTo = config.ExceededReject, ""
 		}
 	}
+}
+
+// byokKeys reads a consumer's own vendor keys from their Secrets, for the
+// providers this gateway serves; one for a provider it does not serve is
+// left out (another gateway may), one whose Secret is missing is a
+// problem and left out. Two keys for one provider refuse the consumer, as
+// the CRD does (false).
+func (c *compiler) byokKeys(cfg *config.Config, cs *v1alpha1.Consumer) ([]config.BYOKKey, bool) {
+	var out []config.BYOKKey
+	seen := map[v1alpha1.ObjectName]bool{}
+	for _, k := range cs.Spec.BYOK {
+		if seen[k.Provider] {
+			c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+				"Consumer %q lists two BYOK keys for provider %q; give one.", cs.Name, k.Provider)
+			return nil, false
+		}
+		seen[k.Provider] = true
+		served := false
+		for _, p := range cfg.Providers {
+			served = served || (p.Name == string(k.Provider) && p.Type != config.ProviderBedrock && p.Type != config.ProviderMock)
+		}
+		if !served {
+			continue
+		}
+		key, ok := c.secretValue(v1alpha1.KindConsumer, cs.Name, string(k.SecretRef.Name), keyOf(&k.SecretRef))
+		if !ok {
+			continue
+		}
+		out = append(out, config.BYOKKey{Provider: string(k.Provider), APIKey: key})
+	}
+	return out, true
 }

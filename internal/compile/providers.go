@@ -74,6 +74,9 @@ func (c *compiler) providers(cfg *config.Config) *catalogue {
 			for _, cp := range m.Capabilities {
 				cm.Capabilities = append(cm.Capabilities, config.Capability(cp))
 			}
+			for _, rp := range m.SupportedParameters {
+				cm.SupportedParameters = append(cm.SupportedParameters, string(rp))
+			}
 			models[cm.Name] = cm
 			cat.servers[cm.Name] = append(cat.servers[cm.Name], p.Name)
 		}

@@ -112,6 +112,7 @@ func (c *compiler) backend(cat *catalogue, provider, model string, weight *int, 
 	if m, ok := cat.byProvider[provider][model]; ok {
 		b.UpstreamModel = m.UpstreamModel
 		b.Pricing = m.Pricing
+		b.SupportedParameters = m.SupportedParameters
 	}
 	return b
 }

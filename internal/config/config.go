@@ -312,6 +312,9 @@ type Model struct {
 	MaxOutputTokens int64        `json:"maxOutputTokens,omitempty"`
 	Pricing         Pricing      `json:"pricing,omitzero"`
 	Capabilities    []Capability `json:"capabilities,omitempty"`
+	// SupportedParameters are the request parameters (RequestParameters)
+	// the model honours; empty means its provider type's defaults.
+	SupportedParameters []string `json:"supportedParameters,omitempty"`
 }
 
 // Strategy picks a backend within one priority tier.
@@ -359,6 +362,9 @@ type Backend struct {
 	Priority int `json:"priority,omitempty"`
 	// Pricing used for cost accounting and LowestCost.
 	Pricing Pricing `json:"pricing,omitzero"`
+	// SupportedParameters are the request parameters (RequestParameters)
+	// this backend honours; empty means its provider type's defaults.
+	SupportedParameters []string `json:"supportedParameters,omitempty"`
 }
 
 // TrafficWeight is b's weight: Weight, or DefaultWeight when unset.
@@ -401,6 +407,19 @@ type Consumer struct {
 	// Identities are the signed-in identities (verified JWTs of an
 	// Auth.Issuers issuer) this consumer stands for, besides its keys.
 	Identities []IdentityMatch `json:"identities,omitempty"`
+	// BYOK are the consumer's own vendor keys, one per provider: its
+	// requests to that provider's backends carry its key, count against
+	// its limits and charge $0 against budgets (the vendor bills the key's
+	// owner).
+	BYOK []BYOKKey `json:"byok,omitempty"`
+}
+
+// BYOKKey is a consumer's own key for one provider.
+type BYOKKey struct {
+	// Provider is the Provider.Name the key is for.
+	Provider string `json:"provider"`
+	// APIKey is the vendor credential (secret).
+	APIKey string `json:"apiKey"`
 }
 
 // IdentityMatch selects identities by exactly one of subject, email or

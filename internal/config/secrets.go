@@ -14,7 +14,8 @@ func (p *Provider) Secrets() []*string {
 }
 
 // Secrets returns a pointer to every secret field of c: each provider's
-// (Provider.Secrets), the Redis password and the telemetry export headers.
+// (Provider.Secrets), the Redis password, the consumers' own vendor keys
+// (BYOK), the MCP servers' and the telemetry export headers.
 func (c *Config) Secrets() []*string {
 	var out []*string
 	for i := range c.Providers {
@@ -22,6 +23,11 @@ func (c *Config) Secrets() []*string {
 	}
 	if r := c.Limits.Redis; r != nil {
 		out = append(out, &r.Password)
+	}
+	for i := range c.Consumers {
+		for j := range c.Consumers[i].BYOK {
+			out = append(out, &c.Consumers[i].BYOK[j].APIKey)
+		}
 	}
 	for i := range c.MCPServers {
 		out = append(out, c.MCPServers[i].Secrets()...)
@@ -44,6 +50,10 @@ func (c *Config) Redacted(mask string) *Config {
 	if r := c.Limits.Redis; r != nil {
 		cp := *r
 		out.Limits.Redis = &cp
+	}
+	out.Consumers = append([]Consumer(nil), c.Consumers...)
+	for i := range out.Consumers {
+		out.Consumers[i].BYOK = append([]BYOKKey(nil), c.Consumers[i].BYOK...)
 	}
 	out.MCPServers = make([]MCPServer, len(c.MCPServers))
 	for i, m := range c.MCPServers {

@@ -318,6 +318,20 @@ func (c *Config) validateModels(v *validator, providers map[string]bool) {
 				v.bad(fmt.Sprintf("%s.capabilities[%d]", field, j), "unsupported value %q", cp)
 			}
 		}
+		validateParameters(v, field+".supportedParameters", m.SupportedParameters)
+	}
+}
+
+// validateParameters checks a supportedParameters list: known names, each once.
+func validateParameters(v *validator, field string, params []string) {
+	if len(params) > len(RequestParameters) {
+		v.bad(field, "%d parameters: at most %d", len(params), len(RequestParameters))
+		return
+	}
+	for j, p := range params {
+		if !slices.Contains(RequestParameters, p) || slices.Index(params, p) != j {
+			v.bad(fmt.Sprintf("%s[%d]", field, j), "unsupported or repeated parameter %q", p)
+		}
 	}
 }
 
@@ -373,6 +387,7 @@ func (c *Config) validateRoutes(v *validator, providers map[string]bool) {
 				v.bad(bf+".priority", "%d is out of range: want 0 to 9", b.Priority)
 			}
 			validatePricing(v, bf+".pricing", b.Pricing)
+			validateParameters(v, bf+".supportedParameters", b.SupportedParameters)
 		}
 		if r.Retry.Attempts < 1 || r.Retry.Attempts > 10 {
 			v.bad(field+".retry.attempts", "%d is out of range: want 1 to 10", r.Retry.Attempts)
@@ -479,6 +494,7 @@ func (c *Config) validateConsumers(v *validator, policies, issuers map[string]bo
 			}
 		}
 		validateGlobs(v, field+".allowedModels", cs.AllowedModels, maxAllowedModels)
+		c.validateBYOK(v, field+".byok", cs.BYOK)
 		if len(cs.AllowedTools) > maxAllowedModels {
 			v.bad(field+".allowedTools", "%d entries: at most %d", len(cs.AllowedTools), maxAllowedModels)
 		}
@@ -556,4 +572,39 @@ func (r *Redis) validate(v *validator) {
 		v.bad("limits.redis.db", "Redis Cluster supports only db 0")
 	}
 	v.positive("limits.redis.timeout", r.Timeout)
+}
+
+// maxBYOK bounds a consumer's own vendor keys, as the CRD does.
+const maxBYOK = 16
+
+// validateBYOK checks a consumer's own keys: one per known provider that
+// authenticates with an API key (Bedrock signs with AWS keys, Mock has
+// none), each set.
+func (c *Config) validateBYOK(v *validator, field string, keys []BYOKKey) {
+	if len(keys) > maxBYOK {
+		v.bad(field, "%d keys: at most %d", len(keys), maxBYOK)
+	}
+	seen := map[string]bool{}
+	for j, k := range keys {
+		f := fmt.Sprintf("%s[%d]", field, j)
+		var p *Provider
+		for i := range c.Providers {
+			if c.Providers[i].Name == k.Provider {
+				p = &c.Providers[i]
+			}
+		}
+		switch {
+		case p == nil:
+			v.bad(f+".provider", "unknown provider %q", k.Provider)
+		case p.Type == ProviderBedrock || p.Type == ProviderMock:
+			v.bad(f+".provider", "provider %q of type %s takes no API key", k.Provider, p.Type)
+		}
+		if seen[k.Provider] {
+			v.bad(f+".provider", "duplicate provider %q", k.Provider)
+		}
+		seen[k.Provider] = true
+		if k.APIKey == "" || strings.ContainsAny(k.APIKey, "\r\n\x00") {
+			v.bad(f+".apiKey", "must be set, on one line")
+		}
+	}
 }

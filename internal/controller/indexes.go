@@ -72,13 +72,18 @@ func providerSecrets(mp *v1alpha1.ModelProvider) []string {
 	return out
 }
 
-// consumerSecrets is a Consumer's own key Secret (secretRef). A generated
-// key Secret is owned by the operator and watched through the cache.
+// consumerSecrets is a Consumer's own key Secret (secretRef) and its own
+// vendor keys' (byok). A generated key Secret is owned by the operator and
+// watched through the cache.
 func consumerSecrets(cs *v1alpha1.Consumer) []string {
+	var out []string
 	if r := cs.Spec.Credentials.SecretRef; r != nil {
-		return []string{string(r.Name)}
+		out = append(out, string(r.Name))
 	}
-	return nil
+	for _, k := range cs.Spec.BYOK {
+		out = append(out, string(k.SecretRef.Name))
+	}
+	return out
 }
 
 // gatewaySecrets are the Secrets an AIGateway itself reads: Redis

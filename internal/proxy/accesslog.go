@@ -124,6 +124,9 @@ func (c *call) finish() {
 	if out.cached {
 		attrs = append(attrs, slog.Bool("cached", true))
 	}
+	if out.byok {
+		attrs = append(attrs, slog.Bool("byok", true))
+	}
 	if hits != "" {
 		attrs = append(attrs, slog.String("guardrail_hits", hits))
 	}

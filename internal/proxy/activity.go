@@ -160,7 +160,7 @@ func (c *call) recordActivity(status int, backend, provider string, elapsed time
 		CachedInputTokens: c.usage.CachedInputTokens, ReasoningTokens: c.usage.ReasoningTokens,
 		UsageReported: c.usage.Reported, Cost: math.Round(c.cost*1e9) / 1e9,
 		LatencyMS: float64(elapsed.Microseconds()) / 1000, TTFTMS: float64(c.ttft.Microseconds()) / 1000,
-		Status: status, Error: c.errClass, Stream: c.stream, Attempts: c.attempts, Cached: c.cached,
+		Status: status, Error: c.errClass, Stream: c.stream, Attempts: c.attempts, Cached: c.cached, BYOK: c.byok,
 	}
 	rec.Guardrails = guardrailHits
 	if rec.Model == "unknown" && c.model != "" {

@@ -77,6 +77,9 @@ func (a *try) whole(body io.Reader) result {
 		answer = renameModel(answer, c.served)
 	}
 	answer = redactBytes(answer, up.redacted)
+	cost := c.answerCost(a.b, usage, int64(len(raw)), 0)
+	answer = withAnswerMeta(answer, cost, up.name, c.byok)
+	c.w.Header().Set(HeaderCost, formatCost(cost))
 	a.res.ttft = time.Since(c.start)
 	a.b.state.observe(time.Since(a.started))
 	a.res.usage = usage
@@ -100,6 +103,7 @@ func (a *try) relayAnswer(head []byte, body io.Reader) result {
 	a.b.state.observe(time.Since(a.started))
 	h := c.w.Header()
 	h.Set("Content-Type", "application/json")
+	h.Set("Trailer", HeaderCost)
 	a.res.committed = true
 	c.w.WriteHeader(http.StatusOK)
 	sw := newScrubWriter(deadlineWriter{c}, up.redacted)
@@ -141,6 +145,7 @@ func (a *try) relayAnswer(head []byte, body io.Reader) result {
 	if u, ok := openai.ScanUsage(tail); ok {
 		a.res.usage = u
 	}
+	h.Set(HeaderCost, formatCost(c.answerCost(a.b, a.res.usage, a.res.answer, 0)))
 	return a.res
 }
 

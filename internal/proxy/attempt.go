@@ -72,11 +72,12 @@ func (c *call) attempt(b *backend, req *providers.Request) result {
 	c.upSpan.Inject(req.Header)
 	var upReq *http.Request
 	var err error
+	ad := c.requestAdapter(b)
 	if req.API != "" {
 		c.nativeHeader(req.Header)
-		upReq, err = up.adapter.(providers.Native).NativeRequest(ctx, req.API, req)
+		upReq, err = ad.(providers.Native).NativeRequest(ctx, req.API, req)
 	} else {
-		upReq, err = up.adapter.NewRequest(ctx, req)
+		upReq, err = ad.NewRequest(ctx, req)
 	}
 	if err != nil {
 		return result{err: requestError(err, up)}

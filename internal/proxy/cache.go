@@ -234,6 +234,7 @@ func (c *call) serveCached(p *parsed, route, model string, body []byte) bool {
 func (c *call) replay(e *respcache.Entry) {
 	h := c.w.Header()
 	h.Set(HeaderCache, "hit")
+	h.Set(HeaderCost, "0") // a hit costs nothing; the body is the first answer's
 	h.Set("Content-Type", e.ContentType)
 	if e.Stream {
 		h.Set("Cache-Control", "no-cache")

@@ -40,6 +40,12 @@ type call struct {
 	op       providers.Operation
 	estimate int64
 	limited  bool // denied by a TokenPolicy
+	// wantUsage is OpenRouter's usage: {include: true}: a stream ends
+	// with a usage chunk (with its cost) as if include_usage were set.
+	wantUsage bool
+	// byok is true when the last attempt carried the consumer's own
+	// vendor key: the call is charged $0 against budgets.
+	byok bool
 
 	backend  *backend // of the last attempt
 	attempts int

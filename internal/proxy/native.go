@@ -108,6 +108,9 @@ func (a *try) wholeNative(body io.Reader) result {
 		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
 	}
 	answer := redactBytes(c.api.(nativeAPI).nativeAnswer(raw, c.served, a.b.label), up.redacted)
+	cost := c.answerCost(a.b, usage, int64(len(raw)), 0)
+	answer = withAnswerMeta(answer, cost, up.name, c.byok)
+	c.w.Header().Set(HeaderCost, formatCost(cost))
 	a.res.ttft = time.Since(c.start)
 	a.b.state.observe(time.Since(a.started))
 	a.res.usage = usage
@@ -166,9 +169,11 @@ func (a *try) relayNative(body io.Reader) result {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
+	h.Set("Trailer", HeaderCost)
 	a.res.committed = true
 	c.w.WriteHeader(http.StatusOK)
 	sw := &streamWriter{c: c, codec: c.api.stream(c.served), secrets: b.up.redacted}
+	defer func() { h.Set(HeaderCost, formatCost(c.answerCost(b, a.res.usage, 0, a.res.chunks))) }()
 	for ev := first; ; {
 		if ev.Usage != nil {
 			a.res.usage = *ev.Usage

@@ -47,7 +47,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	_ = c.rc.SetReadDeadline(time.Time{})
 	// OpenRouter's routing members are read and removed first: what is
 	// parsed, judged and sent upstream is the body without them.
-	body, prefs, aerr := takeRouting(body)
+	body, rq, aerr := takeRouting(body)
 	if aerr != nil {
 		c.reject("invalid", aerr)
 		return
@@ -57,6 +57,8 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("invalid", aerr)
 		return
 	}
+	prefs := rq.prefs
+	c.wantUsage = rq.usage
 	p, aerr := api.parse(body)
 	if aerr != nil {
 		c.reject("invalid", aerr)
@@ -87,8 +89,12 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("unsupported", aerr)
 		return
 	}
+	if prefs != nil && prefs.RequireParameters {
+		prefs.sent = requestParameters(p)
+	}
+	all := rt
 	if rt = prefs.apply(rt, s, sortBy); rt == nil {
-		c.reject("unknown_model", errNoPreferredBackend(model))
+		c.reject("unknown_model", prefs.noBackendError(all, s, sortBy, model))
 		return
 	}
 	if aerr := c.guardRequest(cons.consumer, model, p); aerr != nil {
@@ -97,6 +103,11 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	}
 	if aerr := c.checkExternal(p); aerr != nil {
 		c.reject("guardrail", aerr)
+		return
+	}
+	hops, herr := c.fallbackHops(cons, p, model, rq)
+	if herr != nil {
+		c.reject("invalid", herr)
 		return
 	}
 	price := sn.firstPrice(rt, model)
@@ -143,10 +154,11 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	if !config.IsGlob(rt.model) {
 		c.model = model
 	}
-	if c.serveCached(p, rt.model, model, body) {
+	c.w.Header().Set(HeaderModel, model)
+	if len(rq.models) == 0 && c.serveCached(p, rt.model, model, body) {
 		return
 	}
-	c.run(rt, p, model)
+	c.runHops(rt, p, model, ticket, hops)
 	if c.storeTo != nil {
 		c.storeTo()
 	}
@@ -157,6 +169,9 @@ func (c *call) settle(t *limits.Ticket) {
 	c.completeUsage()
 	if c.backend != nil {
 		c.cost = costUSD(c.sn.priceOf(c.backend, c.served), c.usage)
+	}
+	if c.byok {
+		c.cost = 0 // the vendor bills the key's owner; tokens still count
 	}
 	// Settle detaches from the request's cancellation: a client that left
 	// is still charged.
@@ -174,20 +189,21 @@ func (sn *snapshot) firstPrice(rt *route, model string) config.Pricing {
 	return config.Pricing{}
 }
 
-// run makes the attempts of one call: pick a backend, try it, and on a
-// retryable failure before the first byte try again (another backend
-// first, then the same one after a jittered backoff) until the route's
-// attempts are spent, then answer the last failure.
-func (c *call) run(rt *route, p *parsed, model string) {
+// tryRoute makes the attempts of one call on one route: pick a backend,
+// try it, and on a retryable failure before the first byte try again
+// (another backend first, then the same one after a jittered backoff)
+// until the route's attempts are spent. It returns the failure to answer
+// and its logged class, nil when the call was answered (or the client
+// left, or the gateway is shutting down and said so).
+func (c *call) tryRoute(rt *route, p *parsed, model string) (*apiError, string) {
 	s, ctx := c.s, c.r.Context()
 	if p.pin != "" {
 		if rt = rt.pinned(p.pin); rt == nil {
-			c.fail("chain_unavailable", fromUpstream(errChainElsewhere))
-			return
+			return fromUpstream(errChainElsewhere), "chain_unavailable"
 		}
 	}
 	pk := picker{r: rt}
-	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.api.usageInStream()}
+	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.wantUsage || c.api.usageInStream()}
 	var last *providers.Error
 	var prev *backend
 	uses := map[*backend]int{}
@@ -230,11 +246,11 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		c.record(b, res)
 		c.noteAttempt(b, res, started)
 		if res.err == nil {
-			return
+			return nil, ""
 		}
 		s.m.UpstreamErrors.WithLabelValues(b.label, className(res.err.Class)).Inc()
 		if res.committed || res.cancelled {
-			return // bytes were sent or the client is gone: nothing to retry
+			return nil, "" // bytes were sent or the client is gone: nothing to retry
 		}
 		last = res.err
 		s.noteFailure(b, res.err, rt)
@@ -247,7 +263,7 @@ func (c *call) run(rt *route, p *parsed, model string) {
 		if s.aborting.Load() {
 			c.fail("", errShuttingDown)
 		}
-		return
+		return nil, ""
 	}
 	c.w.Header().Del(HeaderProvider)
 	c.w.Header().Del(HeaderUpstreamModel)
@@ -262,7 +278,7 @@ func (c *call) run(rt *route, p *parsed, model string) {
 	// An upstream's Retry-After is relayed no longer than the route's
 	// maxCooldown: a vendor cannot park clients for days.
 	e.RetryAfter = min(e.RetryAfter, rt.maxCooldown)
-	c.fail(className(last.Class), e)
+	return e, className(last.Class)
 }
 
 func (rt *route) retryable(c providers.ErrorClass) bool {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"sort"
@@ -23,7 +24,16 @@ const HeaderUpstreamModel = "X-Tollgate-Upstream-Model"
 // routingMembers are OpenRouter's per-request routing members: read by the
 // gateway and removed from the body before anything else judges it, so
 // no upstream ever sees them.
-var routingMembers = []string{"provider", "models"}
+var routingMembers = []string{"provider", "models", "usage"}
+
+// routing is what a request asked of the gateway's routing: its provider
+// preferences (nil when none), its fallback models, and whether it asked
+// for usage accounting (OpenRouter's usage: {include: true}).
+type routing struct {
+	prefs  *providerPrefs
+	models []string
+	usage  bool
+}
 
 // providerPrefs is OpenRouter's "provider" object, the part Tollgate
 // honours: it only restricts and orders the backends the route (and so
@@ -34,10 +44,13 @@ type providerPrefs struct {
 	Only           []string `json:"only"`
 	Ignore         []string `json:"ignore"`
 	Sort           string   `json:"sort"`
-	// Not honoured yet: refused when set rather than ignored, since a
-	// client relies on them to bound its spend or its parameters.
-	MaxPrice          json.RawMessage `json:"max_price"`
-	RequireParameters bool            `json:"require_parameters"`
+	// MaxPrice is not honoured yet: refused when set rather than ignored,
+	// since a client relies on it to bound its spend.
+	MaxPrice json.RawMessage `json:"max_price"`
+	// RequireParameters keeps only the backends that honour every
+	// parameter the request sets (sent).
+	RequireParameters bool `json:"require_parameters"`
+	sent              []string
 }
 
 // Model variant suffixes, shorthands for a sort.
@@ -45,9 +58,10 @@ var variantSort = map[string]string{":floor": "price", ":nitro": "throughput"}
 
 // takeRouting strips the routing members from a client body and decodes
 // them; the body returned is what is parsed and sent upstream.
-func takeRouting(body []byte) ([]byte, *providerPrefs, *apiError) {
-	if !bytes.Contains(body, []byte(`"provider"`)) && !bytes.Contains(body, []byte(`"models"`)) {
-		return body, nil, nil
+func takeRouting(body []byte) ([]byte, *routing, *apiError) {
+	rq := &routing{}
+	if !bytes.Contains(body, []byte(`"provider"`)) && !bytes.Contains(body, []byte(`"models"`)) && !bytes.Contains(body, []byte(`"usage"`)) {
+		return body, rq, nil
 	}
 	if aerr := checkJSON(body); aerr != nil {
 		return nil, nil, aerr
@@ -56,12 +70,31 @@ func takeRouting(body []byte) ([]byte, *providerPrefs, *apiError) {
 	if err != nil {
 		return nil, nil, badRequest("Invalid request body: "+err.Error()+".", "")
 	}
-	if _, ok := found["models"]; ok {
-		return nil, nil, badRequest("The \"models\" fallback list is not supported by this gateway; its routes carry the fallbacks.", "models")
+	if raw, ok := found["models"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &rq.models); err != nil {
+			return nil, nil, badRequest("\"models\" must be a list of model names.", "models")
+		}
+		if len(rq.models) > maxFallbackModels {
+			return nil, nil, badRequest(fmt.Sprintf("\"models\" lists at most %d models.", maxFallbackModels), "models")
+		}
+		for _, m := range rq.models {
+			if m == "" {
+				return nil, nil, badRequest("\"models\" must not list an empty model name.", "models")
+			}
+		}
+	}
+	if raw, ok := found["usage"]; ok && string(raw) != "null" {
+		var u struct {
+			Include bool `json:"include"`
+		}
+		if err := json.Unmarshal(raw, &u); err != nil {
+			return nil, nil, badRequest("\"usage\" must be an object such as {\"include\": true}.", "usage")
+		}
+		rq.usage = u.Include
 	}
 	raw, ok := found["provider"]
 	if !ok || string(raw) == "null" {
-		return out, nil, nil
+		return out, rq, nil
 	}
 	var p providerPrefs
 	if err := json.Unmarshal(raw, &p); err != nil {
@@ -69,9 +102,6 @@ func takeRouting(body []byte) ([]byte, *providerPrefs, *apiError) {
 	}
 	if len(p.MaxPrice) > 0 && string(p.MaxPrice) != "null" {
 		return nil, nil, badRequest("provider.max_price is not supported by this gateway yet.", "provider.max_price")
-	}
-	if p.RequireParameters {
-		return nil, nil, badRequest("provider.require_parameters is not supported by this gateway yet.", "provider.require_parameters")
 	}
 	switch p.Sort {
 	case "", "price", "throughput", "latency":
@@ -81,7 +111,8 @@ func takeRouting(body []byte) ([]byte, *providerPrefs, *apiError) {
 	if len(p.Order)+len(p.Only)+len(p.Ignore) > 64 {
 		return nil, nil, badRequest("provider lists name at most 64 providers.", "provider")
 	}
-	return out, &p, nil
+	rq.prefs = &p
+	return out, rq, nil
 }
 
 // splitVariant cuts a :floor or :nitro suffix off model, returning the
@@ -125,7 +156,7 @@ func (p *providerPrefs) apply(rt *route, s *Server, sortBy string) *route {
 	var kept []*backend
 	for _, tier := range rt.tiers {
 		for _, b := range tier {
-			if b.weight <= 0 || (len(p.Only) > 0 && !names(p.Only, b)) || names(p.Ignore, b) {
+			if b.weight <= 0 || (len(p.Only) > 0 && !names(p.Only, b)) || names(p.Ignore, b) || (p.RequireParameters && !b.supports(p.sent)) {
 				continue
 			}
 			kept = append(kept, b)

@@ -23,6 +23,12 @@ type trio struct {
 
 func newTrio(t *testing.T, faults map[string]map[string]string) *trio {
 	t.Helper()
+	return newTrioWith(t, faults, nil)
+}
+
+// newTrioWith is newTrio with edit applied to the config before it starts.
+func newTrioWith(t *testing.T, faults map[string]map[string]string, edit func(*config.Config)) *trio {
+	t.Helper()
 	tr := &trio{ua: mockup.New(t), ub: mockup.New(t), uc: mockup.New(t)}
 	provs := []config.Provider{upstreamProvider("a", tr.ua), upstreamProvider("b", tr.ub), upstreamProvider("c", tr.uc)}
 	for i := range provs {
@@ -32,6 +38,9 @@ func newTrio(t *testing.T, faults map[string]map[string]string) *trio {
 		config.Backend{Provider: "a", UpstreamModel: "m-a", Pricing: config.Pricing{InputPerMillion: 10, OutputPerMillion: 20}},
 		config.Backend{Provider: "b", UpstreamModel: "m-b", Priority: 1, Pricing: config.Pricing{InputPerMillion: 1, OutputPerMillion: 2}})
 	cfg.Routes = append(cfg.Routes, config.Route{Model: "other", Backends: []config.Backend{{Provider: "c"}}})
+	if edit != nil {
+		edit(cfg)
+	}
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -110,8 +119,8 @@ func TestProviderPreferences(t *testing.T) {
 	})
 	t.Run("bad preferences are refused in the client's shape", func(t *testing.T) {
 		tr := newTrio(t, nil)
-		for _, extra := range []string{`,"provider":{"sort":"random"}`, `,"provider":"a"`, `,"models":["other"]`, `,"provider":{"only":"a"}`,
-			`,"provider":{"max_price":{"prompt":1}}`, `,"provider":{"require_parameters":true}`} {
+		for _, extra := range []string{`,"provider":{"sort":"random"}`, `,"provider":"a"`, `,"models":"other"`, `,"models":[""]`, `,"usage":true`, `,"provider":{"only":"a"}`,
+			`,"provider":{"max_price":{"prompt":1}}`} {
 			resp, body := tr.chat(t, "m", extra)
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Errorf("%s: status %d %s", extra, resp.StatusCode, body)

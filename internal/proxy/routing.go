@@ -59,6 +59,7 @@ type backend struct {
 	model   string // upstream model; "" sends the public name
 	weight  int
 	pricing config.Pricing
+	params  []string // the request parameters it honours (config.RequestParameters)
 	state   *backendState
 }
 

@@ -24,8 +24,11 @@ type snapshot struct {
 	auth      *authIndex
 	router    *router
 	upstreams map[string]*upstream
-	models    []catalogueEntry
-	byName    map[string]*catalogueEntry
+	// byok holds, per consumer and provider, the adapter with the
+	// consumer's own vendor key.
+	byok   map[string]map[string]providers.Adapter
+	models []catalogueEntry
+	byName map[string]*catalogueEntry
 
 	maxBody      int64
 	maxInFlight  int64
@@ -79,6 +82,9 @@ type catalogueEntry struct {
 	MaxOutput     int64    `json:"max_output_tokens,omitempty"`
 	Pricing       *pricing `json:"pricing,omitempty"`
 	Capabilities  []string `json:"capabilities,omitempty"`
+	// SupportedParameters are the request parameters its owning provider's
+	// backend honours, as OpenRouter lists them.
+	SupportedParameters []string `json:"supported_parameters,omitempty"`
 	// NativeAPIs are the client APIs its provider speaks natively
 	// ("messages", "responses"): requests in them are relayed as written
 	// rather than translated.
@@ -113,6 +119,9 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 			return nil, err
 		}
 		sn.upstreams[p.Name] = up
+	}
+	if err := sn.buildBYOK(); err != nil {
+		return nil, err
 	}
 	sn.buildCatalogue(cfg)
 	sn.mcp = s.buildMCP(cfg)
@@ -219,6 +228,10 @@ func (sn *snapshot) buildCatalogue(cfg *config.Config) {
 			e.Capabilities = append(e.Capabilities, strings.ToLower(string(c)))
 		}
 		if up, ok := sn.upstreams[m.Provider]; ok {
+			e.SupportedParameters = m.SupportedParameters
+			if len(e.SupportedParameters) == 0 {
+				e.SupportedParameters = config.DefaultParameters(up.vendor)
+			}
 			if n, ok := up.adapter.(providers.Native); ok {
 				e.NativeAPIs = n.NativeAPIs()
 			}
@@ -278,7 +291,8 @@ func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route)
 		if model == "" {
 			label = b.Provider + "/" + r.Model
 		}
-		be := &backend{label: label, up: up, model: model, weight: b.TrafficWeight(), pricing: price, state: s.state(label)}
+		be := &backend{label: label, up: up, model: model, weight: b.TrafficWeight(), pricing: price, state: s.state(label),
+			params: backendParams(cfg, b, up.vendor, r.Model)}
 		if _, seen := tiers[b.Priority]; !seen {
 			prios = append(prios, b.Priority)
 		}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -41,8 +42,12 @@ func (a *try) relay(body io.Reader) result {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
+	h.Set("Trailer", HeaderCost)
 	a.res.committed = true
 	c.w.WriteHeader(http.StatusOK)
+	// The cost goes in the chunk that carries usage and, as charged, in
+	// the trailer.
+	defer func() { h.Set(HeaderCost, formatCost(c.answerCost(b, a.res.usage, 0, a.res.chunks))) }()
 	sw := &streamWriter{c: c, codec: c.api.stream(c.served), secrets: b.up.redacted}
 	if len(b.up.redacted) > 0 && req.Op == providers.OpChat {
 		a.scrub = &contentScrubber{secrets: b.up.redacted}
@@ -89,6 +94,9 @@ func (a *try) relay(body io.Reader) result {
 // (res.cancelled) or the chunk could not be converted for it (res.err, the
 // client already told with an error event).
 func (a *try) event(sw *streamWriter, ch providers.Chunk) bool {
+	if ch.Usage != nil && bytes.Contains(ch.Data, []byte(`"usage"`)) {
+		ch.Data = withAnswerMeta(ch.Data, a.c.answerCost(a.b, *ch.Usage, 0, 0), a.b.up.name, a.c.byok)
+	}
 	data, gerr := a.guard.chunk(ch.Data)
 	if gerr != nil {
 		a.blocked(sw, gerr)

@@ -1,0 +1,72 @@
+package proxy
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/config"
+)
+
+// A consumer's own vendor key (BYOK) for provider b: its requests to b
+// carry its key, never the provider's; they count against its request
+// limit but cost $0; the key is in no log line.
+func TestBYOK(t *testing.T) {
+	const own = "sk-own-key-of-team-a"
+	tr := newTrioWith(t, nil, func(c *config.Config) {
+		c.Consumers[0].BYOK = []config.BYOKKey{{Provider: "b", APIKey: own}}
+		c.Policies = []config.Policy{{Name: "two", Limits: []config.Limit{{Window: config.D(time.Minute), Requests: 2}}}}
+		c.Consumers[0].Policies = []string{"two"}
+	})
+	body := chatBody(false, `,"provider":{"only":["b"]}`)
+	resp := tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, body, mockUsage)
+	out := readAll(t, resp)
+	var v struct {
+		Usage struct {
+			Cost   *float64 `json:"cost"`
+			IsBYOK bool     `json:"is_byok"`
+		} `json:"usage"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d %v: %s", resp.StatusCode, err, out)
+	}
+	if v.Usage.Cost == nil || *v.Usage.Cost != 0 || !v.Usage.IsBYOK || resp.Header.Get(HeaderBYOK) != "true" || resp.Header.Get(HeaderCost) != "0" {
+		t.Errorf("cost %v byok %v headers %v: %s", v.Usage.Cost, v.Usage.IsBYOK, resp.Header, out)
+	}
+	last, _ := tr.ub.Last()
+	if got := last.Header.Get("Authorization"); got != "Bearer "+own {
+		t.Errorf("b got Authorization %q", got)
+	}
+	// Provider a has no key of the consumer's: the provider's own key, priced.
+	resp = tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, chatBody(false, ""), mockUsage)
+	if out := readAll(t, resp); resp.StatusCode != 200 || resp.Header.Get(HeaderBYOK) != "" || resp.Header.Get(HeaderCost) != "0.02" {
+		t.Errorf("a: status %d byok %q cost %q: %s", resp.StatusCode, resp.Header.Get(HeaderBYOK), resp.Header.Get(HeaderCost), out)
+	}
+	if last, _ := tr.ua.Last(); last.Header.Get("Authorization") != "Bearer sk-vendor-a" {
+		t.Errorf("a got Authorization %q", last.Header.Get("Authorization"))
+	}
+	// The BYOK request counted: the third request of the minute is refused.
+	resp = tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, body, nil)
+	if out := readAll(t, resp); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("third: status %d: %s", resp.StatusCode, out)
+	}
+	logs := tr.g.logs.String()
+	if strings.Contains(logs, own) || !strings.Contains(logs, `"byok":true`) {
+		t.Errorf("logs hold the key or miss the byok flag:\n%s", logs)
+	}
+}
+
+func TestBYOKValidation(t *testing.T) {
+	cfg, _ := baseConfig(t, []config.Provider{{Name: "a", Type: config.ProviderMock}}, config.Backend{Provider: "a"})
+	cfg.Consumers[0].BYOK = []config.BYOKKey{{Provider: "a", APIKey: "k"}, {Provider: "nope", APIKey: "k"}}
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "takes no API key") || !strings.Contains(err.Error(), `unknown provider "nope"`) {
+		t.Errorf("validate: %v", err)
+	}
+	r := cfg.Redacted("x")
+	if r.Consumers[0].BYOK[0].APIKey != "x" || cfg.Consumers[0].BYOK[0].APIKey != "k" {
+		t.Errorf("redacted %q, original %q", r.Consumers[0].BYOK[0].APIKey, cfg.Consumers[0].BYOK[0].APIKey)
+	}
+}
