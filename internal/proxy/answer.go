@@ -64,7 +64,8 @@ func (a *try) whole(body io.Reader) result {
 		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
 	}
 	c.span.Answer(answer)
-	if a.req.Op == providers.OpChat {
+	switch a.req.Op {
+	case providers.OpChat:
 		var gerr *providers.Error
 		if answer, gerr = c.guardAnswer(answer); gerr != nil {
 			return a.failed(gerr)
@@ -73,7 +74,7 @@ func (a *try) whole(body io.Reader) result {
 			a.res.detail = err.Error()
 			return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be translated.", providers.ClassServerError))
 		}
-	} else if a.req.Op == providers.OpEmbeddings {
+	case providers.OpEmbeddings:
 		answer = renameModel(answer, c.served)
 	}
 	answer = redactBytes(answer, up.redacted)
