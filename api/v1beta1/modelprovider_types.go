@@ -462,7 +462,9 @@ type Discovery struct {
 // ModelProviderStatus is the observed state of a ModelProvider.
 type ModelProviderStatus struct {
 	// Conditions describe the provider's state. Types: Accepted,
-	// ResolvedRefs, Ready.
+	// ResolvedRefs, Ready, and Available (whether its backends answer, from
+	// the gateways' last five minutes, with hysteresis; set once a gateway
+	// that routes to it reports).
 	//
 	// +optional
 	// +listType=map

@@ -51,6 +51,9 @@ type Record struct {
 	Subject  string `json:"subject,omitempty"`
 	App      string `json:"app,omitempty"`
 	AppURL   string `json:"app_url,omitempty"`
+	// Category is the use the client named (X-Tollgate-Category: coding,
+	// agents…), for rankings by category.
+	Category string `json:"category,omitempty"`
 	API      string `json:"api,omitempty"`
 	// Model is the public model served (the one asked for when nothing
 	// was served); Asked the one asked for when a policy downgraded it.
@@ -89,6 +92,7 @@ type Filter struct {
 	From, To time.Time // zero: unbounded
 	Model    string
 	App      string
+	Category string
 	// Status is an exact HTTP status, or a class: "ok" (<400), "error"
 	// (>=400), "2xx".."5xx"; "" for all.
 	Status string
@@ -182,6 +186,25 @@ func Clip(s string) string {
 	return s
 }
 
+// maxCategoryLen bounds a category name.
+const maxCategoryLen = 64
+
+// Category normalises a client's category header: lower case letters,
+// digits, '-' and '_' only, at most 64 bytes; anything else is no
+// category ("").
+func Category(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "" || len(v) > maxCategoryLen {
+		return ""
+	}
+	for _, r := range v {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' && r != '_' {
+			return ""
+		}
+	}
+	return v
+}
+
 // ValidStatus reports whether s is a Filter.Status the stores understand.
 func ValidStatus(s string) bool {
 	switch s {
@@ -198,6 +221,9 @@ func (f *Filter) match(rec *Record) bool {
 		return false
 	}
 	if f.App != "" && rec.App != f.App {
+		return false
+	}
+	if f.Category != "" && rec.Category != f.Category {
 		return false
 	}
 	switch st := f.Status; st {

@@ -244,18 +244,35 @@ type Stats struct {
 
 // Stats computes the figures of the buckets still inside the window at now.
 func (w *Window) Stats(now time.Time) Stats {
-	st := Stats{SuccessRate: -1}
 	if w == nil {
-		return st
+		return Stats{SuccessRate: -1}
 	}
-	st.Window = w.Span()
-	n := now.UnixNano()
-	oldest := n - n%w.width - w.width*int64(len(w.buckets)-1)
+	return w.stats(now, len(w.buckets))
+}
+
+// Recent computes the figures of the last span only (rounded up to whole
+// buckets, at least one, at most the window): the operator's Available
+// condition reads a few minutes, so that an outage ages out of its
+// readings sooner than out of the 30-minute figures.
+func (w *Window) Recent(now time.Time, span time.Duration) Stats {
+	if w == nil {
+		return Stats{SuccessRate: -1}
+	}
+	n := int((int64(span) + w.width - 1) / w.width)
+	return w.stats(now, min(max(n, 1), len(w.buckets)))
+}
+
+// stats computes the figures of the newest n buckets at now.
+func (w *Window) stats(now time.Time, n int) Stats {
+	st := Stats{SuccessRate: -1}
+	st.Window = time.Duration(w.width * int64(n))
+	nowNs := now.UnixNano()
+	oldest := nowNs - nowNs%w.width - w.width*int64(n-1)
 	var agg bucket
 	w.mu.Lock()
 	for i := range w.buckets {
 		b := &w.buckets[i]
-		if b.start == 0 || b.start < oldest || b.start > n {
+		if b.start == 0 || b.start < oldest || b.start > nowNs {
 			continue
 		}
 		agg.ok += b.ok

@@ -132,6 +132,9 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err := (&TokenPolicyReconciler{base: b}).setup(mgr); err != nil {
 		return err
 	}
+	if err := mgr.Add(newAvailabilityCollector(mgr, opts)); err != nil {
+		return fmt.Errorf("adding the availability collector: %w", err)
+	}
 	return mgr.Add(newUsageCollector(mgr, opts))
 }
 

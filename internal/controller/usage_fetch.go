@@ -100,30 +100,39 @@ func (f *usageFetcher) fetch(ctx context.Context, addr string) (gatewayUsage, er
 
 // page reads one page of /usage.
 func (f *usageFetcher) page(ctx context.Context, addr string, offset int) (*config.UsageReport, error) {
+	var rep config.UsageReport
+	u := fmt.Sprintf("http://%s/usage?offset=%d&limit=%d", addr, offset, config.UsagePageMax)
+	if err := f.getJSON(ctx, u, usageBodyLimit, &rep); err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
+// getJSON GETs u from a replica's metrics listener into v, within
+// usageTimeout and reading at most limit bytes.
+func (f *usageFetcher) getJSON(ctx context.Context, u string, limit int64, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, usageTimeout)
 	defer cancel()
-	u := fmt.Sprintf("http://%s/usage?offset=%d&limit=%d", addr, offset, config.UsagePageMax)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
+		return fmt.Errorf("GET %s: %w", u, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("reading usage: %w", err)
+		return fmt.Errorf("GET %s: %w", u, err)
 	}
 	defer resp.Body.Close()
-	body := io.LimitReader(resp.Body, usageBodyLimit)
+	body := io.LimitReader(resp.Body, limit)
 	if resp.StatusCode != http.StatusOK {
 		var e usageError
 		_ = json.NewDecoder(body).Decode(&e)
-		return nil, fmt.Errorf("GET %s: HTTP %d: %s", u, resp.StatusCode, e.Error.Message)
+		return fmt.Errorf("GET %s: HTTP %d: %s", u, resp.StatusCode, e.Error.Message)
 	}
-	var rep config.UsageReport
-	if err := json.NewDecoder(body).Decode(&rep); err != nil {
-		return nil, fmt.Errorf("GET %s: decoding: %w", u, err)
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		return fmt.Errorf("GET %s: decoding: %w", u, err)
 	}
-	return &rep, nil
+	return nil
 }
 
 // sliceEndpoints lists the metrics listeners of a gateway's ready pods

@@ -29,6 +29,8 @@ const (
 const (
 	headerAppURL   = "HTTP-Referer"
 	headerAppTitle = "X-Title"
+	// headerCategory names the request's use (coding, agents…).
+	headerCategory = "X-Tollgate-Category"
 )
 
 // activityLog is the server's activity store: kept across reloads while its
@@ -134,6 +136,7 @@ func (c *call) beginActivity() {
 	h := c.r.Header
 	c.appURL = activity.Clip(h.Get(headerAppURL))
 	c.app = activity.Clip(h.Get(headerAppTitle))
+	c.category = activity.Category(h.Get(headerCategory))
 	if c.app == "" && c.appURL != "" {
 		if u, err := url.Parse(c.appURL); err == nil && u.Host != "" {
 			c.app = u.Host
@@ -154,7 +157,7 @@ func (c *call) recordActivity(status int, backend, provider string, elapsed time
 		return
 	}
 	rec := &activity.Record{
-		ID: c.genID, Time: c.start.UnixMilli(), Consumer: c.consumer, Subject: c.subject, App: c.app, AppURL: c.appURL,
+		ID: c.genID, Time: c.start.UnixMilli(), Consumer: c.consumer, Subject: c.subject, App: c.app, AppURL: c.appURL, Category: c.category,
 		API: c.api.name(), Model: orUnknown(c.served), Asked: c.asked, Backend: backend, Provider: provider,
 		InputTokens: c.usage.InputTokens, OutputTokens: c.usage.OutputTokens,
 		CachedInputTokens: c.usage.CachedInputTokens, ReasoningTokens: c.usage.ReasoningTokens,
@@ -253,6 +256,11 @@ func activityFilter(q url.Values) (activity.Filter, *apiError) {
 		*p.to = t
 	}
 	f.Model, f.App, f.Status, f.Cursor = q.Get("model"), q.Get("app"), q.Get("status"), q.Get("cursor")
+	if v := q.Get("category"); v != "" {
+		if f.Category = activity.Category(v); f.Category == "" {
+			return f, badQuery("category", "category must be lower-case letters, digits, - or _ (at most 64)")
+		}
+	}
 	if !activity.ValidStatus(f.Status) {
 		return f, badQuery("status", "status must be an HTTP status, ok, error or 2xx..5xx")
 	}

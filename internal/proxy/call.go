@@ -26,6 +26,7 @@ type call struct {
 	genID    string // the generation id the answer carries
 	app      string // the app the client named (X-Title, else HTTP-Referer's host)
 	appURL   string // HTTP-Referer
+	category string // X-Tollgate-Category, normalised
 	consumer string
 	// subject is the sub claim of the request's verified JWT ("" for a key).
 	subject string

@@ -33,12 +33,14 @@ func (s *Server) HTTPServer(cfg *config.Config) *http.Server {
 }
 
 // MetricsHandler serves /metrics, /healthz (the process is alive), /readyz
-// (a config is loaded and the server is not draining) and /usage (every
-// consumer's usage, for the operator; never on the client listener).
+// (a config is loaded and the server is not draining), /usage (every
+// consumer's usage, for the operator; never on the client listener) and
+// /availability (each provider's recent attempts, for the operator).
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.m.Handler())
 	mux.HandleFunc("GET /usage", s.serveUsage)
+	mux.HandleFunc("GET /availability", s.serveAvailabilityReport)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

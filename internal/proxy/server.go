@@ -171,6 +171,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case generationPath, activityPath:
 		s.serveActivityAPI(w, r, sn)
+	case rankingsPath:
+		s.serveRankings(w, r, sn)
 	default:
 		if id, ok := strings.CutPrefix(p, "/v1/models/"); ok && id != "" {
 			if s.method(w, r, http.MethodGet, writeError) {
