@@ -136,6 +136,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	if c.serveCached(p, model, body) {
 		return
 	}
+	c.session = sessionAffinity(rt, c.consumer, r.Header, body)
 	c.run(rt, p, model)
 	if c.storeTo != nil {
 		c.storeTo()
@@ -176,7 +177,7 @@ func (c *call) run(rt *route, p *parsed, model string) {
 			return
 		}
 	}
-	pk := picker{r: rt}
+	pk := picker{r: rt, session: c.session}
 	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.api.usageInStream()}
 	var last *providers.Error
 	var prev *backend
