@@ -211,6 +211,13 @@ type Route struct {
 	//
 	// +optional
 	Retry *Retry `json:"retry,omitempty"`
+
+	// SessionAffinity keeps the requests of one conversation on one
+	// backend while it is healthy (on by default: a request that carries
+	// a session key sticks). See SessionAffinity.
+	//
+	// +optional
+	SessionAffinity *SessionAffinity `json:"sessionAffinity,omitempty"`
 }
 
 // Backend is one (provider, model) pair behind a route.

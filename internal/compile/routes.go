@@ -27,6 +27,12 @@ func (c *compiler) routes(cfg *config.Config, cat *catalogue) {
 			cr.Retry.Backoff = dur(rt.Backoff)
 			cr.Retry.MaxCooldown = dur(rt.MaxCooldown)
 		}
+		if a := r.SessionAffinity; a != nil {
+			cr.SessionAffinity.Mode = config.SessionAffinityMode(a.Mode)
+			if a.Header != nil {
+				cr.SessionAffinity.Header = string(*a.Header)
+			}
+		}
 		for _, b := range r.Backends {
 			if _, ok := cat.byProvider[string(b.Provider)]; !ok {
 				c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonProviderNotFound,

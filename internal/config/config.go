@@ -346,6 +346,9 @@ type Route struct {
 	// fallbacks tried when every backend of the tier before has failed.
 	Backends []Backend `json:"backends"`
 	Retry    Retry     `json:"retry,omitzero"`
+	// SessionAffinity keeps one conversation on one backend; the zero
+	// value is defaulted to mode Session.
+	SessionAffinity SessionAffinity `json:"sessionAffinity,omitzero"`
 }
 
 // Backend is one (provider, upstream model) pair behind a route.

@@ -175,6 +175,9 @@ func (r *Route) Default() {
 	if r.Strategy == "" {
 		r.Strategy = DefaultStrategy
 	}
+	if r.SessionAffinity.Mode == "" {
+		r.SessionAffinity.Mode = DefaultSessionAffinity
+	}
 	if r.Retry.Attempts == 0 {
 		r.Retry.Attempts = DefaultAttempts
 	}

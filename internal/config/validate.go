@@ -402,6 +402,7 @@ func (c *Config) validateRoutes(v *validator, providers map[string]bool) {
 		}
 		v.positive(field+".retry.backoff", r.Retry.Backoff)
 		v.positive(field+".retry.maxCooldown", r.Retry.MaxCooldown)
+		r.SessionAffinity.validate(v, field+".sessionAffinity")
 	}
 }
 

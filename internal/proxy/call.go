@@ -49,6 +49,7 @@ type call struct {
 	byok bool
 
 	backend  *backend // of the last attempt
+	session  affinity // the request's session placement (see sessionAffinity)
 	attempts int
 	reached  bool // a request went upstream: its prompt may have been processed
 	// status is what the client was answered; sent is true once the status

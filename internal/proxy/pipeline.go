@@ -158,6 +158,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	if len(rq.models) == 0 && c.serveCached(p, rt.model, model, body) {
 		return
 	}
+	c.session = sessionAffinity(rt, c.consumer, r.Header, body)
 	c.runHops(rt, p, model, ticket, hops)
 	if c.storeTo != nil {
 		c.storeTo()
@@ -202,7 +203,7 @@ func (c *call) tryRoute(rt *route, p *parsed, model string) (*apiError, string) 
 			return fromUpstream(errChainElsewhere), "chain_unavailable"
 		}
 	}
-	pk := picker{r: rt}
+	pk := picker{r: rt, session: c.session}
 	req := &providers.Request{Op: p.op, Body: p.body, Stream: p.fields.Stream, ClientWantsUsage: p.fields.IncludeUsage || c.wantUsage || c.api.usageInStream()}
 	var last *providers.Error
 	var prev *backend

@@ -50,6 +50,7 @@ type route struct {
 	retryOn     map[config.RetryOn]bool
 	backoff     time.Duration
 	maxCooldown time.Duration
+	affinity    config.SessionAffinity
 }
 
 // backend is one (upstream, model) pair; its state outlives reloads.
@@ -61,6 +62,7 @@ type backend struct {
 	pricing config.Pricing
 	params  []string // the request parameters it honours (config.RequestParameters)
 	state   *backendState
+	hash    uint64 // labelHash(label), for session affinity
 }
 
 func (b *backend) upstreamModel(public string) string {
@@ -127,8 +129,9 @@ func (r *route) drained() bool {
 
 // picker chooses backends for one request's attempts.
 type picker struct {
-	r     *route
-	tried []*backend
+	r       *route
+	tried   []*backend
+	session affinity
 }
 
 // next returns the backend for the next attempt: the first tier with an
@@ -162,7 +165,7 @@ func (p *picker) next(now time.Time) (*backend, time.Time) {
 				cands = append(cands, b)
 			}
 			if len(cands) > 0 {
-				b := choose(p.r, cands)
+				b := choose(p.r, cands, p.session)
 				p.tried = append(p.tried, b)
 				return b, time.Time{}
 			}
@@ -188,10 +191,19 @@ func (p *picker) wasTried(b *backend) bool {
 	return false
 }
 
-// choose applies the route's strategy to candidates of one tier.
-func choose(r *route, cands []*backend) *backend {
+// choose applies the route's strategy to candidates of one tier. A
+// request with a session is placed by rendezvous hashing among them (for
+// LowestCost, among the cheapest): the load-driven strategies give way to
+// keeping the session's prompt cache warm.
+func choose(r *route, cands []*backend, session affinity) *backend {
 	if len(cands) == 1 {
 		return cands[0]
+	}
+	if session.set {
+		if r.strategy == config.StrategyLowestCost {
+			cands = lowest(cands, price)
+		}
+		return rendezvous(session.h, cands)
 	}
 	switch r.strategy {
 	case config.StrategyLeastBusy:
@@ -200,13 +212,21 @@ func choose(r *route, cands []*backend) *backend {
 		// Unmeasured backends first, so every backend gets probed.
 		return minBy(cands, func(b *backend) float64 { return float64(b.state.ewmaNanos.Load()) })
 	case config.StrategyLowestCost:
-		return minBy(cands, func(b *backend) float64 { return b.pricing.InputPerMillion + b.pricing.OutputPerMillion })
+		return minBy(cands, price)
 	}
 	return weighted(cands)
 }
 
+// price is a backend's list price, the LowestCost score.
+func price(b *backend) float64 { return b.pricing.InputPerMillion + b.pricing.OutputPerMillion }
+
 // minBy returns the candidate with the lowest score, ties broken by weight.
 func minBy(cands []*backend, score func(*backend) float64) *backend {
+	return weighted(lowest(cands, score))
+}
+
+// lowest returns the candidates with the lowest score.
+func lowest(cands []*backend, score func(*backend) float64) []*backend {
 	best := math.Inf(1)
 	var ties [8]*backend
 	tied := ties[:0]
@@ -220,7 +240,7 @@ func minBy(cands []*backend, score func(*backend) float64) *backend {
 			tied = append(tied, b)
 		}
 	}
-	return weighted(tied)
+	return tied
 }
 
 // weighted picks at random in proportion to weight.

@@ -30,7 +30,7 @@ func TestChooseStrategies(t *testing.T) {
 		config.StrategyLeastBusy: "b", config.StrategyLeastLatency: "c", config.StrategyLowestCost: "b",
 	} {
 		for i := 0; i < 20; i++ {
-			if got := choose(&route{strategy: strategy}, bs); got.label != want {
+			if got := choose(&route{strategy: strategy}, bs, affinity{}); got.label != want {
 				t.Fatalf("%s chose %s, want %s", strategy, got.label, want)
 			}
 		}
@@ -40,7 +40,7 @@ func TestChooseStrategies(t *testing.T) {
 	bs[0].weight, bs[1].weight, bs[2].weight = 9, 1, 0
 	counts := map[string]int{}
 	for i := 0; i < 2000; i++ {
-		counts[choose(&route{strategy: config.StrategyWeighted}, bs).label]++
+		counts[choose(&route{strategy: config.StrategyWeighted}, bs, affinity{}).label]++
 	}
 	if counts["c"] != 0 || counts["a"] < counts["b"]*3 {
 		t.Errorf("weighted counts %v", counts)

@@ -271,7 +271,7 @@ func (s *Server) buildRouter(cfg *config.Config, sn *snapshot) (*router, error) 
 
 func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route) (*route, error) {
 	cr := &route{model: r.Model, strategy: r.Strategy, attempts: r.Retry.Attempts, retryOn: map[config.RetryOn]bool{},
-		backoff: r.Retry.Backoff.Duration, maxCooldown: r.Retry.MaxCooldown.Duration}
+		backoff: r.Retry.Backoff.Duration, maxCooldown: r.Retry.MaxCooldown.Duration, affinity: r.SessionAffinity}
 	for _, o := range r.Retry.RetryOn {
 		cr.retryOn[o] = true
 	}
@@ -292,7 +292,7 @@ func (s *Server) compileRoute(cfg *config.Config, sn *snapshot, r *config.Route)
 			label = b.Provider + "/" + r.Model
 		}
 		be := &backend{label: label, up: up, model: model, weight: b.TrafficWeight(), pricing: price, state: s.state(label),
-			params: backendParams(cfg, b, up.vendor, r.Model)}
+			params: backendParams(cfg, b, up.vendor, r.Model), hash: labelHash(label)}
 		if _, seen := tiers[b.Priority]; !seen {
 			prios = append(prios, b.Priority)
 		}

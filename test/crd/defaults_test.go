@@ -19,14 +19,15 @@ func TestCRDDefaultsMatchTheContract(t *testing.T) {
 	crd := readCRD(t, filepath.Join(repoRoot(t), "config", "crd", "bases", "ai.tollgate.dev_aigateways.yaml"))
 	root := *crd.Spec.Versions[0].Schema.OpenAPIV3Schema
 	for path, want := range map[string]any{
-		".spec.listener.port":                config.DefaultPort,
-		".spec.listener.metricsPort":         config.DefaultMetricsPort,
-		".spec.auth.mode":                    string(config.DefaultAuthMode),
-		".spec.limits.failureMode":           string(config.DefaultFailureMode),
-		".spec.limits.store.type":            string(config.DefaultStore),
-		".spec.routes[].strategy":            string(config.DefaultStrategy),
-		".spec.routes[].backends[].weight":   config.DefaultWeight,
-		".spec.routes[].backends[].priority": 0,
+		".spec.listener.port":                 config.DefaultPort,
+		".spec.listener.metricsPort":          config.DefaultMetricsPort,
+		".spec.auth.mode":                     string(config.DefaultAuthMode),
+		".spec.limits.failureMode":            string(config.DefaultFailureMode),
+		".spec.limits.store.type":             string(config.DefaultStore),
+		".spec.routes[].strategy":             string(config.DefaultStrategy),
+		".spec.routes[].sessionAffinity.mode": string(config.DefaultSessionAffinity),
+		".spec.routes[].backends[].weight":    config.DefaultWeight,
+		".spec.routes[].backends[].priority":  0,
 	} {
 		s, ok := schemaAt(root, path)
 		if !ok || s.Default == nil {
