@@ -46,7 +46,11 @@ type gateway struct {
 }
 
 // startGateway serves the backends' models through the real proxy.
-func startGateway(t *testing.T) *gateway {
+func startGateway(t *testing.T) *gateway { return startGatewayWith(t, nil) }
+
+// startGatewayWith is startGateway with edit applied to the config before
+// it is validated.
+func startGatewayWith(t *testing.T, edit func(*config.Config)) *gateway {
 	t.Helper()
 	up := upstream.New(t)
 	key, ck := proxytest.Key(t)
@@ -72,6 +76,9 @@ func startGateway(t *testing.T) *gateway {
 			ContextWindow: 200000, Capabilities: []config.Capability{config.CapChat, config.CapStreaming, config.CapTools}})
 		cfg.Routes = append(cfg.Routes, config.Route{Model: public, Retry: config.Retry{Attempts: 1},
 			Backends: []config.Backend{{Provider: vendor, UpstreamModel: upstreamModel[vendor]}}})
+	}
+	if edit != nil {
+		edit(cfg)
 	}
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {
