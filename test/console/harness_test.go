@@ -99,6 +99,12 @@ func gatewayConfig(t *testing.T) (*config.Config, *gateway) {
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
 	cfg, g := gatewayConfig(t)
+	return serveGateway(t, cfg, g)
+}
+
+// serveGateway is startGateway for a config the caller has edited.
+func serveGateway(t *testing.T, cfg *config.Config, g *gateway) *gateway {
+	t.Helper()
 	g.logs = &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var srv *proxy.Server

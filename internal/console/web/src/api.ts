@@ -85,3 +85,36 @@ export async function errorMessage(res: Response): Promise<string> {
 export const session = () => get<Principal>("session");
 export const models = () => get<{ models: ModelInfo[] }>("models").then((v) => v.models);
 export const usage = () => get<UsageReport>("usage");
+
+export interface Tool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema?: { properties?: Record<string, { type?: string; description?: string }>; required?: string[] };
+}
+
+export interface ToolResult {
+  content: { type: string; text?: string }[];
+  isError?: boolean;
+}
+
+let rpcID = 0;
+
+/** mcp sends one JSON-RPC request to the gateway's stateless /mcp
+ * endpoint with the signed-in key: the tools this key may use. */
+async function mcp<T>(method: string, params: Record<string, unknown>): Promise<T> {
+  const res = await fetch("/mcp", {
+    method: "POST",
+    headers: { ...authHeaders(), "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: ++rpcID, method, params }),
+    cache: "no-store",
+  });
+  if (!res.ok) throw new APIError(res.status, await errorMessage(res));
+  const v = await res.json();
+  if (v?.error) throw new APIError(200, String(v.error.message ?? "MCP error " + v.error.code));
+  return v.result as T;
+}
+
+export const tools = () => mcp<{ tools: Tool[] }>("tools/list", {}).then((v) => v.tools ?? []);
+export const callTool = (name: string, args: Record<string, unknown>) =>
+  mcp<ToolResult>("tools/call", { name, arguments: args });

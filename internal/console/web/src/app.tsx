@@ -2,13 +2,15 @@ import { useRef, useState } from "preact/hooks";
 import * as api from "./api";
 import { Catalogue } from "./catalogue";
 import { Playground } from "./playground";
+import { Tools } from "./tools";
 import { Usage } from "./usage";
 
-type Tab = "catalogue" | "playground" | "usage";
+type Tab = "catalogue" | "playground" | "usage" | "tools";
 const tabs: { id: Tab; label: string }[] = [
   { id: "catalogue", label: "Catalogue" },
   { id: "playground", label: "Playground" },
   { id: "usage", label: "Usage" },
+  { id: "tools", label: "Tools" },
 ];
 
 export function App() {
@@ -64,6 +66,9 @@ export function App() {
         </section>
         <section id="panel-usage" role="tabpanel" aria-labelledby="tab-usage" hidden={tab !== "usage"}>
           {tab === "usage" && <Usage principal={principal} />}
+        </section>
+        <section id="panel-tools" role="tabpanel" aria-labelledby="tab-tools" hidden={tab !== "tools"}>
+          {tab === "tools" && <Tools />}
         </section>
       </main>
     </div>
