@@ -97,5 +97,13 @@ func (p *providerPrefs) noBackendError(rt *route, s *Server, sortBy, model strin
 					strings.Join(p.sent, ", ") + "); drop one or route without provider.require_parameters."}
 		}
 	}
+	if p != nil && p.maxPrice != nil && rt != nil {
+		loose := *p
+		loose.maxPrice = nil
+		if loose.apply(rt, s, sortBy) != nil {
+			return &apiError{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "no_provider_matches", Param: "provider.max_price",
+				Message: "No backend of the model '" + truncate(model, 128) + "' has a known price within provider.max_price (" + p.maxPrice.String() + ")."}
+		}
+	}
 	return errNoPreferredBackend(model)
 }

@@ -44,9 +44,10 @@ type providerPrefs struct {
 	Only           []string `json:"only"`
 	Ignore         []string `json:"ignore"`
 	Sort           string   `json:"sort"`
-	// MaxPrice is not honoured yet: refused when set rather than ignored,
-	// since a client relies on it to bound its spend.
+	// MaxPrice keeps the backends whose price is known and within it
+	// (USD per million prompt and completion tokens).
 	MaxPrice json.RawMessage `json:"max_price"`
+	maxPrice *maxPrice
 	// RequireParameters keeps only the backends that honour every
 	// parameter the request sets (sent).
 	RequireParameters bool `json:"require_parameters"`
@@ -101,7 +102,11 @@ func takeRouting(body []byte) ([]byte, *routing, *apiError) {
 		return nil, nil, badRequest("\"provider\" must be an object of routing preferences: "+truncate(err.Error(), 200)+".", "provider")
 	}
 	if len(p.MaxPrice) > 0 && string(p.MaxPrice) != "null" {
-		return nil, nil, badRequest("provider.max_price is not supported by this gateway yet.", "provider.max_price")
+		mp, aerr := parseMaxPrice(p.MaxPrice)
+		if aerr != nil {
+			return nil, nil, aerr
+		}
+		p.maxPrice = mp
 	}
 	switch p.Sort {
 	case "", "price", "throughput", "latency":
@@ -156,7 +161,8 @@ func (p *providerPrefs) apply(rt *route, s *Server, sortBy string) *route {
 	var kept []*backend
 	for _, tier := range rt.tiers {
 		for _, b := range tier {
-			if b.weight <= 0 || (len(p.Only) > 0 && !names(p.Only, b)) || names(p.Ignore, b) || (p.RequireParameters && !b.supports(p.sent)) {
+			if b.weight <= 0 || (len(p.Only) > 0 && !names(p.Only, b)) || names(p.Ignore, b) || (p.RequireParameters && !b.supports(p.sent)) ||
+				!p.maxPrice.admits(b.pricing) {
 				continue
 			}
 			kept = append(kept, b)

@@ -117,10 +117,36 @@ func TestProviderPreferences(t *testing.T) {
 			t.Errorf("the variant went upstream: %s", last.Body)
 		}
 	})
+	t.Run("max_price keeps the backends priced within it", func(t *testing.T) {
+		tr := newTrio(t, nil)
+		// a costs 10/20, b 1/2 per million: a prompt bound of 5 leaves b.
+		resp, body := tr.chat(t, "m", `,"provider":{"max_price":{"prompt":5}}`)
+		if resp.StatusCode != 200 || resp.Header.Get(HeaderProvider) != "b" || tr.ua.Count() != 0 {
+			t.Fatalf("status %d provider %q a=%d: %s", resp.StatusCode, resp.Header.Get(HeaderProvider), tr.ua.Count(), body)
+		}
+		if last, _ := tr.ub.Last(); strings.Contains(string(last.Body), "max_price") {
+			t.Errorf("max_price went upstream: %s", last.Body)
+		}
+		resp, body = tr.chat(t, "m", `,"provider":{"max_price":{"prompt":20,"completion":20}}`)
+		if resp.StatusCode != 200 || resp.Header.Get(HeaderProvider) != "a" {
+			t.Fatalf("both within the bound: status %d provider %q: %s", resp.StatusCode, resp.Header.Get(HeaderProvider), body)
+		}
+		n := tr.ua.Count() + tr.ub.Count()
+		resp, body = tr.chat(t, "m", `,"provider":{"max_price":{"completion":1.5}}`)
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, `"param":"provider.max_price"`) ||
+			!strings.Contains(body, "completion $1.5 per million tokens") || tr.ua.Count()+tr.ub.Count() != n {
+			t.Fatalf("none within the bound: status %d: %s", resp.StatusCode, body)
+		}
+		// "other" is served by c, which has no price: not known to be within.
+		if resp, body = tr.chat(t, "other", `,"provider":{"max_price":{"prompt":1000}}`); resp.StatusCode != http.StatusNotFound ||
+			!strings.Contains(body, `"param":"provider.max_price"`) || tr.uc.Count() != 0 {
+			t.Fatalf("an unpriced backend: status %d: %s", resp.StatusCode, body)
+		}
+	})
 	t.Run("bad preferences are refused in the client's shape", func(t *testing.T) {
 		tr := newTrio(t, nil)
 		for _, extra := range []string{`,"provider":{"sort":"random"}`, `,"provider":"a"`, `,"models":"other"`, `,"models":[""]`, `,"usage":true`, `,"provider":{"only":"a"}`,
-			`,"provider":{"max_price":{"prompt":1}}`} {
+			`,"provider":{"max_price":{"request":1}}`, `,"provider":{"max_price":{"prompt":-1}}`, `,"provider":{"max_price":{"prompt":"1"}}`} {
 			resp, body := tr.chat(t, "m", extra)
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Errorf("%s: status %d %s", extra, resp.StatusCode, body)
