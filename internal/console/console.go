@@ -11,7 +11,8 @@
 //
 // Authorization is enforced here as well as in the sources: a consumer key
 // sees the models it may use and its own usage only, an admin key
-// (Config.Console.AdminKeys) sees every model and every consumer's usage.
+// (Config.Console.AdminKeys) sees every model and every consumer's usage,
+// activity and rankings (Deps.Activity).
 // Every authentication failure gets the same 401.
 package console
 
@@ -109,12 +110,17 @@ type Deps struct {
 	Auth    Authenticator
 	Catalog Catalog
 	Usage   UsageSource
+	// Activity, when set, is the gateway's activity log: the admin's
+	// activity and rankings across consumers (/console/api/activity and
+	// /console/api/rankings). Nil answers those with 404.
+	Activity ActivitySource
 	// Recorder is the in-process usage recorder the proxy feeds after
 	// each request (see Recorder.Record); the console does not call it.
 	Recorder *Recorder
 	// Logger receives usage-source errors (never key material); default
 	// slog.Default().
 	Logger *slog.Logger
-	// UsageTimeout bounds one usage query; default 10s.
+	// UsageTimeout bounds one usage query, activity page or ranking;
+	// default 10s.
 	UsageTimeout time.Duration
 }

@@ -96,6 +96,10 @@ func (h *handler) serveAPI(w http.ResponseWriter, r *http.Request, endpoint stri
 		writeJSON(w, http.StatusOK, map[string]any{"models": models})
 	case "usage":
 		h.serveUsage(w, r, p)
+	case "activity":
+		h.serveActivity(w, r, p)
+	case "rankings":
+		h.serveRankings(w, r, p)
 	default:
 		writeJSON(w, http.StatusNotFound, apiError("Unknown console endpoint.", "not_found"))
 	}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/internal/activity"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/console"
 	"github.com/tollgate-dev/tollgate/internal/limits"
@@ -49,6 +50,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var s *Server
 	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return s.Limits() })
 	deps.Logger = log
+	deps.Activity = func(ctx context.Context, f activity.Filter) (activity.Page, error) { return s.Activity(ctx, f) }
 	s = New(Options{Logger: log, Metrics: metrics.New(), Console: console.New(deps), Usage: deps.Recorder})
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
