@@ -1,14 +1,20 @@
 import { useRef, useState } from "preact/hooks";
 import * as api from "./api";
+import { Activity } from "./activity";
+import { Availability } from "./availability";
 import { Catalogue } from "./catalogue";
 import { Playground } from "./playground";
+import { Rankings } from "./rankings";
 import { Tools } from "./tools";
 import { Usage } from "./usage";
 
-type Tab = "catalogue" | "playground" | "usage" | "tools";
+type Tab = "catalogue" | "playground" | "activity" | "availability" | "rankings" | "usage" | "tools";
 const tabs: { id: Tab; label: string }[] = [
   { id: "catalogue", label: "Catalogue" },
   { id: "playground", label: "Playground" },
+  { id: "activity", label: "Activity" },
+  { id: "availability", label: "Availability" },
+  { id: "rankings", label: "Rankings" },
   { id: "usage", label: "Usage" },
   { id: "tools", label: "Tools" },
 ];
@@ -63,6 +69,15 @@ export function App() {
         </section>
         <section id="panel-playground" role="tabpanel" aria-labelledby="tab-playground" hidden={tab !== "playground"}>
           <Playground models={models} selected={selected} onSelect={setSelected} principal={principal} />
+        </section>
+        <section id="panel-activity" role="tabpanel" aria-labelledby="tab-activity" hidden={tab !== "activity"}>
+          {tab === "activity" && <Activity principal={principal} models={models} />}
+        </section>
+        <section id="panel-availability" role="tabpanel" aria-labelledby="tab-availability" hidden={tab !== "availability"}>
+          {tab === "availability" && <Availability principal={principal} models={models} />}
+        </section>
+        <section id="panel-rankings" role="tabpanel" aria-labelledby="tab-rankings" hidden={tab !== "rankings"}>
+          {tab === "rankings" && <Rankings principal={principal} />}
         </section>
         <section id="panel-usage" role="tabpanel" aria-labelledby="tab-usage" hidden={tab !== "usage"}>
           {tab === "usage" && <Usage principal={principal} />}

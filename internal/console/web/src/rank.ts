@@ -1,4 +1,4 @@
-import type { UsageRow } from "./api";
+import type { RankingRow, UsageRow } from "./api";
 
 export interface Ranked {
   name: string;
@@ -30,4 +30,18 @@ export function rank(rows: UsageRow[], by: "model" | "provider" | "consumer"): R
   for (const g of out) g.share = total > 0 ? g.tokens / total : 0;
   out.sort((a, b) => b.tokens - a.tokens || b.requests - a.requests || a.name.localeCompare(b.name));
   return out;
+}
+
+/** ranked adds shares to an activity ranking (already sorted by tokens). */
+export function ranked(rows: RankingRow[]): Ranked[] {
+  const total = rows.reduce((n, r) => n + r.tokens, 0);
+  return rows.map((r) => ({
+    name: r.key,
+    requests: r.requests,
+    tokens: r.tokens,
+    inputTokens: r.tokens_prompt,
+    outputTokens: r.tokens_completion,
+    costUSD: r.total_cost,
+    share: total > 0 ? r.tokens / total : 0,
+  }));
 }

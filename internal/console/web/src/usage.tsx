@@ -86,9 +86,16 @@ function Windows({ windows }: { windows: api.ConsumerWindow[] }) {
   return <> ({labels.join(", ")}, UTC)</>;
 }
 
-const emptyName: Record<string, string> = { provider: "unattributed", consumer: "anonymous", model: "unknown" };
+const emptyName: Record<string, string> = {
+  provider: "unattributed",
+  consumer: "anonymous",
+  model: "unknown",
+  app: "no app named",
+  category: "no category",
+};
 
-function Ranking({ title, by, rows }: { title: string; by: string; rows: Ranked[] }) {
+/** Ranking is one table of names by tokens (Usage and Rankings). */
+export function Ranking({ title, by, rows }: { title: string; by: string; rows: Ranked[] }) {
   return (
     <section class="ranking card" aria-labelledby={"rank-" + by}>
       <h2 id={"rank-" + by}>{title}</h2>
