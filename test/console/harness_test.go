@@ -2,12 +2,14 @@ package console_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/internal/activity"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/console"
 	"github.com/tollgate-dev/tollgate/internal/limits"
@@ -17,7 +19,8 @@ import (
 
 // gateway is the real proxy server with the console mounted beside it, the
 // way the lead wires it into the proxy: /console/ to the console handler,
-// everything else to the data plane, limits through its limits engine.
+// everything else to the data plane, limits through its limits engine, the
+// admin's activity and rankings through the proxy's activity log.
 type gateway struct {
 	url       string
 	logs      *syncBuffer
@@ -110,6 +113,7 @@ func serveGateway(t *testing.T, cfg *config.Config, g *gateway) *gateway {
 	var srv *proxy.Server
 	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return srv.Limits() })
 	deps.Logger = log
+	deps.Activity = func(ctx context.Context, f activity.Filter) (activity.Page, error) { return srv.Activity(ctx, f) }
 	srv = proxy.New(proxy.Options{Logger: log, Console: console.New(deps), Usage: deps.Recorder})
 	ts := proxytest.Serve(t, srv, cfg)
 	g.url = ts.URL

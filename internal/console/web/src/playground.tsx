@@ -289,6 +289,7 @@ export function Playground({ models, selected, onSelect, principal }: Props) {
       <div class="answers columns" data-testid="answers">
         {selected.map((id) => (
           <Column
+            key={id}
             model={id}
             info={info(id)}
             turns={convs[id] ?? []}
@@ -390,6 +391,7 @@ function Column({ model, info, turns, running, jsonMode, onEdit, onResend }: Col
       {turns.map((t) =>
         editing === t.id ? (
           <form
+            key={t.id}
             class="turn editing"
             data-turn={t.role}
             onSubmit={(e) => {
@@ -407,7 +409,7 @@ function Column({ model, info, turns, running, jsonMode, onEdit, onResend }: Col
             </div>
           </form>
         ) : t.role === "user" ? (
-          <div class="turn user" data-turn="user" data-turn-id={t.id}>
+          <div key={t.id} class="turn user" data-turn="user" data-turn-id={t.id}>
             <p class="user-text">{t.text}</p>
             {t.images && (
               <ul class="thumbs">
@@ -428,7 +430,7 @@ function Column({ model, info, turns, running, jsonMode, onEdit, onResend }: Col
             </div>
           </div>
         ) : (
-          <AnswerCard a={t} model={model} onEdit={running ? undefined : () => startEdit(t)} />
+          <AnswerCard key={t.id} a={t} model={model} onEdit={running ? undefined : () => startEdit(t)} />
         ),
       )}
     </section>

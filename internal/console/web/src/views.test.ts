@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { ModelInfo, UsageRow } from "./api";
 import { filterModels } from "./catalog";
 import { costOf } from "./format";
-import { rank } from "./rank";
+import { activityQuery } from "./activity";
+import { rank, ranked } from "./rank";
 
 const m = (id: string, inP: number, outP: number, ctx: number, caps: string[], providers = ["p"]): ModelInfo => ({
   id,
@@ -44,5 +45,26 @@ describe("rank", () => {
 describe("costOf", () => {
   it("prices per million tokens", () => {
     expect(costOf(1_000_000, 500_000, 3, 15)).toBeCloseTo(10.5);
+  });
+});
+
+describe("ranked", () => {
+  it("adds shares to an activity ranking", () => {
+    const r = ranked([
+      { key: "Acme", requests: 3, tokens_prompt: 60, tokens_completion: 15, tokens: 75, total_cost: 0.1 },
+      { key: "", requests: 1, tokens_prompt: 20, tokens_completion: 5, tokens: 25, total_cost: 0 },
+    ]);
+    expect(r.map((g) => [g.name, g.tokens, g.inputTokens, g.share])).toEqual([["Acme", 75, 60, 0.75], ["", 25, 20, 0.25]]);
+    expect(ranked([])).toEqual([]);
+  });
+});
+
+describe("activityQuery", () => {
+  it("maps the page's filters to the API's query", () => {
+    const now = Date.UTC(2026, 11, 2, 12, 0, 0);
+    expect(activityQuery({ range: "1h", model: "m", status: "error", app: " Acme ", consumer: "" }, now, "c1")).toEqual({
+      from: "2026-12-02T11:00:00Z", model: "m", status: "error", app: "Acme", consumer: undefined, limit: 25, cursor: "c1",
+    });
+    expect(activityQuery({ range: "7d", model: "", status: "", app: "", consumer: "team-b" }, now).from).toBe("2026-11-25T12:00:00Z");
   });
 });
