@@ -69,6 +69,8 @@ describe("renderMarkdown renders", () => {
   });
   it("keeps snake_case words and an unclosed fence", () => {
     expect(renderMarkdown("max_tokens and top_p")).toBe("<p>max_tokens and top_p</p>");
+    expect(renderMarkdown("snake__case__names, window.__x=1; window.__y=2 but __strong__")).toBe("<p>snake__case__names, window.__x=1; window.__y=2 but <strong>strong</strong></p>");
+    expect(renderMarkdown("a <b>window.__pwned=1</b> window.__pwned=2")).toBe("<p>a &lt;b&gt;window.__pwned=1&lt;/b&gt; window.__pwned=2</p>");
     expect(renderMarkdown("```\nstill streaming")).toBe("<pre><code>still streaming</code></pre>");
   });
 });

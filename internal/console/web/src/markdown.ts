@@ -26,6 +26,9 @@ function inline(src: string): string {
   let i = 0;
   while (i < src.length) {
     const rest = src.slice(i);
+    // Underscores emphasise only at a word's edge (snake_case, __init__
+    // and window.__x stay as they are).
+    const wordBefore = i > 0 && /\w/.test(src[i - 1]);
     let m: RegExpMatchArray | null;
     if ((m = rest.match(/^(`+)([\s\S]*?[^`])\1(?!`)/))) {
       out += "<code>" + escapeHTML(m[2].trim()) + "</code>";
@@ -34,14 +37,16 @@ function inline(src: string): string {
       out += href
         ? `<a href="${escapeHTML(href)}" rel="noopener noreferrer nofollow" target="_blank">${inline(m[1])}</a>`
         : escapeHTML(m[0]);
-    } else if ((m = rest.match(/^\*\*(?=\S)([\s\S]*?\S)\*\*/)) || (m = rest.match(/^__(?=\S)([\s\S]*?\S)__/))) {
+    } else if ((m = rest.match(/^\*\*(?=\S)([\s\S]*?\S)\*\*/)) || (!wordBefore && (m = rest.match(/^__(?=\S)((?:(?!(?<!\w)__(?=\S))[\s\S])*?\S)__(?!\w)/)))) {
       out += "<strong>" + inline(m[1]) + "</strong>";
-    } else if ((m = rest.match(/^\*(?=\S)([^*]*?\S)\*/)) || (m = rest.match(/^_(?=\S)([^_]*?\S)_(?![A-Za-z0-9])/))) {
+    } else if ((m = rest.match(/^\*(?=\S)([^*]*?\S)\*/)) || (!wordBefore && (m = rest.match(/^_(?=\S)([^_]*?\S)_(?!\w)/)))) {
       out += "<em>" + inline(m[1]) + "</em>";
     } else {
-      // Plain text up to the next character that may start a span.
-      const n = rest.slice(1).search(/[`[*_]/);
-      const take = n < 0 ? rest.length : n + 1;
+      // Plain text up to the next character that may start a span (a run
+      // of underscores that emphasised nothing is text as a whole).
+      const lead = rest.match(/^_+/)?.[0].length ?? 1;
+      const n = rest.slice(lead).search(/[`[*_]/);
+      const take = n < 0 ? rest.length : n + lead;
       out += escapeHTML(rest.slice(0, take));
       i += take;
       continue;

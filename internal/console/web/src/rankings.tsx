@@ -66,7 +66,7 @@ export function Rankings({ principal }: { principal: api.Principal }) {
           {error}
         </p>
       )}
-      <div class="rankings" data-testid="rankings" data-period={period}>
+      <div class="rankings" data-testid="rankings" data-period={data[shown[0].by]?.period}>
         {shown.map((d) => {
           const r = data[d.by];
           if (!r) return null;
