@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -110,5 +111,72 @@ func TestSecretSourceWatch(t *testing.T) {
 	eventually(t, 5*time.Second, "secret change applied", func() bool { return s.Config().Gateway.Name == "two" })
 	if !bytes.Contains(doc("two"), []byte(`"two"`)) {
 		t.Fatal("fixture")
+	}
+}
+
+// Main wires the activity log into the console: an admin key ranks the
+// consumers' requests on /console/api/rankings.
+func TestMainConsoleReadsTheActivityLog(t *testing.T) {
+	user, ku := newKey(t)
+	admin, ka := newKey(t)
+	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "main-console"},
+		Auth:      config.Auth{Mode: config.AuthAPIKey},
+		Providers: []config.Provider{{Name: "mock", Type: config.ProviderMock, Mock: &config.MockSettings{Reply: "hi"}}},
+		Models:    []config.Model{{Name: "m", Provider: "mock"}},
+		Consumers: []config.Consumer{{Name: "team-a", Keys: []config.Key{ku}}},
+		Console:   config.Console{Enabled: true, AdminKeys: []config.Key{ka}},
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := t.TempDir() + "/gateway.json"
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Main(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, &lockedWriter{w: pw}, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no serving line: %v", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	base := "http://" + strings.Fields(line)[4]
+	call := func(method, path, key, body string, hdr map[string]string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, readAll(t, resp)
+	}
+	if c, body := call(http.MethodPost, "/v1/chat/completions", user, `{"model":"m","messages":[{"role":"user","content":"x"}]}`, map[string]string{"X-Title": "Acme"}); c != http.StatusOK {
+		t.Fatalf("chat: %d %s", c, body)
+	}
+	// The in-memory log stores at once; the ranking reads it.
+	if c, body := call(http.MethodGet, "/console/api/rankings?by=consumer&period=day", admin, "", nil); c != http.StatusOK || !strings.Contains(body, `"key":"team-a","requests":1`) {
+		t.Errorf("admin rankings: %d %s", c, body)
+	}
+	if c, body := call(http.MethodGet, "/console/api/activity?app=Acme", admin, "", nil); c != http.StatusOK || !strings.Contains(body, `"consumer":"team-a"`) {
+		t.Errorf("admin activity: %d %s", c, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Main: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Main did not return after cancel")
 	}
 }
