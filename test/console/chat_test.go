@@ -242,6 +242,9 @@ func TestConsoleActivityAvailabilityRankingsChat(t *testing.T) {
 			t.Errorf("request %d to %s: max_tokens %d stop %v", i+1, b.Model, b.MaxTokens, b.Stop)
 		}
 	}
+	if got := evalString(t, ctx, `[...document.querySelectorAll('section.column')].map(c => c.dataset.model + '=' + c.querySelectorAll('.turn.user .thumbs img').length).join(',')`); got != "gpt-fast=0,claude-smart=1,llama-echo=1" {
+		t.Errorf("attachment thumbnails per column %s: only the vision models were sent the image", got)
+	}
 	// The echoed answer is Markdown: bold rendered, the HTML and the
 	// javascript: link shown as text, nothing run.
 	echo := `section.column[data-model="llama-echo"] article.answer .answer-text`

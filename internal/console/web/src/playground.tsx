@@ -411,7 +411,10 @@ function Column({ model, info, turns, running, jsonMode, onEdit, onResend }: Col
         ) : t.role === "user" ? (
           <div key={t.id} class="turn user" data-turn="user" data-turn-id={t.id}>
             <p class="user-text">{t.text}</p>
-            {t.images && (
+            {t.images && !info?.capabilities.includes("vision") && (
+              <p class="muted small">{t.images.length === 1 ? "1 image" : `${t.images.length} images`} not sent: this model has no vision.</p>
+            )}
+            {t.images && info?.capabilities.includes("vision") && (
               <ul class="thumbs">
                 {t.images.map((src, i) => (
                   <li>
