@@ -1,6 +1,7 @@
 package providertest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -153,19 +154,32 @@ func AddSeeds(f *testing.F, dir, ext string) {
 	}
 }
 
-// DrainFuzzed reads s, decoded from n fuzzed bytes, to its first error: a
-// decoder may fail on any input but must not return more chunks than it
-// was given bytes.
-func DrainFuzzed(t *testing.T, s providers.Stream, n int) {
-	t.Helper()
-	for i := 0; ; i++ {
-		if i > n+2 {
-			t.Fatalf("stream returned %d chunks from %d bytes", i, n)
+// SSESeeds adds the golden stream inputs (testdata/stream/*.sse) to the
+// fuzz corpus, and three events an SSE decoder must survive: a delta of a
+// type it does not expect, a start without its message, an error without
+// its detail.
+func SSESeeds(f *testing.F) {
+	AddSeeds(f, "stream", ".sse")
+	f.Add([]byte("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\"}}\n\n"))
+	f.Add([]byte("data: {\"type\":\"message_start\"}\n\n"))
+	f.Add([]byte("data: {\"type\":\"error\"}\n\n"))
+}
+
+// FuzzStream feeds the corpus (add the seeds first) to a stream decoder,
+// open: it may fail on any input, never panic, loop or return more chunks
+// than it was given bytes.
+func FuzzStream(f *testing.F, open func(body io.Reader) providers.Stream) {
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := open(bytes.NewReader(in))
+		for i := 0; ; i++ {
+			if i > len(in)+2 {
+				t.Fatalf("stream returned %d chunks from %d bytes", i, len(in))
+			}
+			if _, err := s.Next(); err != nil {
+				return
+			}
 		}
-		if _, err := s.Next(); err != nil {
-			return
-		}
-	}
+	})
 }
 
 // RandomConversation builds a valid OpenAI conversation with a system
