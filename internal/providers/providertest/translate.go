@@ -1,6 +1,7 @@
 package providertest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +154,40 @@ func AddSeeds(f *testing.F, dir, ext string) {
 		}
 		f.Add(b)
 	}
+}
+
+// Translator is a stream that turns OpenAI chunks into another API's
+// events (internal/translate/messages and responses).
+type Translator interface {
+	Chunk(data []byte) ([]byte, error)
+	Finish() []byte
+	Error(status int, message string) []byte
+}
+
+// RunScript feeds a .jsonl script to s: a line per chunk, "FINISH" to end
+// the stream, "ERROR status message" to fail it. It returns what s wrote.
+func RunScript(t *testing.T, s Translator, script []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(script))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "FINISH":
+			out.Write(s.Finish())
+		case strings.HasPrefix(line, "ERROR "):
+			f := strings.SplitN(line, " ", 3)
+			status, _ := strconv.Atoi(f[1])
+			out.Write(s.Error(status, f[2]))
+		default:
+			b, err := s.Chunk([]byte(line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.Write(b)
+		}
+	}
+	return out.Bytes()
 }
 
 // SSESeeds adds the golden stream inputs (testdata/stream/*.sse) to the
