@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	"github.com/tollgate-dev/tollgate/test/mcpbackends"
+	"github.com/tollgate-dev/tollgate/test/testbin"
 )
 
 // toolCallLimit is team-a's tool calls per hour.
@@ -63,29 +63,15 @@ func startGateway(t *testing.T) *gateway {
 // (TOLLGATE_REQUIRE_AGENTS=1, which `make agents` goes with).
 func sdkDir(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("TOLLGATE_BIN_DIR")
-	if bin == "" {
-		bin = "../../bin"
-	}
-	bin, err := filepath.Abs(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testbin.Dir(t)
 	dir := filepath.Join(bin, "mcp-sdk")
-	script, err := filepath.Abs("../../hack/install-mcp-sdk.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := testbin.Script(t, "install-mcp-sdk.sh")
 	// Cached: with the lock file's copy in place this only loads the module.
 	out, err := exec.Command("bash", script, bin).CombinedOutput()
 	if err == nil {
 		return dir
 	}
-	msg := fmt.Sprintf("SKIPPED: the MCP SDK is not installed in %s and %s could not install it (%v):\n%s", dir, script, err, out)
-	if os.Getenv("TOLLGATE_REQUIRE_AGENTS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testbin.Missing(t, "TOLLGATE_REQUIRE_AGENTS", fmt.Sprintf("the MCP SDK is not installed in %s and %s could not install it (%v):\n%s", dir, script, err, out))
 	return ""
 }
 
