@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
-	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -35,33 +33,14 @@ const availabilitySpan = 5 * time.Minute
 const availabilityBodyLimit = 4 << 20
 
 type availabilityCollector struct {
-	client    client.Client
-	interval  time.Duration
-	endpoints func(ctx context.Context, gw *v1alpha1.AIGateway) ([]string, error)
-	fetcher   *usageFetcher
-	now       func() time.Time
-	log       logr.Logger
+	collector
 	// state is each provider's hysteresis state between rounds.
 	state map[types.NamespacedName]availabilityState
 }
 
-// NeedLeaderElection: only the leader writes status.
-func (c *availabilityCollector) NeedLeaderElection() bool { return true }
-
 // Start collects every interval until ctx ends.
 func (c *availabilityCollector) Start(ctx context.Context) error {
-	t := time.NewTicker(c.interval)
-	defer t.Stop()
-	for {
-		if err := c.collect(ctx); err != nil && ctx.Err() == nil {
-			c.log.Error(err, "collecting availability; retrying next interval", "interval", c.interval)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	return c.run(ctx, "availability", c.collect)
 }
 
 // collect runs one round.
@@ -118,10 +97,7 @@ func (c *availabilityCollector) write(ctx context.Context, mp *v1alpha1.ModelPro
 	conditions.Set(&after.Status.Conditions, mp.Generation, conditions.Condition{
 		Type: conditionAvailable, Status: st.Status, Reason: v1alpha1.ConditionReason(st.Reason), Message: msg,
 	}, c.now())
-	if err := c.client.Status().Patch(ctx, after, client.MergeFrom(before), client.FieldOwner(FieldOwner)); err != nil {
-		return client.IgnoreNotFound(fmt.Errorf("writing the Available condition of ModelProvider %s/%s: %w", mp.Namespace, mp.Name, err))
-	}
-	return nil
+	return c.patchStatus(ctx, before, after, fmt.Sprintf("the Available condition of ModelProvider %s/%s", mp.Namespace, mp.Name))
 }
 
 // providerSum is one provider's attempts summed over replicas and gateways.
@@ -163,36 +139,35 @@ func (p *providerSum) reading() availabilityReading {
 // (namespace/name). A replica that cannot be read is skipped: its windows
 // are gone with it or will be read next round.
 func (c *availabilityCollector) readAll(ctx context.Context, gws []v1alpha1.AIGateway) map[types.NamespacedName]*providerSum {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	out := map[types.NamespacedName]*providerSum{}
-	for i := range gws {
-		gw := &gws[i]
-		addrs, err := c.endpoints(ctx, gw)
-		if err != nil {
-			c.log.V(1).Info("gateway replicas unknown; no availability reading", "gateway", client.ObjectKeyFromObject(gw), "error", err.Error())
-			continue
-		}
-		for _, a := range addrs {
-			wg.Go(func() {
-				rep, err := c.fetch(ctx, a)
+	reports := readGateways(gws, c.log, "gateway replicas unknown; no availability reading",
+		func(gw *v1alpha1.AIGateway) ([]*config.AvailabilityReport, error) {
+			addrs, err := c.endpoints(ctx, gw)
+			if err != nil {
+				return nil, err
+			}
+			reps, errs := readReplicas(addrs, func(a string) (*config.AvailabilityReport, error) { return c.fetch(ctx, a) })
+			for _, err := range errs {
 				if err != nil {
 					c.log.V(1).Info("availability of a replica unavailable", "gateway", client.ObjectKeyFromObject(gw), "error", err.Error())
-					return
 				}
-				mu.Lock()
-				defer mu.Unlock()
-				for _, p := range rep.Providers {
-					k := types.NamespacedName{Namespace: gw.Namespace, Name: p.Name}
-					if out[k] == nil {
-						out[k] = &providerSum{}
-					}
-					out[k].add(p)
+			}
+			return reps, nil
+		})
+	out := map[types.NamespacedName]*providerSum{}
+	for gw, reps := range reports {
+		for _, rep := range reps {
+			if rep == nil {
+				continue // not read
+			}
+			for _, p := range rep.Providers {
+				k := types.NamespacedName{Namespace: gw.Namespace, Name: p.Name}
+				if out[k] == nil {
+					out[k] = &providerSum{}
 				}
-			})
+				out[k].add(p)
+			}
 		}
 	}
-	wg.Wait()
 	return out
 }
 
@@ -215,9 +190,7 @@ func (c *availabilityCollector) fetch(ctx context.Context, addr string) (*config
 // newAvailabilityCollector builds the ModelProvider Available collector; it
 // reads the replicas the usage collector reads, as often.
 func newAvailabilityCollector(mgr ctrl.Manager, opts Options) *availabilityCollector {
-	u := newUsageCollector(mgr, opts)
-	return &availabilityCollector{
-		client: u.client, interval: opts.UsageInterval, endpoints: u.endpoints, fetcher: u.fetcher, now: opts.Now,
-		log: mgr.GetLogger().WithName("availability"), state: map[types.NamespacedName]availabilityState{},
-	}
+	c := newUsageCollector(mgr, opts).collector
+	c.log = mgr.GetLogger().WithName("availability")
+	return &availabilityCollector{collector: c, state: map[types.NamespacedName]availabilityState{}}
 }

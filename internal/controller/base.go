@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -35,6 +36,16 @@ func (b *base) apply(ctx context.Context, obj client.Object) error {
 		return fmt.Errorf("applying %s %s/%s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetNamespace(), obj.GetName(), err)
 	}
 	return nil
+}
+
+// live reads the object key names into obj. It reports false, with no
+// error, when the object is gone or being deleted: there is nothing to
+// reconcile (its children go with it, by owner references).
+func (b *base) live(ctx context.Context, key types.NamespacedName, obj client.Object) (bool, error) {
+	if err := b.client.Get(ctx, key, obj); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return obj.GetDeletionTimestamp().IsZero(), nil
 }
 
 // deleteIfOwned deletes the object named by key when it exists and is

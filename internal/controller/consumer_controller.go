@@ -52,25 +52,14 @@ func (r *ConsumerReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache
 }
 
 func (r *ConsumerReconciler) consumersBy(ctx context.Context, ns, index, value string) []reconcile.Request {
-	var list v1alpha1.ConsumerList
-	if err := r.client.List(ctx, &list, client.InNamespace(ns), client.MatchingFields{index: value}); err != nil {
-		return nil
-	}
-	out := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-	}
-	return out
+	return indexed(ctx, r.client, &v1alpha1.ConsumerList{}, ns, index, value)
 }
 
 // Reconcile: get → key → resolve → status.
 func (r *ConsumerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	cs := &v1alpha1.Consumer{}
-	if err := r.client.Get(ctx, req.NamespacedName, cs); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !cs.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+	if ok, err := r.live(ctx, req.NamespacedName, cs); !ok {
+		return ctrl.Result{}, err
 	}
 	s := &consumerScope{cs: cs, before: cs.DeepCopy()}
 	var errs []error

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -110,6 +111,24 @@ func gatewaySecrets(gw *v1alpha1.AIGateway) []string {
 			out = append(out, string(tls.CASecretRef.Name))
 		}
 	}
+	return out
+}
+
+// indexed enqueues the objects of list's kind in ns whose field index
+// holds value (list is filled by the List).
+func indexed(ctx context.Context, c client.Reader, list client.ObjectList, ns, index, value string) []reconcile.Request {
+	if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingFields{index: value}); err != nil {
+		// A cache list cannot fail once synced; requeueing is not possible
+		// from a map function, and the periodic resync covers it.
+		return nil
+	}
+	out := make([]reconcile.Request, 0, meta.LenList(list))
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		if obj, ok := o.(client.Object); ok {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
+		}
+		return nil
+	})
 	return out
 }
 

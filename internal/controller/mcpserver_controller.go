@@ -44,15 +44,7 @@ func (r *MCPServerReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCach
 		// The Secrets they read, by name: one created after its MCPServer
 		// turns ResolvedRefs True.
 		WatchesRawSource(secretMeta.source(func(ctx context.Context, ns, name string) []reconcile.Request {
-			var list v1alpha1.MCPServerList
-			if err := r.client.List(ctx, &list, client.InNamespace(ns), client.MatchingFields{indexSecretRefs: name}); err != nil {
-				return nil
-			}
-			out := make([]reconcile.Request, 0, len(list.Items))
-			for i := range list.Items {
-				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-			}
-			return out
+			return indexed(ctx, r.client, &v1alpha1.MCPServerList{}, ns, indexSecretRefs, name)
 		})).
 		Complete(r)
 	if err != nil {
@@ -64,11 +56,8 @@ func (r *MCPServerReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCach
 // Reconcile: get → read its Secret, ConfigMap or URL → compile it alone → status.
 func (r *MCPServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ms := &v1alpha1.MCPServer{}
-	if err := r.client.Get(ctx, req.NamespacedName, ms); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !ms.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+	if ok, err := r.live(ctx, req.NamespacedName, ms); !ok {
+		return ctrl.Result{}, err
 	}
 	before := ms.DeepCopy()
 	in, fetchErr, err := mcpInputs(ctx, r.api, ms.Namespace, []v1alpha1.MCPServer{*ms})

@@ -9,7 +9,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -36,15 +35,7 @@ func (r *ModelProviderReconciler) setup(mgr ctrl.Manager, secretMeta *secretMeta
 		Named("modelprovider").
 		For(&v1alpha1.ModelProvider{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesRawSource(secretMeta.source(func(ctx context.Context, ns, name string) []reconcile.Request {
-			var list v1alpha1.ModelProviderList
-			if err := r.client.List(ctx, &list, client.InNamespace(ns), client.MatchingFields{indexSecretRefs: name}); err != nil {
-				return nil
-			}
-			out := make([]reconcile.Request, 0, len(list.Items))
-			for i := range list.Items {
-				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-			}
-			return out
+			return indexed(ctx, r.client, &v1alpha1.ModelProviderList{}, ns, indexSecretRefs, name)
 		})).
 		Complete(r)
 	if err != nil {
@@ -56,11 +47,8 @@ func (r *ModelProviderReconciler) setup(mgr ctrl.Manager, secretMeta *secretMeta
 // Reconcile: get → read its Secrets → compile it alone → discover → status.
 func (r *ModelProviderReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	mp := &v1alpha1.ModelProvider{}
-	if err := r.client.Get(ctx, req.NamespacedName, mp); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !mp.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+	if ok, err := r.live(ctx, req.NamespacedName, mp); !ok {
+		return ctrl.Result{}, err
 	}
 	before := mp.DeepCopy()
 	secrets := map[string]*corev1.Secret{}

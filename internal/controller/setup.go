@@ -140,13 +140,13 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 
 // newUsageCollector builds the Consumer usage collector.
 func newUsageCollector(mgr ctrl.Manager, opts Options) *usageCollector {
-	c := &usageCollector{
+	c := &usageCollector{collector: collector{
 		client:   mgr.GetClient(),
 		interval: opts.UsageInterval,
 		fetcher:  newUsageFetcher(),
 		now:      opts.Now,
 		log:      mgr.GetLogger().WithName("usage"),
-	}
+	}}
 	c.endpoints = func(ctx context.Context, gw *v1alpha1.AIGateway) ([]string, error) {
 		if opts.UsageEndpoints != nil {
 			if addrs := opts.UsageEndpoints(gw); addrs != nil {

@@ -48,11 +48,8 @@ func (r *TokenPolicyReconciler) setup(mgr ctrl.Manager) error {
 // Reconcile: get → compile it alone → count its consumers → status.
 func (r *TokenPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	tp := &v1alpha1.TokenPolicy{}
-	if err := r.client.Get(ctx, req.NamespacedName, tp); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !tp.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+	if ok, err := r.live(ctx, req.NamespacedName, tp); !ok {
+		return ctrl.Result{}, err
 	}
 	before := tp.DeepCopy()
 	var users v1alpha1.ConsumerList

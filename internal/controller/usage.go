@@ -7,10 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -80,37 +78,13 @@ type gatewayUsage map[string]usageTotals
 
 // usageCollector is a leader-elected manager.Runnable.
 type usageCollector struct {
-	client   client.Client
-	interval time.Duration
-	// endpoints finds a gateway's metrics listeners.
-	endpoints func(ctx context.Context, gw *v1alpha1.AIGateway) ([]string, error)
-	fetcher   *usageFetcher
-	now       func() time.Time
-	log       logr.Logger
-
+	collector
 	// last is the last complete reading of each gateway.
 	last map[types.NamespacedName]gatewayUsage
 }
 
-// NeedLeaderElection: only the leader writes status.
-func (c *usageCollector) NeedLeaderElection() bool { return true }
-
 // Start collects at once and then every interval until ctx ends.
-func (c *usageCollector) Start(ctx context.Context) error {
-	t := time.NewTicker(c.interval)
-	defer t.Stop()
-	for {
-		if err := c.collect(ctx); err != nil && ctx.Err() == nil {
-			// Retried on the next tick: status still differs then.
-			c.log.Error(err, "collecting usage; retrying next interval", "interval", c.interval)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
+func (c *usageCollector) Start(ctx context.Context) error { return c.run(ctx, "usage", c.collect) }
 
 // collect runs one round.
 func (c *usageCollector) collect(ctx context.Context) error {
@@ -191,23 +165,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // readAll reads every gateway, concurrently, and returns a reading for
 // each gateway that has one: fresh, else the last complete one.
 func (c *usageCollector) readAll(ctx context.Context, gws []v1alpha1.AIGateway) map[types.NamespacedName]gatewayUsage {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	fresh := map[types.NamespacedName]gatewayUsage{}
-	for i := range gws {
-		gw := &gws[i]
-		wg.Go(func() {
-			u, err := c.readGateway(ctx, gw)
-			if err != nil {
-				c.log.V(1).Info("usage of gateway unavailable; keeping its last reading", "gateway", client.ObjectKeyFromObject(gw), "error", err.Error())
-				return
-			}
-			mu.Lock()
-			fresh[client.ObjectKeyFromObject(gw)] = u
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	fresh := readGateways(gws, c.log, "usage of gateway unavailable; keeping its last reading",
+		func(gw *v1alpha1.AIGateway) (gatewayUsage, error) { return c.readGateway(ctx, gw) })
 	out := make(map[types.NamespacedName]gatewayUsage, len(gws))
 	for i := range gws {
 		k := client.ObjectKeyFromObject(&gws[i])
@@ -239,13 +198,7 @@ func (c *usageCollector) readGateway(ctx context.Context, gw *v1alpha1.AIGateway
 		}
 		return gatewayUsage{}, errors.Join(errs...)
 	}
-	readings := make([]gatewayUsage, len(addrs))
-	errs := make([]error, len(addrs))
-	var wg sync.WaitGroup
-	for i, a := range addrs {
-		wg.Go(func() { readings[i], errs[i] = c.fetcher.fetch(ctx, a) })
-	}
-	wg.Wait()
+	readings, errs := readReplicas(addrs, func(a string) (gatewayUsage, error) { return c.fetcher.fetch(ctx, a) })
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -312,10 +265,7 @@ func (c *usageCollector) write(ctx context.Context, cs *v1alpha1.Consumer, want 
 	before := cs.DeepCopy()
 	after := cs.DeepCopy()
 	after.Status.Usage = want
-	if err := c.client.Status().Patch(ctx, after, client.MergeFrom(before), client.FieldOwner(FieldOwner)); err != nil {
-		return client.IgnoreNotFound(fmt.Errorf("writing the usage of Consumer %s/%s: %w", cs.Namespace, cs.Name, err))
-	}
-	return nil
+	return c.patchStatus(ctx, before, after, fmt.Sprintf("the usage of Consumer %s/%s", cs.Namespace, cs.Name))
 }
 
 // formatUSD writes dollars with two to six decimals: 1 → "1.00",

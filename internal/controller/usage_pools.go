@@ -67,8 +67,8 @@ func (c *usageCollector) writePools(ctx context.Context, gws []v1alpha1.AIGatewa
 		before := tp.DeepCopy()
 		after := tp.DeepCopy()
 		after.Status.Pool = want
-		if err := c.client.Status().Patch(ctx, after, client.MergeFrom(before), client.FieldOwner(FieldOwner)); err != nil {
-			errs = append(errs, client.IgnoreNotFound(fmt.Errorf("writing the pool spend of TokenPolicy %s/%s: %w", tp.Namespace, tp.Name, err)))
+		if err := c.patchStatus(ctx, before, after, fmt.Sprintf("the pool spend of TokenPolicy %s/%s", tp.Namespace, tp.Name)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

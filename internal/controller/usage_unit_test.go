@@ -113,7 +113,7 @@ func TestUsageWritesBounded(t *testing.T) {
 		t.Errorf("%d written under a budget larger than the work", n)
 	}
 	for interval, want := range map[time.Duration]int{30 * time.Second: 450, time.Minute: UsageWritesPerMinute, time.Millisecond: 1} {
-		if got := (&usageCollector{interval: interval}).writeBudget(); got != want {
+		if got := (&usageCollector{collector: collector{interval: interval}}).writeBudget(); got != want {
 			t.Errorf("budget at %s: %d, want %d", interval, got, want)
 		}
 	}

@@ -33,11 +33,8 @@ type tokenCounter interface {
 // counted by the gateway with the closest public tokenizer for the
 // backend's model and marked an estimate. It spends no token budget.
 func (s *Server) serveCountTokens(w http.ResponseWriter, r *http.Request, sn *snapshot) {
-	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
+	cons, ok := s.authenticated(w, r, sn, writeAnthropicError)
 	if !ok {
-		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
-		closeUnread(w, r)
-		writeAnthropicError(w, unauthorized)
 		return
 	}
 	rc := http.NewResponseController(w)

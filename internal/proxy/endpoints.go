@@ -75,11 +75,8 @@ type endpointStats struct {
 // serveEndpoints answers GET /v1/models/{id}/endpoints for a model the
 // caller may use and a route serves.
 func (s *Server) serveEndpoints(w http.ResponseWriter, r *http.Request, sn *snapshot, id string) {
-	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
+	cons, ok := s.authenticated(w, r, sn, writeError)
 	if !ok {
-		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
-		closeUnread(w, r)
-		writeError(w, unauthorized)
 		return
 	}
 	rt := sn.router.match(id)

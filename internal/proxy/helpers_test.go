@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -12,69 +11,35 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	mockup "github.com/tollgate-dev/tollgate/test/upstream"
 )
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // gw is a gateway under test on 127.0.0.1.
 type gw struct {
 	s    *Server
 	ts   *httptest.Server
 	url  string
-	logs *syncBuffer
+	logs *proxytest.Logs
 	key  string
 }
 
 // startGateway serves cfg with a fresh Server; logs are captured.
 func startGateway(t testing.TB, cfg *config.Config, opts ...func(*Options)) *gw {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &proxytest.Logs{}
 	o := Options{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	for _, f := range opts {
 		f(&o)
 	}
 	s := New(o)
-	if err := s.Load(cfg); err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	ts := httptest.NewUnstartedServer(s)
-	hs := s.HTTPServer(cfg)
-	ts.Config.ReadHeaderTimeout = hs.ReadHeaderTimeout
-	ts.Config.BaseContext = hs.BaseContext
-	ts.Config.ErrorLog = hs.ErrorLog
-	ts.Start()
-	t.Cleanup(ts.Close)
+	ts := proxytest.Serve(t, s, cfg)
 	return &gw{s: s, ts: ts, url: ts.URL, logs: logs}
 }
 
-// key makes a consumer key and its config entry.
-func newKey(t testing.TB) (string, config.Key) {
-	t.Helper()
-	k, err := apikey.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k, config.Key{ID: apikey.ID(k), SHA256: apikey.Hash(k)}
-}
+// newKey makes a consumer key and its config entry.
+func newKey(t testing.TB) (string, config.Key) { t.Helper(); return proxytest.Key(t) }
 
 // upstreamProvider is an OpenAI provider at a test upstream (127.0.0.1,
 // so AllowPrivateNetwork is set explicitly) that is forwarded the mock's

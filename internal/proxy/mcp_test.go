@@ -13,7 +13,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
-	"github.com/tollgate-dev/tollgate/internal/mcptools"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 	"github.com/tollgate-dev/tollgate/test/mcpbackends"
 )
@@ -23,12 +22,6 @@ import (
 // tracker's issue tools, team-b only notes_listNotes.
 func mcpConfig(t *testing.T) (cfg *config.Config, keyA, keyB string) {
 	t.Helper()
-	notes := mcpbackends.StartNotes(t)
-	tracker := mcpbackends.StartTracker(t)
-	tools, _, err := mcptools.FromOpenAPI([]byte(mcpbackends.NotesOpenAPI), mcptools.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	keyA, ka := newKey(t)
 	keyB, kb := newKey(t)
 	cfg = &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "test"},
@@ -37,13 +30,7 @@ func mcpConfig(t *testing.T) (cfg *config.Config, keyA, keyB string) {
 			{Name: "team-a", Keys: []config.Key{ka}, AllowedTools: []string{"notes_*", "tracker_issue_*"}},
 			{Name: "team-b", Keys: []config.Key{kb}, AllowedTools: []string{"notes_listNotes"}},
 		},
-		MCPServers: []config.MCPServer{
-			{Name: "notes", Type: config.MCPOpenAPIServer, AllowPrivateNetwork: true, OpenAPI: &config.MCPOpenAPI{
-				BaseURL: notes.URL, Tools: tools,
-				Auth: &config.MCPAuth{Type: config.MCPAuthAPIKeyHeader, Name: "X-API-Key", Secret: mcpbackends.NotesKey}}},
-			{Name: "tracker", Type: config.MCPRemoteServer, AllowPrivateNetwork: true, Exclude: []string{"admin_*"},
-				Remote: &config.MCPRemote{URL: tracker, Headers: []config.Header{{Name: "Authorization", Value: "Bearer " + mcpbackends.TrackerToken}}}},
-		},
+		MCPServers: []config.MCPServer{mcpbackends.NotesServer(t), mcpbackends.TrackerServer(t)},
 	}
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {

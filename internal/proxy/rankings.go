@@ -44,11 +44,8 @@ func (s *Server) serveRankings(w http.ResponseWriter, r *http.Request, sn *snaps
 	if !s.method(w, r, http.MethodGet, writeError) {
 		return
 	}
-	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
+	cons, ok := s.authenticated(w, r, sn, writeError)
 	if !ok {
-		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
-		closeUnread(w, r)
-		writeError(w, unauthorized)
 		return
 	}
 	q := r.URL.Query()

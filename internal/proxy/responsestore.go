@@ -109,11 +109,8 @@ func (s *Server) serveStoredResponse(w http.ResponseWriter, r *http.Request, sn 
 		writeError(w, errMethod)
 		return
 	}
-	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
+	cons, ok := s.authenticated(w, r, sn, writeError)
 	if !ok {
-		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
-		closeUnread(w, r)
-		writeError(w, unauthorized)
 		return
 	}
 	st := sn.responseState()

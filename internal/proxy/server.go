@@ -213,13 +213,22 @@ func (s *Server) method(w http.ResponseWriter, r *http.Request, want string, fai
 	return false
 }
 
-// serveModels lists the catalogue models the caller may use, or one.
-func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapshot, id string) {
+// authenticated is the caller of a request the gateway answers itself,
+// or false once the failure is counted and answered (401, by fail).
+func (s *Server) authenticated(w http.ResponseWriter, r *http.Request, sn *snapshot, fail func(http.ResponseWriter, *apiError)) (principal, bool) {
 	cons, ok := sn.auth.authenticate(r.Context(), r.Header, s.now())
 	if !ok {
 		s.m.Rejected.WithLabelValues("unauthenticated").Inc()
 		closeUnread(w, r)
-		writeError(w, unauthorized)
+		fail(w, unauthorized)
+	}
+	return cons, ok
+}
+
+// serveModels lists the catalogue models the caller may use, or one.
+func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapshot, id string) {
+	cons, ok := s.authenticated(w, r, sn, writeError)
+	if !ok {
 		return
 	}
 	var out any

@@ -24,6 +24,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
+	"github.com/tollgate-dev/tollgate/test/testbin"
 	"github.com/tollgate-dev/tollgate/test/upstream"
 )
 
@@ -104,19 +105,12 @@ func agentBin(t *testing.T, name string) string {
 	if err := exec.Command(bin, "--version").Run(); err == nil {
 		return bin
 	}
-	script, err := filepath.Abs("../../hack/install-agents.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := testbin.Script(t, "install-agents.sh")
 	out, err := exec.Command("bash", script, filepath.Dir(filepath.Clean(dir))).CombinedOutput()
 	if err == nil && exec.Command(bin, "--version").Run() == nil {
 		return bin
 	}
-	msg := fmt.Sprintf("SKIPPED: %s is not installed in %s and %s could not install it (%v):\n%s", name, dir, script, err, out)
-	if os.Getenv("TOLLGATE_REQUIRE_AGENTS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testbin.Missing(t, "TOLLGATE_REQUIRE_AGENTS", fmt.Sprintf("%s is not installed in %s and %s could not install it (%v):\n%s", name, dir, script, err, out))
 	return ""
 }
 

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -21,10 +20,10 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
-	"github.com/tollgate-dev/tollgate/internal/mcptools"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	"github.com/tollgate-dev/tollgate/test/mcpbackends"
+	"github.com/tollgate-dev/tollgate/test/testbin"
 )
 
 // toolCallLimit is team-a's tool calls per hour.
@@ -40,12 +39,6 @@ type gateway struct {
 // issue tools, toolCallLimit calls an hour) and team-b (notes_listNotes).
 func startGateway(t *testing.T) *gateway {
 	t.Helper()
-	notes := mcpbackends.StartNotes(t)
-	tracker := mcpbackends.StartTracker(t)
-	tools, _, err := mcptools.FromOpenAPI([]byte(mcpbackends.NotesOpenAPI), mcptools.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	keyA, ka := proxytest.Key(t)
 	keyB, kb := proxytest.Key(t)
 	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "mcp-ts"},
@@ -55,13 +48,7 @@ func startGateway(t *testing.T) *gateway {
 			{Name: "team-a", Keys: []config.Key{ka}, AllowedTools: []string{"notes_*", "tracker_issue_*", "tracker_docs_*"}, Policies: []string{"tools"}},
 			{Name: "team-b", Keys: []config.Key{kb}, AllowedTools: []string{"notes_listNotes"}},
 		},
-		MCPServers: []config.MCPServer{
-			{Name: "notes", Type: config.MCPOpenAPIServer, AllowPrivateNetwork: true, OpenAPI: &config.MCPOpenAPI{
-				BaseURL: notes.URL, Tools: tools,
-				Auth: &config.MCPAuth{Type: config.MCPAuthAPIKeyHeader, Name: "X-API-Key", Secret: mcpbackends.NotesKey}}},
-			{Name: "tracker", Type: config.MCPRemoteServer, AllowPrivateNetwork: true, Exclude: []string{"admin_*"},
-				Remote: &config.MCPRemote{URL: tracker, Headers: []config.Header{{Name: "Authorization", Value: "Bearer " + mcpbackends.TrackerToken}}}},
-		},
+		MCPServers: []config.MCPServer{mcpbackends.NotesServer(t), mcpbackends.TrackerServer(t)},
 	}
 	cfg.Default()
 	if err := cfg.Validate(); err != nil {
@@ -76,29 +63,15 @@ func startGateway(t *testing.T) *gateway {
 // (TOLLGATE_REQUIRE_AGENTS=1, which `make agents` goes with).
 func sdkDir(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("TOLLGATE_BIN_DIR")
-	if bin == "" {
-		bin = "../../bin"
-	}
-	bin, err := filepath.Abs(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testbin.Dir(t)
 	dir := filepath.Join(bin, "mcp-sdk")
-	script, err := filepath.Abs("../../hack/install-mcp-sdk.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := testbin.Script(t, "install-mcp-sdk.sh")
 	// Cached: with the lock file's copy in place this only loads the module.
 	out, err := exec.Command("bash", script, bin).CombinedOutput()
 	if err == nil {
 		return dir
 	}
-	msg := fmt.Sprintf("SKIPPED: the MCP SDK is not installed in %s and %s could not install it (%v):\n%s", dir, script, err, out)
-	if os.Getenv("TOLLGATE_REQUIRE_AGENTS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testbin.Missing(t, "TOLLGATE_REQUIRE_AGENTS", fmt.Sprintf("the MCP SDK is not installed in %s and %s could not install it (%v):\n%s", dir, script, err, out))
 	return ""
 }
 

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/test/testbin"
 )
 
 // backendBin is the path of a built backend (jaeger or prometheus),
@@ -24,31 +26,16 @@ import (
 // test skips, and fails under make (TOLLGATE_REQUIRE_OBSERVABILITY=1).
 func backendBin(t *testing.T, name string) string {
 	t.Helper()
-	dir := os.Getenv("TOLLGATE_BIN_DIR")
-	if dir == "" {
-		dir = "../../bin"
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := filepath.Abs("../../hack/build-observability.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := testbin.Script(t, "build-observability.sh")
 	// The script returns at once when the binary is cached.
-	out, err := exec.Command("bash", script, dir, name).Output()
+	out, err := exec.Command("bash", script, testbin.Dir(t), name).Output()
 	bin := strings.TrimSpace(string(out))
 	if err == nil && bin != "" {
 		if _, serr := os.Stat(bin); serr == nil {
 			return bin
 		}
 	}
-	msg := fmt.Sprintf("SKIPPED: %s could not be built by %s (%v)", name, script, err)
-	if os.Getenv("TOLLGATE_REQUIRE_OBSERVABILITY") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testbin.Missing(t, "TOLLGATE_REQUIRE_OBSERVABILITY", fmt.Sprintf("%s could not be built by %s (%v)", name, script, err))
 	return ""
 }
 

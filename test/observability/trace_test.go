@@ -1,7 +1,6 @@
 package observability
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,28 +18,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	mockup "github.com/tollgate-dev/tollgate/test/upstream"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // gateway is an in-process gateway on 127.0.0.1 with two OpenAI backends
 // for model "m": "down" (every answer a 503) tried first, "up" behind it
@@ -50,7 +31,7 @@ type gateway struct {
 	s        *proxy.Server
 	url, key string
 	metrics  string // host:port of /metrics
-	logs     *syncBuffer
+	logs     *proxytest.Logs
 	down, up *mockup.Server
 }
 
@@ -58,10 +39,7 @@ type gateway struct {
 func startGateway(t *testing.T, edit func(*config.Config)) *gateway {
 	t.Helper()
 	down, up := mockup.New(t), mockup.New(t)
-	key, err := apikey.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, ck := proxytest.Key(t)
 	provider := func(name string, m *mockup.Server, headers map[string]string) config.Provider {
 		return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: m.URL + "/v1", APIKey: "sk-vendor-" + name,
 			AllowPrivateNetwork: true, Headers: headers}
@@ -72,17 +50,13 @@ func startGateway(t *testing.T, edit func(*config.Config)) *gateway {
 		Routes: []config.Route{{Model: "m", Backends: []config.Backend{
 			{Provider: "down", UpstreamModel: "gpt-down"}, {Provider: "up", UpstreamModel: "gpt-up", Priority: 1}},
 			Retry: config.Retry{Attempts: 2, Backoff: config.D(time.Millisecond)}}},
-		Consumers: []config.Consumer{{Name: "team-a", Keys: []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}}},
+		Consumers: []config.Consumer{{Name: "team-a", Keys: []config.Key{ck}}},
 	}
 	cfg.Providers[1].ForwardHeaders = []string{"X-Mock-*"}
 	edit(cfg)
-	logs := &syncBuffer{}
+	logs := &proxytest.Logs{}
 	s := proxy.New(proxy.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
-	if err := s.Load(cfg); err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
+	ts := proxytest.Serve(t, s, cfg)
 	ms := httptest.NewServer(s.MetricsHandler())
 	t.Cleanup(ms.Close)
 	return &gateway{s: s, url: ts.URL, key: key, metrics: strings.TrimPrefix(ms.URL, "http://"), logs: logs, down: down, up: up}

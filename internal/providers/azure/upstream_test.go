@@ -28,14 +28,6 @@ func TestAgainstMockUpstream(t *testing.T) {
 		OverloadStatus: "529",
 		StreamToolText: "weather?",
 		ErrorFrameOK:   func(e *providers.Error) bool { return e.Class == providers.ClassServerError },
+		Embeddings:     "ada-eu",
 	})
-}
-
-func TestEmbeddingsAgainstMockUpstream(t *testing.T) {
-	srv := upstream.New(t)
-	a, err := azure.New(&config.Provider{Name: "e", Endpoint: srv.URL, APIKey: "azure-key-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	providertest.UpstreamEmbeddings(t, a, "ada-eu")
 }

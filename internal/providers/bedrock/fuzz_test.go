@@ -2,9 +2,11 @@ package bedrock
 
 import (
 	"bytes"
+	"io"
 	"path/filepath"
 	"testing"
 
+	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
@@ -18,9 +20,7 @@ func FuzzStream(f *testing.F) {
 		}
 	}
 	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, in []byte) {
-		providertest.DrainFuzzed(t, NewStream(bytes.NewReader(in), "m", providertest.Now), len(in))
-	})
+	providertest.FuzzStream(f, func(body io.Reader) providers.Stream { return NewStream(body, "m", providertest.Now) })
 }
 
 // FuzzRequest translates arbitrary bodies: errors are fine, panics not.

@@ -27,14 +27,6 @@ func TestAgainstMockUpstream(t *testing.T) {
 		InputTokens:    10,
 		OverloadStatus: "503",
 		StreamToolArgs: `{"city":"Paris"}`,
+		Embeddings:     "text-embedding-004",
 	})
-}
-
-func TestEmbeddingsAgainstMockUpstream(t *testing.T) {
-	srv := upstream.New(t)
-	a, err := gemini.New(&config.Provider{Name: "e", Endpoint: srv.URL, APIKey: "AIza-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	providertest.UpstreamEmbeddings(t, a, "text-embedding-004")
 }

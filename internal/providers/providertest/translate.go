@@ -1,6 +1,8 @@
 package providertest
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -153,19 +156,66 @@ func AddSeeds(f *testing.F, dir, ext string) {
 	}
 }
 
-// DrainFuzzed reads s, decoded from n fuzzed bytes, to its first error: a
-// decoder may fail on any input but must not return more chunks than it
-// was given bytes.
-func DrainFuzzed(t *testing.T, s providers.Stream, n int) {
+// Translator is a stream that turns OpenAI chunks into another API's
+// events (internal/translate/messages and responses).
+type Translator interface {
+	Chunk(data []byte) ([]byte, error)
+	Finish() []byte
+	Error(status int, message string) []byte
+}
+
+// RunScript feeds a .jsonl script to s: a line per chunk, "FINISH" to end
+// the stream, "ERROR status message" to fail it. It returns what s wrote.
+func RunScript(t *testing.T, s Translator, script []byte) []byte {
 	t.Helper()
-	for i := 0; ; i++ {
-		if i > n+2 {
-			t.Fatalf("stream returned %d chunks from %d bytes", i, n)
-		}
-		if _, err := s.Next(); err != nil {
-			return
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(script))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "FINISH":
+			out.Write(s.Finish())
+		case strings.HasPrefix(line, "ERROR "):
+			f := strings.SplitN(line, " ", 3)
+			status, _ := strconv.Atoi(f[1])
+			out.Write(s.Error(status, f[2]))
+		default:
+			b, err := s.Chunk([]byte(line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.Write(b)
 		}
 	}
+	return out.Bytes()
+}
+
+// SSESeeds adds the golden stream inputs (testdata/stream/*.sse) to the
+// fuzz corpus, and three events an SSE decoder must survive: a delta of a
+// type it does not expect, a start without its message, an error without
+// its detail.
+func SSESeeds(f *testing.F) {
+	AddSeeds(f, "stream", ".sse")
+	f.Add([]byte("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\"}}\n\n"))
+	f.Add([]byte("data: {\"type\":\"message_start\"}\n\n"))
+	f.Add([]byte("data: {\"type\":\"error\"}\n\n"))
+}
+
+// FuzzStream feeds the corpus (add the seeds first) to a stream decoder,
+// open: it may fail on any input, never panic, loop or return more chunks
+// than it was given bytes.
+func FuzzStream(f *testing.F, open func(body io.Reader) providers.Stream) {
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := open(bytes.NewReader(in))
+		for i := 0; ; i++ {
+			if i > len(in)+2 {
+				t.Fatalf("stream returned %d chunks from %d bytes", i, len(in))
+			}
+			if _, err := s.Next(); err != nil {
+				return
+			}
+		}
+	})
 }
 
 // RandomConversation builds a valid OpenAI conversation with a system

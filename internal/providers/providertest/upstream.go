@@ -44,6 +44,9 @@ type UpstreamSuite struct {
 	// ErrorFrameOK checks the error that ends a stream with an error
 	// event; nil checks for status 503.
 	ErrorFrameOK func(e *providers.Error) bool
+	// Embeddings, when set, is the upstream model of an embeddings call
+	// (two inputs) the suite makes as well.
+	Embeddings string
 }
 
 type upstreamCase struct {
@@ -126,6 +129,9 @@ func RunUpstream(t *testing.T, s UpstreamSuite) {
 			c.check(t, r)
 		})
 	}
+	if s.Embeddings != "" {
+		t.Run("embeddings", func(t *testing.T) { upstreamEmbeddings(t, a, s.Embeddings) })
+	}
 	seen := false
 	for _, r := range srv.Requests() {
 		seen = seen || r.Path == s.Path
@@ -138,9 +144,9 @@ func RunUpstream(t *testing.T, s UpstreamSuite) {
 	}
 }
 
-// UpstreamEmbeddings sends two inputs as an embeddings request through a
+// upstreamEmbeddings sends two inputs as an embeddings request through a
 // (built against the mock) and checks the OpenAI list that comes back.
-func UpstreamEmbeddings(t *testing.T, a providers.Adapter, model string) {
+func upstreamEmbeddings(t *testing.T, a providers.Adapter, model string) {
 	t.Helper()
 	r, err := upstream.Call(context.Background(), upstream.Client(), a,
 		&providers.Request{Op: providers.OpEmbeddings, Body: []byte(`{"model":"pub","input":["a","b"]}`), Model: model}, nil)

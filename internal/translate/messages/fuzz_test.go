@@ -2,22 +2,15 @@ package messages
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
 // FuzzRequest translates arbitrary Messages bodies: errors are fine,
 // panics are not.
 func FuzzRequest(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "request", "*.json"))
-	for _, s := range seeds {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	providertest.AddSeeds(f, "request", ".json")
 	f.Fuzz(func(t *testing.T, in []byte) {
 		_, _, _ = Request(in)
 		_, _ = Response(in, "m")
@@ -27,14 +20,7 @@ func FuzzRequest(f *testing.F) {
 // FuzzStream feeds arbitrary chunk lines to the stream converter; whatever
 // it writes must end with message_stop or an error event after Finish.
 func FuzzStream(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "stream", "*.jsonl"))
-	for _, s := range seeds {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	providertest.AddSeeds(f, "stream", ".jsonl")
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s := NewStream("m")
 		var out bytes.Buffer

@@ -1,68 +1,18 @@
 package messages
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
-func cases(t *testing.T, dir, ext string) []string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*"+ext))
-	var out []string
-	for _, f := range files {
-		if !strings.Contains(f, ".golden") {
-			out = append(out, f)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no inputs in testdata/%s", dir)
-	}
-	return out
-}
-
-func indent(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, b, "", "  "); err != nil {
-		t.Fatalf("invalid JSON %s: %v", b, err)
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes()
-}
-
-func goldenPath(in, ext string) string {
-	return strings.TrimSuffix(in, filepath.Ext(in)) + ".golden" + ext
-}
-
 func TestRequestGolden(t *testing.T) {
-	for _, in := range cases(t, "request", ".json") {
+	for _, in := range providertest.Inputs(t, "request", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
@@ -75,13 +25,13 @@ func TestRequestGolden(t *testing.T) {
 			if req.Model == "" {
 				t.Error("decoded request has no model")
 			}
-			golden(t, goldenPath(in, ".json"), indent(t, out))
+			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
 		})
 	}
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range cases(t, "response", ".json") {
+	for _, in := range providertest.Inputs(t, "response", ".json") {
 		t.Run(in, func(t *testing.T) {
 			body, err := os.ReadFile(in)
 			if err != nil {
@@ -91,7 +41,7 @@ func TestResponseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, goldenPath(in, ".json"), indent(t, out))
+			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
 		})
 	}
 }
@@ -99,38 +49,19 @@ func TestResponseGolden(t *testing.T) {
 // TestStreamGolden feeds chunk lines; "FINISH" ends the stream and
 // "ERROR status message" fails it.
 func TestStreamGolden(t *testing.T) {
-	for _, in := range cases(t, "stream", ".jsonl") {
+	for _, in := range providertest.Inputs(t, "stream", ".jsonl") {
 		t.Run(in, func(t *testing.T) {
-			f, err := os.Open(in)
+			script, err := os.ReadFile(in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer f.Close()
 			s := NewStream("claude-public")
-			var out bytes.Buffer
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				line := sc.Text()
-				switch {
-				case line == "FINISH":
-					out.Write(s.Finish())
-				case strings.HasPrefix(line, "ERROR "):
-					f := strings.SplitN(line, " ", 3)
-					status, _ := strconv.Atoi(f[1])
-					out.Write(s.Error(status, f[2]))
-				default:
-					b, err := s.Chunk([]byte(line))
-					if err != nil {
-						t.Fatal(err)
-					}
-					out.Write(b)
-				}
-			}
+			out := providertest.RunScript(t, s, script)
 			if !s.Done() {
 				t.Error("stream not done after FINISH")
 			}
-			checkEventOrder(t, out.Bytes())
-			golden(t, goldenPath(in, ".sse"), out.Bytes())
+			checkEventOrder(t, out)
+			providertest.Golden(t, providertest.GoldenName(in, ".jsonl")+".sse", out)
 		})
 	}
 }

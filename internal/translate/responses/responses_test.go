@@ -1,26 +1,16 @@
 package responses
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	rs "github.com/tollgate-dev/tollgate/internal/schema/responses"
 )
-
-// goldenPath is the golden file of input testdata/dir/x.ext, relative to
-// testdata (as providertest.Golden takes it).
-func goldenPath(in, ext string) string {
-	rel, _ := filepath.Rel("testdata", in)
-	return strings.TrimSuffix(rel, filepath.Ext(rel)) + ".golden" + ext
-}
 
 func read(t *testing.T, path string) []byte {
 	t.Helper()
@@ -58,7 +48,7 @@ func TestRequestGolden(t *testing.T) {
 			if req.Model == "" {
 				t.Error("decoded request has no model")
 			}
-			providertest.Golden(t, goldenPath(in, ".json"), providertest.Indent(t, out))
+			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
 		})
 	}
 }
@@ -133,7 +123,7 @@ func TestResponseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			providertest.Golden(t, goldenPath(in, ".json"), providertest.Indent(t, out))
+			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
 		})
 	}
 }
@@ -159,44 +149,18 @@ func TestForClientStripsEncrypted(t *testing.T) {
 	}
 }
 
-// runStream feeds a .jsonl script: chunk lines, FINISH, or
-// "ERROR status message".
-func runStream(t *testing.T, s *Stream, script []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(script))
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "FINISH":
-			out.Write(s.Finish())
-		case strings.HasPrefix(line, "ERROR "):
-			f := strings.SplitN(line, " ", 3)
-			status, _ := strconv.Atoi(f[1])
-			out.Write(s.Error(status, f[2]))
-		default:
-			b, err := s.Chunk([]byte(line))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out.Write(b)
-		}
-	}
-	return out.Bytes()
-}
-
 func TestStreamGolden(t *testing.T) {
 	for _, in := range providertest.Inputs(t, "stream", ".jsonl") {
 		t.Run(in, func(t *testing.T) {
 			s := NewStream(answer(t, streamRequest))
-			out := runStream(t, s, read(t, in))
+			out := providertest.RunScript(t, s, read(t, in))
 			if !s.Done() {
 				t.Error("stream not done at the end of the script")
 			}
 			if err := CheckEvents(out); err != nil {
 				t.Error(err)
 			}
-			providertest.Golden(t, goldenPath(in, ".sse"), out)
+			providertest.Golden(t, providertest.GoldenName(in, ".jsonl")+".sse", out)
 		})
 	}
 }
@@ -205,7 +169,7 @@ func TestStreamGolden(t *testing.T) {
 // one the same answer gets whole.
 func TestStreamMatchesResponse(t *testing.T) {
 	s := NewStream(answer(t, goldenRequest))
-	runStream(t, s, read(t, "testdata/stream/reasoning_tools.jsonl"))
+	providertest.RunScript(t, s, read(t, "testdata/stream/reasoning_tools.jsonl"))
 	whole := `{"id":"c2","object":"chat.completion","created":1,"model":"up","choices":[{"index":0,"message":{"role":"assistant",` +
 		`"content":"Calling.","reasoning_content":"Thinking.","reasoning_encrypted_content":"sig-1","tool_calls":[` +
 		`{"id":"call_1","type":"function","function":{"name":"shell","arguments":"{\"cmd\":\"ls\"}"}},` +
@@ -224,7 +188,7 @@ func TestStreamMatchesResponse(t *testing.T) {
 
 func TestStreamResultNilOnFailure(t *testing.T) {
 	s := NewStream(answer(t, streamRequest))
-	runStream(t, s, read(t, "testdata/stream/error_midway.jsonl"))
+	providertest.RunScript(t, s, read(t, "testdata/stream/error_midway.jsonl"))
 	if s.Result() != nil {
 		t.Error("a failed stream has a result to store")
 	}

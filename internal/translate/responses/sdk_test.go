@@ -14,6 +14,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
 
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
 
@@ -46,7 +47,7 @@ func (s *sdkServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a := Answer{ID: NewID(), Model: in.Model, CreatedAt: time.Now().Unix(), Request: in, Store: in.StoreWanted()}
 	if strings.HasSuffix(s.answer, ".jsonl") {
 		w.Header().Set("Content-Type", "text/event-stream")
-		_, _ = w.Write(runStream(s.t, NewStream(a), read(s.t, s.answer)))
+		_, _ = w.Write(providertest.RunScript(s.t, NewStream(a), read(s.t, s.answer)))
 		return
 	}
 	resp, err := Response(read(s.t, s.answer), a)
