@@ -114,6 +114,7 @@ func (c *compiler) run() Result {
 	}
 	c.gatewaySettings(cfg)
 	provs := c.providers(cfg)
+	c.byokHeaderKeys(cfg)
 	c.routes(cfg, provs)
 	policies := c.policies(cfg)
 	consumers := c.consumers(cfg, policies)

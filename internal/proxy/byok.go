@@ -46,9 +46,14 @@ func (sn *snapshot) buildBYOK() error {
 }
 
 // requestAdapter is the adapter that builds the call's request to b: the
-// consumer's own key's when it brought one for b's provider (the call is
-// then byok), else the provider's.
+// request's own key's (a header key) or the consumer's when it brought
+// one for b's provider (the call is then byok), else the provider's.
 func (c *call) requestAdapter(b *backend) providers.Adapter {
+	if b.up.ownKey {
+		c.byok = true
+		c.w.Header().Set(HeaderBYOK, "true")
+		return b.up.adapter
+	}
 	if a, ok := c.sn.byok[c.consumer][b.up.name]; ok {
 		c.byok = true
 		c.w.Header().Set(HeaderBYOK, "true")
@@ -62,7 +67,8 @@ func (c *call) requestAdapter(b *backend) providers.Adapter {
 // ownKey reports whether a call to b carries the consumer's own key.
 func (c *call) ownKey(b *backend) bool {
 	_, ok := c.sn.byok[c.consumer][b.up.name]
-	return ok
+	_, header := c.ownKeys[b.up.name]
+	return ok || header
 }
 
 // chargedPrice is what admission reserves against budgets for model on

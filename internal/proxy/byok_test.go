@@ -65,6 +65,11 @@ func TestBYOKValidation(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "takes no API key") || !strings.Contains(err.Error(), `unknown provider "nope"`) {
 		t.Errorf("validate: %v", err)
 	}
+	cfg.BYOKHeaderKeys = &config.BYOKHeaderKeys{Providers: []string{"a", "gone"}}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `byokHeaderKeys.providers[0]: provider "a" of type Mock takes no API key`) ||
+		!strings.Contains(err.Error(), `byokHeaderKeys.providers[1]: unknown provider "gone"`) {
+		t.Errorf("validate header keys: %v", err)
+	}
 	r := cfg.Redacted("x")
 	if r.Consumers[0].BYOK[0].APIKey != "x" || cfg.Consumers[0].BYOK[0].APIKey != "k" {
 		t.Errorf("redacted %q, original %q", r.Consumers[0].BYOK[0].APIKey, cfg.Consumers[0].BYOK[0].APIKey)

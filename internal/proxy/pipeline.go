@@ -16,6 +16,9 @@ import (
 // auth, read, translate to canonical, parse, authorise, admit, route,
 // attempt, settle.
 func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, api clientAPI) {
+	// A request's own vendor keys are taken out of its headers before
+	// anything (traces, logs, upstreams) reads them.
+	ownKeys := takeProviderKeys(r.Header)
 	c := &call{s: s, sn: sn, w: w, r: r, rc: http.NewResponseController(w), api: api, start: time.Now()}
 	c.span = sn.tracer.StartRequest(r, c.start)
 	c.beginActivity()
@@ -30,6 +33,11 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	c.consumer, c.subject = cons.name(), cons.subject
 	if cs, ok := api.(consumerScoped); ok {
 		cs.authenticated(c.consumer)
+	}
+	if aerr := c.headerKeys(ownKeys); aerr != nil {
+		closeUnread(w, r)
+		c.reject("forbidden", aerr)
+		return
 	}
 	_ = c.rc.SetReadDeadline(c.start.Add(sn.readTimeout))
 	body, aerr := readBody(w, r, sn.maxBody)
@@ -230,11 +238,13 @@ func (c *call) tryRoute(rt *route, p *parsed, model string) (*apiError, string) 
 		uses[b]++
 		prev = b
 		c.attempts++
-		c.backend = b
+		// The attempt goes out on the request's own key when it brought
+		// one for b's provider (the same backend otherwise).
+		c.backend = c.keyed(b)
 		c.w.Header().Set(HeaderProvider, b.up.name)
 		c.w.Header().Set(HeaderUpstreamModel, b.upstreamModel(model))
 		started := time.Now()
-		res := c.tracedAttempt(b, req, last, fallback)
+		res := c.tracedAttempt(c.backend, req, last, fallback)
 		c.record(b, res)
 		c.noteAttempt(b, res, started)
 		if res.err == nil {
