@@ -90,6 +90,12 @@ func TestBYOKHeaderKey(t *testing.T) {
 			if resp.StatusCode != rc.status || errorCode(t, out) != rc.code || strings.Contains(out, own) {
 				t.Errorf("chat: status %d: %s", resp.StatusCode, out)
 			}
+			// The README shows this answer (for provider openai).
+			const notOptedIn = `{"error":{"message":"This gateway accepts no own key in X-Tollgate-Provider-Key for provider 'b'.",` +
+				`"type":"permission_error","param":null,"code":"provider_key_not_allowed"}}`
+			if rc.edit == nil && strings.TrimSpace(out) != notOptedIn {
+				t.Errorf("chat: got %s, want %s", out, notOptedIn)
+			}
 			// In the Messages API's shape on /v1/messages.
 			h["anthropic-version"] = "2023-06-01"
 			resp = tr.g.do(t, http.MethodPost, messagesPath, tr.key, `{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`, h)
