@@ -141,6 +141,13 @@ type AIGatewaySpec struct {
 	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:Pattern=`^[^\s]+$`
 	Image *string `json:"image,omitempty"`
+
+	// BYOK says whether a request may bring its consumer's own vendor key
+	// in a header (off by default; a Consumer's own Secret-held keys are
+	// its spec.byok).
+	//
+	// +optional
+	BYOK *BYOKSettings `json:"byok,omitempty"`
 }
 
 // Strategy picks a backend within one priority tier.

@@ -114,6 +114,7 @@ func (c *compiler) run() Result {
 	}
 	c.gatewaySettings(cfg)
 	provs := c.providers(cfg)
+	c.byokHeaderKeys(cfg)
 	c.routes(cfg, provs)
 	policies := c.policies(cfg)
 	consumers := c.consumers(cfg, policies)
@@ -136,10 +137,21 @@ func (c *compiler) run() Result {
 // secretValue reads one key of a Secret of the gateway's namespace. The
 // problem it reports names the referring object.
 func (c *compiler) secretValue(kind, owner, name, key string) (string, bool) {
+	return c.secretValueAt(kind, owner, "", name, key)
+}
+
+// secretValueAt is secretValue for a reference at field (a path in the
+// referring object's spec, "" when it has one only), which its problems
+// name.
+func (c *compiler) secretValueAt(kind, owner, field, name, key string) (string, bool) {
+	by := fmt.Sprintf("%s %q", kind, owner)
+	if field != "" {
+		by = fmt.Sprintf("%s %q at %s", kind, owner, field)
+	}
 	s, ok := c.secrets[name]
 	if !ok || s == nil {
 		c.problem(kind, owner, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
-			"Secret %q referenced by %s %q does not exist in namespace %q; create it or fix the reference.", name, kind, owner, c.in.Gateway.Namespace)
+			"Secret %q referenced by %s does not exist in namespace %q; create it or fix the reference.", name, by, c.in.Gateway.Namespace)
 		return "", false
 	}
 	v, ok := s.Data[key]
@@ -148,7 +160,7 @@ func (c *compiler) secretValue(kind, owner, name, key string) (string, bool) {
 			return sv, true
 		}
 		c.problem(kind, owner, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretKeyNotFound,
-			"Secret %q has no non-empty key %q, which %s %q needs; add the key to the Secret or change the reference.", name, key, kind, owner)
+			"Secret %q has no non-empty key %q, which %s needs; add the key to the Secret or change the reference.", name, key, by)
 		return "", false
 	}
 	return string(v), true

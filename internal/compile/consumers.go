@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -268,13 +269,15 @@ func (c *compiler) checkDowngrades(cfg *config.Config) {
 
 // byokKeys reads a consumer's own vendor keys from their Secrets, for the
 // providers this gateway serves; one for a provider it does not serve is
-// left out (another gateway may), one whose Secret is missing is a
-// problem and left out. Two keys for one provider refuse the consumer, as
-// the CRD does (false).
+// left out (another gateway may). A key whose Secret (or its entry) is
+// missing refuses the consumer (false), with a problem naming the field:
+// served without it, its calls would go out on the gateway's own key and
+// be charged to the gateway. Two keys for one provider refuse it too, as
+// the CRD does.
 func (c *compiler) byokKeys(cfg *config.Config, cs *v1alpha1.Consumer) ([]config.BYOKKey, bool) {
 	var out []config.BYOKKey
 	seen := map[v1alpha1.ObjectName]bool{}
-	for _, k := range cs.Spec.BYOK {
+	for i, k := range cs.Spec.BYOK {
 		if seen[k.Provider] {
 			c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
 				"Consumer %q lists two BYOK keys for provider %q; give one.", cs.Name, k.Provider)
@@ -288,9 +291,9 @@ func (c *compiler) byokKeys(cfg *config.Config, cs *v1alpha1.Consumer) ([]config
 		if !served {
 			continue
 		}
-		key, ok := c.secretValue(v1alpha1.KindConsumer, cs.Name, string(k.SecretRef.Name), keyOf(&k.SecretRef))
+		key, ok := c.secretValueAt(v1alpha1.KindConsumer, cs.Name, fmt.Sprintf("spec.byok[%d].secretRef", i), string(k.SecretRef.Name), keyOf(&k.SecretRef))
 		if !ok {
-			continue
+			return nil, false
 		}
 		out = append(out, config.BYOKKey{Provider: string(k.Provider), APIKey: key})
 	}

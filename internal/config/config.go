@@ -48,6 +48,9 @@ type Config struct {
 	Routes []Route `json:"routes,omitempty"`
 	// Consumers are the clients allowed to call the gateway (auth mode APIKey).
 	Consumers []Consumer `json:"consumers,omitempty"`
+	// BYOKHeaderKeys accepts a consumer's own vendor key per request, in a
+	// header (nil: refused).
+	BYOKHeaderKeys *BYOKHeaderKeys `json:"byokHeaderKeys,omitempty"`
 	// Shards name the consumer shards of a sharded root document (see
 	// Split). A served config has none: Assemble moves their consumers
 	// into Consumers.
@@ -415,6 +418,14 @@ type Consumer struct {
 	// its limits and charge $0 against budgets (the vendor bills the key's
 	// owner).
 	BYOK []BYOKKey `json:"byok,omitempty"`
+}
+
+// BYOKHeaderKeys are the providers a request's own key header may be for,
+// and the consumers that may send one for each of them (besides those
+// with a BYOK key of that provider).
+type BYOKHeaderKeys struct {
+	Providers []string `json:"providers"`
+	Consumers []string `json:"consumers,omitempty"`
 }
 
 // BYOKKey is a consumer's own key for one provider.

@@ -33,6 +33,7 @@ func (c *Config) Validate() error {
 	policies := c.validatePolicies(v)
 	issuers := c.Auth.validateIssuers(v)
 	c.validateConsumers(v, policies, issuers)
+	c.validateBYOKHeaderKeys(v)
 	if len(c.Shards) > 0 {
 		v.bad("shards", "a sharded root is served with its consumer shards (tollgate proxy --config-secret), not alone")
 	}
@@ -578,6 +579,10 @@ func (r *Redis) validate(v *validator) {
 // maxBYOK bounds a consumer's own vendor keys, as the CRD does.
 const maxBYOK = 16
 
+// maxBYOKHeaderConsumers bounds the consumers a request's own key header
+// is allowed to by name, as the CRD does.
+const maxBYOKHeaderConsumers = 256
+
 // validateBYOK checks a consumer's own keys: one per known provider that
 // authenticates with an API key (Bedrock signs with AWS keys, Mock has
 // none), each set.
@@ -607,5 +612,39 @@ func (c *Config) validateBYOK(v *validator, field string, keys []BYOKKey) {
 		if k.APIKey == "" || strings.ContainsAny(k.APIKey, "\r\n\x00") {
 			v.bad(f+".apiKey", "must be set, on one line")
 		}
+	}
+}
+
+// validateBYOKHeaderKeys checks the providers a request's own key header
+// may be for: known ones that authenticate with an API key, each once.
+func (c *Config) validateBYOKHeaderKeys(v *validator) {
+	h := c.BYOKHeaderKeys
+	if h == nil {
+		return
+	}
+	if len(h.Providers) == 0 || len(h.Providers) > maxBYOK {
+		v.bad("byokHeaderKeys.providers", "%d providers: want 1 to %d", len(h.Providers), maxBYOK)
+	}
+	seen := map[string]bool{}
+	for i, name := range h.Providers {
+		f := fmt.Sprintf("byokHeaderKeys.providers[%d]", i)
+		var p *Provider
+		for j := range c.Providers {
+			if c.Providers[j].Name == name {
+				p = &c.Providers[j]
+			}
+		}
+		switch {
+		case p == nil:
+			v.bad(f, "unknown provider %q", name)
+		case p.Type == ProviderBedrock || p.Type == ProviderMock:
+			v.bad(f, "provider %q of type %s takes no API key", name, p.Type)
+		case seen[name]:
+			v.bad(f, "duplicate provider %q", name)
+		}
+		seen[name] = true
+	}
+	if len(h.Consumers) > maxBYOKHeaderConsumers {
+		v.bad("byokHeaderKeys.consumers", "%d consumers: at most %d", len(h.Consumers), maxBYOKHeaderConsumers)
 	}
 }

@@ -195,6 +195,11 @@ func (r *ConsumerReconciler) resolve(ctx context.Context, s *consumerScope) erro
 			s.problems = append(s.problems, p)
 		}
 	}
+	// Compiled alone the Consumer has no providers to read its BYOK keys
+	// for; a gateway leaves out a Consumer whose key Secret is missing.
+	if err := r.resolveBYOK(ctx, s); err != nil {
+		return err
+	}
 	// A key shared with another Consumer shows only when compiling a
 	// whole gateway.
 	s.problems = append(s.problems, r.findings.problems(cs.Namespace, cs.Name)...)
@@ -208,6 +213,40 @@ func (r *ConsumerReconciler) resolve(ctx context.Context, s *consumerScope) erro
 			})
 		} else if err != nil {
 			return fmt.Errorf("reading AIGateway %s: %w", g, err)
+		}
+	}
+	return nil
+}
+
+// resolveBYOK reports each BYOK key whose Secret, or its entry, is
+// missing, naming the field: no gateway serves the Consumer until it
+// exists (compile.byokKeys).
+func (r *ConsumerReconciler) resolveBYOK(ctx context.Context, s *consumerScope) error {
+	cs := s.cs
+	for i, k := range cs.Spec.BYOK {
+		field := fmt.Sprintf("spec.byok[%d].secretRef", i)
+		key := string(k.SecretRef.Key)
+		if key == "" {
+			key = compile.KeyAPIKey
+		}
+		var sec corev1.Secret
+		// A Secret users bring: an uncached read (secrets.go).
+		err := r.api.Get(ctx, client.ObjectKey{Namespace: cs.Namespace, Name: string(k.SecretRef.Name)}, &sec)
+		switch {
+		case apierrors.IsNotFound(err):
+			s.problems = append(s.problems, compile.Problem{
+				Kind: v1alpha1.KindConsumer, Name: cs.Name, Condition: v1alpha1.ConditionResolvedRefs, Reason: v1alpha1.ReasonSecretNotFound,
+				Message: fmt.Sprintf("Secret %q referenced by Consumer %q at %s does not exist in namespace %q; create it or fix the reference. No gateway serves the Consumer until it does.",
+					k.SecretRef.Name, cs.Name, field, cs.Namespace),
+			})
+		case err != nil:
+			return fmt.Errorf("reading Secret %s of %s: %w", k.SecretRef.Name, field, err)
+		case len(sec.Data[key]) == 0 && sec.StringData[key] == "":
+			s.problems = append(s.problems, compile.Problem{
+				Kind: v1alpha1.KindConsumer, Name: cs.Name, Condition: v1alpha1.ConditionResolvedRefs, Reason: v1alpha1.ReasonSecretKeyNotFound,
+				Message: fmt.Sprintf("Secret %q has no non-empty key %q, which Consumer %q needs at %s; add the key to the Secret or change the reference. No gateway serves the Consumer until it does.",
+					k.SecretRef.Name, key, cs.Name, field),
+			})
 		}
 	}
 	return nil

@@ -3,9 +3,11 @@ package controller_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -191,6 +193,78 @@ func TestProviderSecretHeals(t *testing.T) {
 		}
 		if mp.Status.Models != 1 {
 			return fmt.Errorf("status.models = %d", mp.Status.Models)
+		}
+		return nil
+	})
+}
+
+// servedConsumer reads the config Secret's entry for consumer; nil when
+// the gateway does not serve it.
+func servedConsumer(ctx context.Context, c client.Client, ns, consumer string) (*config.Consumer, error) {
+	var sec corev1.Secret
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Parse(sec.Data[config.SecretKey])
+	if err != nil {
+		return nil, err
+	}
+	for i := range cfg.Consumers {
+		if cfg.Consumers[i].Name == consumer {
+			return &cfg.Consumers[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// A Consumer whose BYOK Secret is missing says so (ResolvedRefs False,
+// SecretNotFound, the field named) and is not served at all, rather than
+// on the gateway's own key; the other consumers are. Creating the Secret
+// heals it, its own key compiled in.
+func TestConsumerBYOKSecretMissing(t *testing.T) {
+	c := env(t)
+	ctx := context.Background()
+	ns := namespace(t, c)
+	gw := samples(t, c, ns, nil)
+	converged(t, c, gw)
+	cs := consumer(ns, "own")
+	cs.Spec.BYOK = []v1alpha1.BYOKKey{{Provider: "openai", SecretRef: v1alpha1.SecretKeyReference{Name: "own-openai", Key: "apiKey"}}}
+	must(t, c.Create(ctx, cs))
+	eventually(t, converge, func() error {
+		if err := condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound); err != nil {
+			return err
+		}
+		msg := meta.FindStatusCondition(cs.Status.Conditions, string(v1alpha1.ConditionResolvedRefs)).Message
+		if !strings.Contains(msg, "spec.byok[0].secretRef") || !strings.Contains(msg, `"own-openai"`) {
+			return fmt.Errorf("ResolvedRefs message %q names no field", msg)
+		}
+		if err := condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionFalse, ""); err != nil {
+			return err
+		}
+		own, err := servedConsumer(ctx, c, ns, "own")
+		if err != nil {
+			return err
+		}
+		if own != nil {
+			return fmt.Errorf("own is served without its key: %+v", own.BYOK)
+		}
+		demo, err := servedConsumer(ctx, c, ns, "demo")
+		if err != nil || demo == nil {
+			return fmt.Errorf("demo must still be served: %v", err)
+		}
+		return nil
+	})
+	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "own-openai", Namespace: ns}, StringData: map[string]string{"apiKey": "sk-own-canary"}}))
+	eventually(t, converge, func() error {
+		if err := condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
+			return err
+		}
+		own, err := servedConsumer(ctx, c, ns, "own")
+		if err != nil {
+			return err
+		}
+		if own == nil || len(own.BYOK) != 1 || own.BYOK[0].Provider != "openai" || own.BYOK[0].APIKey != "sk-own-canary" {
+			return fmt.Errorf("own served as %+v", own)
 		}
 		return nil
 	})

@@ -29,6 +29,10 @@ type Call struct {
 	MaxOutputField string
 	// Pricing of Model, for the cost estimate that budgets reserve.
 	Pricing config.Pricing
+	// Free is true when the call costs the gateway nothing (every backend
+	// it may go to is the consumer's own vendor key, BYOK): budgets are
+	// neither reserved nor checked; requests and tokens count as usual.
+	Free bool
 	// Allowed, when set, says whether the caller may be served a model; a
 	// Downgrade policy's target it refuses is not tried, and the original
 	// denial is returned instead.
@@ -58,7 +62,7 @@ func (e *Engine) Admit(ctx context.Context, call Call) (*Ticket, *Denial, error)
 		return nil, maxTokensDenial(call.MaxOutputField, asked, capTokens, capPolicy), nil
 	}
 
-	t, d, err := e.admitModel(ctx, c, call.Model, call.Pricing, in, e.outputEstimate(call.Model, asked, capTokens))
+	t, d, err := e.admitModel(ctx, c, call.Model, call.Pricing, call.Free, in, e.outputEstimate(call.Model, asked, capTokens))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,7 +70,7 @@ func (e *Engine) Admit(ctx context.Context, call Call) (*Ticket, *Denial, error)
 	// a model other than the one asked for.
 	if p := policyOf(d); p != nil && p.onExceeded == config.ExceededDowngrade &&
 		p.downgradeTo != "" && p.downgradeTo != call.Model && (call.Allowed == nil || call.Allowed(p.downgradeTo)) {
-		t, d, err = e.admitModel(ctx, c, p.downgradeTo, e.pricingOf(p.downgradeTo), in, e.outputEstimate(p.downgradeTo, asked, capTokens))
+		t, d, err = e.admitModel(ctx, c, p.downgradeTo, e.pricingOf(p.downgradeTo), false, in, e.outputEstimate(p.downgradeTo, asked, capTokens))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -114,11 +118,16 @@ func policyOf(d *Denial) *policyRT {
 	return d.policy
 }
 
-// admitModel reserves the estimate for one model. A Denial is returned
-// with its refusing policy so Admit can decide on a downgrade.
-func (e *Engine) admitModel(ctx context.Context, c *consumerRT, model string, price config.Pricing, in, out int64) (*Ticket, *Denial, error) {
+// admitModel reserves the estimate for one model (nothing against budgets
+// when free). A Denial is returned with its refusing policy so Admit can
+// decide on a downgrade (a downgrade target is never free: another
+// provider may serve it).
+func (e *Engine) admitModel(ctx context.Context, c *consumerRT, model string, price config.Pricing, free bool, in, out int64) (*Ticket, *Denial, error) {
 	now := e.now()
-	est := estimate{in: in, out: out, costMicro: microUSD(in, out, price)}
+	est := estimate{in: in, out: out, free: free}
+	if !free {
+		est.costMicro = microUSD(in, out, price)
+	}
 	cs, ms := e.counters(c, model, est, now)
 
 	// A request larger than an empty window can never pass: say so rather

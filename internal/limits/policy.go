@@ -185,6 +185,8 @@ func (l *limitRT) applies(model string) bool {
 type estimate struct {
 	in, out   int64
 	costMicro int64
+	// free calls have no budget counters (Call.Free).
+	free bool
 }
 
 // microUSD converts tokens at a per-million price to micro-USD, rounding up:
@@ -238,7 +240,7 @@ func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Ti
 				add(k+"o", "", est.out, l.cfg.OutputTokens, w.End, m)
 			}
 		}
-		if p.budget != nil {
+		if p.budget != nil && !est.free {
 			w, _ := calendarWindow(now, p.budget.Window)
 			add(p.base(c)+p.budgetKey+strconv.FormatInt(w.Start.Unix(), 10), "", est.costMicro, p.budgetMicro, w.End,
 				meta{kind: kindCost, policy: p, window: string(p.budget.Window), period: calendarLabel(w, p.budget.Window)})

@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 
+	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
@@ -45,9 +46,14 @@ func (sn *snapshot) buildBYOK() error {
 }
 
 // requestAdapter is the adapter that builds the call's request to b: the
-// consumer's own key's when it brought one for b's provider (the call is
-// then byok), else the provider's.
+// request's own key's (a header key) or the consumer's when it brought
+// one for b's provider (the call is then byok), else the provider's.
 func (c *call) requestAdapter(b *backend) providers.Adapter {
+	if b.up.ownKey {
+		c.byok = true
+		c.w.Header().Set(HeaderBYOK, "true")
+		return b.up.adapter
+	}
 	if a, ok := c.sn.byok[c.consumer][b.up.name]; ok {
 		c.byok = true
 		c.w.Header().Set(HeaderBYOK, "true")
@@ -56,4 +62,27 @@ func (c *call) requestAdapter(b *backend) providers.Adapter {
 	c.byok = false
 	c.w.Header().Del(HeaderBYOK)
 	return b.up.adapter
+}
+
+// ownKey reports whether a call to b carries the consumer's own key.
+func (c *call) ownKey(b *backend) bool {
+	_, ok := c.sn.byok[c.consumer][b.up.name]
+	_, header := c.ownKeys[b.up.name]
+	return ok || header
+}
+
+// chargedPrice is what admission reserves against budgets for model on
+// rt: the price of the first backend, in route order, the gateway pays
+// for (one the consumer has no own key to). free is true when there is
+// none: every backend the call may go to bills the consumer's own key,
+// so budgets are neither reserved nor checked.
+func (c *call) chargedPrice(rt *route, model string) (config.Pricing, bool) {
+	for _, tier := range rt.tiers {
+		for _, b := range tier {
+			if !c.ownKey(b) {
+				return c.sn.priceOf(b, model), false
+			}
+		}
+	}
+	return config.Pricing{}, len(rt.tiers) > 0
 }

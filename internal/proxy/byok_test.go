@@ -65,8 +65,49 @@ func TestBYOKValidation(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "takes no API key") || !strings.Contains(err.Error(), `unknown provider "nope"`) {
 		t.Errorf("validate: %v", err)
 	}
+	cfg.BYOKHeaderKeys = &config.BYOKHeaderKeys{Providers: []string{"a", "gone"}}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `byokHeaderKeys.providers[0]: provider "a" of type Mock takes no API key`) ||
+		!strings.Contains(err.Error(), `byokHeaderKeys.providers[1]: unknown provider "gone"`) {
+		t.Errorf("validate header keys: %v", err)
+	}
 	r := cfg.Redacted("x")
 	if r.Consumers[0].BYOK[0].APIKey != "x" || cfg.Consumers[0].BYOK[0].APIKey != "k" {
 		t.Errorf("redacted %q, original %q", r.Consumers[0].BYOK[0].APIKey, cfg.Consumers[0].BYOK[0].APIKey)
+	}
+}
+
+// A consumer whose every backend of the route is its own key (BYOK) is
+// never refused for cost, however tight its budget and however large its
+// requests' priced estimates: admission reserves nothing against the
+// budget. Its requests and tokens limits still hold, and the budget still
+// refuses its calls to a backend the gateway pays for.
+func TestBYOKNeverExhaustsTheBudget(t *testing.T) {
+	tr := newTrioWith(t, nil, func(c *config.Config) {
+		c.Consumers[0].BYOK = []config.BYOKKey{{Provider: "a", APIKey: "sk-own-a"}, {Provider: "b", APIKey: "sk-own-b"}}
+		c.Routes[1].Backends[0].Pricing = config.Pricing{InputPerMillion: 1, OutputPerMillion: 2}
+		c.Policies = []config.Policy{{Name: "tight", Budget: &config.Budget{AmountUSD: 0.0001, Window: config.BudgetMonth},
+			Limits: []config.Limit{{Window: config.D(time.Minute), Requests: 7}, {Window: config.D(time.Hour), Tokens: 9000}}}}
+		c.Consumers[0].Policies = []string{"tight"}
+	})
+	// Each request reserves 1000 output tokens (0.02 USD priced on a, two
+	// hundred times the budget) and settles the 1500 tokens reported.
+	body := chatBody(false, `,"max_tokens":1000`)
+	for i := range 6 {
+		resp := tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, body, mockUsage)
+		if out := readAll(t, resp); resp.StatusCode != 200 || resp.Header.Get(HeaderBYOK) != "true" || resp.Header.Get(HeaderCost) != "0" {
+			t.Fatalf("request %d: status %d byok %q cost %q: %s", i, resp.StatusCode, resp.Header.Get(HeaderBYOK), resp.Header.Get(HeaderCost), out)
+		}
+	}
+	// 9000 tokens are spent: the seventh is refused by the tokens limit,
+	// not the budget.
+	resp := tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, body, mockUsage)
+	if out := readAll(t, resp); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(out, "9000 tokens per 1h") {
+		t.Errorf("seventh: status %d: %s", resp.StatusCode, out)
+	}
+	// A call to a backend it has no key for is priced and refused by the
+	// budget.
+	resp = tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, strings.Replace(body, `"model":"m"`, `"model":"other"`, 1), mockUsage)
+	if out := readAll(t, resp); resp.StatusCode != http.StatusTooManyRequests || errorCode(t, out) != "insufficient_quota" || tr.uc.Count() != 0 {
+		t.Errorf("other (no own key): status %d c=%d: %s", resp.StatusCode, tr.uc.Count(), out)
 	}
 }

@@ -47,6 +47,9 @@ type call struct {
 	// byok is true when the last attempt carried the consumer's own
 	// vendor key: the call is charged $0 against budgets.
 	byok bool
+	// ownKeys are the upstreams carrying the request's own keys (its
+	// X-Tollgate-Provider-Key header), by provider name.
+	ownKeys map[string]*upstream
 
 	backend  *backend // of the last attempt
 	session  affinity // the request's session placement (see sessionAffinity)

@@ -67,7 +67,7 @@ func (c *call) fallbackHops(cons principal, p *parsed, model string, rq *routing
 			return nil, badRequest("The fallback model '"+truncate(m, 128)+"' is under other guardrails than '"+truncate(model, 128)+
 				"'; a request's models must share their guardrails.", param)
 		}
-		if budgeted(sn.cfg, cons.config()) && sn.firstPrice(rt, m) == (config.Pricing{}) {
+		if price, free := c.chargedPrice(rt, m); budgeted(sn.cfg, cons.config()) && !free && price == (config.Pricing{}) {
 			e := errUnpriced(m)
 			e.Param = param
 			return nil, e
@@ -106,8 +106,9 @@ func (c *call) runHops(rt *route, p *parsed, model string, ticket *limits.Ticket
 		}
 		c.settle(ticket)
 		never := func(string) bool { return false }
+		price, free := c.chargedPrice(h.rt, h.model)
 		t, denial, err := c.admit(limits.Call{Consumer: c.consumer, Model: h.model, InputTokens: p.estimate,
-			MaxOutputTokens: p.fields.MaxTokens, MaxOutputField: p.fields.MaxTokensField, Pricing: c.sn.firstPrice(h.rt, h.model), Allowed: never})
+			MaxOutputTokens: p.fields.MaxTokens, MaxOutputField: p.fields.MaxTokensField, Pricing: price, Free: free, Allowed: never})
 		if err != nil {
 			if c.r.Context().Err() != nil {
 				c.cancelled = true

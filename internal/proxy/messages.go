@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,7 +29,7 @@ func (messagesAPI) passThrough() bool                             { return false
 func (messagesAPI) usageInStream() bool                           { return true }
 func (messagesAPI) writeError(w http.ResponseWriter, e *apiError) { writeAnthropicError(w, e) }
 func (messagesAPI) stream(model string) streamCodec {
-	return messagesStream{messages.NewStream(model)}
+	return &messagesStream{conv: messages.NewStream(model)}
 }
 
 func (messagesAPI) native() providers.API { return providers.APIMessages }
@@ -127,12 +128,31 @@ func (messagesAPI) answer(canonical []byte, model string) ([]byte, error) {
 	return out, nil
 }
 
-// messagesStream writes Anthropic's named events.
-type messagesStream struct{ conv *messages.Stream }
+// messagesStream writes Anthropic's named events, the cost the gateway
+// put in the canonical usage chunk in message_delta's usage.
+type messagesStream struct {
+	conv *messages.Stream
+	meta usageMeta
+}
 
-func (m messagesStream) chunk(data []byte) ([]byte, error) { return m.conv.Chunk(data) }
-func (m messagesStream) done() []byte                      { return m.conv.Finish() }
-func (m messagesStream) fail(status int, msg, _ string) []byte {
+func (m *messagesStream) chunk(data []byte) ([]byte, error) {
+	if meta, ok := chunkMeta(data); ok {
+		m.meta = meta
+	}
+	out, err := m.conv.Chunk(data)
+	return m.withMeta(out), err
+}
+
+func (m *messagesStream) done() []byte { return m.withMeta(m.conv.Finish()) }
+
+func (m *messagesStream) withMeta(out []byte) []byte {
+	if m.meta.cost == nil || !bytes.Contains(out, []byte("event: message_delta\n")) {
+		return out
+	}
+	return sseWithUsageMeta(out, providers.APIMessages, m.meta)
+}
+
+func (m *messagesStream) fail(status int, msg, _ string) []byte {
 	if status < 400 || status > 599 {
 		status = http.StatusBadGateway
 	}

@@ -178,6 +178,10 @@ func (a *try) relayNative(body io.Reader) result {
 		if ev.Usage != nil {
 			a.res.usage = *ev.Usage
 		}
+		if outer, ok := costEvent(na.native(), ev.Name); ok {
+			// The final usage-bearing event carries the cost, as charged.
+			ev.Data = withUsageMeta(ev.Data, outer, usageMeta{cost: []byte(formatCost(c.answerCost(b, a.res.usage, 0, a.res.chunks))), byok: c.byok})
+		}
 		if !sw.raw(na.nativeEvent(ev, c.served, b.label)) {
 			a.res.cancelled = true
 			return a.res

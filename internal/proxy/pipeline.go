@@ -16,6 +16,9 @@ import (
 // auth, read, translate to canonical, parse, authorise, admit, route,
 // attempt, settle.
 func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snapshot, api clientAPI) {
+	// A request's own vendor keys are taken out of its headers before
+	// anything (traces, logs, upstreams) reads them.
+	ownKeys := takeProviderKeys(r.Header)
 	c := &call{s: s, sn: sn, w: w, r: r, rc: http.NewResponseController(w), api: api, start: time.Now()}
 	c.span = sn.tracer.StartRequest(r, c.start)
 	c.beginActivity()
@@ -30,6 +33,11 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	c.consumer, c.subject = cons.name(), cons.subject
 	if cs, ok := api.(consumerScoped); ok {
 		cs.authenticated(c.consumer)
+	}
+	if aerr := c.headerKeys(ownKeys); aerr != nil {
+		closeUnread(w, r)
+		c.reject("forbidden", aerr)
+		return
 	}
 	_ = c.rc.SetReadDeadline(c.start.Add(sn.readTimeout))
 	body, aerr := readBody(w, r, sn.maxBody)
@@ -110,14 +118,14 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		c.reject("invalid", herr)
 		return
 	}
-	price := sn.firstPrice(rt, model)
-	if c.budgeted = budgeted(sn.cfg, cons.config()); c.budgeted && price == (config.Pricing{}) {
+	price, free := c.chargedPrice(rt, model)
+	if c.budgeted = budgeted(sn.cfg, cons.config()); c.budgeted && !free && price == (config.Pricing{}) {
 		c.reject("unpriced", errUnpriced(model))
 		return
 	}
 	allows := func(m string) bool { return cons.allows(m) && sn.router.match(m) != nil }
 	ticket, denial, err := c.admit(limits.Call{Consumer: c.consumer, Model: model, InputTokens: p.estimate,
-		MaxOutputTokens: p.fields.MaxTokens, MaxOutputField: p.fields.MaxTokensField, Pricing: price, Allowed: allows})
+		MaxOutputTokens: p.fields.MaxTokens, MaxOutputField: p.fields.MaxTokensField, Pricing: price, Free: free, Allowed: allows})
 	if err != nil {
 		if r.Context().Err() != nil {
 			c.cancelled = true
@@ -181,15 +189,6 @@ func (c *call) settle(t *limits.Ticket) {
 	}
 }
 
-// firstPrice is the price of serving model on the route's first-choice
-// backend: what admission reserves against budgets.
-func (sn *snapshot) firstPrice(rt *route, model string) config.Pricing {
-	if len(rt.tiers) > 0 && len(rt.tiers[0]) > 0 {
-		return sn.priceOf(rt.tiers[0][0], model)
-	}
-	return config.Pricing{}
-}
-
 // tryRoute makes the attempts of one call on one route: pick a backend,
 // try it, and on a retryable failure before the first byte try again
 // (another backend first, then the same one after a jittered backoff)
@@ -228,7 +227,7 @@ func (c *call) tryRoute(rt *route, p *parsed, model string) (*apiError, string) 
 		if uses[b] > 0 && !sleepCtx(ctx, backoff(rt.backoff, uses[b])) {
 			break
 		}
-		if c.budgeted && c.sn.priceOf(b, model) == (config.Pricing{}) {
+		if c.budgeted && !c.ownKey(b) && c.sn.priceOf(b, model) == (config.Pricing{}) {
 			last = upstreamUnavailable("model_not_priced", "The backend left for this model has no price, and this key has a spending budget.")
 			continue
 		}
@@ -239,11 +238,13 @@ func (c *call) tryRoute(rt *route, p *parsed, model string) (*apiError, string) 
 		uses[b]++
 		prev = b
 		c.attempts++
-		c.backend = b
+		// The attempt goes out on the request's own key when it brought
+		// one for b's provider (the same backend otherwise).
+		c.backend = c.keyed(b)
 		c.w.Header().Set(HeaderProvider, b.up.name)
 		c.w.Header().Set(HeaderUpstreamModel, b.upstreamModel(model))
 		started := time.Now()
-		res := c.tracedAttempt(b, req, last, fallback)
+		res := c.tracedAttempt(c.backend, req, last, fallback)
 		c.record(b, res)
 		c.noteAttempt(b, res, started)
 		if res.err == nil {

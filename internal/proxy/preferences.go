@@ -83,6 +83,9 @@ func takeRouting(body []byte) ([]byte, *routing, *apiError) {
 				return nil, nil, badRequest("\"models\" must not list an empty model name.", "models")
 			}
 		}
+		if out, err = modelFromList(out, rq.models); err != nil {
+			return nil, nil, badRequest("Invalid request body: "+err.Error()+".", "")
+		}
 	}
 	if raw, ok := found["usage"]; ok && string(raw) != "null" {
 		var u struct {
@@ -118,6 +121,24 @@ func takeRouting(body []byte) ([]byte, *routing, *apiError) {
 	}
 	rq.prefs = &p
 	return out, rq, nil
+}
+
+// modelFromList names the first of models as the body's model when it
+// has none (absent, null or ""), as OpenRouter does: "models" may stand
+// alone, its first entry the model asked for.
+func modelFromList(body []byte, models []string) ([]byte, error) {
+	if len(models) == 0 {
+		return body, nil
+	}
+	raw, err := openai.Member(body, "model")
+	if err != nil {
+		return nil, err
+	}
+	if s := string(raw); s != "" && s != "null" && s != `""` {
+		return body, nil
+	}
+	name, _ := json.Marshal(models[0]) // a string: cannot fail
+	return openai.SetMember(body, "model", name)
 }
 
 // splitVariant cuts a :floor or :nitro suffix off model, returning the

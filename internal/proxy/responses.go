@@ -220,24 +220,37 @@ func (c *responsesCall) stream(model string) streamCodec {
 
 // responsesStream writes Responses events and stores the response the
 // stream completes with.
+// The cost the gateway put in the canonical usage chunk goes in the usage
+// of the terminal event's response.
 type responsesStream struct {
 	c     *responsesCall
 	model string
 	conv  *tr.Stream
+	meta  usageMeta
 }
 
 func (s *responsesStream) chunk(data []byte) ([]byte, error) {
+	if meta, ok := chunkMeta(data); ok {
+		s.meta = meta
+	}
 	b, err := s.conv.Chunk(data)
 	if err == nil && s.conv.Done() {
 		s.c.save(s.conv.Result(), s.model)
 	}
-	return b, err
+	return s.withMeta(b), err
 }
 
 func (s *responsesStream) done() []byte {
 	b := s.conv.Finish()
 	s.c.save(s.conv.Result(), s.model)
-	return b
+	return s.withMeta(b)
+}
+
+func (s *responsesStream) withMeta(out []byte) []byte {
+	if s.meta.cost == nil || !s.conv.Done() {
+		return out
+	}
+	return sseWithUsageMeta(out, providers.APIResponses, s.meta)
 }
 
 func (s *responsesStream) fail(status int, msg, _ string) []byte { return s.conv.Error(status, msg) }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,58 @@ func TestCostInEveryAnswer(t *testing.T) {
 			}
 			if v.cost() <= 0 || v.Provider != "a" || resp.Header.Get(HeaderCost) != formatCost(v.cost()) || v.Model != "m" {
 				t.Errorf("cost %v provider %q model %q header %q: %s", v.cost(), v.Provider, v.Model, resp.Header.Get(HeaderCost), out)
+			}
+		})
+	}
+}
+
+// A Messages or Responses stream carries the cost, as charged, in the
+// usage of its final usage-bearing event (message_delta's usage,
+// response.completed's response.usage), and the trailer says the same.
+func TestCostInMessagesAndResponsesStreams(t *testing.T) {
+	for path, c := range map[string]struct{ body, event, outer string }{
+		messagesPath:  {`{"model":"m","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, "message_delta", ""},
+		responsesPath: {`{"model":"m","stream":true,"input":"hi"}`, "response.completed", "response"},
+	} {
+		t.Run(path, func(t *testing.T) {
+			tr := newTrio(t, nil)
+			resp := tr.g.do(t, http.MethodPost, path, tr.key, c.body, map[string]string{"anthropic-version": "2023-06-01",
+				"x-mock-usage": mockUsage["x-mock-usage"]})
+			defer resp.Body.Close()
+			var name string
+			costs := map[string]float64{}
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				if ev, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+					name = ev
+					continue
+				}
+				d, ok := strings.CutPrefix(sc.Text(), "data: ")
+				if !ok {
+					continue
+				}
+				var v map[string]json.RawMessage
+				if err := json.Unmarshal([]byte(d), &v); err != nil {
+					t.Fatalf("%v: %s", err, d)
+				}
+				if c.outer != "" {
+					if err := json.Unmarshal(v[c.outer], &v); err != nil {
+						continue
+					}
+				}
+				var u costed
+				if err := json.Unmarshal([]byte(`{"usage":`+string(v["usage"])+`}`), &u); err == nil && u.cost() >= 0 {
+					costs[name] = u.cost()
+				}
+			}
+			// The mock reports mockUsage on chat completions (0.02 on a);
+			// a Responses upstream its own count.
+			trailer, err := strconv.ParseFloat(resp.Trailer.Get(HeaderCost), 64)
+			if resp.StatusCode != 200 || err != nil || trailer <= 0 || (path == messagesPath && trailer != 0.02) {
+				t.Fatalf("status %d trailer %q", resp.StatusCode, resp.Trailer.Get(HeaderCost))
+			}
+			if len(costs) != 1 || costs[c.event] != trailer {
+				t.Errorf("costs by event %v, want %s: %v", costs, c.event, trailer)
 			}
 		})
 	}

@@ -37,6 +37,30 @@ func TestModelsFallbacks(t *testing.T) {
 			t.Errorf("c got %s", last.Body)
 		}
 	})
+	t.Run("models without model asks for the list's first entry", func(t *testing.T) {
+		tr := newTrio(t, down)
+		body := strings.Replace(chatBody(false, `,"models":["m","other"]`), `"model":"m",`, "", 1)
+		if strings.Contains(body, `"model"`) {
+			t.Fatalf("the body still names a model: %s", body)
+		}
+		resp := tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, body, nil)
+		out := readAll(t, resp)
+		// m is asked for (its three attempts fail), other serves.
+		if resp.StatusCode != 200 || resp.Header.Get(HeaderModel) != "other" || tr.ua.Count()+tr.ub.Count() != 3 || tr.uc.Count() != 1 {
+			t.Fatalf("status %d model %q a=%d b=%d c=%d: %s", resp.StatusCode, resp.Header.Get(HeaderModel), tr.ua.Count(), tr.ub.Count(), tr.uc.Count(), out)
+		}
+		if last, _ := tr.ua.Last(); !strings.Contains(string(last.Body), `"model":"m-a"`) || strings.Contains(string(last.Body), `"models"`) {
+			t.Errorf("a got %s", last.Body)
+		}
+		// A null model is no model either; a list the key may not use
+		// first is refused as the model asked for.
+		lim := newTrioWith(t, nil, func(c *config.Config) { c.Consumers[0].AllowedModels = []string{"other"} })
+		body = strings.Replace(chatBody(false, `,"models":["m","other"]`), `"model":"m"`, `"model":null`, 1)
+		resp = lim.g.do(t, http.MethodPost, "/v1/chat/completions", lim.key, body, nil)
+		if out := readAll(t, resp); resp.StatusCode != http.StatusForbidden || errorCode(t, out) != "model_not_allowed" || lim.ua.Count() != 0 {
+			t.Errorf("not allowed: status %d a=%d: %s", resp.StatusCode, lim.ua.Count(), out)
+		}
+	})
 	t.Run("a model that answers is the only one tried", func(t *testing.T) {
 		tr := newTrio(t, nil)
 		resp, body := tr.chat(t, "m", `,"models":["other"]`)

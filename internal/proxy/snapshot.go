@@ -70,6 +70,9 @@ type upstream struct {
 	redacted []string // secrets to scrub from anything logged or answered
 	// headers are the client headers this provider is sent.
 	headers headerPolicy
+	// ownKey is true on a request's copy carrying its own key (a header
+	// key, byok_header.go).
+	ownKey bool
 }
 
 // catalogueEntry is one public model on /v1/models.

@@ -35,6 +35,7 @@ var notInContract = map[string]string{
 	"consumer-negative-rotation.yaml":          `{"spec":{"credentials":{"generate":{"rotation":0,"overlap":"24h"}}}}`,
 	"consumer-gateways-and-selector.yaml":      `{"spec":{"gatewaySelector":null}}`,
 	"consumer-both-credentials.yaml":           `{"spec":{"credentials":{"generate":null}}}`,
+	"gateway-byok-header-no-providers.yaml":    `{"spec":{"byok":null}}`,
 	"gateway-weight-zero.yaml":                 `{"spec":{"routes":[{"model":"gpt-4o","backends":[{"provider":"openai","weight":1},{"provider":"azure","weight":1}]}]}}`,
 }
 
@@ -231,6 +232,20 @@ func compileFixture(raw []byte) (compile.Result, error) {
 		if objectName.MatchString(name) {
 			in.Providers = append(in.Providers, v1alpha1.ModelProvider{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: worldNamespace, Labels: labels},
 				Spec: v1alpha1.ModelProviderSpec{Type: v1alpha1.ProviderMock}})
+		}
+	}
+	if b := gw.Spec.BYOK; b != nil && b.HeaderKeys != nil {
+		// Header keys are for providers that take an API key: OpenAI ones
+		// with their key Secret.
+		for _, p := range b.HeaderKeys.Providers {
+			name := string(p)
+			if !objectName.MatchString(name) || slices.Contains(backends, name) {
+				continue
+			}
+			in.Providers = append(in.Providers, v1alpha1.ModelProvider{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: worldNamespace, Labels: labels},
+				Spec: v1alpha1.ModelProviderSpec{Type: v1alpha1.ProviderOpenAI, Models: []v1alpha1.ProviderModel{{Name: "world-model"}},
+					Credentials: &v1alpha1.ProviderCredentials{SecretRef: v1alpha1.SecretKeyReference{Name: v1alpha1.ObjectName(name + "-key")}}}})
+			in.Secrets[name+"-key"] = &corev1.Secret{Data: map[string][]byte{"apiKey": []byte("sk-world")}}
 		}
 	}
 	if downgrade != "" {

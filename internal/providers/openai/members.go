@@ -99,3 +99,34 @@ func memberValue(b []byte, name string) (int, int, error) {
 }
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// Member returns the raw value of the last top-level member name of a
+// JSON object, nil when it has none.
+func Member(b []byte, name string) ([]byte, error) {
+	from, to, err := memberValue(b, name)
+	if err != nil || from < 0 {
+		return nil, err
+	}
+	return b[from:to], nil
+}
+
+// SetPath sets member name inside the object at the top-level member
+// outer's member inner ({"response":{"usage":{...,"cost":1}}}), keeping
+// the rest byte for byte; an inner that is absent or null becomes
+// {name: value}. It fails when outer is absent or not an object.
+func SetPath(b []byte, outer, inner, name string, value []byte) ([]byte, error) {
+	from, to, err := memberValue(b, outer)
+	if err != nil {
+		return nil, err
+	}
+	if from < 0 {
+		return nil, fmt.Errorf("no member %s", outer)
+	}
+	obj, err := SetNested(b[from:to], inner, name, value)
+	if err != nil {
+		return nil, fmt.Errorf("member %s: %w", outer, err)
+	}
+	res := make([]byte, 0, len(b)+len(name)+len(value)+4)
+	res = append(append(append(res, b[:from]...), obj...), b[to:]...)
+	return res, nil
+}
