@@ -64,6 +64,9 @@ type Input struct {
 	// come. The zero value assumes cert-manager is there, as for
 	// `tollgate render`.
 	WithoutCertManager bool
+	// Cache, when set, keeps this gateway's compiled consumers for the
+	// next compile (see ConsumerCache); the config is the same without.
+	Cache *ConsumerCache
 }
 
 // Problem is one reason an object could not be (fully) compiled. It names
@@ -87,6 +90,10 @@ type Result struct {
 	Policies []string
 	// MCPTools is the number of tools of each compiled MCPServer.
 	MCPTools map[string]int
+	// ConsumerKeys identify each of Config.Consumers' entries across
+	// compiles with the same Cache ("" when it cannot be known unchanged):
+	// config.SplitCached reuses a shard whose consumers all kept theirs.
+	ConsumerKeys []string
 }
 
 // Compile builds the gateway config of in.Gateway. It never fails: what it
@@ -97,9 +104,10 @@ func Compile(in Input) Result {
 }
 
 type compiler struct {
-	in       Input
-	secrets  map[string]*corev1.Secret
-	problems []Problem
+	in           Input
+	secrets      map[string]*corev1.Secret
+	problems     []Problem
+	fingerprints []string
 }
 
 func (c *compiler) problem(kind, name string, cond v1alpha1.ConditionType, reason v1alpha1.ConditionReason, format string, args ...any) {
@@ -127,6 +135,7 @@ func (c *compiler) run() Result {
 		res.Providers = append(res.Providers, p.Name)
 	}
 	res.Consumers = consumers
+	res.ConsumerKeys = c.fingerprints
 	res.MCPTools = mcpTools
 	for _, p := range cfg.Policies {
 		res.Policies = append(res.Policies, p.Name)

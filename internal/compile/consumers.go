@@ -110,44 +110,31 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 	slices.SortFunc(list, func(a, b *v1alpha1.Consumer) int { return strings.Compare(a.Name, b.Name) })
 	used := map[string]bool{}
 	owner := make(map[string]string, len(list)) // key hash → consumer
-	var names []string
+	names := make([]string, 0, len(list))
+	cfg.Consumers = make([]config.Consumer, 0, len(list))
+	c.fingerprints = make([]string, 0, len(list))
+	cache := c.in.Cache.begin(c.cacheContext(cfg, policies))
 	for _, cs := range list {
 		if cs.DeletionTimestamp != nil || !Targets(cs, gw) {
 			continue
 		}
-		out := config.Consumer{Name: cs.Name, Disabled: cs.Spec.Disabled}
-		ok := true
-		for _, pn := range cs.Spec.TokenPolicies {
-			if _, found := policies[string(pn)]; !found {
-				c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonPolicyNotFound,
-					"TokenPolicy %q named in spec.tokenPolicies does not exist in namespace %q or is invalid; the consumer is not admitted until it does.", pn, gw.Namespace)
-				ok = false
-				continue
+		fp, cacheable := c.fingerprint(cache, cs)
+		e, hit := cache.get(cs.Name, fp)
+		if hit {
+			c.problems = append(c.problems, e.problems...)
+		} else {
+			from := len(c.problems)
+			e.out, e.ok = c.consumer(cfg, policies, cs)
+			if cacheable {
+				e.fp, e.problems = fp, slices.Clone(c.problems[from:])
+				cache.put(cs.Name, e)
 			}
-			out.Policies = append(out.Policies, string(pn))
 		}
-		for _, t := range cs.Spec.AllowedTools {
-			out.AllowedTools = append(out.AllowedTools, string(t))
-		}
-		for _, m := range cs.Spec.AllowedModels {
-			out.AllowedModels = append(out.AllowedModels, string(m))
-		}
-		ids, iok := c.identities(cs, cfg.Auth.Issuers)
-		if !iok {
+		if !e.ok {
 			continue
 		}
-		out.Identities = ids
-		if !HasKey(cs) && len(cs.Spec.Identities) == 0 {
-			c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
-				"Consumer %q has neither spec.credentials nor spec.identities; set a key, an identity, or both.", cs.Name)
-			continue
-		}
-		var bok bool
-		out.BYOK, bok = c.byokKeys(cfg, cs)
-		keys, kok := c.consumerKeys(cs)
-		if !ok || !kok || !bok {
-			continue
-		}
+		out := e.out
+		keys := out.Keys
 		dup := false
 		for _, k := range keys {
 			if other, taken := owner[k.SHA256]; taken {
@@ -162,12 +149,16 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 		for _, k := range keys {
 			owner[k.SHA256] = cs.Name
 		}
-		out.Keys = keys
 		for _, pn := range out.Policies {
 			used[pn] = true
 		}
 		cfg.Consumers = append(cfg.Consumers, out)
 		names = append(names, cs.Name)
+		c.fingerprints = append(c.fingerprints, cache.key(fp, cacheable))
+	}
+	cache.end()
+	if len(names) == 0 { // none compiled: as before the capacity was set
+		names, cfg.Consumers, c.fingerprints = nil, nil, nil
 	}
 	for _, sh := range identity.Shadowed(cfg.Consumers) {
 		c.problem(v1alpha1.KindConsumer, sh.Consumer, v1alpha1.ConditionIdentitiesUnique, v1alpha1.ReasonIdentityShadowed, "%s", sh.Message)
@@ -181,6 +172,44 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 		cfg.Policies = append(cfg.Policies, policies[pn])
 	}
 	return names
+}
+
+// consumer compiles one Consumer on its own (the duplicate-key check,
+// which compares consumers, is the caller's); false leaves it out.
+func (c *compiler) consumer(cfg *config.Config, policies map[string]config.Policy, cs *v1alpha1.Consumer) (config.Consumer, bool) {
+	gw := c.in.Gateway
+	out := config.Consumer{Name: cs.Name, Disabled: cs.Spec.Disabled}
+	ok := true
+	for _, pn := range cs.Spec.TokenPolicies {
+		if _, found := policies[string(pn)]; !found {
+			c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonPolicyNotFound,
+				"TokenPolicy %q named in spec.tokenPolicies does not exist in namespace %q or is invalid; the consumer is not admitted until it does.", pn, gw.Namespace)
+			ok = false
+			continue
+		}
+		out.Policies = append(out.Policies, string(pn))
+	}
+	for _, t := range cs.Spec.AllowedTools {
+		out.AllowedTools = append(out.AllowedTools, string(t))
+	}
+	for _, m := range cs.Spec.AllowedModels {
+		out.AllowedModels = append(out.AllowedModels, string(m))
+	}
+	ids, iok := c.identities(cs, cfg.Auth.Issuers)
+	if !iok {
+		return out, false
+	}
+	out.Identities = ids
+	if !HasKey(cs) && len(cs.Spec.Identities) == 0 {
+		c.problem(v1alpha1.KindConsumer, cs.Name, v1alpha1.ConditionAccepted, v1alpha1.ReasonInvalid,
+			"Consumer %q has neither spec.credentials nor spec.identities; set a key, an identity, or both.", cs.Name)
+		return out, false
+	}
+	var bok bool
+	out.BYOK, bok = c.byokKeys(cfg, cs)
+	keys, kok := c.consumerKeys(cs)
+	out.Keys = keys
+	return out, ok && kok && bok
 }
 
 // identities compiles a consumer's identity matches that the gateway can

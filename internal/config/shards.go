@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 )
@@ -80,7 +81,31 @@ func (d *Distribution) Hash() string { return Hash(d.Root) }
 
 // Split marshals c for storage: one document when it fits InlineLimit,
 // otherwise a root and consumer shards. c is not modified.
-func Split(c *Config) (*Distribution, error) {
+func Split(c *Config) (*Distribution, error) { return SplitCached(c, nil, nil) }
+
+// ShardCache keeps the shards of one gateway's last split, by a digest of
+// their consumers' keys, so a split after a one-Consumer change marshals
+// and hashes only the shard that consumer is in. One cache serves one
+// gateway; splits sharing it are serialised.
+type ShardCache struct {
+	mu     sync.Mutex
+	shards map[[32]byte]Shard
+	// Reused and Marshalled count the shards of the last split.
+	Reused, Marshalled int
+}
+
+// NewShardCache returns an empty cache.
+func NewShardCache() *ShardCache { return &ShardCache{} }
+
+// SplitCached is Split reusing the shards of sc's last split whose
+// consumers are the same: keys[i] identifies c.Consumers[i]'s entry
+// across splits (compile.Result.ConsumerKeys: the same key means the same
+// consumer entry), "" when unknown; a shard holding an unknown one is
+// marshalled. With nil sc or keys it is Split.
+func SplitCached(c *Config, keys []string, sc *ShardCache) (*Distribution, error) {
+	if len(keys) != len(c.Consumers) {
+		keys, sc = nil, nil
+	}
 	if small, err := consumersUnder(c.Consumers, InlineLimit); err != nil {
 		return nil, err
 	} else if small {
@@ -92,8 +117,12 @@ func Split(c *Config) (*Distribution, error) {
 			return &Distribution{Root: whole}, nil
 		}
 	}
+	if sc != nil {
+		sc.mu.Lock()
+		defer sc.mu.Unlock()
+	}
 	for bits := shardBits(len(c.Consumers)); bits <= maxShardBits; bits++ {
-		shards, fits, err := shardConsumers(c.Consumers, bits)
+		shards, fits, err := shardConsumers(c.Consumers, keys, bits, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -155,31 +184,79 @@ func ShardSecretName(root, id string) string { return root + "-" + id }
 func ShardID(bits int, b uint64) string { return fmt.Sprintf("s%d-%04x", bits, b) }
 
 // shardConsumers buckets consumers (order kept within a bucket) and
-// marshals the non-empty buckets in bucket order; fits is false when one
-// exceeds MaxShardBytes.
-func shardConsumers(cs []Consumer, bits int) ([]Shard, bool, error) {
-	buckets := map[uint64][]Consumer{}
-	for _, c := range cs {
-		b := ShardOf(c.Name, bits)
-		buckets[b] = append(buckets[b], c)
+// marshals the non-empty buckets in bucket order, reusing sc's shard of
+// the same consumers; fits is false when one exceeds MaxShardBytes.
+func shardConsumers(cs []Consumer, keys []string, bits int, sc *ShardCache) ([]Shard, bool, error) {
+	buckets := map[uint64][]int{}
+	for i := range cs {
+		b := ShardOf(cs[i].Name, bits)
+		buckets[b] = append(buckets[b], i)
 	}
-	keys := make([]uint64, 0, len(buckets))
+	order := make([]uint64, 0, len(buckets))
 	for b := range buckets {
-		keys = append(keys, b)
+		order = append(order, b)
 	}
-	slices.Sort(keys)
-	out := make([]Shard, 0, len(keys))
-	for _, b := range keys {
-		sh, err := MarshalShard(ShardID(bits, b), buckets[b])
+	slices.Sort(order)
+	out := make([]Shard, 0, len(order))
+	next := map[[32]byte]Shard{}
+	reused := 0
+	var buf []byte
+	for _, b := range order {
+		id := ShardID(bits, b)
+		digest, known := shardDigest(id, cs, buckets[b], keys, &buf)
+		if sh, ok := sc.get(digest, known); ok {
+			next[digest] = sh
+			out = append(out, sh)
+			reused++
+			continue
+		}
+		members := make([]Consumer, len(buckets[b]))
+		for j, i := range buckets[b] {
+			members[j] = cs[i]
+		}
+		sh, err := MarshalShard(id, members)
 		if err != nil {
 			return nil, false, err
 		}
 		if len(sh.Data) > MaxShardBytes {
 			return nil, false, nil
 		}
+		if known {
+			next[digest] = sh
+		}
 		out = append(out, sh)
 	}
+	if sc != nil {
+		sc.shards, sc.Reused, sc.Marshalled = next, reused, len(out)-reused
+	}
 	return out, true, nil
+}
+
+// shardDigest digests a shard's id and its consumers' keys; false when a
+// key is unknown.
+func shardDigest(id string, cs []Consumer, members []int, keys []string, buf *[]byte) ([32]byte, bool) {
+	if keys == nil {
+		return [32]byte{}, false
+	}
+	b := append((*buf)[:0], SchemaVersion...)
+	b = append(append(b, 0), id...)
+	for _, i := range members {
+		if keys[i] == "" {
+			return [32]byte{}, false
+		}
+		b = append(append(b, 0), cs[i].Name...)
+		b = append(append(b, 0), keys[i]...)
+	}
+	*buf = b
+	return sha256.Sum256(b), true
+}
+
+func (sc *ShardCache) get(d [32]byte, known bool) (Shard, bool) {
+	if sc == nil || !known {
+		return Shard{}, false
+	}
+	sh, ok := sc.shards[d]
+	return sh, ok
 }
 
 // MarshalShard writes one shard document (compact: shards are read by

@@ -33,6 +33,7 @@ type AIGatewayReconciler struct {
 	caps     *capabilities
 	recheck  time.Duration
 	findings *consumerFindings
+	caches   compileCaches
 }
 
 func (r *AIGatewayReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache) error {
@@ -122,6 +123,7 @@ func (r *AIGatewayReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	if !gw.DeletionTimestamp.IsZero() {
 		r.findings.record(ctx, req.NamespacedName, nil)
+		r.caches.forget(gw.UID)
 		return ctrl.Result{}, nil // children go with it (owner references)
 	}
 	s := &gatewayScope{gatewayFacts: gatewayFacts{gw: gw}, before: gw.DeepCopy()}

@@ -125,14 +125,16 @@ func (r *AIGatewayReconciler) integrations(s *gatewayScope) error {
 // (without it a certificate it would issue cannot exist, so the gateway
 // keeps serving plain HTTP), and serialises the config.
 func (r *AIGatewayReconciler) compile(s *gatewayScope) error {
+	cache := r.caches.of(s.gw.UID)
 	s.result = compile.Compile(compile.Input{
 		Gateway: s.gw, Providers: s.providers, Consumers: s.consumers, Policies: s.policies,
 		Secrets: s.secrets, Now: r.now(), WithoutCertManager: !s.child(certManager).installed,
 		MCPServers: s.mcp.MCPServers, ConfigMaps: s.mcp.ConfigMaps, Documents: s.mcp.Documents,
+		Cache: cache.consumers,
 	})
 	s.problems = s.result.Problems
 	s.tls = s.result.Config.Listener.TLS != nil
-	dist, err := config.Split(s.result.Config)
+	dist, err := config.SplitCached(s.result.Config, s.result.ConsumerKeys, cache.shards)
 	if err != nil {
 		return fmt.Errorf("serialising the config of %s/%s: %w", s.gw.Namespace, s.gw.Name, err)
 	}

@@ -31,7 +31,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"decision"}),
 		settlements: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tollgate_ratelimit_settlements_total",
-			Help: "Background settlements into the shared limit store: queued, written, dropped (the store failed; the reservation stands at the estimate) and queue_full (written synchronously instead).",
+			Help: "Background settlements into the shared limit store: queued, written, retried (sent again after a failure; idempotent by settlement id), dropped (the store failed on every attempt; the reservation stands at the estimate) and queue_full (written synchronously instead).",
 		}, []string{"result"}),
 	}
 	if reg == nil {

@@ -2,9 +2,14 @@ package limits
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +37,9 @@ type settleJob struct {
 	t       *Ticket
 	idx     []int
 	barrier chan struct{}
+	// id names the settlement (the settler's prefix and a sequence
+	// number): its marker key makes a repeated write a no-op.
+	id string
 }
 
 // settler writes settlements to the shared store in the background, so a
@@ -46,13 +54,20 @@ type settler struct {
 
 	mu     sync.RWMutex
 	closed bool
+
+	// idPrefix is random per settler, so settlement ids of gateway
+	// replicas and restarts never meet; seq numbers its settlements.
+	idPrefix string
+	seq      atomic.Uint64
 }
 
 func newSettler(b *backend, size int) *settler {
 	if size <= 0 {
 		size = DefaultSettleQueue
 	}
-	s := &settler{b: b, queue: make(chan settleJob, size), done: make(chan struct{})}
+	var r [8]byte
+	_, _ = rand.Read(r[:]) // crypto/rand.Read does not fail (it aborts the process instead)
+	s := &settler{b: b, queue: make(chan settleJob, size), done: make(chan struct{}), idPrefix: hex.EncodeToString(r[:])}
 	go s.loop()
 	return s
 }
@@ -65,6 +80,7 @@ func (s *settler) enqueue(j settleJob) bool {
 	if s.closed {
 		return false
 	}
+	j.id = s.idPrefix + "-" + strconv.FormatUint(s.seq.Add(1), 36)
 	select {
 	case s.queue <- j:
 		s.b.m.settlements.WithLabelValues("queued").Inc()
@@ -136,43 +152,68 @@ func (s *settler) loop() {
 // write sends a batch's settlements through the store's circuit, then
 // releases its barriers. Settlements of one consumer (one hash tag) are
 // merged first — amounts summed per counter — so a batch costs one script
-// call per consumer rather than per request. Settlements that could not be
-// written are counted as dropped: their reservations stand at the
-// estimate.
+// call per consumer rather than per request. On a store that settles
+// idempotently (IdempotentAdder: Redis), each settlement carries a marker
+// key by its id, and one that failed (a timeout, the store down, a
+// failover) is sent again up to settleAttempts times: one whose answer was
+// lost after it was applied finds its marker and is not charged twice.
+// Settlements that still could not be written are counted as dropped:
+// their reservations stand at the estimate.
 func (s *settler) write(batch []settleJob) {
-	groups, where, n := merge(batch)
-	if n > 0 {
-		work := make([][]Counter, len(groups))
-		for i, g := range groups {
-			work[i] = g.cs
+	pending := make([]int, 0, len(batch))
+	for i, j := range batch {
+		if len(j.cs) > 0 {
+			pending = append(pending, i)
 		}
+	}
+	written, dropped := 0, 0
+	_, idem := s.b.primary.(IdempotentAdder)
+	for attempt := 1; len(pending) > 0; attempt++ {
+		jobs := make([]settleJob, len(pending))
+		for x, i := range pending {
+			jobs[x] = batch[i]
+		}
+		groups, where, _ := merge(jobs)
 		ctx, cancel := context.WithTimeout(context.Background(), settleTimeout)
-		vals, errs, err := s.send(ctx, work)
+		out, err := s.send(ctx, groups)
 		cancel()
-		dropped := 0
-		for i, j := range batch {
-			g := where[i]
-			if g < 0 {
-				continue
+		var again []int
+		for x, i := range pending {
+			j, g := batch[i], where[x]
+			o := outcome{}
+			if err == nil {
+				o = out[g]
 			}
-			if err != nil || errs[g] != nil || len(vals[g]) != len(groups[g].cs) {
-				dropped++
-				continue
-			}
-			if j.t != nil {
-				own := make([]int64, len(j.cs))
-				for x, c := range j.cs {
-					own[x] = vals[g][groups[g].pos[counterID{c.Key, c.Field}]]
+			switch {
+			case o.vals != nil:
+				written++
+				if j.t != nil {
+					own := make([]int64, len(j.cs))
+					for y, c := range j.cs {
+						own[y] = o.vals[groups[g].pos[counterID{c.Key, c.Field}]]
+					}
+					j.t.apply(j.idx, own)
 				}
-				j.t.apply(j.idx, own)
+			case o.settled != nil && settledBefore(groups[g], x, o.settled):
+				written++ // an earlier attempt applied it
+			case o.settled != nil:
+				again = append(again, i) // merged with one already applied: alone next time
+			default:
+				again = append(again, i)
 			}
 		}
-		if n-dropped > 0 {
-			s.b.m.settlements.WithLabelValues("written").Add(float64(n - dropped))
+		pending = again
+		if len(pending) == 0 || !idem || attempt >= settleAttempts || !s.pause(attempt) {
+			dropped += len(pending)
+			break
 		}
-		if dropped > 0 {
-			s.b.m.settlements.WithLabelValues("dropped").Add(float64(dropped))
-		}
+		s.b.m.settlements.WithLabelValues("retried").Add(float64(len(pending)))
+	}
+	if written > 0 {
+		s.b.m.settlements.WithLabelValues("written").Add(float64(written))
+	}
+	if dropped > 0 {
+		s.b.m.settlements.WithLabelValues("dropped").Add(float64(dropped))
 	}
 	for _, j := range batch {
 		if j.barrier != nil {
@@ -181,12 +222,57 @@ func (s *settler) write(batch []settleJob) {
 	}
 }
 
+// settledBefore reports whether job x of group g was applied by an
+// earlier attempt (its marker was there).
+func settledBefore(g *mergedAdd, x int, settled []bool) bool {
+	k, ok := g.mark[x]
+	return ok && k < len(settled) && settled[k]
+}
+
+// settleAttempts bounds how often one settlement is sent; the waits
+// between attempts (settleRetryWait, doubling) span about 3.5 s, the time
+// a Sentinel failover takes in TestRedisSentinelFailover.
+const (
+	settleAttempts  = 5
+	settleRetryWait = 250 * time.Millisecond
+)
+
+// settledTTL is how long a settlement's marker lives: far longer than
+// its attempts span, short enough that markers stay a small share of the
+// store (one short key per settlement for this long).
+const settledTTL = time.Minute
+
+// pause waits before attempt+1; false when the settler is closing (its
+// last batch gets no retries, so shutdown is not delayed).
+func (s *settler) pause(attempt int) bool {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return false
+	}
+	time.Sleep(settleRetryWait << (attempt - 1))
+	return true
+}
+
+// outcome is what one merged group's write gave: vals when applied;
+// settled (by marker) when some marker was already there and nothing was
+// written; neither when it failed.
+type outcome struct {
+	vals    []int64
+	settled []bool
+}
+
 type counterID struct{ key, field string }
 
 // mergedAdd is one hash tag's settlements summed per counter.
 type mergedAdd struct {
 	cs  []Counter
 	pos map[counterID]int
+	// markers are the merged settlements' marker keys; mark[i] is job i's
+	// index in them (jobs of other groups are absent).
+	markers []string
+	mark    map[int]int
 }
 
 // merge groups a batch's jobs by hash tag and sums their amounts per
@@ -208,10 +294,14 @@ func merge(batch []settleJob) ([]*mergedAdd, []int, int) {
 		if !ok {
 			g = len(groups)
 			byTag[tag] = g
-			groups = append(groups, &mergedAdd{pos: map[counterID]int{}})
+			groups = append(groups, &mergedAdd{pos: map[counterID]int{}, mark: map[int]int{}})
 		}
 		where[i] = g
 		m := groups[g]
+		if j.id != "" {
+			m.mark[i] = len(m.markers)
+			m.markers = append(m.markers, markerKey(j.cs[0].Key, j.id))
+		}
 		for _, c := range j.cs {
 			id := counterID{c.Key, c.Field}
 			if x, ok := m.pos[id]; ok {
@@ -230,22 +320,48 @@ func merge(batch []settleJob) ([]*mergedAdd, []int, int) {
 // errCircuitOpen is a flush skipped because the shared store is known down.
 var errCircuitOpen = errors.New("limits: shared limit store unavailable")
 
-func (s *settler) send(ctx context.Context, work [][]Counter) ([][]int64, []error, error) {
-	var (
-		vals [][]int64
-		errs []error
-	)
+func (s *settler) send(ctx context.Context, groups []*mergedAdd) ([]outcome, error) {
+	out := make([]outcome, len(groups))
 	used, err := s.b.call(ctx, "settle", func(st Store) error {
-		if ba, ok := st.(BatchAdder); ok {
-			var err error
-			vals, errs, err = ba.AddBatch(ctx, work)
-			return err
+		if ia, ok := st.(IdempotentAdder); ok {
+			ops := make([]SettleOp, len(groups))
+			for i, g := range groups {
+				ops[i] = SettleOp{Counters: g.cs, Markers: g.markers}
+			}
+			res, errs, err := ia.SettleBatch(ctx, ops, settledTTL)
+			if err != nil {
+				return err
+			}
+			for i := range groups {
+				if errs[i] == nil {
+					out[i] = outcome{vals: res[i].Values, settled: res[i].Settled}
+				}
+			}
+			return nil
 		}
-		vals, errs = make([][]int64, len(work)), make([]error, len(work))
+		work := make([][]Counter, len(groups))
+		for i, g := range groups {
+			work[i] = g.cs
+		}
+		if ba, ok := st.(BatchAdder); ok {
+			vals, errs, err := ba.AddBatch(ctx, work)
+			if err != nil {
+				return err
+			}
+			for i := range groups {
+				if errs[i] == nil && len(vals[i]) == len(groups[i].cs) {
+					out[i].vals = vals[i]
+				}
+			}
+			return nil
+		}
 		for i, cs := range work {
-			vals[i], errs[i] = st.Add(ctx, cs)
-			if errs[i] != nil && i == 0 {
-				return errs[i] // the store is down: do not try every job
+			v, err := st.Add(ctx, cs)
+			if err != nil && i == 0 {
+				return err // the store is down: do not try every job
+			}
+			if err == nil && len(v) == len(cs) {
+				out[i].vals = v
 			}
 		}
 		return nil
@@ -253,7 +369,19 @@ func (s *settler) send(ctx context.Context, work [][]Counter) ([][]int64, []erro
 	if err == nil && !used {
 		err = errCircuitOpen
 	}
-	return vals, errs, err
+	return out, err
+}
+
+// markerKey is the key marking settlement id as applied: in the hash tag
+// of key (a counter of the settlement), so a Cluster keeps it in their
+// slot and one script can set it with them.
+func markerKey(key, id string) string {
+	i := strings.IndexByte(key, '{')
+	tag := hashTag(key)
+	if i < 0 || tag == key {
+		return "{" + key + "}:settled:" + id
+	}
+	return key[:i] + "{" + tag + "}:settled:" + id
 }
 
 // settleWait bounds how long Usage waits for this replica's queued
