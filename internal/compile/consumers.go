@@ -114,7 +114,7 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 		if cs.DeletionTimestamp != nil || !Targets(cs, gw) {
 			continue
 		}
-		out := config.Consumer{Name: cs.Name, Disabled: cs.Spec.Disabled}
+		out := config.Consumer{Name: cs.Name, Disabled: cs.Spec.Disabled, Capture: bodyCapture(cs.Spec.BodyCapture)}
 		ok := true
 		for _, pn := range cs.Spec.TokenPolicies {
 			if _, found := policies[string(pn)]; !found {
