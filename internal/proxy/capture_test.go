@@ -81,8 +81,8 @@ func TestCaptureConsumerOptIn(t *testing.T) {
 		t.Errorf("expires at %d, want about %d", b.ExpiresAt, want)
 	}
 	// The other consumer cannot read it, and is not captured itself.
-	if _, c := bodiesOf(t, g, other, id); c != http.StatusNotFound {
-		t.Errorf("team-b reads team-a's bodies: %d", c)
+	if _, code := bodiesOf(t, g, other, id); code != http.StatusNotFound {
+		t.Errorf("team-b reads team-a's bodies: %d", code)
 	}
 	oid, _ := chatText(t, g, other, "not kept", false, nil)
 	if r, _ := bodiesOf(t, g, other, oid); r.BodiesCaptured || r.Bodies != nil {
