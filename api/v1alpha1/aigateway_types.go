@@ -133,6 +133,12 @@ type AIGatewaySpec struct {
 	// +optional
 	PodTemplate *PodTemplate `json:"podTemplate,omitempty"`
 
+	// Activity configures the activity log: the header naming a request's
+	// app, and the opt-in capture of bodies (see activity_types.go).
+	//
+	// +optional
+	Activity *ActivitySettings `json:"activity,omitempty"`
+
 	// Image overrides the gateway container image. Defaults to the image
 	// the operator itself runs, so operator and gateways upgrade together.
 	//

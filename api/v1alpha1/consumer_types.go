@@ -94,6 +94,14 @@ type ConsumerSpec struct {
 	// +listMapKey=provider
 	// +kubebuilder:validation:MaxItems=16
 	BYOK []BYOKKey `json:"byok,omitempty"`
+
+	// BodyCapture keeps this consumer's request and answer bodies with its
+	// activity records. When set it decides for its calls (enabled: false
+	// opts out of the AIGateway's capture); the AIGateway's maxBytes and
+	// retention, when set, bound it. Off unless it or the AIGateway opts in.
+	//
+	// +optional
+	BodyCapture *BodyCapture `json:"bodyCapture,omitempty"`
 }
 
 // BYOKKey is a consumer's own key for one ModelProvider.

@@ -9,7 +9,10 @@
 //
 // Writes never stand in a request's way: Add queues the record and returns;
 // a failed write is counted and dropped. Request and response bodies are
-// not part of a record.
+// not part of a record unless the call's capture was on (an opt-in of its
+// consumer or gateway): then they are kept beside it (Bodies), each cut at
+// the capture's cap, until the capture's expiry, and read only by the
+// record's consumer or the admin.
 package activity
 
 import (
@@ -24,16 +27,19 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultRetention   = 7 * 24 * time.Hour
-	DefaultMaxRecords  = 10000 // per consumer (Redis) or in all (memory)
-	DefaultMaxAdmin    = 50000 // the gateway-wide stream (Redis)
-	DefaultQueue       = 4096
-	DefaultTimeout     = time.Second
-	DefaultPageSize    = 50
-	MaxPageSize        = 500
-	maxScan            = 5000 // records one List reads at most
-	maxFieldLen        = 256  // app, subject and model strings are cut to this
-	generationIDPrefix = "gen-"
+	DefaultRetention  = 7 * 24 * time.Hour
+	DefaultMaxRecords = 10000 // per consumer (Redis) or in all (memory)
+	DefaultMaxAdmin   = 50000 // the gateway-wide stream (Redis)
+	DefaultQueue      = 4096
+	DefaultTimeout    = time.Second
+	DefaultPageSize   = 50
+	MaxPageSize       = 500
+	// DefaultMaxBodyBytes bounds the captured bodies a Memory store
+	// keeps in all (the oldest captures go first).
+	DefaultMaxBodyBytes = 64 << 20
+	maxScan             = 5000 // records one List reads at most
+	maxFieldLen         = 256  // app, subject and model strings are cut to this
+	generationIDPrefix  = "gen-"
 )
 
 // HeaderGenerationID is the response header naming a request's generation.
@@ -83,7 +89,29 @@ type Record struct {
 	// Guardrails lists the guardrail findings (kind, action and phase
 	// with counts; never the value found).
 	Guardrails string `json:"guardrail_hits,omitempty"`
+	// BodiesCaptured is true when the call's bodies were captured (read
+	// them with Store.Bodies while they last).
+	BodiesCaptured bool `json:"bodies_captured,omitempty"`
+	// Bodies are the captured bodies: set on Add, and on a lookup that
+	// asked for them; never in a List.
+	Bodies *Bodies `json:"bodies,omitempty"`
 }
+
+// Bodies are a call's captured request and answer: the request as the
+// client sent it, the answer as the client received it (a stream's raw
+// server-sent events), each masked by the guardrails of its consumer and
+// cut at the capture's cap (Truncated then). Never a header or a key.
+type Bodies struct {
+	Request           string `json:"request"`
+	RequestTruncated  bool   `json:"request_truncated,omitempty"`
+	Response          string `json:"response"`
+	ResponseTruncated bool   `json:"response_truncated,omitempty"`
+	// ExpiresAt is when they are forgotten (unix milliseconds), before
+	// the record itself.
+	ExpiresAt int64 `json:"expires_at"`
+}
+
+func (b *Bodies) size() int { return len(b.Request) + len(b.Response) }
 
 // Filter selects records of a List.
 type Filter struct {
@@ -112,8 +140,13 @@ type Page struct {
 type Store interface {
 	// Add queues rec; it never blocks on the store.
 	Add(rec *Record)
-	// Get returns consumer's generation id.
+	// Get returns consumer's generation id, without its bodies (consumer
+	// "" is the admin: any consumer's).
 	Get(ctx context.Context, consumer, id string) (*Record, error)
+	// Bodies returns the captured bodies of consumer's generation id
+	// (consumer "" is the admin: any consumer's); ErrNotFound when none
+	// were captured, they expired, or it is another consumer's.
+	Bodies(ctx context.Context, consumer, id string) (*Bodies, error)
 	// List returns one page of f's records.
 	List(ctx context.Context, f Filter) (Page, error)
 	// Close flushes queued records (bounded by ctx) and releases the store.
@@ -127,6 +160,8 @@ type Options struct {
 	MaxAdmin   int
 	Queue      int
 	Timeout    time.Duration
+	// MaxBodyBytes bounds a Memory store's captured bodies in all.
+	MaxBodyBytes int
 	// Now is the clock retention is measured with; default time.Now.
 	Now func() time.Time
 	// Dropped, when set, is called once per record that could not be
@@ -143,6 +178,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxAdmin <= 0 {
 		o.MaxAdmin = DefaultMaxAdmin
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if o.Queue <= 0 {
 		o.Queue = DefaultQueue

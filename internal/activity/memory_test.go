@@ -45,3 +45,42 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+// Captured bodies are bounded in all: past MaxBodyBytes the oldest go
+// first (their records stay); a record pushed out of the ring takes its
+// bodies with it; nobody but the record's consumer (or the admin) reads
+// them.
+func TestMemoryBodiesBound(t *testing.T) {
+	m := NewMemory(Options{MaxRecords: 4, MaxBodyBytes: 100})
+	now := time.Now()
+	exp := now.Add(time.Hour).UnixMilli()
+	var ids []string
+	for i := range 3 {
+		id := NewID()
+		ids = append(ids, id)
+		m.Add(&Record{ID: id, Consumer: "c", Time: now.UnixMilli() + int64(i), Bodies: &Bodies{Request: string(make([]byte, 20)), Response: string(make([]byte, 20)), ExpiresAt: exp}})
+	}
+	if _, err := m.Bodies(t.Context(), "c", ids[0]); err != ErrNotFound {
+		t.Errorf("the oldest bodies past the bound: %v", err)
+	}
+	if rec, err := m.Get(t.Context(), "c", ids[0]); err != nil || !rec.BodiesCaptured || rec.Bodies != nil {
+		t.Errorf("its record: %v %+v", err, rec)
+	}
+	for _, id := range ids[1:] {
+		if b, err := m.Bodies(t.Context(), "c", id); err != nil || len(b.Request) != 20 {
+			t.Errorf("bodies %s: %v", id, err)
+		}
+	}
+	if _, err := m.Bodies(t.Context(), "d", ids[2]); err != ErrNotFound {
+		t.Errorf("another consumer's bodies: %v", err)
+	}
+	if _, err := m.Bodies(t.Context(), "", ids[2]); err != nil {
+		t.Errorf("the admin's read: %v", err)
+	}
+	for range 4 {
+		m.Add(&Record{ID: NewID(), Consumer: "c", Time: now.UnixMilli()})
+	}
+	if m.bodyBytes != 0 {
+		t.Errorf("%d body bytes left after their records went", m.bodyBytes)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -18,7 +19,9 @@ import (
 // "gen/<id>" one record, expiring after the retention; "act/<consumer>" the
 // consumer's capped stream (MaxRecords, expiring when idle for the
 // retention); "act" the gateway's capped stream (MaxAdmin). Records are
-// written by one background writer, pipelined in batches.
+// written by one background writer, pipelined in batches. Captured bodies
+// are one more key, "body/<id>", expiring at the capture's expiry; they are
+// never in the streams.
 type Redis struct {
 	client redis.UniversalClient
 	prefix string
@@ -39,7 +42,15 @@ func NewRedis(client redis.UniversalClient, prefix string, opts Options) *Redis 
 	return r
 }
 
-func (r *Redis) genKey(id string) string { return r.prefix + "gen/" + id }
+func (r *Redis) genKey(id string) string  { return r.prefix + "gen/" + id }
+func (r *Redis) bodyKey(id string) string { return r.prefix + "body/" + id }
+
+// storedBodies is the value of a body key: the bodies and whose they are.
+type storedBodies struct {
+	Consumer string  `json:"c"`
+	Bodies   *Bodies `json:"b"`
+}
+
 func (r *Redis) streamKey(consumer string) string {
 	if consumer == "" {
 		return r.prefix + "act"
@@ -50,6 +61,10 @@ func (r *Redis) streamKey(consumer string) string {
 // Add queues rec for the writer; a full queue drops it.
 func (r *Redis) Add(rec *Record) {
 	cp := *rec
+	if rec.Bodies != nil {
+		b := *rec.Bodies
+		cp.Bodies, cp.BodiesCaptured = &b, true
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
@@ -89,13 +104,23 @@ func (r *Redis) flush(batch []*Record) {
 	defer cancel()
 	pipe := r.client.Pipeline()
 	n := 0
+	now := r.opts.Now()
 	for _, rec := range batch {
+		bodies := rec.Bodies
+		rec.Bodies = nil // the record's keys never hold bodies
 		b, err := json.Marshal(rec)
 		if err != nil {
 			r.opts.Dropped("encode")
 			continue
 		}
 		n++
+		if bodies != nil {
+			if ttl := time.UnixMilli(bodies.ExpiresAt).Sub(now); ttl > 0 {
+				if sb, err := json.Marshal(storedBodies{Consumer: rec.Consumer, Bodies: bodies}); err == nil {
+					pipe.Set(ctx, r.bodyKey(rec.ID), sb, min(ttl, r.opts.Retention))
+				}
+			}
+		}
 		pipe.Set(ctx, r.genKey(rec.ID), b, r.opts.Retention)
 		ck := r.streamKey(rec.Consumer)
 		pipe.XAdd(ctx, &redis.XAddArgs{Stream: ck, MaxLen: int64(r.opts.MaxRecords), Approx: true, Values: []any{"r", b}})
@@ -112,7 +137,7 @@ func (r *Redis) flush(batch []*Record) {
 	}
 }
 
-// Get returns consumer's generation id.
+// Get returns consumer's generation id (consumer "": any consumer's).
 func (r *Redis) Get(ctx context.Context, consumer, id string) (*Record, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
@@ -127,10 +152,31 @@ func (r *Redis) Get(ctx context.Context, consumer, id string) (*Record, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("decoding generation %s: %w", id, err)
 	}
-	if rec.Consumer != consumer || rec.ID != id {
+	if (consumer != "" && rec.Consumer != consumer) || rec.ID != id {
 		return nil, ErrNotFound
 	}
 	return &rec, nil
+}
+
+// Bodies returns the captured bodies of consumer's generation id.
+func (r *Redis) Bodies(ctx context.Context, consumer, id string) (*Bodies, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	b, err := r.client.Get(ctx, r.bodyKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the bodies of generation %s: %w", id, err)
+	}
+	var sb storedBodies
+	if err := json.Unmarshal(b, &sb); err != nil {
+		return nil, fmt.Errorf("decoding the bodies of generation %s: %w", id, err)
+	}
+	if sb.Bodies == nil || (consumer != "" && sb.Consumer != consumer) || sb.Bodies.ExpiresAt <= r.opts.Now().UnixMilli() {
+		return nil, ErrNotFound
+	}
+	return sb.Bodies, nil
 }
 
 // List returns one page of f's records, newest first, from the consumer's

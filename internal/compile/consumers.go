@@ -178,7 +178,7 @@ func (c *compiler) consumers(cfg *config.Config, policies map[string]config.Poli
 // which compares consumers, is the caller's); false leaves it out.
 func (c *compiler) consumer(cfg *config.Config, policies map[string]config.Policy, cs *v1alpha1.Consumer) (config.Consumer, bool) {
 	gw := c.in.Gateway
-	out := config.Consumer{Name: cs.Name, Disabled: cs.Spec.Disabled}
+	out := config.Consumer{Name: cs.Name, Disabled: cs.Spec.Disabled, Capture: bodyCapture(cs.Spec.BodyCapture)}
 	ok := true
 	for _, pn := range cs.Spec.TokenPolicies {
 		if _, found := policies[string(pn)]; !found {

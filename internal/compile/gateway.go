@@ -58,6 +58,7 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	c.telemetry(cfg)
 	c.guardrails(cfg)
 	c.prompts(cfg)
+	c.activity(cfg)
 
 	if r := spec.Responses; r != nil {
 		cfg.Responses.DisableStore = r.DisableStore

@@ -74,6 +74,9 @@ type Config struct {
 	Prompts Prompts `json:"prompts,omitzero"`
 	// MCPServers are the tool sources served on /mcp (see mcp.go).
 	MCPServers []MCPServer `json:"mcpServers,omitempty"`
+	// Activity configures the activity log: the app header and the opt-in
+	// body capture (see activity.go).
+	Activity Activity `json:"activity,omitzero"`
 }
 
 // Responses configures the state behind the Responses API's
@@ -418,6 +421,9 @@ type Consumer struct {
 	// its limits and charge $0 against budgets (the vendor bills the key's
 	// owner).
 	BYOK []BYOKKey `json:"byok,omitempty"`
+	// Capture is the consumer's own body capture: when set it decides
+	// for its calls (see BodyCapture).
+	Capture *BodyCapture `json:"capture,omitempty"`
 }
 
 // BYOKHeaderKeys are the providers a request's own key header may be for,

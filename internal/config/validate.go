@@ -45,6 +45,7 @@ func (c *Config) Validate() error {
 	c.validateGuardrails(v)
 	c.validatePrompts(v)
 	c.validateMCP(v)
+	c.validateActivity(v)
 	for i, k := range c.Console.AdminKeys {
 		k.validate(v, fmt.Sprintf("console.adminKeys[%d]", i))
 	}

@@ -33,6 +33,7 @@ type Masker struct {
 	values map[string]string  // id -> value
 	hits   map[[2]string]*Hit // group, label -> hit
 	redact bool
+	scrub  bool      // Block rules' values are replaced too (NewScrubber)
 	seen   []string  // the texts given, kept by a Masker with no rules
 	block  [2]string // group and label of the first blocking rule hit
 }
@@ -47,6 +48,17 @@ func NewMasker(set *Set, key []byte) *Masker {
 func NewRedactor(set *Set) *Masker {
 	m := NewMasker(set, nil)
 	m.redact = true
+	return m
+}
+
+// NewScrubber is a Masker for text kept at rest (the activity log's
+// captured bodies): Mask rules' values get the placeholders a NewMasker
+// with key gives them, and Block rules' values are replaced by [KIND] as
+// well (a refused request's value is not kept either). Log rules change
+// nothing.
+func NewScrubber(set *Set, key []byte) *Masker {
+	m := NewMasker(set, key)
+	m.scrub = true
 	return m
 }
 
@@ -86,11 +98,16 @@ func (m *Masker) replace(text string, ms []Match) string {
 	var b strings.Builder
 	last := 0
 	for _, x := range ms {
-		if x.Rule.action != Mask {
+		switch {
+		case x.Rule.action == Mask:
+			b.WriteString(text[last:x.Start])
+			b.WriteString(m.placeholder(x.Rule.kind, text[x.Start:x.End]))
+		case x.Rule.action == Block && m.scrub:
+			b.WriteString(text[last:x.Start])
+			b.WriteString("[" + x.Rule.kind + "]")
+		default:
 			continue
 		}
-		b.WriteString(text[last:x.Start])
-		b.WriteString(m.placeholder(x.Rule.kind, text[x.Start:x.End]))
 		last = x.End
 	}
 	if last == 0 {

@@ -129,13 +129,22 @@ func (s *Server) Activity(ctx context.Context, f activity.Filter) (activity.Page
 }
 
 // beginActivity names the call's generation (in the answer's header, set
-// before anything is written) and its app.
+// before anything is written) and its app: the gateway's app header
+// (activity.appHeader) when set and sent, else X-Title, else
+// HTTP-Referer's host.
 func (c *call) beginActivity() {
 	c.genID = activity.NewID()
 	c.w.Header().Set(activity.HeaderGenerationID, c.genID)
 	h := c.r.Header
 	c.appURL = activity.Clip(h.Get(headerAppURL))
 	c.app = activity.Clip(h.Get(headerAppTitle))
+	if name := c.sn.cfg.Activity.AppHeader; name != "" {
+		// The gateway's own app header wins; the attribution headers
+		// still name the app when it is absent.
+		if v := strings.TrimSpace(h.Get(name)); v != "" {
+			c.app = activity.Clip(v)
+		}
+	}
 	c.category = activity.Category(h.Get(headerCategory))
 	if c.app == "" && c.appURL != "" {
 		if u, err := url.Parse(c.appURL); err == nil && u.Host != "" {
@@ -166,6 +175,7 @@ func (c *call) recordActivity(status int, backend, provider string, elapsed time
 		Status: status, Error: c.errClass, Stream: c.stream, Attempts: c.attempts, Cached: c.cached, BYOK: c.byok,
 	}
 	rec.Guardrails = guardrailHits
+	rec.Bodies = c.captured()
 	if rec.Model == "unknown" && c.model != "" {
 		rec.Model = c.model
 	}
@@ -193,11 +203,18 @@ func (s *Server) serveActivityAPI(w http.ResponseWriter, r *http.Request, sn *sn
 	q := r.URL.Query()
 	if r.URL.Path == generationPath {
 		id := q.Get("id")
-		if !activity.ValidID(id) || st == nil {
+		bodies, aerr := includeBodies(q)
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		// A consumer's name is never "" (the stores' admin filter): an
+		// anonymous caller has no generation to read.
+		if !activity.ValidID(id) || st == nil || cons.name() == "" {
 			writeError(w, generationNotFound(id))
 			return
 		}
-		rec, err := st.Get(r.Context(), cons.name(), id)
+		rec, err := lookup(r.Context(), st, cons.name(), id, bodies)
 		if err != nil {
 			s.activityError(w, r, err, id)
 			return
@@ -212,7 +229,7 @@ func (s *Server) serveActivityAPI(w http.ResponseWriter, r *http.Request, sn *sn
 	}
 	f.Consumer = cons.name()
 	page := activity.Page{Data: []activity.Record{}}
-	if st != nil {
+	if st != nil && f.Consumer != "" {
 		var err error
 		if page, err = st.List(r.Context(), f); err != nil {
 			s.activityError(w, r, err, "")
@@ -223,6 +240,46 @@ func (s *Server) serveActivityAPI(w http.ResponseWriter, r *http.Request, sn *sn
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": page.Data, "next_cursor": page.Next})
+}
+
+// includeBodies reads GET /v1/generation's include: "bodies" asks for the
+// captured bodies too.
+func includeBodies(q url.Values) (bool, *apiError) {
+	switch q.Get("include") {
+	case "":
+		return false, nil
+	case "bodies":
+		return true, nil
+	}
+	return false, badQuery("include", "include must be bodies")
+}
+
+// lookup reads consumer's generation id ("": any consumer's, the admin),
+// with its captured bodies when asked and still kept.
+func lookup(ctx context.Context, st activity.Store, consumer, id string, bodies bool) (*activity.Record, error) {
+	rec, err := st.Get(ctx, consumer, id)
+	if err != nil || !bodies || !rec.BodiesCaptured {
+		return rec, err
+	}
+	b, err := st.Bodies(ctx, consumer, id)
+	switch {
+	case errors.Is(err, activity.ErrNotFound):
+		return rec, nil // expired before the record: the record alone
+	case err != nil:
+		return nil, err
+	}
+	rec.Bodies = b
+	return rec, nil
+}
+
+// Generation looks up any consumer's generation id with its captured
+// bodies while they last (the console's admin view).
+func (s *Server) Generation(ctx context.Context, id string) (*activity.Record, error) {
+	st := s.activityStore()
+	if st == nil || !activity.ValidID(id) {
+		return nil, activity.ErrNotFound
+	}
+	return lookup(ctx, st, "", id, true)
 }
 
 func (s *Server) activityError(w http.ResponseWriter, r *http.Request, err error, id string) {

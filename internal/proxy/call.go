@@ -80,6 +80,9 @@ type call struct {
 	// storeTo stores a completed answer in the response cache (nil: not
 	// cacheable).
 	storeTo func()
+	// capture holds the bodies when the consumer's calls are captured
+	// (nil by default; see capture.go).
+	capture *capture
 }
 
 // result is what one upstream attempt came to.

@@ -31,6 +31,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		return
 	}
 	c.consumer, c.subject = cons.name(), cons.subject
+	c.startCapture(cons.consumer)
 	if cs, ok := api.(consumerScoped); ok {
 		cs.authenticated(c.consumer)
 	}
@@ -53,6 +54,7 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 		return
 	}
 	_ = c.rc.SetReadDeadline(time.Time{})
+	c.captureRequest(body)
 	// OpenRouter's routing members are read and removed first: what is
 	// parsed, judged and sent upstream is the body without them.
 	body, rq, aerr := takeRouting(body)
