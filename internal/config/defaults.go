@@ -35,7 +35,14 @@ const (
 	DefaultMaxCooldown  = 60 * time.Second
 	DefaultWeight       = 1
 	DefaultRedisTimeout = 50 * time.Millisecond
-	DefaultRedisMode    = RedisStandalone
+	// DefaultRedisQueueWait bounds how long a limits call waits for a free
+	// Redis connection before its timeout starts (a burst on a healthy
+	// store queues; only the store's own answer is timed).
+	DefaultRedisQueueWait = time.Second
+	// DefaultRedisDialTimeout is the least time a new Redis connection of
+	// the limits store may take (its commands keep Timeout).
+	DefaultRedisDialTimeout = time.Second
+	DefaultRedisMode        = RedisStandalone
 
 	DefaultAuthMode     = AuthAPIKey
 	DefaultStore        = StoreLocal
