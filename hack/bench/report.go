@@ -68,6 +68,11 @@ func report(w io.Writer, cs []*contender, st settings, loadBefore, loadAfter str
 				mib(float64(m.after)), mib(m.heapIdle), mib(m.heapPeak), mib(m.heapAfter), m.goroutinesIdle, m.goroutinesAfter)
 		}
 	}
+	for _, x := range cs {
+		if m := x.mem; m != nil && m.firstErr != "" {
+			fmt.Fprintf(w, "\n%s: first held stream's error: %s\n", x.name, m.firstErr)
+		}
+	}
 
 	fmt.Fprintf(w, "\n## Against the targets (ratios of added latency: contender − direct, over bare proxy − direct)\n\n")
 	fmt.Fprintf(w, "| figure |")
