@@ -114,10 +114,16 @@ func report(w io.Writer, cs []*contender, st settings, loadBefore, loadAfter str
 	if st.streams > 0 {
 		bs := bare.stream
 		row("added TTFT p99 vs direct (bare proxy: "+r(pct(bs.ttft, .99)-pct(d.ttft, .99))+")", "< 1ms", func(x *contender) string {
+			if len(x.stream.ttft) == 0 {
+				return "n/a" // every stream failed
+			}
 			return r(pct(x.stream.ttft, .99) - pct(d.ttft, .99))
 		})
 	}
 	row("RSS idle / peak with streams open", "< 64 MiB / < 256 MiB", func(x *contender) string {
+		if x.mem == nil {
+			return "n/a" // a peer: its memory is not sampled
+		}
 		return mib(float64(x.mem.idle)) + " / " + mib(float64(x.mem.peak))
 	})
 	for _, n := range notes {
