@@ -163,9 +163,14 @@ chromium: ## Install Debian's chromium when missing (the console's browser test)
 	@hack/install-chromium.sh
 
 .PHONY: bench
-bench: redis ## Print the benchmark table: direct, bare reverse proxy, tollgate with local and Redis limits, streaming (bounded, 127.0.0.1, about a minute).
-	go run ./hack/bench
+bench: redis ## Print the benchmark table: direct, bare reverse proxy, tollgate with local and Redis limits, streaming (bounded, 127.0.0.1, about a minute). BENCH_FLAGS=-portkey adds the Portkey gateway (npm, installed under bin/portkey).
+	go run ./hack/bench $(BENCH_FLAGS)
 	go test -run '^$$' -bench . -benchmem -benchtime 2000x ./internal/identity/
+
+.PHONY: pgo
+pgo: redis ## Write a CPU profile of BenchmarkProxy (local and Redis limits) to bin/pgo/default.pgo, for a profile-guided build (go build -pgo=bin/pgo/default.pgo ./cmd/tollgate); see docs/performance.md for why it is not checked in.
+	mkdir -p bin/pgo
+	go test -run '^$$' -bench 'BenchmarkProxy/tollgate-(local|redis)-limits' -benchtime 20000x -cpuprofile bin/pgo/default.pgo -o bin/pgo/proxy.test ./internal/proxy/
 
 .PHONY: soak
 soak: redis ## Opt-in soak and chaos run (mixed traffic, reloads, Redis killed, SIGTERM with streams); TOLLGATE_SOAK_DURATION=10m for the long run.

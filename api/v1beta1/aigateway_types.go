@@ -626,7 +626,38 @@ type LimitsSettings struct {
 	// +optional
 	// +kubebuilder:default=Open
 	FailureMode FailureMode `json:"failureMode,omitempty"`
+
+	// Enforcement is how a Redis store checks limits. Exact (the default)
+	// reserves every request in Redis before it goes upstream: one
+	// synchronous round trip per request, and a concurrent burst across
+	// replicas cannot admit more than a limit. Lease has each replica
+	// reserve 1/100 of every checked limit ahead (a lease, with the first
+	// request that needs it) and spend it locally, so most requests make
+	// no round trip before going upstream. Admissions still never exceed a
+	// limit (a lease is granted only when it fits), but up to 1/100 of a
+	// limit per replica can sit unspent in another replica's lease: a
+	// request may be refused up to replicas × limit/100 early, and a
+	// replica that dies holding a lease keeps it counted until the window
+	// ends. Unused leases are given back after 2 s. Ignored with a Local
+	// store.
+	//
+	// +optional
+	Enforcement Enforcement `json:"enforcement,omitempty"`
 }
+
+// Enforcement is how a shared counter store checks limits.
+//
+// +kubebuilder:validation:Enum=Exact;Lease
+type Enforcement string
+
+// Enforcement modes.
+const (
+	// EnforcementExact reserves each request in the store before it goes
+	// upstream.
+	EnforcementExact Enforcement = "Exact"
+	// EnforcementLease spends quota leased ahead by each replica.
+	EnforcementLease Enforcement = "Lease"
+)
 
 // LimitsStore selects the counter store.
 //

@@ -54,6 +54,7 @@ func one(ctx context.Context, client *http.Client, url, key string) bool {
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
+	setPeerHeaders(req, url)
 	resp, err := client.Do(req)
 	if err != nil {
 		return false

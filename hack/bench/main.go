@@ -8,9 +8,10 @@
 //
 // Contenders: direct (the floor), bare proxy (what any HTTP hop costs),
 // tollgate (local limits), the same traced at 100% (spans exported over
-// OTLP/HTTP to a sink process that discards them) and tollgate (Redis
+// OTLP/HTTP to a sink process that discards them), tollgate (Redis
 // limits, a redis-server it starts; skipped with a note when none is
-// installed). Phases, contenders
+// installed) in Exact and in Lease enforcement, and with -portkey the
+// Portkey gateway (a peer, against the same upstream). Phases, contenders
 // interleaved in rounds so machine noise hits all of them: a fixed rate
 // (open loop), saturation (closed loop), streaming (time to first token,
 // time between chunks), and memory with many streams open at once.
@@ -32,6 +33,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/apikey"
+	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
 func main() {
@@ -59,6 +61,7 @@ type settings struct {
 	rate                                                float64
 	gap, holdGap, limit                                 time.Duration
 	bin, baseline                                       string
+	portkey                                             bool
 }
 
 func run() error {
@@ -77,6 +80,7 @@ func run() error {
 	flag.DurationVar(&st.limit, "time", 4*time.Minute, "time limit of the whole run")
 	flag.StringVar(&st.bin, "bin", "", "use this tollgate binary instead of building ./cmd/tollgate")
 	flag.StringVar(&st.baseline, "baseline", "", "also run this (older) tollgate binary's two contenders, for before/after in one run")
+	flag.BoolVar(&st.portkey, "portkey", false, "also run the Portkey gateway (npm @portkey-ai/gateway "+portkeyVersion+", installed under bin/portkey on first use; needs npm)")
 	serve := flag.String("serve", "", "internal: run as the benchmark's upstream or bare proxy")
 	flag.Parse()
 	if *serve != "" {
@@ -203,6 +207,14 @@ func startContenders(self, bin, dir string, st settings) ([]*contender, func(), 
 	}
 	procs = append(procs, bare)
 	cs := []*contender{{name: "direct", p: up}, {name: "bare proxy", p: bare}}
+	if st.portkey {
+		pk, err := startPortkey(up.url)
+		if err != nil {
+			return nil, cleanup, nil, err
+		}
+		procs = append(procs, pk)
+		cs = append(cs, &contender{name: pk.name, p: pk})
+	}
 	sink, err := startProc("OTLP sink", self, "-serve", "sink")
 	if err != nil {
 		return nil, cleanup, nil, err
@@ -243,6 +255,16 @@ func startContenders(self, bin, dir string, st settings) ([]*contender, func(), 
 		}
 		procs = append(procs, remote)
 		cs = append(cs, &contender{name: remote.name, p: remote, mem: &memFigures{}, rd: rd})
+		if b[1] == "tollgate" {
+			lc := limitedConfig(up.url, benchKey, &rd.addr)
+			lc.Limits.Enforcement = config.EnforceLease
+			leased, err := startTollgate(b[0], dir, "tollgate (Redis limits, Lease)", lc)
+			if err != nil {
+				return nil, cleanup, nil, err
+			}
+			procs = append(procs, leased)
+			cs = append(cs, &contender{name: leased.name, p: leased, mem: &memFigures{}, rd: rd})
+		}
 	}
 	return cs, cleanup, notes, nil
 }

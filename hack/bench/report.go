@@ -68,6 +68,11 @@ func report(w io.Writer, cs []*contender, st settings, loadBefore, loadAfter str
 				mib(float64(m.after)), mib(m.heapIdle), mib(m.heapPeak), mib(m.heapAfter), m.goroutinesIdle, m.goroutinesAfter)
 		}
 	}
+	for _, x := range cs {
+		if m := x.mem; m != nil && m.firstErr != "" {
+			fmt.Fprintf(w, "\n%s: first held stream's error: %s\n", x.name, m.firstErr)
+		}
+	}
 
 	fmt.Fprintf(w, "\n## Against the targets (ratios of added latency: contender − direct, over bare proxy − direct)\n\n")
 	fmt.Fprintf(w, "| figure |")
@@ -109,10 +114,16 @@ func report(w io.Writer, cs []*contender, st settings, loadBefore, loadAfter str
 	if st.streams > 0 {
 		bs := bare.stream
 		row("added TTFT p99 vs direct (bare proxy: "+r(pct(bs.ttft, .99)-pct(d.ttft, .99))+")", "< 1ms", func(x *contender) string {
+			if len(x.stream.ttft) == 0 {
+				return "n/a" // every stream failed
+			}
 			return r(pct(x.stream.ttft, .99) - pct(d.ttft, .99))
 		})
 	}
 	row("RSS idle / peak with streams open", "< 64 MiB / < 256 MiB", func(x *contender) string {
+		if x.mem == nil {
+			return "n/a" // a peer: its memory is not sampled
+		}
 		return mib(float64(x.mem.idle)) + " / " + mib(float64(x.mem.peak))
 	})
 	for _, n := range notes {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -72,6 +73,7 @@ func oneStream(ctx context.Context, client *http.Client, url, key, gap string, f
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
+	setPeerHeaders(req, url)
 	if gap != "" {
 		req.Header.Set("X-Bench-Gap", gap)
 	}
@@ -82,7 +84,8 @@ func oneStream(ctx context.Context, client *http.Client, url, key, gap string, f
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("status %d", resp.StatusCode)
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		return 0, 0, fmt.Errorf("status %d: %s", resp.StatusCode, msg)
 	}
 	sc := bufio.NewScanner(resp.Body)
 	var t1, last time.Time
@@ -120,6 +123,7 @@ type memFigures struct {
 	idle, peak, after  int64 // RSS bytes
 	open               int   // streams open together at the peak
 	errs               int
+	firstErr           string // the first stream's error, when one failed
 	goroutinesIdle     float64
 	goroutinesAfter    float64
 	heapIdle, heapPeak float64 // go_memstats_heap_inuse_bytes
@@ -132,6 +136,7 @@ type memFigures struct {
 func holdStreams(ctx context.Context, client *http.Client, p *proc, key string, n int, gap time.Duration, m *memFigures) {
 	var opened atomic.Int64
 	var errs atomic.Int64
+	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
@@ -139,6 +144,7 @@ func holdStreams(ctx context.Context, client *http.Client, p *proc, key string, 
 			defer wg.Done()
 			if _, _, err := oneStream(ctx, client, p.url, key, gap.String(), func() { opened.Add(1) }); err != nil {
 				errs.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
 			}
 		}()
 	}
@@ -150,6 +156,9 @@ func holdStreams(ctx context.Context, client *http.Client, p *proc, key string, 
 		select {
 		case <-done:
 			m.errs = int(errs.Load())
+			if e, ok := firstErr.Load().(string); ok {
+				m.firstErr = e
+			}
 			return
 		case <-tick.C:
 			o := int(opened.Load())

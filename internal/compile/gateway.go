@@ -89,6 +89,7 @@ func (c *compiler) limitStore(cfg *config.Config) {
 		return
 	}
 	cfg.Limits.FailureMode = config.FailureMode(l.FailureMode)
+	cfg.Limits.Enforcement = config.Enforcement(l.Enforcement)
 	if l.Store == nil {
 		return
 	}

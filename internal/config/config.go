@@ -540,10 +540,30 @@ const (
 	FailClosed FailureMode = "Closed"
 )
 
+// Enforcement is how a shared (Redis) store checks limits.
+type Enforcement string
+
+const (
+	// EnforceExact reserves every request in the shared store before it
+	// goes upstream: one synchronous round trip per request.
+	EnforceExact Enforcement = "Exact"
+	// EnforceLease has each replica reserve a share of every checked limit
+	// ahead (a lease of LeaseDivisor-th of the limit) and spend it
+	// locally; see internal/limits/lease.go for the bound.
+	EnforceLease Enforcement = "Lease"
+)
+
+// LeaseDivisor sizes a lease: one replica reserves 1/LeaseDivisor of a
+// checked limit at a time.
+const LeaseDivisor = 100
+
 // LimitsStore selects the counter store.
 type LimitsStore struct {
 	Type        StoreType   `json:"type,omitempty"`
 	FailureMode FailureMode `json:"failureMode,omitempty"`
+	// Enforcement is Exact (also when empty) or Lease; Lease applies only
+	// to a Redis store.
+	Enforcement Enforcement `json:"enforcement,omitempty"`
 	Redis       *Redis      `json:"redis,omitempty"`
 }
 

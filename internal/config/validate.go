@@ -529,6 +529,9 @@ func (l *LimitsStore) validate(v *validator) {
 	if !slices.Contains([]FailureMode{FailOpen, FailClosed}, l.FailureMode) {
 		v.bad("limits.failureMode", "unsupported value %q", l.FailureMode)
 	}
+	if !slices.Contains([]Enforcement{"", EnforceExact, EnforceLease}, l.Enforcement) {
+		v.bad("limits.enforcement", "unsupported value %q", l.Enforcement)
+	}
 	switch l.Type {
 	case StoreLocal:
 		if l.Redis != nil {

@@ -146,6 +146,11 @@ func (e *Engine) admitModel(ctx context.Context, c *consumerRT, model string, pr
 	if t := e.admitUnchecked(model, cs, ms, est); t != nil {
 		return t, nil, nil
 	}
+	if e.b.leases != nil {
+		if t := e.admitLeased(ctx, model, cs, ms, est); t != nil {
+			return t, nil, nil
+		}
+	}
 	var (
 		res      Reservation
 		store    Store

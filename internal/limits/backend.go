@@ -2,6 +2,7 @@ package limits
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ type backend struct {
 	backoff  time.Duration
 	refs     atomic.Int32
 	settler  *settler // background settlements; nil unless remote and async
+	leases   *leases  // Lease enforcement; nil unless remote and Lease
 
 	mu        sync.Mutex
 	failing   bool
@@ -39,7 +41,7 @@ func (b *backend) sameSettings(ls config.LimitsStore, custom Store) bool {
 	if custom != nil || b.custom != nil {
 		return custom == b.custom
 	}
-	return b.settings.Type == ls.Type && reflect.DeepEqual(b.settings.Redis, ls.Redis)
+	return b.settings.Type == ls.Type && b.settings.Enforcement == ls.Enforcement && reflect.DeepEqual(b.settings.Redis, ls.Redis)
 }
 
 // acquire says whether this call may use the shared store; probe is true
@@ -112,6 +114,10 @@ func (b *backend) call(ctx context.Context, op string, fn func(Store) error) (us
 		b.succeeded()
 	case ctx.Err() != nil:
 		b.abandoned(probe)
+	case errors.Is(err, errStoreBusy):
+		// Overloaded here, not down there: the circuit stays as it was.
+		b.m.storeErrors.WithLabelValues(op + "_busy").Inc()
+		b.abandoned(probe)
 	default:
 		b.failed(op)
 	}
@@ -121,6 +127,9 @@ func (b *backend) call(ctx context.Context, op string, fn func(Store) error) (us
 func (b *backend) release() error {
 	if b.refs.Add(-1) > 0 {
 		return nil
+	}
+	if b.leases != nil {
+		b.leases.close() // give the leases back while the store is open
 	}
 	if b.settler != nil {
 		b.settler.close() // write what is queued while the store is open

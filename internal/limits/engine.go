@@ -206,6 +206,9 @@ func newBackend(ls config.LimitsStore, o options) (*backend, error) {
 		if o.asyncSettle {
 			b.settler = newSettler(b, o.settleQueue)
 		}
+		if ls.Enforcement == config.EnforceLease {
+			b.leases = newLeases(b)
+		}
 	}
 	return b, nil
 }

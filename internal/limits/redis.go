@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -76,9 +77,41 @@ return vals
 // Redis is a Store in a standalone, Sentinel or Cluster Redis, shared by
 // every replica of a gateway. Every call is bounded by a short timeout and
 // is never retried: the engine's circuit decides what happens on failure.
+//
+// Calls wait for one of the pool's connections before their timeout
+// starts (slots, as many as the pool has connections), so a burst of
+// requests queueing behind one another on a healthy store is not taken
+// for an outage: the timeout measures the store's answer, and the wait is
+// bounded by the caller's context and by config.DefaultRedisQueueWait.
 type Redis struct {
 	client  redis.UniversalClient
 	timeout time.Duration
+	slots   chan struct{}
+}
+
+// errStoreBusy is a call that found every connection busy for the whole
+// queue wait. It is not an outage: the circuit stays closed.
+var errStoreBusy = errors.New("redis limit store: every connection stayed busy")
+
+// acquire waits for a connection slot: at once when one is free, else up
+// to the queue wait or until ctx ends.
+func (r *Redis) acquire(ctx context.Context) (func(), error) {
+	release := func() { <-r.slots }
+	select {
+	case r.slots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(config.DefaultRedisQueueWait)
+	defer t.Stop()
+	select {
+	case r.slots <- struct{}{}:
+		return release, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("redis limit store: waiting for a connection: %w", ctx.Err())
+	case <-t.C:
+		return nil, errStoreBusy
+	}
 }
 
 // NewRedis connects lazily to the Redis rc describes: MasterName selects
@@ -89,16 +122,20 @@ func NewRedis(rc *config.Redis) (*Redis, error) {
 	}
 	timeout := rc.Timeout.Or(config.DefaultRedisTimeout)
 	opts := &redis.UniversalOptions{
-		Addrs:                 rc.Addresses,
-		MasterName:            rc.MasterName,
-		IsClusterMode:         rc.Mode == config.RedisCluster,
-		Username:              rc.Username,
-		Password:              rc.Password,
-		DB:                    rc.DB,
-		ClientName:            "tollgate-limits",
-		DialTimeout:           timeout,
+		Addrs:         rc.Addresses,
+		MasterName:    rc.MasterName,
+		IsClusterMode: rc.Mode == config.RedisCluster,
+		Username:      rc.Username,
+		Password:      rc.Password,
+		DB:            rc.DB,
+		ClientName:    "tollgate-limits",
+		// A new connection gets longer than a command: a burst that opens
+		// the pool's connections at once on a busy host must not read as
+		// an outage (a refused dial still fails at once).
+		DialTimeout:           max(timeout, config.DefaultRedisDialTimeout),
 		ReadTimeout:           timeout,
 		WriteTimeout:          timeout,
+		PoolSize:              10 * runtime.GOMAXPROCS(0), // go-redis's default, made explicit for slots
 		PoolTimeout:           timeout,
 		ContextTimeoutEnabled: true,
 		MaxRetries:            -1, // no retries: a slow store must fail fast
@@ -120,7 +157,11 @@ func NewRedis(rc *config.Redis) (*Redis, error) {
 		}
 		opts.TLSConfig = tc
 	}
-	return &Redis{client: redis.NewUniversalClient(opts), timeout: timeout}, nil
+	pool := opts.PoolSize
+	if opts.IsClusterMode {
+		pool *= len(rc.Addresses) // one pool per node; the seeds stand for them
+	}
+	return &Redis{client: redis.NewUniversalClient(opts), timeout: timeout, slots: make(chan struct{}, pool)}, nil
 }
 
 // Client exposes the underlying client (tests read TTLs through it).
@@ -144,6 +185,11 @@ func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, in
 		return nil, 0, nil
 	}
 	keys, args := scriptArgs(mode, cs)
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	raw, err := counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
@@ -178,6 +224,11 @@ func (r *Redis) Add(ctx context.Context, cs []Counter) ([]int64, error) {
 // trip per node). A Cluster client splits the pipeline by slot; each Add
 // keeps its keys in one slot.
 func (r *Redis) AddBatch(ctx context.Context, batch [][]Counter) ([][]int64, []error, error) {
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	vals, errs := make([][]int64, len(batch)), make([]error, len(batch))

@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,9 @@ func benchUpstream() *httptest.Server {
 		_, _ = w.Write(body)
 	}))
 }
+
+// benchPrice prices the benchmark's model (a budget needs a price).
+var benchPrice = config.Pricing{InputPerMillion: 1, OutputPerMillion: 2}
 
 // BenchmarkProxy compares, against one in-process upstream on 127.0.0.1:
 // the upstream directly, a bare httputil.ReverseProxy, and tollgate with
@@ -44,7 +48,7 @@ func BenchmarkProxy(b *testing.B) {
 		return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-bench", AllowPrivateNetwork: true}
 	}
 	cfg, key := baseConfig(b, []config.Provider{mk("p"), mk("q")},
-		config.Backend{Provider: "p", UpstreamModel: "m", Weight: new(1)}, config.Backend{Provider: "q", UpstreamModel: "m", Weight: new(1)})
+		config.Backend{Provider: "p", UpstreamModel: "m", Weight: new(1), Pricing: benchPrice}, config.Backend{Provider: "q", UpstreamModel: "m", Weight: new(1), Pricing: benchPrice})
 	s := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	if err := s.Load(cfg); err != nil {
 		b.Fatal(err)
@@ -69,21 +73,29 @@ func BenchmarkProxy(b *testing.B) {
 		b.Cleanup(ls.Close)
 		return srv.URL
 	}
-	rd := testredis.Start(b)
-
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 	body := `{"model":"m","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":64}`
-	for _, c := range []struct{ name, url string }{
-		{"direct", up.URL}, {"reverseproxy", bare.URL}, {"tollgate", tg.URL},
-		{"tollgate-local-limits", limited(config.LimitsStore{Type: config.StoreLocal})},
-		{"tollgate-redis-limits", limited(config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-			Redis: &config.Redis{Addresses: []string{rd.Addr}, Timeout: config.D(time.Second)}})},
+	fixed := func(u string) func() string { return func() string { return u } }
+	// Each contender is built when its sub-benchmark runs, so -bench can
+	// pick one without starting the others (Redis needs redis-server).
+	for _, c := range []struct {
+		name string
+		url  func() string
+	}{
+		{"direct", fixed(up.URL)}, {"reverseproxy", fixed(bare.URL)}, {"tollgate", fixed(tg.URL)},
+		{"tollgate-local-limits", sync.OnceValue(func() string { return limited(config.LimitsStore{Type: config.StoreLocal}) })},
+		{"tollgate-redis-limits", sync.OnceValue(func() string {
+			rd := testredis.Start(b)
+			return limited(config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
+				Redis: &config.Redis{Addresses: []string{rd.Addr}, Timeout: config.D(time.Second)}})
+		})},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			url := c.url()
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					req, _ := http.NewRequest(http.MethodPost, c.url+"/v1/chat/completions", strings.NewReader(body))
+					req, _ := http.NewRequest(http.MethodPost, url+"/v1/chat/completions", strings.NewReader(body))
 					req.Header.Set("Authorization", "Bearer "+key)
 					req.Header.Set("Content-Type", "application/json")
 					resp, err := client.Do(req)
@@ -91,10 +103,10 @@ func BenchmarkProxy(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					_, _ = io.Copy(io.Discard, resp.Body)
+					msg, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != 200 {
-						b.Errorf("status %d", resp.StatusCode)
+						b.Errorf("status %d: %.300s", resp.StatusCode, msg)
 						return
 					}
 				}

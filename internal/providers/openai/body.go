@@ -50,7 +50,7 @@ func Scan(b []byte) (Fields, error) {
 		return f, ErrNotObject
 	}
 	i++
-	seen := map[string]bool{}
+	var seen [3]bool // model, stream, stream_options
 	for {
 		i = skipWS(b, i)
 		if i >= len(b) {
@@ -69,7 +69,7 @@ func Scan(b []byte) (Fields, error) {
 			}
 			i = skipWS(b, i+1)
 		}
-		key, next, err := readKey(b, i)
+		kb, next, err := readKeyBytes(b, i)
 		if err != nil {
 			return f, err
 		}
@@ -84,14 +84,14 @@ func Scan(b []byte) (Fields, error) {
 			return f, err
 		}
 		raw := b[start:end]
-		switch key {
-		case "model", "stream", "stream_options":
-			if seen[key] {
-				return f, fmt.Errorf("duplicate %q member", key)
+		// The key is compared as bytes (no string is allocated per member).
+		if d := dupIndex(kb); d >= 0 {
+			if seen[d] {
+				return f, fmt.Errorf("duplicate %q member", kb)
 			}
-			seen[key] = true
+			seen[d] = true
 		}
-		switch key {
+		switch string(kb) {
 		case "model":
 			if raw[0] != '"' {
 				return f, errors.New(`"model" must be a string`)
@@ -117,7 +117,7 @@ func Scan(b []byte) (Fields, error) {
 				return f, errors.New(`"stream_options" must be an object`)
 			}
 		case "max_tokens", "max_completion_tokens", "max_output_tokens":
-			if err := f.outputLimit(key, raw); err != nil {
+			if err := f.outputLimit(string(kb), raw); err != nil {
 				return f, err
 			}
 		case "thinking":
@@ -241,6 +241,37 @@ func skipWS(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// dupIndex is the index in Scan's seen of a member that may appear once.
+func dupIndex(kb []byte) int {
+	switch string(kb) {
+	case "model":
+		return 0
+	case "stream":
+		return 1
+	case "stream_options":
+		return 2
+	}
+	return -1
+}
+
+// readKeyBytes reads an object key at b[i] and returns it unescaped: a
+// slice of b when it has no escape (the usual case, with no allocation).
+func readKeyBytes(b []byte, i int) ([]byte, int, error) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, i, fmt.Errorf("expected a member name at offset %d", i)
+	}
+	end, err := skipString(b, i)
+	if err != nil {
+		return nil, i, err
+	}
+	raw := b[i:end]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], end, nil
+	}
+	s, err := unquote(raw)
+	return []byte(s), end, err
 }
 
 // readKey reads an object key at b[i] and returns it unescaped.

@@ -78,7 +78,7 @@ func memberValue(b []byte, name string) (int, int, error) {
 			}
 			i = skipWS(b, i+1)
 		}
-		key, next, err := readKey(b, i)
+		key, next, err := readKeyBytes(b, i)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -91,7 +91,7 @@ func memberValue(b []byte, name string) (int, int, error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		if key == name {
+		if string(key) == name {
 			from, to = i, end
 		}
 		i = end

@@ -3,6 +3,7 @@ package openai
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -35,18 +36,26 @@ func (w *wireUsage) usage() providers.Usage {
 	return u
 }
 
-// ParseUsage reads the usage of a chat.completion or embeddings list body.
+// ParseUsage reads the usage of a chat.completion or embeddings list body:
+// the body is checked to be valid JSON, then only its top-level "usage"
+// member (the last one, as encoding/json reads it) is decoded; choices
+// and data are not.
 func ParseUsage(body []byte) (providers.Usage, error) {
-	var v struct {
-		Usage *wireUsage `json:"usage"`
+	if !json.Valid(body) {
+		return providers.Usage{}, errors.New("invalid JSON")
 	}
-	if err := json.Unmarshal(body, &v); err != nil {
+	from, to, err := memberValue(body, "usage")
+	if err != nil {
 		return providers.Usage{}, err
 	}
-	if v.Usage == nil {
+	if from < 0 || string(body[from:to]) == "null" {
 		return providers.Usage{}, nil
 	}
-	return v.Usage.usage(), nil
+	var w wireUsage
+	if err := json.Unmarshal(body[from:to], &w); err != nil {
+		return providers.Usage{}, fmt.Errorf("usage: %w", err)
+	}
+	return w.usage(), nil
 }
 
 // chunkUsage reads a stream chunk's usage; only is true when the chunk has
