@@ -7,7 +7,8 @@ import (
 )
 
 // neverForwarded are client headers no provider is sent, whatever its
-// ForwardHeaders say: client credentials and cookies, hop-by-hop headers,
+// ForwardHeaders say: client credentials (a request's own vendor keys
+// too) and cookies, hop-by-hop headers,
 // framing the transport owns, and vendor account selectors the provider's
 // own Headers set (canonical form).
 var neverForwarded = map[string]bool{
@@ -17,6 +18,9 @@ var neverForwarded = map[string]bool{
 	"Transfer-Encoding": true, "Upgrade": true, "Host": true, "Content-Length": true, "Accept-Encoding": true,
 	"Expect": true, "Openai-Organization": true, "Openai-Project": true, "Anthropic-Version": true,
 	"X-Goog-User-Project": true,
+	// A request's own vendor keys (BYOK): the gateway takes them out and
+	// puts each in its provider's credential.
+	"X-Tollgate-Provider-Key": true,
 }
 
 // NeverForwarded reports whether a client header (canonical name) must not

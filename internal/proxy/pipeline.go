@@ -37,7 +37,11 @@ func (s *Server) serveInference(w http.ResponseWriter, r *http.Request, sn *snap
 	}
 	if aerr := c.headerKeys(ownKeys); aerr != nil {
 		closeUnread(w, r)
-		c.reject("forbidden", aerr)
+		reason := "forbidden"
+		if aerr.Status == http.StatusBadRequest {
+			reason = "invalid"
+		}
+		c.reject(reason, aerr)
 		return
 	}
 	_ = c.rc.SetReadDeadline(c.start.Add(sn.readTimeout))
