@@ -95,6 +95,7 @@ test: k8s-assets redis chromium agents openai-node observability verify-fmt vet 
 .PHONY: test-unit
 test-unit: redis chromium agents openai-node observability ## Tests that start no control plane (unit, data plane, Redis, SDKs, console, packaging): -race, in parallel.
 	$(GO_TEST) -race -count=1 $(UNIT_PKGS)
+	$(GO_TEST) -count=1 -run 'AllocationBudget' ./internal/proxy/ # allocation counts need the build without -race
 
 .PHONY: test-serial
 test-serial: redis ## Timing-sensitive tests with no control plane (soak, SIGTERM with streams): -race, one package at a time.

@@ -29,6 +29,9 @@ func TestGatewayAllocationBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("counts allocations over 300 real HTTP requests")
 	}
+	if raceEnabled {
+		t.Skip("the race detector allocates for itself (249 here against 231 without it): the budget is for the real build")
+	}
 	up := benchUpstream()
 	defer up.Close()
 	mk := func(name string) config.Provider {
