@@ -2,6 +2,7 @@ package helmchart_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -46,10 +47,39 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "the envtest CRDs gone", func() bool {
-		_, err := cs.Discovery().ServerResourcesForGroupVersion("ai.tollgate.dev/v1alpha1")
-		return apierrors.IsNotFound(err)
-	})
+	// The CRDs themselves first (a deleted CRD is Terminating until the
+	// apiserver has removed its objects and stopped serving it), then the
+	// group from discovery, which Helm reads before it installs crds/.
+	for _, crd := range env.CRDs {
+		var seen string
+		waitFor(t, "CRD "+crd.Name+" gone", func() bool {
+			got, err := crds.Get(ctx, crd.Name, metav1.GetOptions{})
+			seen = fmt.Sprintf("last get: %v", err)
+			if err == nil {
+				seen = fmt.Sprintf("still there, conditions %+v", got.Status.Conditions)
+			}
+			return apierrors.IsNotFound(err)
+		}, func() string { return seen })
+	}
+	var lastDiscovery error
+	waitFor(t, "ai.tollgate.dev/v1alpha1 gone from discovery", func() bool {
+		_, lastDiscovery = cs.Discovery().ServerResourcesForGroupVersion("ai.tollgate.dev/v1alpha1")
+		if apierrors.IsNotFound(lastDiscovery) {
+			return true
+		}
+		// The group list says the same when the per-version path answers
+		// something else (a stale cache's 503 while the group goes).
+		groups, err := cs.Discovery().ServerGroups()
+		if err != nil {
+			return false
+		}
+		for _, g := range groups.Groups {
+			if g.Name == "ai.tollgate.dev" {
+				return false
+			}
+		}
+		return true
+	}, func() string { return fmt.Sprintf("last discovery answer: %v", lastDiscovery) })
 	const ns = "helm-test"
 	opts := helmchart.Options{Namespace: ns, CreateNamespace: true, Values: map[string]any{
 		"image": map[string]any{"repository": "registry.example.com/tollgate", "tag": "v1.2.3"},
@@ -128,12 +158,18 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
+// waitFor polls ok for up to 90 s; why, when given, says what was last
+// seen when it gives up.
+func waitFor(t *testing.T, what string, ok func() bool, why ...func() string) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(90 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after a minute", what)
+			detail := ""
+			for _, w := range why {
+				detail += "; " + w()
+			}
+			t.Fatalf("%s: not after 90 s%s", what, detail)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
