@@ -51,10 +51,10 @@ func sampleRecords(now time.Time) []activity.Record {
 }
 
 type rankingAnswer struct {
-	By        string       `json:"by"`
-	Period    string       `json:"period"`
-	Data      []RankingRow `json:"data"`
-	Truncated bool         `json:"truncated"`
+	By        string                `json:"by"`
+	Period    string                `json:"period"`
+	Data      []activity.RankingRow `json:"data"`
+	Truncated bool                  `json:"truncated"`
 }
 
 func TestAdminRankingsAcrossConsumers(t *testing.T) {
@@ -102,7 +102,7 @@ func TestAdminRankingsAcrossConsumers(t *testing.T) {
 
 func TestAdminRankingsAreBounded(t *testing.T) {
 	now := time.Now()
-	recs := make([]activity.Record, adminRankingScan+activity.MaxPageSize)
+	recs := make([]activity.Record, activity.RankingScan+activity.MaxPageSize)
 	for i := range recs {
 		recs[i] = activity.Record{ID: fmt.Sprintf("gen-%024x", i+1), Time: now.UnixMilli(), Consumer: "team-a", Model: "m", InputTokens: 1, Status: 200}
 	}
@@ -115,8 +115,8 @@ func TestAdminRankingsAreBounded(t *testing.T) {
 	if err := json.Unmarshal(body, &a); err != nil {
 		t.Fatal(err)
 	}
-	if !a.Truncated || len(a.Data) != 1 || a.Data[0].Requests != adminRankingScan {
-		t.Fatalf("want the first %d records ranked and truncated: %s", adminRankingScan, body)
+	if !a.Truncated || len(a.Data) != 1 || a.Data[0].Requests != activity.RankingScan {
+		t.Fatalf("want the first %d records ranked and truncated: %s", activity.RankingScan, body)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -222,9 +221,9 @@ func (s *Server) serveActivityAPI(w http.ResponseWriter, r *http.Request, sn *sn
 		writeJSON(w, http.StatusOK, map[string]any{"data": rec})
 		return
 	}
-	f, aerr := activityFilter(q)
-	if aerr != nil {
-		writeError(w, aerr)
+	f, qerr := activity.ParseQuery(q)
+	if qerr != nil {
+		writeError(w, badQuery(qerr.Param, qerr.Message))
 		return
 	}
 	f.Consumer = cons.name()
@@ -292,54 +291,6 @@ func (s *Server) activityError(w http.ResponseWriter, r *http.Request, err error
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "reading the activity log failed", attrErr(err))
 		writeError(w, serverError(http.StatusServiceUnavailable, "activity_unavailable", "the activity log is unavailable; try again", 0))
 	}
-}
-
-// activityFilter reads GET /v1/activity's query: from and to (RFC 3339 or
-// unix seconds), model, app, status, limit, cursor.
-func activityFilter(q url.Values) (activity.Filter, *apiError) {
-	var f activity.Filter
-	for _, p := range []struct {
-		name string
-		to   *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		v := q.Get(p.name)
-		if v == "" {
-			continue
-		}
-		t, ok := parseTime(v)
-		if !ok {
-			return f, badQuery(p.name, p.name+" must be an RFC 3339 time or unix seconds")
-		}
-		*p.to = t
-	}
-	f.Model, f.App, f.Status, f.Cursor = q.Get("model"), q.Get("app"), q.Get("status"), q.Get("cursor")
-	if v := q.Get("category"); v != "" {
-		if f.Category = activity.Category(v); f.Category == "" {
-			return f, badQuery("category", "category must be lower-case letters, digits, - or _ (at most 64)")
-		}
-	}
-	if !activity.ValidStatus(f.Status) {
-		return f, badQuery("status", "status must be an HTTP status, ok, error or 2xx..5xx")
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > activity.MaxPageSize {
-			return f, badQuery("limit", "limit must be 1 to "+strconv.Itoa(activity.MaxPageSize))
-		}
-		f.Limit = n
-	}
-	return f, nil
-}
-
-func parseTime(v string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, true
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/1000 {
-		return time.Time{}, false
-	}
-	return time.Unix(n, 0), true
 }
 
 func badQuery(param, msg string) *apiError {
