@@ -233,64 +233,6 @@ func (r *Redis) Add(ctx context.Context, cs []Counter) ([]int64, error) {
 	return vals, err
 }
 
-// AddBatch implements BatchAdder: every Add in one pipeline (one round
-// trip per node). A Cluster client splits the pipeline by slot; each Add
-// keeps its keys in one slot.
-func (r *Redis) AddBatch(ctx context.Context, batch [][]Counter) ([][]int64, []error, error) {
-	release, err := r.acquire(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer release()
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	vals, errs := make([][]int64, len(batch)), make([]error, len(batch))
-	for attempt := 0; ; attempt++ {
-		cmds := make([]*redis.Cmd, len(batch))
-		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, cs := range batch {
-				if len(cs) > 0 {
-					keys, args := scriptArgs("a", cs)
-					cmds[i] = counterScript.EvalSha(ctx, p, keys, args...)
-				}
-			}
-			return nil
-		})
-		if err != nil && attempt == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			// A restarted (or new Cluster) node lost the script: load it
-			// and send the batch again.
-			if lerr := counterScript.Load(ctx, r.client).Err(); lerr != nil {
-				return nil, nil, fmt.Errorf("redis limit store: loading the counter script: %w", lerr)
-			}
-			continue
-		}
-		if err != nil && ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
-		}
-		failed := 0
-		for i, c := range cmds {
-			if c == nil {
-				continue
-			}
-			raw, cerr := c.Int64Slice()
-			switch {
-			case cerr != nil:
-				errs[i] = fmt.Errorf("redis limit store: %w", cerr)
-				failed++
-			case len(raw) != len(batch[i])+1:
-				errs[i] = fmt.Errorf("redis limit store: script returned %d values for %d counters", len(raw), len(batch[i]))
-				failed++
-			default:
-				vals[i] = raw[1:]
-			}
-		}
-		if failed == len(batch) && err != nil {
-			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
-		}
-		return vals, errs, nil
-	}
-}
-
 // Fields implements Store.
 func (r *Redis) Fields(ctx context.Context, key string) (map[string]int64, error) {
 	out, err := r.FieldsBatch(ctx, []string{key})

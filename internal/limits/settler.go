@@ -21,15 +21,6 @@ const DefaultSettleQueue = 8192
 // settleBatch is the most settlements one flush sends in one pipeline.
 const settleBatch = 256
 
-// BatchAdder is a Store that can run many Add calls in one round trip.
-// Redis implements it with a pipeline; a Store without it is flushed one
-// Add at a time.
-type BatchAdder interface {
-	// AddBatch runs every Add of batch; vals[i] and errs[i] answer
-	// batch[i]. err is set when the whole batch failed.
-	AddBatch(ctx context.Context, batch [][]Counter) (vals [][]int64, errs []error, err error)
-}
-
 // settleJob is one queued Add: a settlement (ticket set) or a usage-only
 // admission (ticket nil). A job with only barrier set is a flush marker.
 type settleJob struct {
@@ -339,23 +330,10 @@ func (s *settler) send(ctx context.Context, groups []*mergedAdd) ([]outcome, err
 			}
 			return nil
 		}
-		work := make([][]Counter, len(groups))
+		// A store without idempotent batches (the local one) is
+		// settled one Add at a time.
 		for i, g := range groups {
-			work[i] = g.cs
-		}
-		if ba, ok := st.(BatchAdder); ok {
-			vals, errs, err := ba.AddBatch(ctx, work)
-			if err != nil {
-				return err
-			}
-			for i := range groups {
-				if errs[i] == nil && len(vals[i]) == len(groups[i].cs) {
-					out[i].vals = vals[i]
-				}
-			}
-			return nil
-		}
-		for i, cs := range work {
+			cs := g.cs
 			v, err := st.Add(ctx, cs)
 			if err != nil && i == 0 {
 				return err // the store is down: do not try every job
