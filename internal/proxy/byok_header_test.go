@@ -80,6 +80,15 @@ func TestBYOKHeaderKey(t *testing.T) {
 		{"a malformed header", func(c *config.Config) {
 			c.BYOKHeaderKeys = &config.BYOKHeaderKeys{Providers: []string{"b"}, Consumers: []string{c.Consumers[0].Name}}
 		}, own, http.StatusBadRequest, "invalid_provider_key"},
+		{"a provider named twice", func(c *config.Config) {
+			c.BYOKHeaderKeys = &config.BYOKHeaderKeys{Providers: []string{"b"}, Consumers: []string{c.Consumers[0].Name}}
+		}, "b=" + own + ", b=sk-other", http.StatusBadRequest, "invalid_provider_key"},
+		{"an empty key", func(c *config.Config) {
+			c.BYOKHeaderKeys = &config.BYOKHeaderKeys{Providers: []string{"b"}, Consumers: []string{c.Consumers[0].Name}}
+		}, "b=", http.StatusBadRequest, "invalid_provider_key"},
+		{"more than 16 entries", func(c *config.Config) {
+			c.BYOKHeaderKeys = &config.BYOKHeaderKeys{Providers: []string{"b"}, Consumers: []string{c.Consumers[0].Name}}
+		}, "b=" + own + strings.Repeat(",x=y", 5000), http.StatusBadRequest, "invalid_provider_key"},
 	}
 	for _, rc := range refused {
 		t.Run("refused: "+rc.name, func(t *testing.T) {
