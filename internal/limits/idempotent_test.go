@@ -156,12 +156,19 @@ func TestRedisClusterRepeatedSettlementDoesNotDoubleCharge(t *testing.T) {
 	store := &lossyRedis{Redis: r, alternate: true}
 	e := newEngine(t, cfg, newClock(t0), WithStore(store), WithAsyncSettle(0), WithClock(time.Now), WithBackoff(20*time.Millisecond))
 	ctx := context.Background()
+	// Every admission before any settlement: a lost batch opens the
+	// circuit for the backoff, and an admission in that window would be
+	// refused (FailClosed), which is not what this test is about.
+	var tickets []*Ticket
 	for _, name := range names {
 		for range 2 {
 			c := call("gpt-4o", 100, 100)
 			c.Consumer = name
-			settle(t, mustAdmit(t, e, c), 4, 6, 0)
+			tickets = append(tickets, mustAdmit(t, e, c))
 		}
+	}
+	for _, tk := range tickets {
+		settle(t, tk, 4, 6, 0)
 	}
 	if err := e.Flush(ctx); err != nil {
 		t.Fatal(err)
