@@ -17,6 +17,19 @@ import (
 // -portkey installs under bin/portkey on first use.
 const portkeyVersion = "1.15.2"
 
+// portkeyHonoServer pins the @hono/node-server that Portkey runs on. Its
+// own range (^1.3.3) resolves to 1.19.x, whose light Response keeps the
+// upstream fetch answer's immutable headers when a Response is built from
+// it, so every streamed answer failed in Portkey's updateHeaders with
+// "TypeError: immutable" (500 "Something went wrong"; Portkey-AI/gateway
+// issue 1550). honojs/node-server pull 382 fixed it in the 2.x line; an npm
+// override installs that line under Portkey, and its streams then work.
+const portkeyHonoServer = "2.1.8"
+
+// portkeyManifest is the package.json of the install directory: the
+// override above, nothing else.
+var portkeyManifest = `{"name":"tollgate-bench-portkey","private":true,"overrides":{"@hono/node-server":"` + portkeyHonoServer + `"}}` + "\n"
+
 // peerHeaders are the extra request headers a contender needs, by its
 // URL: Portkey is told the provider and the upstream per request.
 var peerHeaders = map[string]http.Header{}
@@ -35,7 +48,7 @@ func portkeyDir() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("working directory: %w", err)
 	}
-	return filepath.Join(wd, "bin", "portkey", portkeyVersion), nil
+	return filepath.Join(wd, "bin", "portkey", portkeyVersion+"-hono-"+portkeyHonoServer), nil
 }
 
 // installPortkey runs `npm install` of the pinned version into bin/portkey
@@ -55,6 +68,9 @@ func installPortkey() (string, error) {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("creating %s: %w", dir, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(portkeyManifest), 0o644); err != nil {
+		return "", fmt.Errorf("writing the Portkey install's package.json: %w", err)
 	}
 	cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--prefix", dir, "@portkey-ai/gateway@"+portkeyVersion)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -96,11 +112,12 @@ func startPortkey(up string) (*proc, error) {
 	cmd := exec.Command(node, "--import", loopbackOnly, script, "--port="+strconv.Itoa(port), "--headless")
 	// NODE_ENV=production: no log UI, no console spinner.
 	cmd.Env = append(os.Environ(), "NODE_ENV=production")
-	p := &proc{name: "portkey " + portkeyVersion, cmd: cmd, done: make(chan struct{})}
+	p := &proc{name: "portkey " + portkeyVersion, cmd: cmd, done: make(chan struct{}), stderr: &tailBuffer{}}
+	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting portkey: %w", err)
 	}
-	go func() { _ = cmd.Wait(); close(p.done) }()
+	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
@@ -31,6 +32,53 @@ type proc struct {
 	url     string // client listener
 	metrics string // tollgate's metrics listener, "" otherwise
 	done    chan struct{}
+	waitErr error         // how it exited, set before done is closed
+	stderr  *tailBuffer   // the end of its stderr, where it is kept
+	lastCPU time.Duration // the last CPU time read, kept once it has exited
+}
+
+// exited says whether the process ended before the benchmark stopped it,
+// and how.
+func (p *proc) exited() (string, bool) {
+	select {
+	case <-p.done:
+	default:
+		return "", false
+	}
+	how := "exit status 0"
+	if p.waitErr != nil {
+		how = p.waitErr.Error()
+	}
+	if p.stderr != nil {
+		if t := strings.TrimSpace(p.stderr.String()); t != "" {
+			how += "; the end of its stderr:\n\n    " + strings.ReplaceAll(t, "\n", "\n    ")
+		}
+	}
+	return how, true
+}
+
+// tailBuffer keeps the last tailBytes written to it.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+const tailBytes = 2048
+
+func (t *tailBuffer) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, b...)
+	if len(t.b) > tailBytes {
+		t.b = append(t.b[:0], t.b[len(t.b)-tailBytes:]...)
+	}
+	return len(b), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }
 
 var servingRE = regexp.MustCompile(`serving on (\S+) \(metrics (\S+)\)`)
@@ -49,7 +97,7 @@ func startProc(name, bin string, args ...string) (*proc, error) {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
+	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
 	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -89,20 +137,23 @@ func (p *proc) stop() {
 }
 
 // cpu is the process's user+system CPU time so far (/proc/PID/stat, the
-// figures getrusage reports once it has exited).
+// figures getrusage reports once it has exited). Once the process is gone
+// it is the last figure read, so a turn it died in is not charged a
+// negative time.
 func (p *proc) cpu() time.Duration {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
 	if err != nil {
-		return 0
+		return p.lastCPU
 	}
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
 	if len(f) < 13 {
-		return 0
+		return p.lastCPU
 	}
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+	p.lastCPU = time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+	return p.lastCPU
 }
 
 // rss is the process's resident set size in bytes.

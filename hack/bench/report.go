@@ -74,6 +74,15 @@ func report(w io.Writer, cs []*contender, st settings, loadBefore, loadAfter str
 		}
 	}
 
+	for _, x := range cs {
+		if x.p == nil {
+			continue
+		}
+		if how, gone := x.p.exited(); gone {
+			fmt.Fprintf(w, "\n**%s exited during the run** (%s): its figures after that are errors, and its CPU stops at the last figure read.\n", x.name, how)
+		}
+	}
+
 	fmt.Fprintf(w, "\n## Against the targets (ratios of added latency: contender − direct, over bare proxy − direct)\n\n")
 	fmt.Fprintf(w, "| figure |")
 	for _, x := range cs[2:] {
