@@ -178,12 +178,16 @@ soak: redis ## Opt-in soak and chaos run (mixed traffic, reloads, Redis killed, 
 	TOLLGATE_SOAK=1 $(GO_TEST) -v -count=1 -timeout 30m ./test/soak/
 
 .PHONY: scale
-scale: k8s-assets ## Opt-in scale run: compile, shard and hot-reload 10,000 and 100,000 Consumers (cold and a one-Consumer change, incremental); 10,000 brought-key Consumers served from the real Secrets on envtest; convergence from cold with the operator in its own process. Prints the figures.
-	go run ./hack/scale
-	go run ./hack/scale -consumers 100000 -repeat 3 -reloads 2 -n 2000
+SCALE_FIGURES = $(BIN)/scale/figures.jsonl
+
+scale: k8s-assets ## Opt-in scale run: compile, shard and hot-reload 10,000 and 100,000 Consumers (cold and a one-Consumer change, incremental); 10,000 brought-key Consumers served from the real Secrets on envtest, with the API writes of a quiet minute; convergence from cold at 10,000 and 30,000 with the operator in its own process. Ends with issue 16's table of targets and what was measured.
+	mkdir -p $(BIN)/scale && rm -f $(SCALE_FIGURES)
+	TOLLGATE_SCALE_FIGURES=$(SCALE_FIGURES) go run ./hack/scale
+	TOLLGATE_SCALE_FIGURES=$(SCALE_FIGURES) go run ./hack/scale -consumers 100000 -repeat 3 -reloads 2 -n 2000
 	go test -count=1 -p 1 -run '^$$' -bench 'OneConsumerChange|CompileSplit' -benchtime 3x ./internal/compile/
-	TOLLGATE_SCALE=1 TOLLGATE_SHARD_CONSUMERS=$${TOLLGATE_SHARD_CONSUMERS:-10000} go test -count=1 -p 1 -v -timeout 90m -run 'TestShardedConfigScale' ./internal/controller/
-	TOLLGATE_SCALE=1 TOLLGATE_COLD_CONSUMERS=$${TOLLGATE_COLD_CONSUMERS:-10000} go test -count=1 -p 1 -v -timeout 60m -run 'TestColdConvergence' ./test/scale/
+	TOLLGATE_SCALE_FIGURES=$(SCALE_FIGURES) TOLLGATE_SCALE=1 TOLLGATE_SHARD_CONSUMERS=$${TOLLGATE_SHARD_CONSUMERS:-10000} go test -count=1 -p 1 -v -timeout 90m -run 'TestShardedConfigScale' ./internal/controller/
+	for n in $${TOLLGATE_COLD_CONSUMERS:-10000 30000}; do TOLLGATE_SCALE_FIGURES=$(SCALE_FIGURES) TOLLGATE_SCALE=1 TOLLGATE_COLD_CONSUMERS=$$n go test -count=1 -p 1 -v -timeout 60m -run 'TestColdConvergence' ./test/scale/ || exit 1; done
+	go run ./hack/scalereport $(SCALE_FIGURES)
 
 ##@ Build
 

@@ -142,6 +142,9 @@ func run() error {
 			return err
 		}
 		f.print()
+		if err := f.record(*consumers); err != nil {
+			return err
+		}
 	}
 
 	if !*whole {

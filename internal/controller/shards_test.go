@@ -22,8 +22,10 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/resources"
+	"github.com/tollgate-dev/tollgate/test/scalefig"
 )
 
 // shardedGateway is a gateway whose compiled config is far over the API
@@ -204,8 +206,10 @@ func (g *shardedGateway) servedHash(hash string) {
 // checkSharded: a gateway over the 1 MiB limit is Programmed with the
 // hash of its root, a proxy reading the real Secrets as the gateway's
 // ServiceAccount serves the newest consumer's key, one more Consumer
-// rewrites one shard, and a deleted Consumer's key stops working.
-func checkSharded(t *testing.T, n int, lean bool) {
+// rewrites one shard, and a deleted Consumer's key stops working. It
+// returns the time from that Consumer's create to its key's first 200,
+// and the test's namespace.
+func checkSharded(t *testing.T, n int, lean bool) (time.Duration, string) {
 	g := newShardedGateway(t, n, lean)
 	root := g.programmed(n+1, time.Minute)
 	cfg, err := config.ParseRoot(root.Data[config.SecretKey])
@@ -232,6 +236,7 @@ func checkSharded(t *testing.T, n int, lean bool) {
 	// One more Consumer: one shard rewritten, served.
 	newest := "c99999"
 	sec, cs := fatConsumer(g.ns, newest, lean)
+	applied := time.Now()
 	must(t, g.c.Create(context.Background(), sec))
 	must(t, g.c.Create(context.Background(), cs))
 	g.programmed(n+2, time.Minute)
@@ -239,6 +244,7 @@ func checkSharded(t *testing.T, n int, lean bool) {
 	if code := g.call("sk-" + newest + "-brought-key"); code != http.StatusOK {
 		t.Fatalf("the newest consumer's key: status %d", code)
 	}
+	servedAfter := time.Since(applied)
 	after, _ := g.shardVersions()
 	var rewritten []string
 	for name, rv := range after {
@@ -257,6 +263,7 @@ func checkSharded(t *testing.T, n int, lean bool) {
 	if code := g.call("sk-" + newest + "-brought-key"); code != http.StatusUnauthorized {
 		t.Errorf("a deleted consumer's key: status %d, want 401", code)
 	}
+	return servedAfter, g.ns
 }
 
 // 200 consumers of 7 KiB: the config is about 1.4 MiB, which one Secret
@@ -277,8 +284,70 @@ func TestShardedConfigScale(t *testing.T) {
 		n = v
 	}
 	start := time.Now()
-	checkSharded(t, n, true)
-	t.Logf("%d consumers: created, compiled, sharded, served and changed in %s", n, time.Since(start).Round(time.Second))
+	served, ns := checkSharded(t, n, true)
+	t.Logf("%d consumers: created, compiled, sharded, served and changed in %s; one Consumer more served %s after its create", n, time.Since(start).Round(time.Second), served.Round(time.Millisecond))
+	record(t, scalefig.Figure{Key: scalefig.AppliedToServed, Consumers: n, Source: "TestShardedConfigScale", Amount: served.Seconds(),
+		Value: fmt.Sprintf("%s from the Consumer's create to its key's first 200 (a real API server, the proxy watching the real Secrets)", served.Round(time.Millisecond))})
+
+	// Steady state: with nothing changing, every write the API server
+	// takes in a window (the operator's and anyone else's) moves the etcd
+	// revision that a quorum List returns.
+	window := time.Minute
+	if d, err := time.ParseDuration(os.Getenv("TOLLGATE_SCALE_STEADY")); err == nil && d > 0 {
+		window = d
+	}
+	settled(t, ns, n)
+	before := revision(t)
+	time.Sleep(window)
+	writes := revision(t) - before
+	perMinute := float64(writes) / window.Minutes()
+	t.Logf("steady state with %d Consumers and no traffic: %d API writes in %s (%.0f a minute)", n, writes, window, perMinute)
+	record(t, scalefig.Figure{Key: scalefig.APIWrites, Consumers: n, Source: "TestShardedConfigScale", Amount: perMinute,
+		Value: fmt.Sprintf("%.0f a minute with no traffic (%d writes in %s, every writer on the API server); with traffic, Consumer usage adds at most %d a minute by construction", perMinute, writes, window, controller.UsageWritesPerMinute)})
+}
+
+// settled waits until the operator has written the status of every one
+// of the want Consumers in namespace ns (observedGeneration
+// caught up): the first status writes of thousands of new Consumers go
+// on after the gateway is Programmed, and they are convergence, not the
+// steady state.
+func settled(t *testing.T, ns string, want int) {
+	t.Helper()
+	eventually(t, 30*time.Minute, func() error {
+		var l v1alpha1.ConsumerList
+		if err := sharedC.List(context.Background(), &l, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		done := 0
+		for _, c := range l.Items {
+			if c.Status.ObservedGeneration == c.Generation {
+				done++
+			}
+		}
+		if done < want {
+			return fmt.Errorf("%d of %d Consumers have their status written", done, want)
+		}
+		return nil
+	})
+}
+
+// revision is the API server's etcd revision now: the resourceVersion of
+// a List served from quorum.
+func revision(t *testing.T) int64 {
+	t.Helper()
+	var l corev1.NamespaceList
+	must(t, sharedC.List(context.Background(), &l, client.Limit(1)))
+	rv, err := strconv.ParseInt(l.ResourceVersion, 10, 64)
+	must(t, err)
+	return rv
+}
+
+// record adds a figure to the scale run's report (make scale).
+func record(t *testing.T, f scalefig.Figure) {
+	t.Helper()
+	if err := scalefig.Record(f); err != nil {
+		t.Errorf("recording the figure: %v", err)
+	}
 }
 
 // The proxy's side of the protocol, on a real API server with no

@@ -34,6 +34,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/operator"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/testenv"
+	"github.com/tollgate-dev/tollgate/test/scalefig"
 )
 
 // operatorEnv makes this test binary run `tollgate operator`
@@ -141,6 +142,10 @@ func TestColdConvergence(t *testing.T) {
 		n, programmed.Round(time.Millisecond), len(sample), served.Round(time.Millisecond))
 	t.Logf("operator process (pid %d): peak RSS %d MiB, RSS now %d MiB; the test process (client, proxy): RSS %d MiB; load average %s",
 		op.cmd.Process.Pid, hwm>>10, rss>>10, self>>10, loadAvg())
+	record(t, scalefig.Figure{Key: scalefig.ColdServed, Consumers: n, Amount: served.Seconds(), Source: "TestColdConvergence",
+		Value: fmt.Sprintf("%s from the operator's start (Programmed after %s), load average %s", served.Round(100*time.Millisecond), programmed.Round(100*time.Millisecond), loadAvg())})
+	record(t, scalefig.Figure{Key: scalefig.OperatorRSS, Consumers: n, Amount: float64(hwm >> 10), Source: "TestColdConvergence",
+		Value: fmt.Sprintf("%d MiB (the operator process's VmHWM; the test process %d MiB apart)", hwm>>10, self>>10)})
 }
 
 func createConsumers(t *testing.T, c client.Client, ns string, n int) []string {
@@ -290,5 +295,13 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// record adds a figure to the scale run's report (make scale).
+func record(t *testing.T, f scalefig.Figure) {
+	t.Helper()
+	if err := scalefig.Record(f); err != nil {
+		t.Errorf("recording the figure: %v", err)
 	}
 }
