@@ -22,6 +22,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/resources"
 )
@@ -121,7 +122,7 @@ func (g *shardedGateway) programmed(n int, timeout time.Duration) *corev1.Secret
 	g.t.Helper()
 	ctx := context.Background()
 	var root corev1.Secret
-	eventually(g.t, timeout, func() error {
+	poll.Until(g.t, timeout, func() error {
 		if err := condition(ctx, g.c, g.gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed); err != nil {
 			return err
 		}
@@ -193,7 +194,7 @@ func (g *shardedGateway) call(key string) int {
 // servedHash waits until the proxy serves hash.
 func (g *shardedGateway) servedHash(hash string) {
 	g.t.Helper()
-	eventually(g.t, 30*time.Second, func() error {
+	poll.Until(g.t, 30*time.Second, func() error {
 		if got := g.s.ConfigHash(); got != hash {
 			return fmt.Errorf("proxy serves %s, status says %s", got, hash)
 		}
