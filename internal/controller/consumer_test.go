@@ -60,9 +60,7 @@ func TestConsumerKeyLifecycle(t *testing.T) {
 	gw := samples(t, c, ns, nil)
 	converged(t, c, gw)
 	cs := &v1alpha1.Consumer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "demo"}}
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
-	})
+	awaitCondition(t, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
 	key, err := readKey(ctx, c, ns)
 	must(t, err)
 	if cs.Status.SecretName != "demo-key" || cs.Status.KeyPrefix != apikey.DisplayPrefix(key) || len(cs.Status.KeyPrefix) >= len(key) {
@@ -83,9 +81,7 @@ func TestConsumerKeyLifecycle(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(cs), cs))
 	cs.Spec.AllowedModels = []v1alpha1.ModelPattern{"mock-*"}
 	must(t, c.Update(ctx, cs))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
-	})
+	awaitCondition(t, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
 	if again, _ := readKey(ctx, c, ns); again != key {
 		t.Fatal("a reconcile changed the key")
 	}
@@ -142,16 +138,12 @@ func TestConsumerReferences(t *testing.T) {
 	cs.Spec.Gateways = []v1alpha1.ObjectName{"nowhere"}
 	cs.Spec.TokenPolicies = []v1alpha1.ObjectName{"missing"}
 	must(t, c.Create(ctx, cs))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonPolicyNotFound)
-	})
+	awaitCondition(t, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonPolicyNotFound)
 	must(t, c.Create(ctx, &v1alpha1.TokenPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: ns},
 		Spec:       v1alpha1.TokenPolicySpec{MaxTokensPerRequest: ptr(int64(100))},
 	}))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonGatewayNotFound)
-	})
+	awaitCondition(t, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonGatewayNotFound)
 	tp := &v1alpha1.TokenPolicy{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: ns}}
 	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, tp, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted); err != nil {
@@ -177,13 +169,9 @@ func TestProviderSecretHeals(t *testing.T) {
 		},
 	}
 	must(t, c.Create(ctx, mp))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound)
-	})
+	awaitCondition(t, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound)
 	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "anthropic", Namespace: ns}, StringData: map[string]string{"other": "x"}}))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretKeyNotFound)
-	})
+	awaitCondition(t, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretKeyNotFound)
 	var sec corev1.Secret
 	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "anthropic"}, &sec))
 	sec.StringData = map[string]string{"apiKey": "sk-ant-canary"}

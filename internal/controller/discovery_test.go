@@ -112,9 +112,7 @@ func TestProviderDiscovery(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "vllm"}, &sec))
 	sec.Data = map[string][]byte{"apiKey": []byte("sk-canary-wrong-key")}
 	must(t, c.Update(ctx, &sec))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, mp, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDiscoveryFailed)
-	})
+	awaitCondition(t, c, mp, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDiscoveryFailed)
 	ready := condOf(mp.Status.Conditions, v1alpha1.ConditionReady)
 	if !strings.Contains(ready.Message, "401") || strings.Contains(ready.Message, "sk-canary") {
 		t.Errorf("DiscoveryFailed message must carry the vendor's status and no key: %q", ready.Message)
@@ -158,11 +156,7 @@ func TestDuplicateKeyRejectsLaterConsumer(t *testing.T) {
 		}
 		return condition(ctx, c, beta, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonInvalid)
 	})
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, alpha, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
-	})
+	awaitCondition(t, c, alpha, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
 	must(t, c.Delete(ctx, alpha))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, beta, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
-	})
+	awaitCondition(t, c, beta, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
 }

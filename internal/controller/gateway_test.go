@@ -150,9 +150,7 @@ func TestGatewayIdempotent(t *testing.T) {
 	// observedGeneration follows generation.
 	second.Spec.Replicas = ptr(int32(2))
 	must(t, c.Update(ctx, &second))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, &second, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
-	})
+	awaitCondition(t, c, &second, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
 }
 
 func TestChildrenRecreated(t *testing.T) {

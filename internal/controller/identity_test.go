@@ -115,9 +115,7 @@ func TestConsumerIdentities(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(platform), platform))
 	platform.Spec.Identities = []v1alpha1.IdentityMatch{{Group: "platform"}}
 	must(t, c.Update(ctx, platform))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, platform, v1alpha1.ConditionIdentitiesUnique, metav1.ConditionTrue, v1alpha1.ReasonIdentitiesUnique)
-	})
+	awaitCondition(t, c, platform, v1alpha1.ConditionIdentitiesUnique, metav1.ConditionTrue, v1alpha1.ReasonIdentitiesUnique)
 }
 
 // servePool answers /usage with no consumer and the spend of pool team.

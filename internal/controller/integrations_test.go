@@ -56,13 +56,9 @@ func TestOptionalCRDsAndRestart(t *testing.T) {
 
 	ctx = context.Background() // for the client, beyond the first manager
 	for _, ct := range []v1alpha1.ConditionType{v1alpha1.ConditionCertificateReady, v1alpha1.ConditionRouteAccepted, v1alpha1.ConditionMonitoringReady} {
-		poll.Until(t, converge, func() error {
-			return condition(ctx, c, gw, ct, metav1.ConditionFalse, v1alpha1.ReasonCRDNotInstalled)
-		})
+		awaitCondition(t, c, gw, ct, metav1.ConditionFalse, v1alpha1.ReasonCRDNotInstalled)
 	}
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
-	})
+	awaitCondition(t, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
 	if gw.Status.URL != "http://main."+ns+".svc:8443" {
 		t.Errorf("without cert-manager the gateway serves plain HTTP; url = %s", gw.Status.URL)
 	}

@@ -40,7 +40,5 @@ func TestPromptTemplateCondition(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(gw), gw))
 	gw.Spec.Prompts.Templates[0].Variables = []string{"who", "whom"}
 	must(t, c.Update(ctx, gw))
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, gw, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
-	})
+	awaitCondition(t, c, gw, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
 }

@@ -99,9 +99,7 @@ func TestAPIServerRestartUnderLiveOperator(t *testing.T) {
 	ctx = context.Background() // for the test's client
 	ns := namespace(t, c)
 	gw := samples(t, c, ns, nil)
-	poll.Until(t, converge, func() error {
-		return condition(ctx, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
-	})
+	awaitCondition(t, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
 
 	// Find the kube-apiserver by its cert dir and kill it hard: a graceful
 	// stop waits for the operator's open watches.
