@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/tollgate-dev/tollgate/internal/cluster"
@@ -44,7 +43,7 @@ func run(ctx context.Context, args []string) error {
 	o.Log = os.Stderr
 	switch args[0] {
 	case "up":
-		a, err := image.BuildLocal(ctx, root, filepath.Join(root, "bin", "image"))
+		a, err := image.BuildLocal(ctx, root)
 		if err != nil {
 			return err
 		}
@@ -65,7 +64,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return c.Down()
 	case "image":
-		a, err := image.BuildLocal(ctx, root, filepath.Join(root, "bin", "image"))
+		a, err := image.BuildLocal(ctx, root)
 		if err != nil {
 			return err
 		}

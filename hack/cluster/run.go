@@ -26,7 +26,7 @@ func quickstart(ctx context.Context, root string, o cluster.Options) (err error)
 		return fmt.Errorf("%s is in use (another make run?): %w", listen, err)
 	}
 	defer l.Close()
-	a, err := image.BuildLocal(ctx, root, filepath.Join(root, "bin", "image"))
+	a, err := image.BuildLocal(ctx, root)
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,18 +20,7 @@ func serveActivityLog(t *testing.T, recs []activity.Record, opts activity.Option
 	for i := range recs {
 		st.Add(&recs[i])
 	}
-	f := &fixture{usage: &leakyUsage{rep: leakyReport}}
-	h := New(Deps{
-		Auth:     fakeAuth{"key-a": {Consumer: "team-a"}, "key-admin": {Admin: true}},
-		Catalog:  fakeCatalog{},
-		Usage:    f.usage,
-		Activity: st.List,
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	f.url = ts.URL
-	return f
+	return serveWith(t, func(d *Deps) { d.Activity = st.List })
 }
 
 func sampleRecords(now time.Time) []activity.Record {
@@ -189,22 +175,15 @@ func TestActivityAndRankingsAreAdminOnly(t *testing.T) {
 }
 
 func TestActivitySourceFailureIs503(t *testing.T) {
-	h := New(Deps{
-		Auth:    fakeAuth{"key-admin": {Admin: true}},
-		Catalog: fakeCatalog{},
-		Usage:   &leakyUsage{},
-		Activity: func(context.Context, activity.Filter) (activity.Page, error) {
+	f := serveWith(t, func(d *Deps) {
+		d.Activity = func(context.Context, activity.Filter) (activity.Page, error) {
 			return activity.Page{}, fmt.Errorf("redis: connection refused")
-		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		}
 	})
 	for _, p := range []string{"/console/api/activity", "/console/api/rankings"} {
-		req := httptest.NewRequest(http.MethodGet, p, nil)
-		req.Header.Set("Authorization", "Bearer key-admin")
-		rr := httptest.NewRecorder()
-		h.ServeHTTP(rr, req)
-		if rr.Code != http.StatusServiceUnavailable || strings.Contains(rr.Body.String(), "redis") {
-			t.Errorf("GET %s with a failing log: %d %s", p, rr.Code, rr.Body)
+		resp, body := f.get(t, http.MethodGet, p, "key-admin")
+		if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(body), "redis") {
+			t.Errorf("GET %s with a failing log: %d %s", p, resp.StatusCode, body)
 		}
 	}
 }

@@ -54,15 +54,23 @@ type fixture struct {
 
 func serve(t *testing.T, enabled bool) *fixture {
 	t.Helper()
+	return serveWith(t, func(d *Deps) { d.Enabled = func() bool { return enabled } })
+}
+
+// serveWith serves the console with the tests' auth (team-a's key and an
+// admin key), catalogue, usage and a log buffer, after edit has changed
+// the Deps.
+func serveWith(t *testing.T, edit func(*Deps)) *fixture {
+	t.Helper()
 	f := &fixture{usage: &leakyUsage{rep: leakyReport}, logs: &bytes.Buffer{}}
-	h := New(Deps{
-		Enabled: func() bool { return enabled },
+	d := Deps{
 		Auth:    fakeAuth{"key-a": {Consumer: "team-a"}, "key-admin": {Admin: true}},
 		Catalog: fakeCatalog{{ID: "small", Provider: "p1", Providers: []string{"p1"}, Capabilities: []string{"chat"}}},
 		Usage:   f.usage,
 		Logger:  slog.New(slog.NewTextHandler(f.logs, nil)),
-	})
-	ts := httptest.NewServer(h)
+	}
+	edit(&d)
+	ts := httptest.NewServer(New(d))
 	t.Cleanup(ts.Close)
 	f.url = ts.URL
 	return f

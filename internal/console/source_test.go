@@ -9,22 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 )
 
 type keys struct{ a, b, disabled, expired, admin string }
-
-func newKey(t *testing.T) (string, config.Key) {
-	t.Helper()
-	k, err := apikey.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k, config.Key{ID: apikey.ID(k), SHA256: apikey.Hash(k)}
-}
 
 // testConfig has two providers, a model served by both (route "duo"), a
 // glob route, and consumers with different allowed models.
@@ -32,11 +23,11 @@ func testConfig(t *testing.T) (*config.Config, keys) {
 	t.Helper()
 	var ks keys
 	var ka, kb, kd, ke, kadm config.Key
-	ks.a, ka = newKey(t)
-	ks.b, kb = newKey(t)
-	ks.disabled, kd = newKey(t)
-	ks.expired, ke = newKey(t)
-	ks.admin, kadm = newKey(t)
+	ks.a, ka = proxytest.Key(t)
+	ks.b, kb = proxytest.Key(t)
+	ks.disabled, kd = proxytest.Key(t)
+	ks.expired, ke = proxytest.Key(t)
+	ks.admin, kadm = proxytest.Key(t)
 	past := time.Now().Add(-time.Hour)
 	ke.NotAfter = &past
 	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "gw"},

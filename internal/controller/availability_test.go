@@ -19,6 +19,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	mockup "github.com/tollgate-dev/tollgate/test/upstream"
@@ -135,7 +136,7 @@ func TestProviderAvailableHysteresis(t *testing.T) {
 	}
 	waitFor := func(status metav1.ConditionStatus, reason v1alpha1.ConditionReason) {
 		t.Helper()
-		eventually(t, 30*time.Second, func() error { return condition(ctx, c, mp, "Available", status, reason) })
+		poll.Until(t, 30*time.Second, func() error { return condition(ctx, c, mp, "Available", status, reason) })
 	}
 
 	// 20 successes: the first judged reading decides at once.
@@ -157,7 +158,7 @@ func TestProviderAvailableHysteresis(t *testing.T) {
 	// 50 successes: 70 of 100, between the thresholds: held False.
 	from = mark()
 	send(50, "")
-	eventually(t, 30*time.Second, func() error {
+	poll.Until(t, 30*time.Second, func() error {
 		if st, ok := runBefore(from, "mid", 4); !ok || st != metav1.ConditionFalse {
 			return fmt.Errorf("fourth mid reading: %q %v, want False held", st, ok)
 		}

@@ -8,6 +8,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // TestConflictingWriter: another field manager sets the Deployment's
@@ -28,7 +30,7 @@ func TestConflictingWriter(t *testing.T) {
 		"spec":     map[string]any{"replicas": int64(5)},
 	}}
 	must(t, c.Apply(ctx, client.ApplyConfigurationFromUnstructured(other), client.FieldOwner("someone-else"), client.ForceOwnership))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		var d appsv1.Deployment
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main"}, &d); err != nil {
 			return err

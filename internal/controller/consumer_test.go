@@ -15,6 +15,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/compile"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // servedKeys reads the config Secret and returns the hashes of consumer.
@@ -59,15 +60,13 @@ func TestConsumerKeyLifecycle(t *testing.T) {
 	gw := samples(t, c, ns, nil)
 	converged(t, c, gw)
 	cs := &v1alpha1.Consumer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "demo"}}
-	eventually(t, converge, func() error {
-		return condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
-	})
+	awaitCondition(t, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
 	key, err := readKey(ctx, c, ns)
 	must(t, err)
 	if cs.Status.SecretName != "demo-key" || cs.Status.KeyPrefix != apikey.DisplayPrefix(key) || len(cs.Status.KeyPrefix) >= len(key) {
 		t.Fatalf("status = %+v", cs.Status)
 	}
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		keys, err := servedKeys(ctx, c, ns, "demo")
 		if err != nil {
 			return err
@@ -82,9 +81,7 @@ func TestConsumerKeyLifecycle(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(cs), cs))
 	cs.Spec.AllowedModels = []v1alpha1.ModelPattern{"mock-*"}
 	must(t, c.Update(ctx, cs))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
-	})
+	awaitCondition(t, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
 	if again, _ := readKey(ctx, c, ns); again != key {
 		t.Fatal("a reconcile changed the key")
 	}
@@ -93,7 +90,7 @@ func TestConsumerKeyLifecycle(t *testing.T) {
 	cs.Spec.Credentials.Generate.Rotation = 1
 	must(t, c.Update(ctx, cs))
 	var rotated string
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
 			return err
 		}
@@ -114,7 +111,7 @@ func TestConsumerKeyLifecycle(t *testing.T) {
 	// A key Secret deleted by hand comes back with a new key; the old one
 	// stops working.
 	must(t, c.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "demo-key"}}))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		fresh, err := readKey(ctx, c, ns)
 		if err != nil {
 			return err
@@ -141,18 +138,14 @@ func TestConsumerReferences(t *testing.T) {
 	cs.Spec.Gateways = []v1alpha1.ObjectName{"nowhere"}
 	cs.Spec.TokenPolicies = []v1alpha1.ObjectName{"missing"}
 	must(t, c.Create(ctx, cs))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonPolicyNotFound)
-	})
+	awaitCondition(t, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonPolicyNotFound)
 	must(t, c.Create(ctx, &v1alpha1.TokenPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: ns},
 		Spec:       v1alpha1.TokenPolicySpec{MaxTokensPerRequest: ptr(int64(100))},
 	}))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonGatewayNotFound)
-	})
+	awaitCondition(t, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonGatewayNotFound)
 	tp := &v1alpha1.TokenPolicy{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: ns}}
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, tp, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted); err != nil {
 			return err
 		}
@@ -176,18 +169,14 @@ func TestProviderSecretHeals(t *testing.T) {
 		},
 	}
 	must(t, c.Create(ctx, mp))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound)
-	})
+	awaitCondition(t, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound)
 	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "anthropic", Namespace: ns}, StringData: map[string]string{"other": "x"}}))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretKeyNotFound)
-	})
+	awaitCondition(t, c, mp, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretKeyNotFound)
 	var sec corev1.Secret
 	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "anthropic"}, &sec))
 	sec.StringData = map[string]string{"apiKey": "sk-ant-canary"}
 	must(t, c.Update(ctx, &sec))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, mp, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
 			return err
 		}
@@ -230,7 +219,7 @@ func TestConsumerBYOKSecretMissing(t *testing.T) {
 	cs := consumer(ns, "own")
 	cs.Spec.BYOK = []v1alpha1.BYOKKey{{Provider: "openai", SecretRef: v1alpha1.SecretKeyReference{Name: "own-openai", Key: "apiKey"}}}
 	must(t, c.Create(ctx, cs))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound); err != nil {
 			return err
 		}
@@ -255,7 +244,7 @@ func TestConsumerBYOKSecretMissing(t *testing.T) {
 		return nil
 	})
 	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "own-openai", Namespace: ns}, StringData: map[string]string{"apiKey": "sk-own-canary"}}))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 const discoveryKey = "sk-canary-discovery-key"
@@ -76,7 +77,7 @@ func TestProviderDiscovery(t *testing.T) {
 		},
 	}
 	must(t, c.Create(ctx, mp))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, mp, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
 			return err
 		}
@@ -85,7 +86,7 @@ func TestProviderDiscovery(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		var sec corev1.Secret
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
 			return err
@@ -111,9 +112,7 @@ func TestProviderDiscovery(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "vllm"}, &sec))
 	sec.Data = map[string][]byte{"apiKey": []byte("sk-canary-wrong-key")}
 	must(t, c.Update(ctx, &sec))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, mp, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDiscoveryFailed)
-	})
+	awaitCondition(t, c, mp, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDiscoveryFailed)
 	ready := condOf(mp.Status.Conditions, v1alpha1.ConditionReady)
 	if !strings.Contains(ready.Message, "401") || strings.Contains(ready.Message, "sk-canary") {
 		t.Errorf("DiscoveryFailed message must carry the vendor's status and no key: %q", ready.Message)
@@ -148,7 +147,7 @@ func TestDuplicateKeyRejectsLaterConsumer(t *testing.T) {
 		return cs
 	}
 	alpha, beta := mk("alpha"), mk("beta")
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, beta, v1alpha1.ConditionAccepted, metav1.ConditionFalse, v1alpha1.ReasonInvalid); err != nil {
 			return err
 		}
@@ -157,11 +156,7 @@ func TestDuplicateKeyRejectsLaterConsumer(t *testing.T) {
 		}
 		return condition(ctx, c, beta, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonInvalid)
 	})
-	eventually(t, converge, func() error {
-		return condition(ctx, c, alpha, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
-	})
+	awaitCondition(t, c, alpha, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
 	must(t, c.Delete(ctx, alpha))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, beta, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
-	})
+	awaitCondition(t, c, beta, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
 }

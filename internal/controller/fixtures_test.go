@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // samples creates objects like config/samples in ns: a mock provider, an
@@ -64,6 +65,13 @@ func consumer(ns, name string) *v1alpha1.Consumer {
 			TokenPolicies: []v1alpha1.ObjectName{"standard"},
 		},
 	}
+}
+
+// awaitCondition waits, up to converge, until condition accepts obj's
+// condition typ.
+func awaitCondition(t *testing.T, c client.Client, obj client.Object, typ v1alpha1.ConditionType, status metav1.ConditionStatus, reason v1alpha1.ConditionReason) {
+	t.Helper()
+	poll.Until(t, converge, func() error { return condition(t.Context(), c, obj, typ, status, reason) })
 }
 
 // condition reads obj and checks one of its conditions.

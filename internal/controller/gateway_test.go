@@ -16,6 +16,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 const converge = 60 * time.Second
@@ -25,7 +26,7 @@ const converge = 60 * time.Second
 func converged(t *testing.T, c client.Client, gw *v1alpha1.AIGateway) {
 	t.Helper()
 	ctx := context.Background()
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed); err != nil {
 			return err
 		}
@@ -123,7 +124,7 @@ func TestGatewayIdempotent(t *testing.T) {
 	mp.Annotations = map[string]string{"poke": "1"}
 	must(t, c.Update(ctx, &mp))
 	before["provider/mock"] = mp.ResourceVersion
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if n := reconciles(t, "aigateway"); n <= poked {
 			return fmt.Errorf("the gateway has not been reconciled since the poke")
 		}
@@ -149,9 +150,7 @@ func TestGatewayIdempotent(t *testing.T) {
 	// observedGeneration follows generation.
 	second.Spec.Replicas = ptr(int32(2))
 	must(t, c.Update(ctx, &second))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, &second, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
-	})
+	awaitCondition(t, c, &second, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
 }
 
 func TestChildrenRecreated(t *testing.T) {
@@ -164,7 +163,7 @@ func TestChildrenRecreated(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(dep), dep))
 	oldUID := dep.UID
 	must(t, c.Delete(ctx, dep))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		var d appsv1.Deployment
 		if err := c.Get(ctx, client.ObjectKeyFromObject(dep), &d); err != nil {
 			return err
@@ -179,11 +178,11 @@ func TestChildrenRecreated(t *testing.T) {
 	gw.Spec.Replicas = ptr(int32(2))
 	must(t, c.Update(ctx, gw))
 	pdbKey := client.ObjectKey{Namespace: ns, Name: "main"}
-	eventually(t, converge, func() error { return c.Get(ctx, pdbKey, &policyPDB{}) })
+	poll.Until(t, converge, func() error { return c.Get(ctx, pdbKey, &policyPDB{}) })
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(gw), gw))
 	gw.Spec.Replicas = ptr(int32(1))
 	must(t, c.Update(ctx, gw))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := c.Get(ctx, pdbKey, &policyPDB{}); !apierrors.IsNotFound(err) {
 			return fmt.Errorf("PodDisruptionBudget still there: %v", err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // servedConfig reads the gateway main's config Secret.
@@ -60,7 +61,7 @@ func TestConsumerIdentities(t *testing.T) {
 		t.Fatalf("a consumer without key or identity: %v", err)
 	}
 
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, eng, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
 			return err
 		}
@@ -91,7 +92,7 @@ func TestConsumerIdentities(t *testing.T) {
 		t.Errorf("a key Secret was made for a consumer without credentials: %v", err)
 	}
 
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		cfg, err := servedConfig(ctx, c, ns)
 		if err != nil {
 			return err
@@ -114,9 +115,7 @@ func TestConsumerIdentities(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(platform), platform))
 	platform.Spec.Identities = []v1alpha1.IdentityMatch{{Group: "platform"}}
 	must(t, c.Update(ctx, platform))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, platform, v1alpha1.ConditionIdentitiesUnique, metav1.ConditionTrue, v1alpha1.ReasonIdentitiesUnique)
-	})
+	awaitCondition(t, c, platform, v1alpha1.ConditionIdentitiesUnique, metav1.ConditionTrue, v1alpha1.ReasonIdentitiesUnique)
 }
 
 // servePool answers /usage with no consumer and the spend of pool team.
@@ -148,7 +147,7 @@ func TestPoolSpendInStatus(t *testing.T) {
 	serveUsageFor(t, gw, a, b)
 	wantPool := func(cost string) {
 		t.Helper()
-		eventually(t, converge, func() error {
+		poll.Until(t, converge, func() error {
 			if err := c.Get(ctx, client.ObjectKeyFromObject(tp), tp); err != nil {
 				return err
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/controller"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/testenv"
 )
 
@@ -55,13 +56,9 @@ func TestOptionalCRDsAndRestart(t *testing.T) {
 
 	ctx = context.Background() // for the client, beyond the first manager
 	for _, ct := range []v1alpha1.ConditionType{v1alpha1.ConditionCertificateReady, v1alpha1.ConditionRouteAccepted, v1alpha1.ConditionMonitoringReady} {
-		eventually(t, converge, func() error {
-			return condition(ctx, c, gw, ct, metav1.ConditionFalse, v1alpha1.ReasonCRDNotInstalled)
-		})
+		awaitCondition(t, c, gw, ct, metav1.ConditionFalse, v1alpha1.ReasonCRDNotInstalled)
 	}
-	eventually(t, converge, func() error {
-		return condition(ctx, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
-	})
+	awaitCondition(t, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
 	if gw.Status.URL != "http://main."+ns+".svc:8443" {
 		t.Errorf("without cert-manager the gateway serves plain HTTP; url = %s", gw.Status.URL)
 	}
@@ -69,7 +66,7 @@ func TestOptionalCRDsAndRestart(t *testing.T) {
 	if _, err := e.InstallCRDs(testenv.AllThirdParty...); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*converge, func() error {
+	poll.Until(t, 2*converge, func() error {
 		if err := condition(ctx, c, gw, v1alpha1.ConditionMonitoringReady, metav1.ConditionTrue, v1alpha1.ReasonServiceMonitorCreated); err != nil {
 			return err
 		}
@@ -107,7 +104,7 @@ func TestOptionalCRDsAndRestart(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "main-tls"}, Type: corev1.SecretTypeTLS,
 		Data: map[string][]byte{corev1.TLSCertKey: []byte("cert"), corev1.TLSPrivateKeyKey: []byte("key")},
 	}))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if has, err := tlsVolume(); err != nil || !has {
 			return fmt.Errorf("the Deployment does not mount the TLS Secret yet (%v)", err)
 		}
@@ -135,8 +132,8 @@ func TestOptionalCRDsAndRestart(t *testing.T) {
 	must(t, err)
 	t.Cleanup(func() { cancel2(); <-done2 })
 	second := &v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Name: "second", Namespace: ns}, Spec: v1alpha1.AIGatewaySpec{Replicas: ptr(int32(1))}}
-	eventually(t, 2*converge, func() error { return c.Create(ctx, second) })
-	eventually(t, 2*converge, func() error {
+	poll.Until(t, 2*converge, func() error { return c.Create(ctx, second) })
+	poll.Until(t, 2*converge, func() error {
 		return condition(ctx, c, second, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
 	})
 	var deps appsv1.DeploymentList

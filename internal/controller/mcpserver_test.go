@@ -18,6 +18,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/test/mcpbackends"
 )
 
@@ -94,7 +95,7 @@ func TestMCPServerLifecycle(t *testing.T) {
 	// Secret missing: ResolvedRefs=False, nothing served.
 	notes := notesServer(ns, "notes")
 	must(t, c.Create(ctx, notes))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		return mcpCondition(ctx, c, notes, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound, `Secret "notes-key"`)
 	})
 	if notes.Status.Tools != 0 {
@@ -103,7 +104,7 @@ func TestMCPServerLifecycle(t *testing.T) {
 	// The Secret arriving is watched: accepted, five tools.
 	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "notes-key", Namespace: ns},
 		StringData: map[string]string{"apiKey": mcpbackends.NotesKey}}))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := mcpCondition(ctx, c, notes, v1alpha1.ConditionReady, metav1.ConditionTrue, "Ready", "serves 5 tools"); err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func TestMCPServerLifecycle(t *testing.T) {
 			Document: v1alpha1.OpenAPIDocument{Inline: ptr(brokenOpenAPI)}}},
 	}
 	must(t, c.Create(ctx, broken))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		return mcpCondition(ctx, c, broken, v1alpha1.ConditionAccepted, metav1.ConditionFalse, v1alpha1.ReasonInvalid,
 			"line 5, column 5: GET /a/{id}: path parameter {id} is not declared")
 	})
@@ -151,7 +152,7 @@ func TestMCPServerLifecycle(t *testing.T) {
 	gw := samples(t, c, ns, func(gw *v1alpha1.AIGateway) {
 		gw.Spec.MCPServerSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"tools": "public"}}
 	})
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		ms, err := gatewayMCP(ctx, c, ns)
 		if err != nil {
 			return err
@@ -179,7 +180,7 @@ func TestMCPServerLifecycle(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(notes), notes))
 	notes.Spec.Exclude = []v1alpha1.ToolPattern{"delete*"}
 	must(t, c.Update(ctx, notes))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		ms, err := gatewayMCP(ctx, c, ns)
 		if err != nil {
 			return err
@@ -193,7 +194,7 @@ func TestMCPServerLifecycle(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(notes), notes))
 	notes.Labels = map[string]string{"tools": "private"}
 	must(t, c.Update(ctx, notes))
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		ms, err := gatewayMCP(ctx, c, ns)
 		if err != nil {
 			return err

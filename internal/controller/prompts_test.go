@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // TestPromptTemplateCondition: an AIGateway whose template uses a
@@ -26,7 +27,7 @@ func TestPromptTemplateCondition(t *testing.T) {
 			Templates:  []v1alpha1.PromptTemplate{{Name: "greet", Template: "Hello {{who}} and {{whom}}.", Variables: []string{"who"}}},
 		}
 	})
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := condition(ctx, c, gw, v1alpha1.ConditionAccepted, metav1.ConditionFalse, v1alpha1.ReasonInvalid); err != nil {
 			return err
 		}
@@ -39,7 +40,5 @@ func TestPromptTemplateCondition(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(gw), gw))
 	gw.Spec.Prompts.Templates[0].Variables = []string{"who", "whom"}
 	must(t, c.Update(ctx, gw))
-	eventually(t, converge, func() error {
-		return condition(ctx, c, gw, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
-	})
+	awaitCondition(t, c, gw, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted)
 }

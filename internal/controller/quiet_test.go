@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // Deterministic settling: instead of sleeping and hoping the operator has
@@ -67,7 +69,7 @@ func quiet(t *testing.T, timeout time.Duration) float64 {
 	t.Helper()
 	var total float64
 	stable := 0
-	eventually(t, timeout, func() error {
+	poll.Until(t, timeout, func() error {
 		for stable = 0; stable < quietPolls; stable++ {
 			now := activity(t, "controller_runtime_reconcile_total")
 			busy := activity(t, "workqueue_depth") + activity(t, "controller_runtime_active_workers")

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/controller"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/testenv"
 )
 
@@ -98,9 +99,7 @@ func TestAPIServerRestartUnderLiveOperator(t *testing.T) {
 	ctx = context.Background() // for the test's client
 	ns := namespace(t, c)
 	gw := samples(t, c, ns, nil)
-	eventually(t, converge, func() error {
-		return condition(ctx, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
-	})
+	awaitCondition(t, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed)
 
 	// Find the kube-apiserver by its cert dir and kill it hard: a graceful
 	// stop waits for the operator's open watches.
@@ -119,7 +118,7 @@ func TestAPIServerRestartUnderLiveOperator(t *testing.T) {
 	}
 	must(t, syscall.Kill(pids[0], syscall.SIGKILL))
 	killed := time.Now()
-	eventually(t, 30*time.Second, func() error {
+	poll.Until(t, 30*time.Second, func() error {
 		conn, err := net.DialTimeout("tcp", hostPort, time.Second)
 		if err != nil {
 			return nil // refused: the server is gone
@@ -127,7 +126,7 @@ func TestAPIServerRestartUnderLiveOperator(t *testing.T) {
 		conn.Close()
 		return fmt.Errorf("%s still accepts connections", hostPort)
 	})
-	eventually(t, 30*time.Second, func() error {
+	poll.Until(t, 30*time.Second, func() error {
 		if p, err := processesWith("--cert-dir=" + certDir); err != nil || len(p) != 0 {
 			return fmt.Errorf("kube-apiserver still running: %v %v", p, err)
 		}
@@ -176,7 +175,7 @@ func TestAPIServerRestartUnderLiveOperator(t *testing.T) {
 	t.Logf("kube-apiserver pid %d killed; pid %d ready %s later", pids[0], cmd.Process.Pid, time.Since(killed).Round(time.Millisecond))
 
 	// A change after the restart reaches the live operator.
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(gw), gw); err != nil {
 			return err
 		}
@@ -184,7 +183,7 @@ func TestAPIServerRestartUnderLiveOperator(t *testing.T) {
 		return c.Update(ctx, gw)
 	})
 	gen, changed := gw.Generation, time.Now()
-	eventually(t, 2*converge, func() error {
+	poll.Until(t, 2*converge, func() error {
 		var d appsv1.Deployment
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main"}, &d); err != nil {
 			return err

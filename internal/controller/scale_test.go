@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // TestScaleConsumers measures convergence of many generated-key Consumers
@@ -39,7 +40,7 @@ func TestScaleConsumers(t *testing.T) {
 		}
 	}
 	created := time.Since(start)
-	eventually(t, 30*time.Minute, func() error {
+	poll.Until(t, 30*time.Minute, func() error {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(gw), gw); err != nil {
 			return err
 		}

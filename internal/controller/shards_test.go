@@ -23,6 +23,7 @@ import (
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/controller"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/resources"
 	"github.com/tollgate-dev/tollgate/test/scalefig"
@@ -123,7 +124,7 @@ func (g *shardedGateway) programmed(n int, timeout time.Duration) *corev1.Secret
 	g.t.Helper()
 	ctx := context.Background()
 	var root corev1.Secret
-	eventually(g.t, timeout, func() error {
+	poll.Until(g.t, timeout, func() error {
 		if err := condition(ctx, g.c, g.gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed); err != nil {
 			return err
 		}
@@ -195,7 +196,7 @@ func (g *shardedGateway) call(key string) int {
 // servedHash waits until the proxy serves hash.
 func (g *shardedGateway) servedHash(hash string) {
 	g.t.Helper()
-	eventually(g.t, 30*time.Second, func() error {
+	poll.Until(g.t, 30*time.Second, func() error {
 		if got := g.s.ConfigHash(); got != hash {
 			return fmt.Errorf("proxy serves %s, status says %s", got, hash)
 		}
@@ -313,7 +314,7 @@ func TestShardedConfigScale(t *testing.T) {
 // steady state.
 func settled(t *testing.T, ns string, want int) {
 	t.Helper()
-	eventually(t, 30*time.Minute, func() error {
+	poll.Until(t, 30*time.Minute, func() error {
 		var l v1alpha1.ConsumerList
 		if err := sharedC.List(context.Background(), &l, client.InNamespace(ns)); err != nil {
 			return err

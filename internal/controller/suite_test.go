@@ -102,23 +102,6 @@ func namespace(t *testing.T, c client.Client) string {
 	return ns
 }
 
-// eventually polls fn until it returns nil, failing t with the last error
-// after timeout. The timeout bounds waiting; nothing asserts on speed.
-func eventually(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not reached within %s: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

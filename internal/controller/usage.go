@@ -15,6 +15,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/compile"
+	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
 // The usage collector fills Consumer status.usage. Every interval it reads
@@ -117,7 +118,7 @@ func (c *usageCollector) collect(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	for i, w := range due {
-		if i > 0 && !sleepCtx(ctx, pace) {
+		if i > 0 && !pause.For(ctx, pace) {
 			break
 		}
 		if err := c.write(ctx, w.cs, w.usage); err != nil {
@@ -149,17 +150,6 @@ func stalestFirst(due []usageWrite, budget int) []usageWrite {
 	}
 	slices.SortStableFunc(due, func(a, b usageWrite) int { return updated(a).Compare(updated(b)) })
 	return due[:min(len(due), budget)]
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // readAll reads every gateway, concurrently, and returns a reading for

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // The shared manager collects usage often, and reads it from the servers
@@ -126,7 +127,7 @@ func wantUsage(t *testing.T, c client.Client, ns string, requests, in, out int64
 	t.Helper()
 	ctx := context.Background()
 	cs := &v1alpha1.Consumer{}
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "demo"}, cs); err != nil {
 			return err
 		}
@@ -160,7 +161,7 @@ func TestUsageLocalSumsReplicas(t *testing.T) {
 	a.serve(10, 1000, 500, "5")
 	// Two failed reads of b mean a whole round saw the failure and
 	// finished writing before the second one began.
-	eventually(t, converge, func() error {
+	poll.Until(t, converge, func() error {
 		if n := b.failures.Load(); n < 2 {
 			return fmt.Errorf("%d failed reads so far", n)
 		}

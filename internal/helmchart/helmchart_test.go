@@ -19,8 +19,13 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/helmchart"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/testenv"
 )
+
+// settle bounds each wait for the apiserver to catch up (CRDs removed or
+// served, discovery updated).
+const settle = 90 * time.Second
 
 // TestInstallUpgradeUninstall installs charts/tollgate with Helm's SDK
 // into a real kube-apiserver (envtest: no pods run, so the objects are
@@ -51,35 +56,35 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 	// apiserver has removed its objects and stopped serving it), then the
 	// group from discovery, which Helm reads before it installs crds/.
 	for _, crd := range env.CRDs {
-		var seen string
-		waitFor(t, "CRD "+crd.Name+" gone", func() bool {
+		poll.Until(t, settle, func() error {
 			got, err := crds.Get(ctx, crd.Name, metav1.GetOptions{})
-			seen = fmt.Sprintf("last get: %v", err)
-			if err == nil {
-				seen = fmt.Sprintf("still there, conditions %+v", got.Status.Conditions)
+			switch {
+			case apierrors.IsNotFound(err):
+				return nil
+			case err != nil:
+				return fmt.Errorf("CRD %s gone? last get: %w", crd.Name, err)
 			}
-			return apierrors.IsNotFound(err)
-		}, func() string { return seen })
+			return fmt.Errorf("CRD %s still there, conditions %+v", crd.Name, got.Status.Conditions)
+		})
 	}
-	var lastDiscovery error
-	waitFor(t, "ai.tollgate.dev/v1alpha1 gone from discovery", func() bool {
-		_, lastDiscovery = cs.Discovery().ServerResourcesForGroupVersion("ai.tollgate.dev/v1alpha1")
-		if apierrors.IsNotFound(lastDiscovery) {
-			return true
+	poll.Until(t, settle, func() error {
+		_, err := cs.Discovery().ServerResourcesForGroupVersion("ai.tollgate.dev/v1alpha1")
+		if apierrors.IsNotFound(err) {
+			return nil
 		}
 		// The group list says the same when the per-version path answers
 		// something else (a stale cache's 503 while the group goes).
-		groups, err := cs.Discovery().ServerGroups()
-		if err != nil {
-			return false
+		groups, gerr := cs.Discovery().ServerGroups()
+		if gerr != nil {
+			return fmt.Errorf("ai.tollgate.dev/v1alpha1 still in discovery: %v; the group list: %w", err, gerr)
 		}
 		for _, g := range groups.Groups {
 			if g.Name == "ai.tollgate.dev" {
-				return false
+				return fmt.Errorf("ai.tollgate.dev/v1alpha1 still in discovery: last answer %v", err)
 			}
 		}
-		return true
-	}, func() string { return fmt.Sprintf("last discovery answer: %v", lastDiscovery) })
+		return nil
+	})
 	const ns = "helm-test"
 	opts := helmchart.Options{Namespace: ns, CreateNamespace: true, Values: map[string]any{
 		"image": map[string]any{"repository": "registry.example.com/tollgate", "tag": "v1.2.3"},
@@ -137,8 +142,11 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "survives", Namespace: "default"},
 		Spec:       v1alpha1.TokenPolicySpec{Limits: []v1alpha1.Limit{{Window: "1m", Requests: ptr(int64(10))}}},
 	}
-	waitFor(t, "the chart's CRDs served", func() bool {
-		return env.Client.Create(ctx, policy.DeepCopy()) == nil
+	poll.Until(t, settle, func() error {
+		if err := env.Client.Create(ctx, policy.DeepCopy()); err != nil {
+			return fmt.Errorf("the chart's CRDs not served yet: %w", err)
+		}
+		return nil
 	})
 	if err := helmchart.Uninstall(env.Config, opts); err != nil {
 		t.Fatal(err)
@@ -155,23 +163,6 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 	// CRDs stay (Helm never deletes crds/): Tollgate objects survive.
 	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(policy), policy.DeepCopy()); err != nil {
 		t.Errorf("after uninstall: TokenPolicy default/survives: %v (the CRDs must stay)", err)
-	}
-}
-
-// waitFor polls ok for up to 90 s; why, when given, says what was last
-// seen when it gives up.
-func waitFor(t *testing.T, what string, ok func() bool, why ...func() string) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			detail := ""
-			for _, w := range why {
-				detail += "; " + w()
-			}
-			t.Fatalf("%s: not after 90 s%s", what, detail)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -20,10 +20,15 @@ type Archives struct {
 	Tollgate, Pause string
 }
 
+// Dir is where BuildLocal writes the archives of the tree at root:
+// bin/image/ (`make image`, the cluster tests and `make run CLUSTER=1`).
+func Dir(root string) string { return filepath.Join(root, "bin", "image") }
+
 // BuildLocal compiles the tollgate binary from the tree at root exactly as
 // the Dockerfile does (static, -trimpath, -s -w) and the pause program, and
-// writes both images as OCI archives into out.
-func BuildLocal(ctx context.Context, root, out string) (Archives, error) {
+// writes both images as OCI archives into Dir(root).
+func BuildLocal(ctx context.Context, root string) (Archives, error) {
+	out := Dir(root)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return Archives{}, fmt.Errorf("image: %w", err)
 	}

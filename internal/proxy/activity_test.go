@@ -38,7 +38,6 @@ func activityGateway(t *testing.T, tune func(*config.Config)) (g *gw, key, other
 	clock = &atomic.Int64{}
 	clock.Store(time.Now().UnixNano())
 	g = startGateway(t, cfg, func(o *Options) { o.Now = func() time.Time { return time.Unix(0, clock.Load()) } })
-	t.Cleanup(g.s.Close)
 	return g, key, other, clock
 }
 

@@ -52,8 +52,6 @@ func TestCacheRedisTwoReplicas(t *testing.T) {
 	rd := testredis.Start(t)
 	cfg, up, keyA, keyB := cachedConfig(t, "", rd)
 	r0, r1 := startGateway(t, cfg), startGateway(t, cfg)
-	t.Cleanup(r0.s.Close)
-	t.Cleanup(r1.s.Close)
 	for _, stream := range []bool{false, true} {
 		n0 := up.Count()
 		first := r0.do(t, "POST", "/v1/chat/completions", keyA, chatBody(stream, ""), nil)

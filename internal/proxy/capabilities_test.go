@@ -24,7 +24,6 @@ func TestCapabilitiesEnforced(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 	const user = `"messages":[{"role":"user","content":"hi"}]`
 	tool := `"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]`
 	image := `"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]`

@@ -23,7 +23,6 @@ func TestCompletionsSDK(t *testing.T) {
 	up := mockup.New(t)
 	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "m-up"})
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 	c := sdkClient(g, key)
 	ctx := context.Background()
 
@@ -99,7 +98,6 @@ func TestCompletionsOnlyNativeBackends(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 
 	resp := g.do(t, http.MethodPost, completionsPath, key, `{"model":"m","prompt":"hi"}`, nil)
 	if b := readAll(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(b, `"text_completion"`) {
@@ -139,7 +137,6 @@ func TestCompletionsAzureAndStreamFault(t *testing.T) {
 		ForwardHeaders: []string{"X-Mock-*"}}
 	cfg, key := baseConfig(t, []config.Provider{az}, config.Backend{Provider: "az", UpstreamModel: "dep-1"})
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 	resp := g.do(t, http.MethodPost, completionsPath, key, `{"model":"m","prompt":"hi","stream":true}`, nil)
 	b := readAll(t, resp)
 	if resp.StatusCode != http.StatusOK || !strings.HasSuffix(b, "data: [DONE]\n\n") || strings.Contains(b, `"usage"`) {

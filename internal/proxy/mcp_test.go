@@ -183,8 +183,6 @@ func TestMCPToolCallLimitAcrossReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	g1, g2 := startGateway(t, cfg), startGateway(t, cfg)
-	t.Cleanup(g1.s.Close)
-	t.Cleanup(g2.s.Close)
 	cs := connectMCP(t, g1.url+"/mcp", keyA, g1.url, g2.url)
 	for i := range 3 {
 		if res, text := callText(t, cs, "notes_listNotes", nil); res.IsError {

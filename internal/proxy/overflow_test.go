@@ -42,7 +42,6 @@ func TestOverflowMaxTokensCannotBypassLimit(t *testing.T) {
 				t.Fatal(err)
 			}
 			g := startGateway(t, cfg, withLimitOpts(frozen()))
-			t.Cleanup(g.s.Close)
 			hold := map[string]string{"x-mock-chunks": "2", "x-mock-step": "held"}
 
 			huge := chatBody(true, `,"max_tokens":`+strconv.FormatInt(math.MaxInt64, 10))

@@ -41,7 +41,6 @@ func TestRedisPooledBudgetThroughProxy(t *testing.T) {
 	var gws []*gw
 	for range 2 {
 		g := startGateway(t, cfg, withLimitOpts(frozen()))
-		t.Cleanup(g.s.Close)
 		gws = append(gws, g)
 	}
 	keys := []string{keyA, keyB}

@@ -25,7 +25,6 @@ func TestGlobRouteNamesTheAskedModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 	for _, tc := range []struct{ path, body string }{
 		{"/v1/messages", `{"model":"x-7","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}`},
 		{"/v1/messages", `{"model":"x-7","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}`},

@@ -31,7 +31,6 @@ func redisReplicas(t *testing.T, n int, rd *testredis.Server, p config.Policy, m
 	var gws []*gw
 	for range n {
 		g := startGateway(t, cfg, withLimitOpts(opts...))
-		t.Cleanup(g.s.Close)
 		gws = append(gws, g)
 	}
 	return gws, key, up

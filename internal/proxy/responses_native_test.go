@@ -18,7 +18,6 @@ func TestResponsesNative(t *testing.T) {
 	up := mockup.New(t)
 	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("a", up)}, config.Backend{Provider: "a", UpstreamModel: "m-up"})
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 	body := `{"model":"m", "input":"hello native","include":["reasoning.encrypted_content"],"text":{"verbosity":"low"}}`
 	r, _ := create(t, g, key, body)
 	rec, _ := up.Last()
@@ -46,7 +45,6 @@ func TestResponsesNativeChainSticks(t *testing.T) {
 	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("a", up), upstreamProvider("b", up)},
 		config.Backend{Provider: "a", UpstreamModel: "m-up"}, config.Backend{Provider: "b", UpstreamModel: "m-up"})
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 	for range 4 {
 		first, _ := create(t, g, key, `{"model":"m","input":"remember 42"}`)
 		rec, _ := up.Last()

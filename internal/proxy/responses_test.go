@@ -65,7 +65,6 @@ func respGateway(t *testing.T, edit func(*config.Config)) (*gw, string, *mockup.
 		}
 	}
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 	return g, key, up
 }
 
@@ -314,7 +313,6 @@ func TestResponsesTranslatedAnthropic(t *testing.T) {
 	an := config.Provider{Name: "an", Type: config.ProviderAnthropic, Endpoint: up.URL, APIKey: "sk-ant", AllowPrivateNetwork: true}
 	cfg, key := baseConfig(t, []config.Provider{an}, config.Backend{Provider: "an", UpstreamModel: "claude-up"})
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 	r, _ := create(t, g, key, `{"model":"m","input":"bonjour","max_output_tokens":64}`)
 	if r.text() != "bonjour" || r.Usage == nil || r.Usage.InputTokens <= 0 {
 		t.Fatalf("response %+v", r)
@@ -380,8 +378,6 @@ func TestResponsesTwoReplicasShareRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	g1, g2 := startGateway(t, cfg), startGateway(t, cfg)
-	t.Cleanup(g1.s.Close)
-	t.Cleanup(g2.s.Close)
 	first, _ := create(t, g1, key, `{"model":"m","input":"remember 42"}`)
 	create(t, g2, key, `{"model":"m","previous_response_id":"`+first.ID+`","input":"what number?"}`)
 	msgs, _ := lastChat(t, up)

@@ -29,7 +29,6 @@ func TestResponsesAnthropicThinkingSurvives(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := startGateway(t, cfg)
-	t.Cleanup(g.s.Close)
 
 	resp := g.do(t, http.MethodPost, responsesPath, key, `{"model":"m","input":"think first","store":false,`+
 		`"reasoning":{"effort":"low"},"include":["reasoning.encrypted_content"],"max_output_tokens":4096}`, nil)

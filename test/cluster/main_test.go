@@ -66,7 +66,7 @@ func run(m *testing.M) int {
 	// load 25), which is the build's time, not the cluster's.
 	start := time.Now()
 	bctx, bcancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	a, err := image.BuildLocal(bctx, root, filepath.Join(root, "bin", "image"))
+	a, err := image.BuildLocal(bctx, root)
 	bcancel()
 	if err != nil {
 		return unavailable(err)

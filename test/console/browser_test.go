@@ -22,6 +22,8 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/tollgate-dev/tollgate/test/testbin"
 )
 
 var updateScreenshot = flag.Bool("update-screenshot", false, "rewrite docs/images/playground.png from this run")
@@ -36,19 +38,12 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	script, err := filepath.Abs("../../hack/install-chromium.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := testbin.Script(t, "install-chromium.sh")
 	out, err := exec.Command("bash", script).CombinedOutput()
 	if p, lerr := exec.LookPath("chromium"); err == nil && lerr == nil {
 		return p
 	}
-	msg := fmt.Sprintf("SKIPPED: no Chromium for the console browser test, and %s could not install it (%v):\n%s", script, err, out)
-	if os.Getenv("TOLLGATE_REQUIRE_BROWSER") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testbin.Missing(t, "TOLLGATE_REQUIRE_BROWSER", fmt.Sprintf("no Chromium for the console browser test, and %s could not install it (%v):\n%s", script, err, out))
 	return ""
 }
 

@@ -1,11 +1,9 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,27 +21,10 @@ import (
 // admin's activity and rankings through the proxy's activity log.
 type gateway struct {
 	url       string
-	logs      *syncBuffer
+	logs      *proxytest.Logs
 	consumerA string // team-a's key
 	consumerB string // team-b's key
 	admin     string
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func key(t *testing.T) (string, config.Key) { t.Helper(); return proxytest.Key(t) }
@@ -108,7 +89,7 @@ func startGateway(t *testing.T) *gateway {
 // serveGateway is startGateway for a config the caller has edited.
 func serveGateway(t *testing.T, cfg *config.Config, g *gateway) *gateway {
 	t.Helper()
-	g.logs = &syncBuffer{}
+	g.logs = &proxytest.Logs{}
 	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var srv *proxy.Server
 	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return srv.Limits() })

@@ -65,16 +65,56 @@ func TestDefaultBuilds(t *testing.T) {
 // TestRBAC checks every Role and ClusterRole for wildcards and every
 // binding for a role and a ServiceAccount that the build holds.
 func TestRBAC(t *testing.T) {
-	objs := build(t, loadConfig(t), defaultDir)
-	dec := strictDecoder(t)
-	roles := map[string][]rbacv1.PolicyRule{} // by "Kind/name"
-	accounts := map[string]bool{}             // by "namespace/name"
-	type binding struct {
-		name     string
-		ref      rbacv1.RoleRef
-		subjects []rbacv1.Subject
+	rb := readRBAC(t, build(t, loadConfig(t), defaultDir))
+	if len(rb.roles) == 0 || len(rb.bindings) == 0 {
+		t.Fatalf("config/default holds %d roles and %d bindings", len(rb.roles), len(rb.bindings))
 	}
-	var bindings []binding
+	for name, rules := range rb.roles {
+		if err := noWildcards(rules); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, b := range rb.bindings {
+		if _, ok := rb.roles[b.role]; !ok {
+			t.Errorf("%s binds %s, which config/default does not hold (renamed in config/rbac/role.yaml?)", b.name, b.role)
+		}
+		for _, s := range b.subjects {
+			if s.Kind == rbacv1.ServiceAccountKind && !rb.accounts[s.Namespace+"/"+s.Name] {
+				t.Errorf("%s names ServiceAccount %s/%s, which config/default does not hold", b.name, s.Namespace, s.Name)
+			}
+		}
+	}
+}
+
+// rbac is what a build grants: its roles, bindings and ServiceAccounts.
+type rbac struct {
+	roles    map[string][]rbacv1.PolicyRule // by roleKey
+	bindings []binding
+	accounts map[string]bool // by "namespace/name"
+}
+
+// binding is a RoleBinding or ClusterRoleBinding.
+type binding struct {
+	name     string // "RoleBinding name", for messages
+	role     string // the roleKey of the role it binds
+	ns       string // a RoleBinding's namespace; "" for a ClusterRoleBinding
+	subjects []rbacv1.Subject
+}
+
+// roleKey names a role: "ClusterRole//name" or "Role/namespace/name" (a
+// RoleBinding's Role is in the binding's namespace).
+func roleKey(kind, ns, name string) string {
+	if kind == "ClusterRole" {
+		ns = ""
+	}
+	return kind + "/" + ns + "/" + name
+}
+
+// readRBAC collects the roles, bindings and ServiceAccounts of objs.
+func readRBAC(t *testing.T, objs []*unstructured.Unstructured) rbac {
+	t.Helper()
+	dec := strictDecoder(t)
+	rb := rbac{roles: map[string][]rbacv1.PolicyRule{}, accounts: map[string]bool{}}
 	for _, u := range objs {
 		obj, err := decodeStrict(t, dec, u)
 		if err != nil {
@@ -82,35 +122,40 @@ func TestRBAC(t *testing.T) {
 		}
 		switch o := obj.(type) {
 		case *rbacv1.ClusterRole:
-			roles["ClusterRole/"+o.Name] = o.Rules
+			rb.roles[roleKey("ClusterRole", "", o.Name)] = o.Rules
 		case *rbacv1.Role:
-			roles["Role/"+o.Name] = o.Rules
+			rb.roles[roleKey("Role", o.Namespace, o.Name)] = o.Rules
 		case *rbacv1.ClusterRoleBinding:
-			bindings = append(bindings, binding{"ClusterRoleBinding " + o.Name, o.RoleRef, o.Subjects})
+			rb.bindings = append(rb.bindings, binding{"ClusterRoleBinding " + o.Name, roleKey(o.RoleRef.Kind, "", o.RoleRef.Name), "", o.Subjects})
 		case *rbacv1.RoleBinding:
-			bindings = append(bindings, binding{"RoleBinding " + o.Name, o.RoleRef, o.Subjects})
+			rb.bindings = append(rb.bindings, binding{"RoleBinding " + o.Name, roleKey(o.RoleRef.Kind, o.Namespace, o.RoleRef.Name), o.Namespace, o.Subjects})
 		case *corev1.ServiceAccount:
-			accounts[o.Namespace+"/"+o.Name] = true
+			rb.accounts[o.Namespace+"/"+o.Name] = true
 		}
 	}
-	if len(roles) == 0 || len(bindings) == 0 {
-		t.Fatalf("config/default holds %d roles and %d bindings", len(roles), len(bindings))
-	}
-	for name, rules := range roles {
-		if err := noWildcards(rules); err != nil {
-			t.Errorf("%s: %v", name, err)
+	return rb
+}
+
+// granted reports whether the ServiceAccount saNS/sa may do verb on
+// group/resource in namespace ns.
+func (rb rbac) granted(saNS, sa, ns, group, resource, verb string) bool {
+	has := func(list []string, v string) bool { return slices.Contains(list, v) || slices.Contains(list, "*") }
+	for _, b := range rb.bindings {
+		if b.ns != "" && b.ns != ns {
+			continue
 		}
-	}
-	for _, b := range bindings {
-		if _, ok := roles[b.ref.Kind+"/"+b.ref.Name]; !ok {
-			t.Errorf("%s binds %s %s, which config/default does not hold (renamed in config/rbac/role.yaml?)", b.name, b.ref.Kind, b.ref.Name)
+		if !slices.ContainsFunc(b.subjects, func(s rbacv1.Subject) bool {
+			return s.Kind == rbacv1.ServiceAccountKind && s.Namespace == saNS && s.Name == sa
+		}) {
+			continue
 		}
-		for _, s := range b.subjects {
-			if s.Kind == rbacv1.ServiceAccountKind && !accounts[s.Namespace+"/"+s.Name] {
-				t.Errorf("%s names ServiceAccount %s/%s, which config/default does not hold", b.name, s.Namespace, s.Name)
+		for _, r := range rb.roles[b.role] {
+			if has(r.APIGroups, group) && has(r.Resources, resource) && has(r.Verbs, verb) {
+				return true
 			}
 		}
 	}
+	return false
 }
 
 // noWildcards fails on a "*" verb, resource, API group or URL.
@@ -415,7 +460,7 @@ func sameJSON(t *testing.T, a, b any) bool {
 // core grant every leader acquisition logs `events is forbidden` (seen on
 // a real cluster, design/CLUSTER.md).
 func TestOperatorMayRecordEvents(t *testing.T) {
-	objs := build(t, loadConfig(t), defaultDir)
+	rb := readRBAC(t, build(t, loadConfig(t), defaultDir))
 	for _, tc := range []struct {
 		group, ns string
 		want      bool
@@ -427,60 +472,9 @@ func TestOperatorMayRecordEvents(t *testing.T) {
 		{"", "team-a", false},
 	} {
 		for _, verb := range []string{"create", "patch"} {
-			if got := granted(t, objs, namespace, operatorName, tc.ns, tc.group, "events", verb); got != tc.want {
+			if got := rb.granted(namespace, operatorName, tc.ns, tc.group, "events", verb); got != tc.want {
 				t.Errorf("ServiceAccount %s may %s %s/events in %s: %v, want %v", operatorName, verb, tc.group, tc.ns, got, tc.want)
 			}
 		}
 	}
-}
-
-// granted reports whether the ServiceAccount saNS/sa may do verb on
-// group/resource in namespace ns through the roles and bindings in objs.
-func granted(t *testing.T, objs []*unstructured.Unstructured, saNS, sa, ns, group, resource, verb string) bool {
-	t.Helper()
-	dec := strictDecoder(t)
-	roles := map[string][]rbacv1.PolicyRule{} // "Kind/namespace/name"
-	type ref struct {
-		role     string
-		bindNS   string // "" for a ClusterRoleBinding
-		subjects []rbacv1.Subject
-	}
-	var refs []ref
-	for _, u := range objs {
-		obj, err := decodeStrict(t, dec, u)
-		if err != nil {
-			continue // reported by TestDefaultBuilds
-		}
-		switch o := obj.(type) {
-		case *rbacv1.ClusterRole:
-			roles["ClusterRole//"+o.Name] = o.Rules
-		case *rbacv1.Role:
-			roles["Role/"+o.Namespace+"/"+o.Name] = o.Rules
-		case *rbacv1.ClusterRoleBinding:
-			refs = append(refs, ref{"ClusterRole//" + o.RoleRef.Name, "", o.Subjects})
-		case *rbacv1.RoleBinding:
-			r := o.RoleRef.Kind + "/" + o.Namespace + "/" + o.RoleRef.Name
-			if o.RoleRef.Kind == "ClusterRole" {
-				r = "ClusterRole//" + o.RoleRef.Name
-			}
-			refs = append(refs, ref{r, o.Namespace, o.Subjects})
-		}
-	}
-	has := func(list []string, v string) bool { return slices.Contains(list, v) || slices.Contains(list, "*") }
-	for _, b := range refs {
-		if b.bindNS != "" && b.bindNS != ns {
-			continue
-		}
-		if !slices.ContainsFunc(b.subjects, func(s rbacv1.Subject) bool {
-			return s.Kind == rbacv1.ServiceAccountKind && s.Namespace == saNS && s.Name == sa
-		}) {
-			continue
-		}
-		for _, r := range roles[b.role] {
-			if has(r.APIGroups, group) && has(r.Resources, resource) && has(r.Verbs, verb) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/operator"
+	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/testenv"
 	"github.com/tollgate-dev/tollgate/test/scalefig"
@@ -96,7 +97,7 @@ func TestColdConvergence(t *testing.T) {
 	op := startOperator(t, env, ns)
 	began := time.Now()
 	var root corev1.Secret
-	eventually(t, 30*time.Minute, func() error {
+	poll.Until(t, 30*time.Minute, func() error {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(gw), gw); err != nil {
 			return err
 		}
@@ -274,21 +275,6 @@ func call(t *testing.T, url, key string) int {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	return resp.StatusCode
-}
-
-func eventually(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not reached within %s: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func must(t *testing.T, err error) {

@@ -101,16 +101,7 @@ func TestAnthropicSDKNativePassThrough(t *testing.T) {
 	})
 
 	t.Run("stream", func(t *testing.T) {
-		s := c.Messages.NewStreaming(ctx, nativeParams(), headers...)
-		var msg anthropic.Message
-		for s.Next() {
-			if err := msg.Accumulate(s.Current()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := s.Err(); err != nil {
-			t.Fatal(err)
-		}
+		msg := accumulate(t, c.Messages.NewStreaming(ctx, nativeParams(), headers...))
 		upstreamSaw(t)
 		if msg.Model != "claude" || len(msg.Content) != 1 || msg.Content[0].Text != "second question" ||
 			msg.Usage.CacheCreationInputTokens != upstream.MockCacheWriteTokens || msg.Usage.OutputTokens != 2 {

@@ -10,11 +10,29 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/option"
+	"github.com/anthropics/anthropic-sdk-go/packages/ssestream"
 )
 
 func anthropicClient(t *testing.T, g *gateway) anthropic.Client {
 	return anthropic.NewClient(option.WithBaseURL(g.url), option.WithAPIKey(g.key), option.WithMaxRetries(0),
 		option.WithRequestTimeout(20*time.Second))
+}
+
+// accumulate reads a Messages stream to its end into the message it
+// carries; a stream or accumulation error fails t.
+func accumulate(t *testing.T, s *ssestream.Stream[anthropic.MessageStreamEventUnion]) anthropic.Message {
+	t.Helper()
+	defer s.Close()
+	var msg anthropic.Message
+	for s.Next() {
+		if err := msg.Accumulate(s.Current()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return msg
 }
 
 var anthropicWeather = anthropic.ToolUnionParam{OfTool: &anthropic.ToolParam{Name: "get_weather",
@@ -43,17 +61,8 @@ func TestAnthropicSDKThroughEveryVendor(t *testing.T) {
 				}
 			})
 			t.Run("stream", func(t *testing.T) {
-				s := c.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: model, MaxTokens: 256,
-					Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("one two three four"))}})
-				var msg anthropic.Message
-				for s.Next() {
-					if err := msg.Accumulate(s.Current()); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := s.Err(); err != nil {
-					t.Fatal(err)
-				}
+				msg := accumulate(t, c.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: model, MaxTokens: 256,
+					Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("one two three four"))}}))
 				if len(msg.Content) != 1 || msg.Content[0].Text != "one two three four" || msg.StopReason != anthropic.StopReasonEndTurn {
 					t.Errorf("accumulated %+v", msg)
 				}
@@ -74,15 +83,7 @@ func TestAnthropicSDKThroughEveryVendor(t *testing.T) {
 					}
 					msg = *m
 				} else {
-					s := c.Messages.NewStreaming(ctx, params)
-					for s.Next() {
-						if err := msg.Accumulate(s.Current()); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if err := s.Err(); err != nil {
-						t.Fatal(err)
-					}
+					msg = accumulate(t, c.Messages.NewStreaming(ctx, params))
 				}
 				var input struct {
 					City string `json:"city"`
@@ -189,17 +190,8 @@ func TestAnthropicSDKFallbackFromOverloadedAnthropic(t *testing.T) {
 		}
 		t.Fatalf("upstream calls %v, want Anthropic (529) then OpenAI", paths)
 	}
-	s := c.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: fallbackModel, MaxTokens: 64,
-		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("streamed anyway"))}})
-	var acc anthropic.Message
-	for s.Next() {
-		if err := acc.Accumulate(s.Current()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
+	acc := accumulate(t, c.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: fallbackModel, MaxTokens: 64,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("streamed anyway"))}}))
 	if len(acc.Content) != 1 || acc.Content[0].Text != "streamed anyway" || acc.Usage.OutputTokens != 2 {
 		t.Errorf("streamed %+v", acc)
 	}

@@ -22,9 +22,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate-dev/tollgate/internal/apikey"
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 )
 
 // soakDuration is the soak's length: TOLLGATE_SOAK_DURATION, else 60s when
@@ -107,19 +107,17 @@ func serve(t *testing.T, h http.Handler) string {
 }
 
 // keys are the soak's consumers: "free" (no policy) and "tight" (a few
-// requests a minute, so it is refused with 429s).
-type keys struct{ free, tight string }
+// requests a minute, so it is refused with 429s), and their config entries.
+type keys struct {
+	free, tight           string
+	freeEntry, tightEntry config.Key
+}
 
 func newKeys(t *testing.T) keys {
 	t.Helper()
 	var k keys
-	var err error
-	if k.free, err = apikey.Generate(); err != nil {
-		t.Fatal(err)
-	}
-	if k.tight, err = apikey.Generate(); err != nil {
-		t.Fatal(err)
-	}
+	k.free, k.freeEntry = proxytest.Key(t)
+	k.tight, k.tightEntry = proxytest.Key(t)
 	return k
 }
 
@@ -137,13 +135,12 @@ func soakConfig(t *testing.T, up string, k keys, drain time.Duration) *config.Co
 		}
 		return r
 	}
-	key := func(s string) []config.Key { return []config.Key{{ID: apikey.ID(s), SHA256: apikey.Hash(s)}} }
 	cfg := &config.Config{Version: config.SchemaVersion, Gateway: config.GatewayMeta{Name: "soak", Namespace: "test"},
 		Auth:      config.Auth{Mode: config.AuthAPIKey},
 		Providers: []config.Provider{p("a", "ok"), p("b", "ok"), p("slow", "r429"), p("bad", "e500")},
 		Routes:    []config.Route{route("ok", "a", "b"), route("r429", "slow"), route("e500", "bad")},
 		Policies:  []config.Policy{{Name: "tight", OnExceeded: config.ExceededReject, Limits: []config.Limit{{Window: config.D(time.Minute), Requests: 5}}}},
-		Consumers: []config.Consumer{{Name: "free", Keys: key(k.free)}, {Name: "tight", Policies: []string{"tight"}, Keys: key(k.tight)}},
+		Consumers: []config.Consumer{{Name: "free", Keys: []config.Key{k.freeEntry}}, {Name: "tight", Policies: []string{"tight"}, Keys: []config.Key{k.tightEntry}}},
 		Server:    config.Server{DrainTimeout: config.D(drain)},
 	}
 	cfg.Default()

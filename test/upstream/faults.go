@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
 // faults are the fault headers of one request.
@@ -79,21 +81,6 @@ func credential(h http.Header) string {
 	return ""
 }
 
-// sleep waits d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
 // beforeChunk applies per-chunk faults before chunk i (0-based) is sent:
 // delay, step gate. It returns false when the client went away.
 func (s *Server) beforeChunk(ctx context.Context, f *faults, i int) bool {
@@ -107,5 +94,5 @@ func (s *Server) beforeChunk(ctx context.Context, f *faults, i int) bool {
 		case <-s.Step(f.step):
 		}
 	}
-	return sleep(ctx, f.chunkDelay)
+	return pause.For(ctx, f.chunkDelay)
 }

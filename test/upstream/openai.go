@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
 func init() {
@@ -56,7 +58,7 @@ func openaiError(w http.ResponseWriter, f *faults, status int, msg string) {
 // prelude applies the faults common to every endpoint; false means the
 // answer has been written (or the client left).
 func prelude(w http.ResponseWriter, r *http.Request, f *faults) bool {
-	if !sleep(r.Context(), f.delay) {
+	if !pause.For(r.Context(), f.delay) {
 		return false
 	}
 	if f.status >= 400 {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
 // Helpers shared by the vendor formats other than OpenAI (anthropic.go,
@@ -12,7 +14,7 @@ import (
 // vendorPrelude applies the delay and status faults, writing the status
 // with the vendor's own error writer; false means the answer is written.
 func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr func(w http.ResponseWriter, f *faults, status int, msg string)) bool {
-	if !sleep(r.Context(), f.delay) {
+	if !pause.For(r.Context(), f.delay) {
 		return false
 	}
 	if f.status >= 400 {

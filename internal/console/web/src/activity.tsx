@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "./api";
 import { formatInt, formatMs, formatUSD } from "./format";
+import { Alert } from "./alert";
 
 /** ranges are the Activity page's time filters (the log keeps 7 days). */
 const ranges: { id: string; label: string; hours: number }[] = [
@@ -118,11 +119,7 @@ export function Activity({ principal, models }: { principal: api.Principal; mode
           {busy ? "Loading…" : "Refresh"}
         </button>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {page && page.data.length === 0 && <p class="empty">No requests match these filters.</p>}
       {page && page.data.length > 0 && (
         <div class="scroll">

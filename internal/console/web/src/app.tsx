@@ -7,6 +7,7 @@ import { Playground } from "./playground";
 import { Rankings } from "./rankings";
 import { Tools } from "./tools";
 import { Usage } from "./usage";
+import { Alert } from "./alert";
 
 type Tab = "catalogue" | "playground" | "activity" | "availability" | "rankings" | "usage" | "tools";
 const tabs: { id: Tab; label: string }[] = [
@@ -171,11 +172,7 @@ function Login({ onSignedIn }: { onSignedIn(p: api.Principal, ms: api.ModelInfo[
         <p id="login-help" class="muted small">
           A consumer key or a console admin key. It is kept in this tab's memory only and forgotten when you close or reload it.
         </p>
-        {error && (
-          <p id="login-error" class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert message={error} id="login-error" />
         <button type="submit" disabled={busy || key.trim() === ""}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

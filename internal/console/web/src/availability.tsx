@@ -3,6 +3,7 @@ import * as api from "./api";
 import { domain, segments, type Box, type Series } from "./chart";
 import { chatModels } from "./catalog";
 import { formatContext, formatInt, formatMs } from "./format";
+import { Alert } from "./alert";
 
 /** A Point is one poll of a backend's rolling window. */
 interface Point {
@@ -114,11 +115,7 @@ export function Availability({ principal, models }: { principal: api.Principal; 
           {busy ? "Sampling…" : "Sample now"}
         </button>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {hist && eps.length === 0 && <p class="empty">No backend serves this model.</p>}
       {eps.length > 0 && (
         <>

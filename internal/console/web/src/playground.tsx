@@ -7,6 +7,7 @@ import { messages, parseStop, summarise, turnID, type Status, type Turn } from "
 import { costOf, formatInt, formatMs, formatPrice, formatUSD } from "./format";
 import { renderMarkdown } from "./markdown";
 import { curlSnippet, pythonSnippet, requestBody, typescriptSnippet, type SnippetRequest } from "./snippets";
+import { Alert } from "./alert";
 
 interface Props {
   models: ModelInfo[];
@@ -229,11 +230,7 @@ export function Playground({ models, selected, onSelect, principal }: Props) {
           <span class="muted small">
             {anyVision ? `Sent to the selected models with vision only; up to ${maxImages}, ${maxImageBytes >> 20} MB each.` : "None of the selected models has vision."}
           </span>
-          {attachError && (
-            <p class="error" role="alert">
-              {attachError}
-            </p>
-          )}
+          <Alert message={attachError} />
           {images.length > 0 && (
             <ul class="thumbs" data-testid="attachments">
               {images.map((src, i) => (
@@ -463,11 +460,7 @@ function AnswerCard({ a, model, onEdit }: { a: Turn; model: string; onEdit?: () 
       {/* renderMarkdown escapes every character of the answer and writes
           only its own allow-listed tags: the model's HTML is never markup. */}
       <div class="answer-text markdown" data-testid="answer-text" dangerouslySetInnerHTML={{ __html: renderMarkdown(a.text) }} />
-      {a.error && (
-        <p class="error" role="alert">
-          {a.error}
-        </p>
-      )}
+      <Alert message={a.error} />
       <dl class="stats">
         <div>
           <dt>First token</dt>

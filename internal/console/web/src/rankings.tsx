@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import * as api from "./api";
 import { ranked } from "./rank";
 import { Ranking } from "./usage";
+import { Alert } from "./alert";
 
 const periods: { id: api.Period; label: string }[] = [
   { id: "day", label: "Today (24 h)" },
@@ -61,11 +62,7 @@ export function Rankings({ principal }: { principal: api.Principal }) {
           {busy ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <div class="rankings" data-testid="rankings" data-period={data[shown[0].by]?.period}>
         {shown.map((d) => {
           const r = data[d.by];

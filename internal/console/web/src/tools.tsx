@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "./api";
+import { Alert } from "./alert";
 
 /** Tools lists the MCP tools the signed-in key may call (tools/list on the
  * gateway's /mcp) and calls one with JSON arguments (tools/call). */
@@ -45,11 +46,7 @@ export function Tools() {
 
   return (
     <>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {tools && tools.length === 0 && <p class="muted">This key may call no tools (a Consumer's allowedTools is empty by default).</p>}
       {tools && tools.length > 0 && (
         <table class="tools" data-testid="tools">

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import * as api from "./api";
 import { formatInt, formatTokens, formatUSD } from "./format";
 import { rank, type Ranked } from "./rank";
+import { Alert } from "./alert";
 
 export function Usage({ principal }: { principal: api.Principal }) {
   const [report, setReport] = useState<api.UsageReport | null>(null);
@@ -35,11 +36,7 @@ export function Usage({ principal }: { principal: api.Principal }) {
           {busy ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {report && t && (
         <>
           <dl class="totals" data-testid="usage-totals">
