@@ -141,7 +141,11 @@ func NewRedis(rc *config.Redis) (*Redis, error) {
 		MaxRetries:            -1, // no retries: a slow store must fail fast
 		DialerRetries:         1,
 		MaxRedirects:          3,
-		DisableIdentity:       true,
+		// A Cluster client follows MOVED, ASK and TRYAGAIN without a pause
+		// (its default of 10 ms and more per attempt outlasts the timeout);
+		// a slot still moving is waited for by the store (slotmove.go).
+		MinRetryBackoff: -1,
+		DisableIdentity: true,
 		MaintNotificationsConfig: &maintnotifications.Config{
 			Mode: maintnotifications.ModeDisabled,
 		},
@@ -192,7 +196,16 @@ func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, in
 	defer release()
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	raw, err := counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
+	var raw []int64
+	for attempt := 0; ; attempt++ {
+		raw, err = counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
+		if err == nil || !slotMoving(err) {
+			break
+		}
+		if !waitSlotMove(ctx, attempt) {
+			return nil, 0, fmt.Errorf("%w: %w", errSlotMoving, err)
+		}
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("redis limit store: %w", err)
 	}

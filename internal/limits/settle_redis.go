@@ -2,6 +2,7 @@ package limits
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -96,45 +97,75 @@ func settleArgs(op SettleOp, ttl time.Duration) ([]string, []any) {
 }
 
 // SettleBatch implements IdempotentAdder: every op in one pipeline (one
-// round trip per node; a Cluster client splits it by slot).
+// round trip per node; a Cluster client splits it by slot). Ops refused
+// by a moving Cluster slot are sent again while the timeout lasts; those
+// still refused then fail alone (errSlotMoving), not the batch. (When the
+// first command to a node gets TRYAGAIN the client sends that node's whole
+// share again, ops already applied included: their markers make that a
+// no-op.)
 func (r *Redis) SettleBatch(ctx context.Context, ops []SettleOp, ttl time.Duration) ([]SettleResult, []error, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	res, errs := make([]SettleResult, len(ops)), make([]error, len(ops))
-	for attempt := 0; ; attempt++ {
-		cmds := make([]*redis.Cmd, len(ops))
-		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, op := range ops {
-				if len(op.Counters) > 0 {
-					keys, args := settleArgs(op, ttl)
-					cmds[i] = settleScript.EvalSha(ctx, p, keys, args...)
-				}
+	todo := make([]int, 0, len(ops))
+	for i, op := range ops {
+		if len(op.Counters) > 0 {
+			todo = append(todo, i)
+		}
+	}
+	var err error
+	for attempt, loaded := 0, false; len(todo) > 0; attempt++ {
+		cmds := make([]*redis.Cmd, len(todo))
+		_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for x, i := range todo {
+				keys, args := settleArgs(ops[i], ttl)
+				cmds[x] = settleScript.EvalSha(ctx, p, keys, args...)
 			}
 			return nil
 		})
-		if err != nil && attempt == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if err != nil && !loaded && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// A restarted (or new Cluster) node lost the script: load it
+			// and send the batch again.
 			if lerr := settleScript.Load(ctx, r.client).Err(); lerr != nil {
 				return nil, nil, fmt.Errorf("redis limit store: loading the settle script: %w", lerr)
 			}
+			loaded = true
 			continue
 		}
-		if err != nil && ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil && attempt == 0 {
 			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
 		}
-		failed := 0
-		for i, c := range cmds {
-			if c == nil {
-				continue
-			}
-			if res[i], errs[i] = settleAnswer(c, ops[i]); errs[i] != nil {
-				failed++
+		var again []int
+		for x, i := range todo {
+			res[i], errs[i] = settleAnswer(cmds[x], ops[i])
+			if errs[i] != nil && slotMoving(errs[i]) {
+				again = append(again, i)
 			}
 		}
-		if failed == len(ops) && err != nil {
-			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
+		if len(again) == 0 {
+			break
 		}
-		return res, errs, nil
+		if !waitSlotMove(ctx, attempt) {
+			for _, i := range again {
+				errs[i] = fmt.Errorf("%w: %w", errSlotMoving, errs[i])
+			}
+			break
+		}
+		todo = again
 	}
+	failed, moving := 0, 0
+	for _, e := range errs {
+		if e != nil {
+			failed++
+		}
+		if errors.Is(e, errSlotMoving) {
+			moving++
+		}
+	}
+	if failed == len(ops) && moving < failed && err != nil {
+		return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
+	}
+	return res, errs, nil
 }
 
 // settleAnswer reads one settleScript reply.
