@@ -96,74 +96,51 @@ func settleArgs(op SettleOp, ttl time.Duration) ([]string, []any) {
 	return keys, args
 }
 
-// SettleBatch implements IdempotentAdder: every op in one pipeline (one
-// round trip per node; a Cluster client splits it by slot). Ops refused
-// by a moving Cluster slot are sent again while the timeout lasts; those
-// still refused then fail alone (errSlotMoving), not the batch. (When the
-// first command to a node gets TRYAGAIN the client sends that node's whole
-// share again, ops already applied included: their markers make that a
-// no-op.)
+// SettleBatch implements IdempotentAdder: every op in one round trip per
+// server (sendBatch; on a Cluster one pipeline per master, built by the
+// store). Ops refused by a moving Cluster slot are sent again, alone,
+// while the timeout lasts; those still refused then fail alone
+// (errSlotMoving), not the batch. The batch fails as a whole only when
+// every op failed and not all of them for a moving slot: the store is
+// down.
 func (r *Redis) SettleBatch(ctx context.Context, ops []SettleOp, ttl time.Duration) ([]SettleResult, []error, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	res, errs := make([]SettleResult, len(ops)), make([]error, len(ops))
 	todo := make([]int, 0, len(ops))
+	keys := make([]string, 0, len(ops))
 	for i, op := range ops {
 		if len(op.Counters) > 0 {
 			todo = append(todo, i)
+			keys = append(keys, op.Counters[0].Key)
 		}
 	}
-	var err error
-	for attempt, loaded := 0, false; len(todo) > 0; attempt++ {
-		cmds := make([]*redis.Cmd, len(todo))
-		_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for x, i := range todo {
-				keys, args := settleArgs(ops[i], ttl)
-				cmds[x] = settleScript.EvalSha(ctx, p, keys, args...)
-			}
-			return nil
-		})
-		if err != nil && !loaded && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			// A restarted (or new Cluster) node lost the script: load it
-			// and send the batch again.
-			if lerr := settleScript.Load(ctx, r.client).Err(); lerr != nil {
-				return nil, nil, fmt.Errorf("redis limit store: loading the settle script: %w", lerr)
-			}
-			loaded = true
-			continue
-		}
-		if err != nil && ctx.Err() != nil && attempt == 0 {
-			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
-		}
-		var again []int
-		for x, i := range todo {
-			res[i], errs[i] = settleAnswer(cmds[x], ops[i])
-			if errs[i] != nil && slotMoving(errs[i]) {
-				again = append(again, i)
-			}
-		}
-		if len(again) == 0 {
-			break
-		}
-		if !waitSlotMove(ctx, attempt) {
-			for _, i := range again {
-				errs[i] = fmt.Errorf("%w: %w", errSlotMoving, errs[i])
-			}
-			break
-		}
-		todo = again
+	if len(todo) == 0 {
+		return res, errs, nil
 	}
-	failed, moving := 0, 0
-	for _, e := range errs {
-		if e != nil {
+	hash := settleScript.Hash()
+	cmds := sendBatch(ctx, r, settleScript, keys, func(x int) *redis.Cmd {
+		keys, args := settleArgs(ops[todo[x]], ttl)
+		cmdArgs := make([]any, 0, 3+len(keys)+len(args))
+		cmdArgs = append(cmdArgs, "evalsha", hash, len(keys))
+		for _, k := range keys {
+			cmdArgs = append(cmdArgs, k)
+		}
+		return redis.NewCmd(ctx, append(cmdArgs, args...)...)
+	})
+	var down error
+	failed := 0
+	for x, i := range todo {
+		res[i], errs[i] = settleAnswer(cmds[x], ops[i])
+		if errs[i] != nil {
 			failed++
-		}
-		if errors.Is(e, errSlotMoving) {
-			moving++
+			if down == nil && !errors.Is(errs[i], errSlotMoving) {
+				down = cmds[x].Err()
+			}
 		}
 	}
-	if failed == len(ops) && moving < failed && err != nil {
-		return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
+	if failed == len(todo) && down != nil {
+		return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", down)
 	}
 	return res, errs, nil
 }
