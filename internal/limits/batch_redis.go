@@ -46,7 +46,8 @@ func sendBatch[C redis.Cmder](ctx context.Context, r *Redis, script *redis.Scrip
 	for i := range keys {
 		piped[i] = i
 	}
-	var alone []int // refused by a moving slot: sent alone next
+	var alone []int                   // refused by a moving slot: sent alone next
+	moving := make([]bool, len(keys)) // refused by a moving slot once
 	loaded := false
 	for attempt := 0; len(piped)+len(alone) > 0; attempt++ {
 		sent := append(piped[:len(piped):len(piped)], alone...)
@@ -66,6 +67,11 @@ func sendBatch[C redis.Cmder](ctx context.Context, r *Redis, script *redis.Scrip
 				noScript = append(noScript, i)
 			case r.cluster != nil && slotMoving(err):
 				alone = append(alone, i)
+				moving[i] = true
+			case moving[i] && ctx.Err() != nil:
+				// Sent again for a moving slot, it ran out of time on
+				// the way: still the slot, not the store down.
+				cmds[i].SetErr(fmt.Errorf("%w: %w", errSlotMoving, err))
 			}
 		}
 		if len(noScript) > 0 {

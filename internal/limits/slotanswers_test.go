@@ -20,9 +20,16 @@ type slotAnswers struct {
 // now on.
 func countSlotAnswers(t *testing.T, e *Engine) *slotAnswers {
 	t.Helper()
-	cc, ok := e.b.primary.(*Redis).client.(*redis.ClusterClient)
+	return hookSlotAnswers(t, e.b.primary.(*Redis))
+}
+
+// hookSlotAnswers hooks every node client r's Cluster client opens from
+// now on.
+func hookSlotAnswers(t *testing.T, r *Redis) *slotAnswers {
+	t.Helper()
+	cc, ok := r.client.(*redis.ClusterClient)
 	if !ok {
-		t.Fatalf("the store's client is %T, want a Cluster client", e.b.primary.(*Redis).client)
+		t.Fatalf("the store's client is %T, want a Cluster client", r.client)
 	}
 	a := &slotAnswers{n: map[string]int{}}
 	cc.OnNewNode(func(c *redis.Client) { c.AddHook(a) })

@@ -22,7 +22,7 @@ func TestRedisClusterReshardKeepsRecords(t *testing.T) {
 		t.Skip("starts six redis-server processes and moves slots")
 	}
 	cl := testredis.StartCluster(t, 3, 1)
-	s, closer, err := Dial(&config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs()}, "tollgate:ns/gw:", Options{Timeout: time.Second})
+	s, closer, err := Dial(&config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs()}, "tollgate:ns/gw:", Options{Timeout: 5 * time.Second}) // generous: slot answers are tested, not latency
 	if err != nil {
 		t.Fatal(err)
 	}
