@@ -58,7 +58,11 @@ func (a *slotAnswers) DialHook(next redis.DialHook) redis.DialHook { return next
 func (a *slotAnswers) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		err := next(ctx, cmd)
-		a.note(cmd.Err())
+		if got := err; got != nil {
+			a.note(got) // the client sets the command's error after its hooks
+		} else {
+			a.note(cmd.Err())
+		}
 		return err
 	}
 }
