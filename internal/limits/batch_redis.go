@@ -68,7 +68,7 @@ func sendBatch[C redis.Cmder](ctx context.Context, r *Redis, script *redis.Scrip
 			case r.cluster != nil && slotMoving(err):
 				alone = append(alone, i)
 				moving[i] = true
-			case moving[i] && ctx.Err() != nil:
+			case moving[i] && outOfTime(ctx):
 				// Sent again for a moving slot, it ran out of time on
 				// the way: still the slot, not the store down.
 				cmds[i].SetErr(fmt.Errorf("%w: %w", errSlotMoving, err))

@@ -204,7 +204,7 @@ func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, in
 	var raw []int64
 	for attempt := 0; ; attempt++ {
 		raw, err = counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
-		if attempt > 0 && err != nil && ctx.Err() != nil {
+		if attempt > 0 && err != nil && outOfTime(ctx) {
 			// Sent again for a moving slot, it ran out of time on the
 			// way: still the slot, not the store down.
 			return nil, 0, fmt.Errorf("%w: %w", errSlotMoving, err)

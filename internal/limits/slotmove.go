@@ -58,3 +58,14 @@ func waitSlotMove(ctx context.Context, attempt int) bool {
 		return false
 	}
 }
+
+// outOfTime reports whether ctx has ended or reached its deadline. A
+// command cut by its connection's deadline (go-redis sets it from ctx's)
+// can fail with an i/o timeout before ctx's own timer has fired.
+func outOfTime(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
