@@ -118,6 +118,11 @@ func (b *backend) call(ctx context.Context, op string, fn func(Store) error) (us
 		// Overloaded here, not down there: the circuit stays as it was.
 		b.m.storeErrors.WithLabelValues(op + "_busy").Inc()
 		b.abandoned(probe)
+	case errors.Is(err, errSlotMoving):
+		// One Cluster slot being moved, not the store down: the circuit
+		// stays as it was (this call gets the failure mode).
+		b.m.storeErrors.WithLabelValues(op + "_slot_moving").Inc()
+		b.abandoned(probe)
 	default:
 		b.failed(op)
 	}

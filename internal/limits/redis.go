@@ -84,7 +84,10 @@ return vals
 // for an outage: the timeout measures the store's answer, and the wait is
 // bounded by the caller's context and by config.DefaultRedisQueueWait.
 type Redis struct {
-	client  redis.UniversalClient
+	client redis.UniversalClient
+	// cluster is client on a Cluster: batches are pipelined per master
+	// by the store (batch_redis.go).
+	cluster *redis.ClusterClient
 	timeout time.Duration
 	slots   chan struct{}
 }
@@ -141,7 +144,11 @@ func NewRedis(rc *config.Redis) (*Redis, error) {
 		MaxRetries:            -1, // no retries: a slow store must fail fast
 		DialerRetries:         1,
 		MaxRedirects:          3,
-		DisableIdentity:       true,
+		// A Cluster client follows MOVED, ASK and TRYAGAIN without a pause
+		// (its default of 10 ms and more per attempt outlasts the timeout);
+		// a slot still moving is waited for by the store (slotmove.go).
+		MinRetryBackoff: -1,
+		DisableIdentity: true,
 		MaintNotificationsConfig: &maintnotifications.Config{
 			Mode: maintnotifications.ModeDisabled,
 		},
@@ -161,7 +168,9 @@ func NewRedis(rc *config.Redis) (*Redis, error) {
 	if opts.IsClusterMode {
 		pool *= len(rc.Addresses) // one pool per node; the seeds stand for them
 	}
-	return &Redis{client: redis.NewUniversalClient(opts), timeout: timeout, slots: make(chan struct{}, pool)}, nil
+	r := &Redis{client: redis.NewUniversalClient(opts), timeout: timeout, slots: make(chan struct{}, pool)}
+	r.cluster, _ = r.client.(*redis.ClusterClient)
+	return r, nil
 }
 
 // Client exposes the underlying client (tests read TTLs through it).
@@ -192,7 +201,21 @@ func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, in
 	defer release()
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	raw, err := counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
+	var raw []int64
+	for attempt := 0; ; attempt++ {
+		raw, err = counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
+		if attempt > 0 && err != nil && outOfTime(ctx) {
+			// Sent again for a moving slot, it ran out of time on the
+			// way: still the slot, not the store down.
+			return nil, 0, fmt.Errorf("%w: %w", errSlotMoving, err)
+		}
+		if err == nil || r.cluster == nil || !slotMoving(err) {
+			break
+		}
+		if !waitSlotMove(ctx, attempt) {
+			return nil, 0, fmt.Errorf("%w: %w", errSlotMoving, err)
+		}
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("redis limit store: %w", err)
 	}
@@ -229,23 +252,20 @@ func (r *Redis) Fields(ctx context.Context, key string) (map[string]int64, error
 	return out[0], nil
 }
 
-// FieldsBatch implements Store: one pipeline of HGETALLs (split by node on
-// a Cluster by the client).
+// FieldsBatch implements Store: one pipeline of HGETALLs per server
+// (sendBatch).
 func (r *Redis) FieldsBatch(ctx context.Context, keys []string) ([]map[string]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout*time.Duration(1+len(keys)/usageBatchPerTimeout))
 	defer cancel()
-	cmds := make([]*redis.MapStringStringCmd, len(keys))
-	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.HGetAll(ctx, k)
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("redis limit store: reading usage: %w", err)
-	}
+	cmds := sendBatch(ctx, r, nil, keys, func(i int) *redis.MapStringStringCmd {
+		return redis.NewMapStringStringCmd(ctx, "hgetall", keys[i])
+	})
 	out := make([]map[string]int64, len(keys))
 	for i, c := range cmds {
-		m := c.Val()
+		m, err := c.Result()
+		if err != nil {
+			return nil, fmt.Errorf("redis limit store: reading usage: %w", err)
+		}
 		out[i] = make(map[string]int64, len(m))
 		for k, v := range m {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -258,20 +278,13 @@ func (r *Redis) FieldsBatch(ctx context.Context, keys []string) ([]map[string]in
 	return out, nil
 }
 
-// Counters implements Store: one pipeline of GETs (split by node on a
-// Cluster by the client).
+// Counters implements Store: one pipeline of GETs per server (sendBatch).
 func (r *Redis) Counters(ctx context.Context, keys []string) ([]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout*time.Duration(1+len(keys)/usageBatchPerTimeout))
 	defer cancel()
-	cmds := make([]*redis.StringCmd, len(keys))
-	if _, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.Get(ctx, k)
-		}
-		return nil
-	}); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("redis limit store: reading counters: %w", err)
-	}
+	cmds := sendBatch(ctx, r, nil, keys, func(i int) *redis.StringCmd {
+		return redis.NewStringCmd(ctx, "get", keys[i])
+	})
 	out := make([]int64, len(keys))
 	for i, c := range cmds {
 		v, err := c.Int64()
@@ -279,6 +292,9 @@ func (r *Redis) Counters(ctx context.Context, keys []string) ([]int64, error) {
 			continue
 		}
 		if err != nil {
+			if c.Err() != nil {
+				return nil, fmt.Errorf("redis limit store: reading counters: %w", err)
+			}
 			return nil, fmt.Errorf("redis limit store: counter %d is not an integer: %w", i, err)
 		}
 		out[i] = v

@@ -2,6 +2,7 @@ package limits
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -95,46 +96,53 @@ func settleArgs(op SettleOp, ttl time.Duration) ([]string, []any) {
 	return keys, args
 }
 
-// SettleBatch implements IdempotentAdder: every op in one pipeline (one
-// round trip per node; a Cluster client splits it by slot).
+// SettleBatch implements IdempotentAdder: every op in one round trip per
+// server (sendBatch; on a Cluster one pipeline per master, built by the
+// store). Ops refused by a moving Cluster slot are sent again, alone,
+// while the timeout lasts; those still refused then fail alone
+// (errSlotMoving), not the batch. The batch fails as a whole only when
+// every op failed and not all of them for a moving slot: the store is
+// down.
 func (r *Redis) SettleBatch(ctx context.Context, ops []SettleOp, ttl time.Duration) ([]SettleResult, []error, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	res, errs := make([]SettleResult, len(ops)), make([]error, len(ops))
-	for attempt := 0; ; attempt++ {
-		cmds := make([]*redis.Cmd, len(ops))
-		_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, op := range ops {
-				if len(op.Counters) > 0 {
-					keys, args := settleArgs(op, ttl)
-					cmds[i] = settleScript.EvalSha(ctx, p, keys, args...)
-				}
-			}
-			return nil
-		})
-		if err != nil && attempt == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			if lerr := settleScript.Load(ctx, r.client).Err(); lerr != nil {
-				return nil, nil, fmt.Errorf("redis limit store: loading the settle script: %w", lerr)
-			}
-			continue
+	todo := make([]int, 0, len(ops))
+	keys := make([]string, 0, len(ops))
+	for i, op := range ops {
+		if len(op.Counters) > 0 {
+			todo = append(todo, i)
+			keys = append(keys, op.Counters[0].Key)
 		}
-		if err != nil && ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
-		}
-		failed := 0
-		for i, c := range cmds {
-			if c == nil {
-				continue
-			}
-			if res[i], errs[i] = settleAnswer(c, ops[i]); errs[i] != nil {
-				failed++
-			}
-		}
-		if failed == len(ops) && err != nil {
-			return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", err)
-		}
+	}
+	if len(todo) == 0 {
 		return res, errs, nil
 	}
+	hash := settleScript.Hash()
+	cmds := sendBatch(ctx, r, settleScript, keys, func(x int) *redis.Cmd {
+		keys, args := settleArgs(ops[todo[x]], ttl)
+		cmdArgs := make([]any, 0, 3+len(keys)+len(args))
+		cmdArgs = append(cmdArgs, "evalsha", hash, len(keys))
+		for _, k := range keys {
+			cmdArgs = append(cmdArgs, k)
+		}
+		return redis.NewCmd(ctx, append(cmdArgs, args...)...)
+	})
+	var down error
+	failed := 0
+	for x, i := range todo {
+		res[i], errs[i] = settleAnswer(cmds[x], ops[i])
+		if errs[i] != nil {
+			failed++
+			if down == nil && !errors.Is(errs[i], errSlotMoving) {
+				down = cmds[x].Err()
+			}
+		}
+	}
+	if failed == len(todo) && down != nil {
+		return nil, nil, fmt.Errorf("redis limit store: settling a batch: %w", down)
+	}
+	return res, errs, nil
 }
 
 // settleAnswer reads one settleScript reply.

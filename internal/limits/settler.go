@@ -324,8 +324,13 @@ func (s *settler) send(ctx context.Context, groups []*mergedAdd) ([]outcome, err
 				return err
 			}
 			for i := range groups {
-				if errs[i] == nil {
+				switch {
+				case errs[i] == nil:
 					out[i] = outcome{vals: res[i].Values, settled: res[i].Settled}
+				case errors.Is(errs[i], errSlotMoving):
+					// Held by a Cluster slot being moved: counted, retried,
+					// and the circuit stays closed (backend.call).
+					s.b.m.storeErrors.WithLabelValues("settle_slot_moving").Inc()
 				}
 			}
 			return nil

@@ -83,3 +83,86 @@ func (s *Server) DBSize(t testing.TB) int {
 	}
 	return n
 }
+
+// ID is the node's cluster id (CLUSTER MYID).
+func (s *Server) ID(t testing.TB) string {
+	t.Helper()
+	out, err := s.cli("cluster", "myid")
+	if err != nil || strings.TrimSpace(out) == "" {
+		t.Fatalf("testredis: cluster myid on %s: %q %v", s.Addr, out, err)
+	}
+	return strings.TrimSpace(out)
+}
+
+// KeySlot is the Cluster slot of key (CLUSTER KEYSLOT).
+func (s *Server) KeySlot(t testing.TB, key string) int {
+	t.Helper()
+	return s.clusterInt(t, "keyslot", key)
+}
+
+// CountKeysInSlot is how many keys of slot the node holds.
+func (s *Server) CountKeysInSlot(t testing.TB, slot int) int {
+	t.Helper()
+	return s.clusterInt(t, "countkeysinslot", fmt.Sprint(slot))
+}
+
+func (s *Server) clusterInt(t testing.TB, args ...string) int {
+	t.Helper()
+	out, err := s.cli(append([]string{"cluster"}, args...)...)
+	var n int
+	if err == nil {
+		_, err = fmt.Sscan(out, &n)
+	}
+	if err != nil {
+		t.Fatalf("testredis: cluster %s on %s: %q %v", strings.Join(args, " "), s.Addr, out, err)
+	}
+	return n
+}
+
+// Reshard moves slots slots from master from to master to with
+// `redis-cli --cluster reshard`, as an operator would: per slot, SETSLOT
+// IMPORTING and MIGRATING, MIGRATE of its keys in batches, then SETSLOT
+// NODE, while clients keep running (they get ASK, TRYAGAIN and MOVED).
+// redis-cli takes the lowest-numbered slots of from. fromID and toID are
+// the nodes' IDs. It waits before and after until every node agrees on
+// the slots (redis-cli --cluster check), so moves can follow one another;
+// it may run off the test goroutine.
+func (c *Cluster) Reshard(ctx context.Context, from, to *Server, fromID, toID string, slots int) error {
+	if err := c.waitAgreed(ctx); err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, "redis-cli", "--cluster", "reshard", from.Addr,
+		"--cluster-from", fromID, "--cluster-to", toID, "--cluster-slots", fmt.Sprint(slots),
+		"--cluster-yes").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("testredis: redis-cli --cluster reshard: %w\n%s", err, out)
+	}
+	return c.waitAgreed(ctx)
+}
+
+// waitAgreed polls redis-cli --cluster check until it passes: every node
+// agrees on the configuration, no slot is open, all are covered.
+func (c *Cluster) waitAgreed(ctx context.Context) error {
+	for {
+		out, err := exec.CommandContext(ctx, "redis-cli", "--cluster", "check", c.Nodes[0].Addr).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("testredis: the nodes did not agree on the cluster configuration: %w\n%s", ctx.Err(), out)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Cli runs one command on the node with redis-cli and returns its answer,
+// failing the test when redis-cli fails or Redis answers an error.
+func (s *Server) Cli(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := s.cli(args...)
+	if err != nil || strings.HasPrefix(out, "ERR") || strings.HasPrefix(out, "(error)") {
+		t.Fatalf("testredis: redis-cli %s on %s: %q %v", strings.Join(args, " "), s.Addr, out, err)
+	}
+	return strings.TrimSpace(out)
+}

@@ -64,13 +64,15 @@ func (s *Sentinel) MasterAddr(t testing.TB) string {
 }
 
 // WaitReplicated blocks until the replica has every write of the master
-// (WAIT 1), so a failover loses nothing.
+// (WAIT 1), so a failover loses nothing. WAIT answers 0 while the replica
+// is still connecting or syncing (slow on a busy machine), so it is asked
+// again until the replica acknowledges, up to a minute.
 func (s *Sentinel) WaitReplicated(t testing.TB) {
 	t.Helper()
-	out, err := s.Master.cli("wait", "1", "5000")
-	if err != nil || strings.TrimSpace(out) != "1" {
-		t.Fatalf("testredis: WAIT 1 on the master: %q %v", out, err)
-	}
+	waitFor(t, time.Minute, "the replica to acknowledge the master's writes (WAIT 1)", func() bool {
+		out, err := s.Master.cli("wait", "1", "1000")
+		return err == nil && strings.TrimSpace(out) == "1"
+	})
 }
 
 func (s *Server) sentinelConf() (string, error) {
