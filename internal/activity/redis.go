@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tollgate-dev/tollgate/internal/redispipe"
 )
 
 // Redis is a Store in the Redis the limits use: every replica of a gateway
@@ -102,10 +104,15 @@ func (r *Redis) write() {
 func (r *Redis) flush(batch []*Record) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.Timeout)
 	defer cancel()
-	pipe := r.client.Pipeline()
-	n := 0
+	// Each record's commands, by key: built again for each send.
+	var keys []string
+	var build []func() redis.Cmder
+	var owner []int // the record of each command
+	add := func(rec int, key string, f func() redis.Cmder) {
+		keys, build, owner = append(keys, key), append(build, f), append(owner, rec)
+	}
 	now := r.opts.Now()
-	for _, rec := range batch {
+	for n, rec := range batch {
 		bodies := rec.Bodies
 		rec.Bodies = nil // the record's keys never hold bodies
 		b, err := json.Marshal(rec)
@@ -113,28 +120,46 @@ func (r *Redis) flush(batch []*Record) {
 			r.opts.Dropped("encode")
 			continue
 		}
-		n++
 		if bodies != nil {
 			if ttl := time.UnixMilli(bodies.ExpiresAt).Sub(now); ttl > 0 {
 				if sb, err := json.Marshal(storedBodies{Consumer: rec.Consumer, Bodies: bodies}); err == nil {
-					pipe.Set(ctx, r.bodyKey(rec.ID), sb, min(ttl, r.opts.Retention))
+					key := r.bodyKey(rec.ID)
+					add(n, key, func() redis.Cmder {
+						return redis.NewStatusCmd(ctx, "set", key, sb, "px", min(ttl, r.opts.Retention).Milliseconds())
+					})
 				}
 			}
 		}
-		pipe.Set(ctx, r.genKey(rec.ID), b, r.opts.Retention)
+		gen := r.genKey(rec.ID)
+		add(n, gen, func() redis.Cmder {
+			return redis.NewStatusCmd(ctx, "set", gen, b, "px", r.opts.Retention.Milliseconds())
+		})
 		ck := r.streamKey(rec.Consumer)
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: ck, MaxLen: int64(r.opts.MaxRecords), Approx: true, Values: []any{"r", b}})
-		pipe.Expire(ctx, ck, r.opts.Retention)
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: r.streamKey(""), MaxLen: int64(r.opts.MaxAdmin), Approx: true, Values: []any{"r", b}})
+		add(n, ck, func() redis.Cmder { return xadd(ctx, ck, r.opts.MaxRecords, b) })
+		add(n, ck, func() redis.Cmder { return redis.NewBoolCmd(ctx, "pexpire", ck, r.opts.Retention.Milliseconds()) })
+		admin := r.streamKey("")
+		add(n, admin, func() redis.Cmder { return xadd(ctx, admin, r.opts.MaxAdmin, b) })
 	}
-	if n == 0 {
+	if len(keys) == 0 {
 		return
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		for range n {
-			r.opts.Dropped("store")
+	// One round trip per server; on a Cluster per master, and a command a
+	// moving slot refused is sent again alone (redispipe).
+	cmds := redispipe.Send(ctx, r.client, nil, keys, func(i int) redis.Cmder { return build[i]() })
+	failed := map[int]bool{}
+	for i, c := range cmds {
+		if c.Err() != nil {
+			failed[owner[i]] = true
 		}
 	}
+	for range failed {
+		r.opts.Dropped("store")
+	}
+}
+
+// xadd appends b as field "r" to stream key, capped near maxLen entries.
+func xadd(ctx context.Context, key string, maxLen int, b []byte) redis.Cmder {
+	return redis.NewStringCmd(ctx, "xadd", key, "maxlen", "~", maxLen, "*", "r", b)
 }
 
 // Get returns consumer's generation id (consumer "": any consumer's).

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/redispipe"
 )
 
 // counterScript checks and increments counters in one atomic step (one
@@ -204,15 +205,15 @@ func (r *Redis) run(ctx context.Context, mode string, cs []Counter) ([]int64, in
 	var raw []int64
 	for attempt := 0; ; attempt++ {
 		raw, err = counterScript.Run(ctx, r.client, keys, args...).Int64Slice()
-		if attempt > 0 && err != nil && outOfTime(ctx) {
+		if attempt > 0 && err != nil && redispipe.OutOfTime(ctx) {
 			// Sent again for a moving slot, it ran out of time on the
 			// way: still the slot, not the store down.
 			return nil, 0, fmt.Errorf("%w: %w", errSlotMoving, err)
 		}
-		if err == nil || r.cluster == nil || !slotMoving(err) {
+		if err == nil || r.cluster == nil || !redispipe.SlotMoving(err) {
 			break
 		}
-		if !waitSlotMove(ctx, attempt) {
+		if !redispipe.WaitSlotMove(ctx, attempt) {
 			return nil, 0, fmt.Errorf("%w: %w", errSlotMoving, err)
 		}
 	}
@@ -253,11 +254,11 @@ func (r *Redis) Fields(ctx context.Context, key string) (map[string]int64, error
 }
 
 // FieldsBatch implements Store: one pipeline of HGETALLs per server
-// (sendBatch).
+// (redispipe.Send).
 func (r *Redis) FieldsBatch(ctx context.Context, keys []string) ([]map[string]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout*time.Duration(1+len(keys)/usageBatchPerTimeout))
 	defer cancel()
-	cmds := sendBatch(ctx, r, nil, keys, func(i int) *redis.MapStringStringCmd {
+	cmds := redispipe.Send(ctx, r.client, nil, keys, func(i int) *redis.MapStringStringCmd {
 		return redis.NewMapStringStringCmd(ctx, "hgetall", keys[i])
 	})
 	out := make([]map[string]int64, len(keys))
@@ -278,11 +279,11 @@ func (r *Redis) FieldsBatch(ctx context.Context, keys []string) ([]map[string]in
 	return out, nil
 }
 
-// Counters implements Store: one pipeline of GETs per server (sendBatch).
+// Counters implements Store: one pipeline of GETs per server (redispipe.Send).
 func (r *Redis) Counters(ctx context.Context, keys []string) ([]int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout*time.Duration(1+len(keys)/usageBatchPerTimeout))
 	defer cancel()
-	cmds := sendBatch(ctx, r, nil, keys, func(i int) *redis.StringCmd {
+	cmds := redispipe.Send(ctx, r.client, nil, keys, func(i int) *redis.StringCmd {
 		return redis.NewStringCmd(ctx, "get", keys[i])
 	})
 	out := make([]int64, len(keys))

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tollgate-dev/tollgate/internal/redispipe"
 )
 
 // SettleOp is one idempotent settlement: Counters are added (unchecked)
@@ -97,7 +99,7 @@ func settleArgs(op SettleOp, ttl time.Duration) ([]string, []any) {
 }
 
 // SettleBatch implements IdempotentAdder: every op in one round trip per
-// server (sendBatch; on a Cluster one pipeline per master, built by the
+// server (redispipe.Send; on a Cluster one pipeline per master, built by the
 // store). Ops refused by a moving Cluster slot are sent again, alone,
 // while the timeout lasts; those still refused then fail alone
 // (errSlotMoving), not the batch. The batch fails as a whole only when
@@ -119,7 +121,7 @@ func (r *Redis) SettleBatch(ctx context.Context, ops []SettleOp, ttl time.Durati
 		return res, errs, nil
 	}
 	hash := settleScript.Hash()
-	cmds := sendBatch(ctx, r, settleScript, keys, func(x int) *redis.Cmd {
+	cmds := redispipe.Send(ctx, r.client, settleScript, keys, func(x int) *redis.Cmd {
 		keys, args := settleArgs(ops[todo[x]], ttl)
 		cmdArgs := make([]any, 0, 3+len(keys)+len(args))
 		cmdArgs = append(cmdArgs, "evalsha", hash, len(keys))
