@@ -108,6 +108,11 @@ func BenchmarkAdmitSettle(b *testing.B) {
 	b.Run("local", func(b *testing.B) { benchAdmitSettle(b, benchConfig()) })
 	b.Run("redis", func(b *testing.B) { benchAdmitSettle(b, redisBenchConfig(b)) })
 	b.Run("redis-async", func(b *testing.B) { benchAdmitSettle(b, redisBenchConfig(b), WithAsyncSettle(0)) })
+	b.Run("redis-lease", func(b *testing.B) {
+		cfg := redisBenchConfig(b)
+		cfg.Limits.Enforcement = config.EnforceLease
+		benchAdmitSettle(b, cfg, WithAsyncSettle(0))
+	})
 }
 
 func redisBenchConfig(b *testing.B) *config.Config {
