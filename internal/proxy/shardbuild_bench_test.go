@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
@@ -72,4 +74,41 @@ func BenchmarkShardSwap(b *testing.B) {
 			b.StartTimer()
 		}
 	})
+}
+
+// BenchmarkShardedKeyLookup authenticates a key of a sharded config's
+// merged index: the same map lookup and hash compare at 10,000 and
+// 100,000 consumers.
+//
+//	go test -run '^$' -bench ShardedKeyLookup ./internal/proxy/
+func BenchmarkShardedKeyLookup(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			f := newShardedFixture(b, n)
+			st := split(b, f.cfg)
+			s := quietServer(b)
+			if err := s.LoadParts(st.root, st.shards, st.hash); err != nil {
+				b.Fatal(err)
+			}
+			auth := s.snap.Load().auth
+			disabled := map[string]bool{}
+			for _, c := range f.cfg.Consumers {
+				disabled[c.Name] = c.Disabled
+			}
+			keys := make([]string, 0, len(f.keys))
+			for k, name := range f.keys {
+				if !disabled[name] {
+					keys = append(keys, k)
+				}
+			}
+			now := time.Now()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if _, ok := auth.authenticateKey(keys[i%len(keys)], now); !ok {
+					b.Fatal("a key of an enabled consumer is refused")
+				}
+			}
+		})
+	}
 }
