@@ -182,6 +182,7 @@ scale: k8s-assets ## Opt-in scale run: compile, shard and hot-reload 10,000 and 
 	go run ./hack/scale
 	go run ./hack/scale -consumers 100000 -repeat 3 -reloads 2 -n 2000
 	go test -count=1 -p 1 -run '^$$' -bench 'OneConsumerChange|CompileSplit' -benchtime 3x ./internal/compile/
+	go test -count=1 -p 1 -run '^$$' -bench 'ShardSwap' -benchtime 10x ./internal/proxy/
 	TOLLGATE_SCALE=1 TOLLGATE_SHARD_CONSUMERS=$${TOLLGATE_SHARD_CONSUMERS:-10000} go test -count=1 -p 1 -v -timeout 90m -run 'TestShardedConfigScale' ./internal/controller/
 	TOLLGATE_SCALE=1 TOLLGATE_COLD_CONSUMERS=$${TOLLGATE_COLD_CONSUMERS:-10000} go test -count=1 -p 1 -v -timeout 60m -run 'TestColdConvergence' ./test/scale/
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,9 +77,10 @@ func BenchmarkShardSwap(b *testing.B) {
 	})
 }
 
-// BenchmarkShardedKeyLookup authenticates a key of a sharded config's
-// merged index: the same map lookup and hash compare at 10,000 and
-// 100,000 consumers.
+// BenchmarkShardedKeyLookup authenticates keys of a sharded config's
+// merged index, 1,000 consumers' keys in turn (the active ones; visiting
+// every key at random measures the CPU caches, not the index): the same
+// map lookup and hash compare at 10,000 and 100,000 consumers.
 //
 //	go test -run '^$' -bench ShardedKeyLookup ./internal/proxy/
 func BenchmarkShardedKeyLookup(b *testing.B) {
@@ -95,9 +97,11 @@ func BenchmarkShardedKeyLookup(b *testing.B) {
 			for _, c := range f.cfg.Consumers {
 				disabled[c.Name] = c.Disabled
 			}
-			keys := make([]string, 0, len(f.keys))
+			keys := make([]string, 0, 1000)
 			for k, name := range f.keys {
-				if !disabled[name] {
+				// The fixture's keys that share a lookup id on purpose
+				// are left out: a lookup compares every key of its id.
+				if !disabled[name] && !strings.HasPrefix(k, "tg-dupid") && len(keys) < 1000 {
 					keys = append(keys, k)
 				}
 			}
