@@ -163,24 +163,19 @@ func (b *builtShard) addBYOK(cfg *config.Config, cs *config.Consumer, k config.B
 // half of the consumers. A name or key hash two shards hold is refused,
 // as Validate refuses it in an assembled config.
 func (st *shardState) index(prev *shardState) error {
-	keep := map[*builtShard]bool{}
+	now, was := map[*builtShard]bool{}, map[*builtShard]bool{}
 	for _, b := range st.shards {
-		keep[b] = true
+		now[b] = true
 	}
 	var gone, came []*builtShard
 	moved, total := 0, 0
 	if prev != nil {
 		for _, b := range prev.shards {
-			if !keep[b] {
+			was[b] = true
+			if !now[b] {
 				gone = append(gone, b)
 				moved += len(b.consumers)
 			}
-		}
-	}
-	was := map[*builtShard]bool{}
-	if prev != nil {
-		for _, b := range prev.shards {
-			was[b] = true
 		}
 	}
 	for _, b := range st.shards {
