@@ -185,6 +185,7 @@ scale: k8s-assets ## Opt-in scale run: compile, shard and hot-reload 10,000 and 
 	TOLLGATE_SCALE_FIGURES=$(SCALE_FIGURES) go run ./hack/scale
 	TOLLGATE_SCALE_FIGURES=$(SCALE_FIGURES) go run ./hack/scale -consumers 100000 -repeat 3 -reloads 2 -n 2000
 	go test -count=1 -p 1 -run '^$$' -bench 'OneConsumerChange|CompileSplit' -benchtime 3x ./internal/compile/
+	go test -count=1 -p 1 -run '^$$' -bench 'ShardSwap' -benchtime 10x ./internal/proxy/
 	TOLLGATE_SCALE_FIGURES=$(SCALE_FIGURES) TOLLGATE_SCALE=1 TOLLGATE_SHARD_CONSUMERS=$${TOLLGATE_SHARD_CONSUMERS:-10000} go test -count=1 -p 1 -v -timeout 90m -run 'TestShardedConfigScale' ./internal/controller/
 	for n in $${TOLLGATE_COLD_CONSUMERS:-10000 30000}; do TOLLGATE_SCALE_FIGURES=$(SCALE_FIGURES) TOLLGATE_SCALE=1 TOLLGATE_COLD_CONSUMERS=$$n go test -count=1 -p 1 -v -timeout 60m -run 'TestColdConvergence' ./test/scale/ || exit 1; done
 	go run ./hack/scalereport $(SCALE_FIGURES)

@@ -53,7 +53,21 @@ type consumer struct {
 // sets and verified-token cache) is kept from prev when the issuers did
 // not change.
 func newAuthIndex(c *config.Config, now func() time.Time, prev *authIndex) *authIndex {
-	idx := &authIndex{mode: c.Auth.Mode, byID: map[string][]keyEntry{}, issuers: c.Auth.Issuers}
+	idx := newAuthBase(c, now, prev)
+	idx.byID = map[string][]keyEntry{}
+	for i := range c.Consumers {
+		info := newConsumer(&c.Consumers[i])
+		idx.consumers = append(idx.consumers, info)
+		for _, k := range info.cfg.Keys {
+			idx.byID[k.ID] = append(idx.byID[k.ID], info.keyEntry(k))
+		}
+	}
+	return idx
+}
+
+// newAuthBase is an index of c's auth mode and issuers, with no keys yet.
+func newAuthBase(c *config.Config, now func() time.Time, prev *authIndex) *authIndex {
+	idx := &authIndex{mode: c.Auth.Mode, issuers: c.Auth.Issuers}
 	if len(c.Auth.Issuers) > 0 {
 		if prev != nil && prev.ids != nil && reflect.DeepEqual(prev.issuers, c.Auth.Issuers) {
 			idx.ids = prev.ids
@@ -62,22 +76,24 @@ func newAuthIndex(c *config.Config, now func() time.Time, prev *authIndex) *auth
 		}
 		idx.idx = identity.NewIndex(c.Consumers)
 	}
-	for i := range c.Consumers {
-		cs := &c.Consumers[i]
-		info := &consumer{cfg: cs, exact: map[string]bool{}, all: len(cs.AllowedModels) == 0}
-		for _, g := range cs.AllowedModels {
-			if config.IsGlob(g) {
-				info.patterns = append(info.patterns, g)
-			} else {
-				info.exact[g] = true
-			}
-		}
-		idx.consumers = append(idx.consumers, info)
-		for _, k := range cs.Keys {
-			idx.byID[k.ID] = append(idx.byID[k.ID], keyEntry{sha256: strings.ToLower(k.SHA256), notAfter: k.NotAfter, consumer: info})
+	return idx
+}
+
+// newConsumer is the built form of one consumer.
+func newConsumer(cs *config.Consumer) *consumer {
+	info := &consumer{cfg: cs, exact: map[string]bool{}, all: len(cs.AllowedModels) == 0}
+	for _, g := range cs.AllowedModels {
+		if config.IsGlob(g) {
+			info.patterns = append(info.patterns, g)
+		} else {
+			info.exact[g] = true
 		}
 	}
-	return idx
+	return info
+}
+
+func (c *consumer) keyEntry(k config.Key) keyEntry {
+	return keyEntry{sha256: strings.ToLower(k.SHA256), notAfter: k.NotAfter, consumer: c}
 }
 
 // presentedKey reads the consumer key from Authorization: Bearer, x-api-key

@@ -40,16 +40,38 @@ func (s *Server) LoadBytes(data []byte) error {
 	return s.load(cfg, config.Hash(norm))
 }
 
-// LoadParts assembles a sharded root with its shards' consumers
-// (config.Assemble defaults and validates the whole) and loads it under
-// hash, the stored root's hash (what the operator reports as the
-// AIGateway's status.configHash: the root names every shard by hash).
+// LoadParts serves a sharded root with its shards' consumers, shards[id]
+// being the consumers of the shard the root names by id (checked against
+// its hash by config.ParseShard; LoadParts keeps the slices and never
+// modifies them, nor may the caller afterwards). It is loaded under hash,
+// the stored root's hash (what the operator reports as the AIGateway's
+// status.configHash: the root names every shard by hash).
+//
+// The consumers are checked and built a shard at a time and kept per
+// shard (shardbuild.go): a swap rebuilds only the shards whose hash
+// changed, or every shard when what their build reads of the root did.
+// A config refused that way is assembled whole (config.Assemble defaults
+// and validates it) and built as Load builds one, so every config gets the
+// answer, and a refused one the message, of a whole load.
 func (s *Server) LoadParts(root *config.Config, shards map[string][]config.Consumer, hash string) error {
-	cfg, err := config.Assemble(root, shards)
-	if err != nil {
-		return s.loadFailed(err)
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	cur := s.snap.Load()
+	if cur != nil && cur.hash == hash {
+		return nil
 	}
-	return s.load(cfg, hash)
+	var prev *shardState
+	if cur != nil {
+		prev = cur.parts
+	}
+	cfg, parts, err := assembleShards(root, shards, prev)
+	if err != nil {
+		parts = nil
+		if cfg, err = config.Assemble(root, shards); err != nil {
+			return s.loadFailed(err)
+		}
+	}
+	return s.swap(cfg, hash, cur, parts)
 }
 
 func (s *Server) load(cfg *config.Config, hash string) error {
@@ -59,7 +81,12 @@ func (s *Server) load(cfg *config.Config, hash string) error {
 	if cur != nil && cur.hash == hash {
 		return nil
 	}
-	sn, err := s.build(cfg, hash, cur)
+	return s.swap(cfg, hash, cur, nil)
+}
+
+// swap builds cfg and publishes it in place of cur; s.reloadMu is held.
+func (s *Server) swap(cfg *config.Config, hash string, cur *snapshot, parts *shardState) error {
+	sn, err := s.build(cfg, hash, cur, parts)
 	if err != nil {
 		return s.loadFailed(err)
 	}
@@ -72,8 +99,12 @@ func (s *Server) load(cfg *config.Config, hash string) error {
 	s.retainWindows(sn)
 	s.m.Reloads.Inc()
 	s.m.SetConfigHash(hash)
-	s.log.Info("config loaded", slog.String("hash", hash), slog.String("gateway", cfg.Gateway.Name),
-		slog.Int("providers", len(cfg.Providers)), slog.Int("routes", len(cfg.Routes)), slog.Int("consumers", len(cfg.Consumers)))
+	attrs := []any{slog.String("hash", hash), slog.String("gateway", cfg.Gateway.Name),
+		slog.Int("providers", len(cfg.Providers)), slog.Int("routes", len(cfg.Routes)), slog.Int("consumers", len(cfg.Consumers))}
+	if parts != nil {
+		attrs = append(attrs, slog.Int("consumers_built", parts.built), slog.Int("consumers_reused", parts.reused))
+	}
+	s.log.Info("config loaded", attrs...)
 	return nil
 }
 

@@ -48,6 +48,9 @@ type snapshot struct {
 	cache *responseCache
 	// mcp serves /mcp (mcp.go).
 	mcp *mcpGateway
+	// parts is what a sharded config's consumers were built from, for the
+	// next swap (shardbuild.go); nil for a config loaded whole.
+	parts *shardState
 
 	// refs counts requests using this snapshot; once retired (replaced)
 	// and unused, its engine is closed.
@@ -104,14 +107,21 @@ type pricing struct {
 }
 
 // build compiles a config into a snapshot. Nothing is published until
-// everything has been built, so a broken config changes nothing.
-func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapshot, error) {
+// everything has been built, so a broken config changes nothing. parts,
+// when not nil, holds cfg's consumers already built (assembleShards).
+func (s *Server) build(cfg *config.Config, hash string, prev *snapshot, parts *shardState) (*snapshot, error) {
 	now := time.Now()
 	var prevAuth *authIndex
 	if prev != nil {
 		prevAuth = prev.auth
 	}
-	sn := &snapshot{cfg: cfg, hash: hash, loaded: now, auth: newAuthIndex(cfg, s.now, prevAuth), upstreams: map[string]*upstream{},
+	var auth *authIndex
+	if parts != nil {
+		auth = parts.authIndex(cfg, s.now, prevAuth)
+	} else {
+		auth = newAuthIndex(cfg, s.now, prevAuth)
+	}
+	sn := &snapshot{cfg: cfg, hash: hash, loaded: now, auth: auth, parts: parts, upstreams: map[string]*upstream{},
 		byName:  map[string]*catalogueEntry{},
 		maxBody: cfg.Server.MaxRequestBodyBytes, maxInFlight: int64(cfg.Server.MaxInFlight),
 		readTimeout: cfg.Server.ReadTimeout.Duration, writeTimeout: cfg.Server.WriteTimeout.Duration}
@@ -123,7 +133,11 @@ func (s *Server) build(cfg *config.Config, hash string, prev *snapshot) (*snapsh
 		}
 		sn.upstreams[p.Name] = up
 	}
-	if err := sn.buildBYOK(); err != nil {
+	if parts != nil {
+		if err := parts.useBYOK(sn); err != nil {
+			return nil, err
+		}
+	} else if err := sn.buildBYOK(); err != nil {
 		return nil, err
 	}
 	sn.buildCatalogue(cfg)
