@@ -71,7 +71,8 @@ func (c *call) finish() {
 	}
 	hits := out.guard.record(s)
 	out.recordActivity(status, backend, provider, elapsed, hits)
-	attrs := []slog.Attr{
+	// Room for every optional attribute: the slice is allocated once.
+	attrs := append(make([]slog.Attr, 0, 32),
 		slog.String("generation_id", out.genID),
 		slog.String("consumer", out.consumer),
 		slog.String("model", orUnknown(out.served)),
@@ -84,7 +85,7 @@ func (c *call) finish() {
 		slog.Bool("usage_reported", out.usage.Reported),
 		slog.Float64("cost_usd", math.Round(out.cost*1e9)/1e9),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
-	}
+	)
 	if u := out.usage; u.CachedInputTokens > 0 || u.ReasoningTokens > 0 {
 		attrs = append(attrs, slog.Int64("cached_input_tokens", u.CachedInputTokens), slog.Int64("reasoning_tokens", u.ReasoningTokens))
 	}
