@@ -37,21 +37,29 @@ func (c *call) finish() {
 		s.m.ClientCancelled.Inc()
 	}
 	model := orUnknown(out.model)
-	s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
+	var cs *callSeries
+	if out.backend != nil {
+		cs = s.seriesOf(seriesKey{consumer: out.consumer, model: model, backend: backend, provider: provider})
+	}
+	if cs != nil && metrics.CodeClass(status) == "2xx" {
+		cs.served.Inc()
+	} else {
+		s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
+	}
 	out.feedAvailability()
 	if out.backend != nil {
 		tid := out.span.SampledTraceID()
-		s.m.Duration.WithLabelValues(model, backend).Observe(elapsed.Seconds())
+		cs.duration.Observe(elapsed.Seconds())
 		if out.ttft > 0 {
-			metrics.Observe(s.m.TimeToFirst.WithLabelValues(model, backend), out.ttft.Seconds(), tid)
+			metrics.Observe(cs.ttft, out.ttft.Seconds(), tid)
 		}
 		u := out.usage
-		metrics.Observe(s.m.TokenUsage.WithLabelValues("input", model, provider), float64(u.InputTokens), tid)
-		metrics.Observe(s.m.TokenUsage.WithLabelValues("output", model, provider), float64(u.OutputTokens), tid)
+		metrics.Observe(cs.tokensIn, float64(u.InputTokens), tid)
+		metrics.Observe(cs.tokensOut, float64(u.OutputTokens), tid)
 		out.observeGenAI(model, provider, status, elapsed, tid)
 		ct := s.m.ConsumerTokens
-		ct.WithLabelValues(out.consumer, model, backend, "input").Add(float64(u.InputTokens))
-		ct.WithLabelValues(out.consumer, model, backend, "output").Add(float64(u.OutputTokens))
+		cs.consIn.Add(float64(u.InputTokens))
+		cs.consOut.Add(float64(u.OutputTokens))
 		if u.CachedInputTokens > 0 {
 			ct.WithLabelValues(out.consumer, model, backend, "cached_input").Add(float64(u.CachedInputTokens))
 		}
@@ -62,7 +70,7 @@ func (c *call) finish() {
 			s.usage.Record(out.consumer, model, provider, u, out.cost)
 		}
 		if out.cost > 0 {
-			s.m.Cost.WithLabelValues(out.consumer, model, backend).Add(out.cost)
+			cs.cost.Add(out.cost)
 		}
 	}
 	level := slog.LevelInfo

@@ -63,6 +63,7 @@ type Server struct {
 	activity   activityLog // outlives reloads
 	snap       atomic.Pointer[snapshot]
 	states     sync.Map // backend label → *backendState; outlives reloads
+	series     sync.Map // seriesKey → *callSeries (see seriesOf)
 	tmu        sync.Mutex
 	transports map[string]*http.Transport
 	reloadMu   sync.Mutex
