@@ -141,7 +141,9 @@ func (c *call) finish() {
 	}
 	attrs = out.traceAttrs(attrs)
 	out.endSpan(status)
-	s.log.LogAttrs(ctx, level, "request", attrs...)
+	if !s.writeAccessLine(ctx, level, attrs) {
+		s.log.LogAttrs(ctx, level, "request", attrs...)
+	}
 }
 
 func attrErr(err error) slog.Attr { return slog.String("error", err.Error()) }
