@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -118,6 +119,7 @@ func run() error {
 	for _, x := range cs {
 		if x.mem != nil {
 			x.mem.idle = x.p.rss()
+			x.mem.anonIdle = x.p.rssAnon()
 			x.mem.heapIdle = x.p.gauge("go_memstats_heap_inuse_bytes")
 			x.mem.goroutinesIdle = x.p.gauge("go_goroutines")
 		}
@@ -230,6 +232,17 @@ func startContenders(self, bin, dir string, st settings) ([]*contender, func(), 
 	bins := [][2]string{{bin, "tollgate"}}
 	if st.baseline != "" {
 		bins = append(bins, [2]string{st.baseline, "baseline"})
+	}
+	for i, b := range bins {
+		// Each binary runs from a fresh plain copy, so its pages come into
+		// the page cache the same way (as an installed one's do) and the
+		// contenders' RSS compare fairly: a file just written by the linker
+		// maps more of itself into a process than a copy of it (see rssAnon).
+		cp, err := copyBinary(b[0], filepath.Join(dir, fmt.Sprintf("tollgate-%d", i)))
+		if err != nil {
+			return nil, cleanup, nil, err
+		}
+		bins[i][0] = cp
 	}
 	for _, b := range bins {
 		local, err := startTollgate(b[0], dir, b[1]+" (local limits)", limitedConfig(up.url, benchKey, nil))

@@ -157,13 +157,23 @@ func (p *proc) cpu() time.Duration {
 }
 
 // rss is the process's resident set size in bytes.
-func (p *proc) rss() int64 {
+func (p *proc) rss() int64 { return p.status("VmRSS:") }
+
+// rssAnon is the private part of the RSS (RssAnon: heap, stacks, the
+// runtime's own). The rest is the binary's pages mapped from the page
+// cache, shared and reclaimable, and their count depends on how the file
+// came into the cache: the same binary measured 67 MiB idle just after
+// `go build` and 58 MiB after a `cp` of it, 9 MiB private in both.
+func (p *proc) rssAnon() int64 { return p.status("RssAnon:") }
+
+// status reads one kB figure of /proc/PID/status, in bytes.
+func (p *proc) status(field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb << 10
 		}
@@ -189,6 +199,27 @@ func (p *proc) gauge(name string) float64 {
 		}
 	}
 	return 0
+}
+
+// copyBinary copies the executable src to dst (as cp does).
+func copyBinary(src, dst string) (string, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", fmt.Errorf("copying %s: %w", src, err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return "", fmt.Errorf("copying %s: %w", src, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		return "", fmt.Errorf("copying %s: %w", src, err)
+	}
+	if err := out.Close(); err != nil {
+		return "", fmt.Errorf("copying %s: %w", src, err)
+	}
+	return dst, nil
 }
 
 // buildTollgate compiles ./cmd/tollgate into dir.

@@ -61,10 +61,11 @@ func report(w io.Writer, cs []*contender, st settings, loadBefore, loadAfter str
 	}
 	fmt.Fprintf(w, "\n## Memory of the tollgate processes\n\n")
 	fmt.Fprintf(w, "(after load: 3s after the last stream; goroutines then are mostly idle upstream keep-alive connections, at most 512 per provider for 90s; heap in use is before any GC ran)\n\n")
-	fmt.Fprintf(w, "| contender | RSS idle | RSS peak with %d streams open | streams open at the peak | errors | RSS after load | heap in use idle / all open / after | goroutines idle / after |\n|---|---|---|---|---|---|---|---|\n", st.hold)
+	fmt.Fprintf(w, "(RSS idle counts the binary's pages mapped from the page cache, shared and reclaimable, which vary with how the file came into the cache; private is RssAnon: heap, stacks and the runtime's own)\n\n")
+	fmt.Fprintf(w, "| contender | RSS idle (private) | RSS peak with %d streams open | streams open at the peak | errors | RSS after load | heap in use idle / all open / after | goroutines idle / after |\n|---|---|---|---|---|---|---|---|\n", st.hold)
 	for _, x := range cs {
 		if m := x.mem; m != nil {
-			fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %s | %s / %s / %s | %.0f / %.0f |\n", x.name, mib(float64(m.idle)), mib(float64(m.peak)), m.open, m.errs,
+			fmt.Fprintf(w, "| %s | %s (%s) | %s | %d | %d | %s | %s / %s / %s | %.0f / %.0f |\n", x.name, mib(float64(m.idle)), mib(float64(m.anonIdle)), mib(float64(m.peak)), m.open, m.errs,
 				mib(float64(m.after)), mib(m.heapIdle), mib(m.heapPeak), mib(m.heapAfter), m.goroutinesIdle, m.goroutinesAfter)
 		}
 	}

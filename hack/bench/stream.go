@@ -121,6 +121,7 @@ func oneStream(ctx context.Context, client *http.Client, url, key, gap string, f
 // memFigures are a tollgate process's memory before, during and after load.
 type memFigures struct {
 	idle, peak, after  int64 // RSS bytes
+	anonIdle           int64 // the private part of idle (RssAnon)
 	open               int   // streams open together at the peak
 	errs               int
 	firstErr           string // the first stream's error, when one failed

@@ -37,21 +37,29 @@ func (c *call) finish() {
 		s.m.ClientCancelled.Inc()
 	}
 	model := orUnknown(out.model)
-	s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
+	var cs *callSeries
+	if out.backend != nil {
+		cs = s.seriesOf(seriesKey{consumer: out.consumer, model: model, backend: backend, provider: provider})
+	}
+	if cs != nil && metrics.CodeClass(status) == "2xx" {
+		cs.served.Inc()
+	} else {
+		s.m.Requests.WithLabelValues(model, backend, metrics.CodeClass(status)).Inc()
+	}
 	out.feedAvailability()
 	if out.backend != nil {
 		tid := out.span.SampledTraceID()
-		s.m.Duration.WithLabelValues(model, backend).Observe(elapsed.Seconds())
+		cs.duration.Observe(elapsed.Seconds())
 		if out.ttft > 0 {
-			metrics.Observe(s.m.TimeToFirst.WithLabelValues(model, backend), out.ttft.Seconds(), tid)
+			metrics.Observe(cs.ttft, out.ttft.Seconds(), tid)
 		}
 		u := out.usage
-		metrics.Observe(s.m.TokenUsage.WithLabelValues("input", model, provider), float64(u.InputTokens), tid)
-		metrics.Observe(s.m.TokenUsage.WithLabelValues("output", model, provider), float64(u.OutputTokens), tid)
+		metrics.Observe(cs.tokensIn, float64(u.InputTokens), tid)
+		metrics.Observe(cs.tokensOut, float64(u.OutputTokens), tid)
 		out.observeGenAI(model, provider, status, elapsed, tid)
 		ct := s.m.ConsumerTokens
-		ct.WithLabelValues(out.consumer, model, backend, "input").Add(float64(u.InputTokens))
-		ct.WithLabelValues(out.consumer, model, backend, "output").Add(float64(u.OutputTokens))
+		cs.consIn.Add(float64(u.InputTokens))
+		cs.consOut.Add(float64(u.OutputTokens))
 		if u.CachedInputTokens > 0 {
 			ct.WithLabelValues(out.consumer, model, backend, "cached_input").Add(float64(u.CachedInputTokens))
 		}
@@ -62,7 +70,7 @@ func (c *call) finish() {
 			s.usage.Record(out.consumer, model, provider, u, out.cost)
 		}
 		if out.cost > 0 {
-			s.m.Cost.WithLabelValues(out.consumer, model, backend).Add(out.cost)
+			cs.cost.Add(out.cost)
 		}
 	}
 	level := slog.LevelInfo
@@ -71,7 +79,8 @@ func (c *call) finish() {
 	}
 	hits := out.guard.record(s)
 	out.recordActivity(status, backend, provider, elapsed, hits)
-	attrs := []slog.Attr{
+	// Room for every optional attribute: the slice is allocated once.
+	attrs := append(make([]slog.Attr, 0, 32),
 		slog.String("generation_id", out.genID),
 		slog.String("consumer", out.consumer),
 		slog.String("model", orUnknown(out.served)),
@@ -84,7 +93,7 @@ func (c *call) finish() {
 		slog.Bool("usage_reported", out.usage.Reported),
 		slog.Float64("cost_usd", math.Round(out.cost*1e9)/1e9),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000),
-	}
+	)
 	if u := out.usage; u.CachedInputTokens > 0 || u.ReasoningTokens > 0 {
 		attrs = append(attrs, slog.Int64("cached_input_tokens", u.CachedInputTokens), slog.Int64("reasoning_tokens", u.ReasoningTokens))
 	}
@@ -132,7 +141,9 @@ func (c *call) finish() {
 	}
 	attrs = out.traceAttrs(attrs)
 	out.endSpan(status)
-	s.log.LogAttrs(ctx, level, "request", attrs...)
+	if !s.writeAccessLine(ctx, level, attrs) {
+		s.log.LogAttrs(ctx, level, "request", attrs...)
+	}
 }
 
 func attrErr(err error) slog.Attr { return slog.String("error", err.Error()) }

@@ -24,9 +24,10 @@ const (
 	activityPath   = "/v1/activity"
 )
 
-// App attribution headers, as OpenRouter reads them.
+// App attribution headers, as OpenRouter reads them (HTTP-Referer),
+// spelled canonically so that reading them allocates no canonical key.
 const (
-	headerAppURL   = "HTTP-Referer"
+	headerAppURL   = "Http-Referer"
 	headerAppTitle = "X-Title"
 	// headerCategory names the request's use (coding, agents…).
 	headerCategory = "X-Tollgate-Category"

@@ -80,8 +80,9 @@ func (a *try) whole(body io.Reader) result {
 	}
 	answer = redactBytes(answer, up.redacted)
 	cost := c.answerCost(a.b, usage, int64(len(raw)), 0)
-	answer = withAnswerMeta(answer, cost, up.name, c.byok)
-	c.w.Header().Set(HeaderCost, formatCost(cost))
+	costText := formatCost(cost)
+	answer = withAnswerMeta(answer, costText, up.name, c.byok)
+	c.w.Header().Set(HeaderCost, costText)
 	a.res.ttft = time.Since(c.start)
 	a.b.state.observe(time.Since(a.started))
 	a.res.usage = usage

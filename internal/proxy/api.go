@@ -93,10 +93,15 @@ func (*sseCodec) done() []byte { return sseDone }
 
 func (*sseCodec) fail(_ int, msg, code string) []byte { return terminalEvent(msg, code) }
 
+// jsonContentType is the Content-Type value of every whole JSON answer,
+// shared (net/http replaces a Header's value slices, never writes into
+// them).
+var jsonContentType = []string{"application/json"}
+
 // writeAnswer writes a JSON answer with its length.
 func writeAnswer(w http.ResponseWriter, b []byte) error {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = jsonContentType
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(b)

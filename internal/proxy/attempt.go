@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -83,7 +85,7 @@ func (c *call) attempt(b *backend, req *providers.Request) result {
 		return result{err: requestError(err, up)}
 	}
 	a.res.reached = true
-	resp, err := up.client.Do(upReq)
+	resp, err := up.roundTrip(upReq)
 	if err != nil {
 		return a.transportError(err)
 	}
@@ -101,6 +103,31 @@ func (c *call) attempt(b *backend, req *providers.Request) result {
 		return a.relay(resp.Body)
 	}
 	return a.whole(resp.Body)
+}
+
+// roundTrip sends req on the upstream's transport directly. http.Client
+// adds nothing the gateway uses (it follows no redirect, keeps no cookies,
+// sets no timeout: the attempt's context and timers do) and costs a clone
+// of every request's headers, kept for redirects. Its error (*url.Error,
+// `Post "URL": ...`) is kept so failures read as before; an endpoint with
+// user info in its URL (basic auth the client would set) goes through it.
+func (up *upstream) roundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.User != nil {
+		return up.client.Do(req)
+	}
+	resp, err := up.client.Transport.RoundTrip(req)
+	if err != nil {
+		return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.String(), Err: err}
+	}
+	return resp, nil
+}
+
+// urlErrorOp is http.Client's: "Post" for POST.
+func urlErrorOp(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	return method[:1] + strings.ToLower(method[1:])
 }
 
 // try is one attempt in progress: the call, the backend, the upstream

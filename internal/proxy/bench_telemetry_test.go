@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -39,7 +38,7 @@ func BenchmarkTracing(b *testing.B) {
 	} {
 		cfg, key := baseConfig(b, []config.Provider{p}, config.Backend{Provider: "p", UpstreamModel: "m"})
 		cfg.Telemetry = c.tel
-		s := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+		s := New(cmdLogging(io.Discard))
 		if err := s.Load(cfg); err != nil {
 			b.Fatal(err)
 		}

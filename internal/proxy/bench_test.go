@@ -49,7 +49,7 @@ func BenchmarkProxy(b *testing.B) {
 	}
 	cfg, key := baseConfig(b, []config.Provider{mk("p"), mk("q")},
 		config.Backend{Provider: "p", UpstreamModel: "m", Weight: new(1), Pricing: benchPrice}, config.Backend{Provider: "q", UpstreamModel: "m", Weight: new(1), Pricing: benchPrice})
-	s := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	s := New(cmdLogging(io.Discard))
 	if err := s.Load(cfg); err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func BenchmarkProxy(b *testing.B) {
 		c.Consumers = []config.Consumer{cfg.Consumers[0]}
 		c.Consumers[0].Policies = []string{"bench"}
 		c.Limits = store
-		ls := New(Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+		ls := New(cmdLogging(io.Discard))
 		if err := ls.Load(&c); err != nil {
 			b.Fatal(err)
 		}
@@ -113,4 +113,12 @@ func BenchmarkProxy(b *testing.B) {
 			})
 		})
 	}
+}
+
+// cmdLogging is the logging `tollgate proxy` sets up (cmd.go), over w: a
+// JSON handler and the access lines written directly, both through one
+// NewLogWriter.
+func cmdLogging(w io.Writer) Options {
+	out := NewLogWriter(w)
+	return Options{Logger: slog.New(slog.NewJSONHandler(out, nil)), AccessLog: out}
 }

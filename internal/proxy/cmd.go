@@ -44,14 +44,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("proxy: --log-level: %w", err)
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logOut := NewLogWriter(stderr)
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
 	// The console reads the config and limits engine of whatever snapshot
 	// is current, so it follows reloads.
 	var s *Server
 	deps := console.FromFunc(func() (*config.Config, *limits.Engine) { return s.Limits() })
 	deps.Logger = log
 	deps.Activity = func(ctx context.Context, f activity.Filter) (activity.Page, error) { return s.Activity(ctx, f) }
-	s = New(Options{Logger: log, Metrics: metrics.New(), Console: console.New(deps), Usage: deps.Recorder})
+	s = New(Options{Logger: log, AccessLog: logOut, Metrics: metrics.New(), Console: console.New(deps), Usage: deps.Recorder})
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()

@@ -45,8 +45,8 @@ func formatCost(usd float64) string {
 // withAnswerMeta returns a JSON answer (or stream chunk) with OpenRouter's
 // additions: the cost in its usage object and the provider that served at
 // its top level. One that is not an object is returned as is.
-func withAnswerMeta(answer []byte, cost float64, provider string, byok bool) []byte {
-	out, err := openai.SetNested(answer, "usage", "cost", []byte(formatCost(cost)))
+func withAnswerMeta(answer []byte, cost string, provider string, byok bool) []byte {
+	out, err := openai.SetNested(answer, "usage", "cost", []byte(cost))
 	if err != nil {
 		return answer
 	}
@@ -55,9 +55,20 @@ func withAnswerMeta(answer []byte, cost float64, provider string, byok bool) []b
 			return answer
 		}
 	}
-	name, _ := json.Marshal(provider) // a string: cannot fail
-	if out, err = openai.SetMember(out, "provider", name); err != nil {
+	if out, err = openai.SetMember(out, "provider", jsonString(provider)); err != nil {
 		return answer
 	}
 	return out
+}
+
+// jsonString is s as a JSON string: quoted as is when it needs no escape
+// (a provider's name always), else by encoding/json.
+func jsonString(s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string: cannot fail
+			return b
+		}
+	}
+	return append(append(append(make([]byte, 0, len(s)+2), '"'), s...), '"')
 }

@@ -7,6 +7,7 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -25,6 +26,12 @@ import (
 type Options struct {
 	// Logger receives the access log and events; default JSON on stderr.
 	Logger *slog.Logger
+	// AccessLog, when set, is the writer behind Logger's handler, which
+	// must be slog.NewJSONHandler with no option but a level: the access
+	// log's lines are then encoded directly into it, byte for byte as
+	// that handler writes them, each in one Write (wrap the writer with
+	// NewLogWriter so those and the handler's are serialized).
+	AccessLog io.Writer
 	// Metrics is the collector set; default a fresh one.
 	Metrics *metrics.Metrics
 	// LimitOptions are added to the limits engine's options (a clock, the
@@ -53,6 +60,7 @@ type UsageRecorder interface {
 // Server serves the client API from the current config snapshot.
 type Server struct {
 	log       *slog.Logger
+	accessLog io.Writer // see Options.AccessLog
 	m         *metrics.Metrics
 	limitOpts []limits.Option
 	console   http.Handler
@@ -63,6 +71,7 @@ type Server struct {
 	activity   activityLog // outlives reloads
 	snap       atomic.Pointer[snapshot]
 	states     sync.Map // backend label → *backendState; outlives reloads
+	series     sync.Map // seriesKey → *callSeries (see seriesOf)
 	tmu        sync.Mutex
 	transports map[string]*http.Transport
 	reloadMu   sync.Mutex
@@ -96,7 +105,7 @@ func New(o Options) *Server {
 	if o.Availability == nil {
 		o.Availability = availability.NewRegistry(0, 0)
 	}
-	s := &Server{log: o.Logger, m: o.Metrics, limitOpts: o.LimitOptions, console: o.Console, usage: o.Usage, now: o.Now,
+	s := &Server{log: o.Logger, accessLog: o.AccessLog, m: o.Metrics, limitOpts: o.LimitOptions, console: o.Console, usage: o.Usage, now: o.Now,
 		avail: o.Availability, transports: map[string]*http.Transport{}, anonKey: newAnonKey()}
 	s.baseCtx, s.baseCancel = context.WithCancel(context.Background())
 	return s

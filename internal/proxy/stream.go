@@ -95,7 +95,7 @@ func (a *try) relay(body io.Reader) result {
 // client already told with an error event).
 func (a *try) event(sw *streamWriter, ch providers.Chunk) bool {
 	if ch.Usage != nil && bytes.Contains(ch.Data, []byte(`"usage"`)) {
-		ch.Data = withAnswerMeta(ch.Data, a.c.answerCost(a.b, *ch.Usage, 0, 0), a.b.up.name, a.c.byok)
+		ch.Data = withAnswerMeta(ch.Data, formatCost(a.c.answerCost(a.b, *ch.Usage, 0, 0)), a.b.up.name, a.c.byok)
 	}
 	data, gerr := a.guard.chunk(ch.Data)
 	if gerr != nil {

@@ -274,23 +274,6 @@ func readKeyBytes(b []byte, i int) ([]byte, int, error) {
 	return []byte(s), end, err
 }
 
-// readKey reads an object key at b[i] and returns it unescaped.
-func readKey(b []byte, i int) (string, int, error) {
-	if i >= len(b) || b[i] != '"' {
-		return "", i, fmt.Errorf("expected a member name at offset %d", i)
-	}
-	end, err := skipString(b, i)
-	if err != nil {
-		return "", i, err
-	}
-	raw := b[i:end]
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw[1 : len(raw)-1]), end, nil
-	}
-	s, err := unquote(raw)
-	return s, end, err
-}
-
 func unquote(raw []byte) (string, error) {
 	if bytes.IndexByte(raw, '\\') < 0 && len(raw) >= 2 {
 		return string(raw[1 : len(raw)-1]), nil

@@ -10,7 +10,7 @@ import (
 // (or of the '{'). It never recurses, so hostile input cannot exhaust the
 // stack; callers have validated the JSON. It returns the offset of the
 // closing '}'.
-func eachMember(b []byte, fn func(key string, start, end, prevEnd int)) (int, error) {
+func eachMember(b []byte, fn func(key []byte, start, end, prevEnd int)) (int, error) {
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return 0, ErrNotObject
@@ -31,7 +31,7 @@ func eachMember(b []byte, fn func(key string, start, end, prevEnd int)) (int, er
 			}
 			i = skipWS(b, i+1)
 		}
-		key, next, err := readKey(b, i)
+		key, next, err := readKeyBytes(b, i)
 		if err != nil {
 			return 0, err
 		}
@@ -54,13 +54,13 @@ func eachMember(b []byte, fn func(key string, start, end, prevEnd int)) (int, er
 // rest.
 func Find(b []byte, names ...string) (map[string][]byte, error) {
 	var found map[string][]byte
-	_, err := eachMember(b, func(key string, start, end, _ int) {
+	_, err := eachMember(b, func(key []byte, start, end, _ int) {
 		for _, n := range names {
-			if n == key && found[key] == nil {
+			if n == string(key) && found[n] == nil {
 				if found == nil {
 					found = make(map[string][]byte, len(names))
 				}
-				found[key] = b[start:end]
+				found[n] = b[start:end]
 			}
 		}
 	})

@@ -9,6 +9,12 @@ import (
 // value (raw JSON): an existing one is removed, the new one goes last. The
 // rest of the object is kept byte for byte.
 func SetMember(b []byte, name string, value []byte) ([]byte, error) {
+	return appendSetMember(make([]byte, 0, len(b)+len(name)+len(value)+4), b, name, value)
+}
+
+// appendSetMember appends to dst the object b with member name set to
+// value, as SetMember returns it.
+func appendSetMember(dst, b []byte, name string, value []byte) ([]byte, error) {
 	out, _, err := Strip(b, name)
 	if err != nil {
 		return nil, err
@@ -21,16 +27,15 @@ func SetMember(b []byte, name string, value []byte) ([]byte, error) {
 		return nil, ErrNotObject
 	}
 	empty := skipWS(out, skipWS(out, 0)+1) == end
-	res := make([]byte, 0, len(out)+len(name)+len(value)+4)
-	res = append(res, out[:end]...)
+	dst = append(dst, out[:end]...)
 	if !empty {
-		res = append(res, ',')
+		dst = append(dst, ',')
 	}
-	res = append(res, '"')
-	res = append(res, name...)
-	res = append(res, '"', ':')
-	res = append(res, value...)
-	return append(res, out[end:]...), nil
+	dst = append(dst, '"')
+	dst = append(dst, name...)
+	dst = append(dst, '"', ':')
+	dst = append(dst, value...)
+	return append(dst, out[end:]...), nil
 }
 
 // SetNested sets member name to value inside the top-level member outer,
@@ -46,13 +51,12 @@ func SetNested(b []byte, outer, name string, value []byte) ([]byte, error) {
 		obj = append(append(append(append(obj, `{"`...), name...), `":`...), value...)
 		return SetMember(b, outer, append(obj, '}'))
 	}
-	inner, err := SetMember(b[from:to], name, value)
-	if err != nil {
+	res := make([]byte, 0, len(b)+len(name)+len(value)+4)
+	res = append(res, b[:from]...)
+	if res, err = appendSetMember(res, b[from:to], name, value); err != nil {
 		return nil, fmt.Errorf("member %s: %w", outer, err)
 	}
-	res := make([]byte, 0, len(b)+len(name)+len(value)+4)
-	res = append(append(append(res, b[:from]...), inner...), b[to:]...)
-	return res, nil
+	return append(res, b[to:]...), nil
 }
 
 // memberValue returns the offsets of the value of the last top-level

@@ -39,7 +39,9 @@ type Adapter struct {
 	// the Responses API and the legacy completions API.
 	responsesURL, completionsURL string
 	apiKey                       string
-	headers                      http.Header
+	// bearer is the Authorization value, built once (nil without a key).
+	bearer  []string
+	headers http.Header
 	// setUsage asks streams for usage with stream_options. Some compatible
 	// servers reject the member; all OpenAI ones accept it.
 	setUsage bool
@@ -77,14 +79,26 @@ func NewAdapter(endpoint, apiKey string, headers map[string]string) (*Adapter, e
 	for k, v := range headers {
 		h.Set(k, v)
 	}
-	return &Adapter{
+	a := &Adapter{
 		chatURL:       base + "/chat/completions",
 		embeddingsURL: base + "/embeddings",
 		apiKey:        apiKey,
 		headers:       h,
 		setUsage:      true,
-	}, nil
+	}
+	if apiKey != "" {
+		a.bearer = []string{"Bearer " + apiKey}
+	}
+	return a, nil
 }
+
+// The values of the headers post sets, shared by every request as the
+// provider's own headers are (a Header's value slices are replaced, never
+// written into, by net/http and the gateway).
+var (
+	jsonValue        = []string{"application/json"}
+	eventStreamValue = []string{"text/event-stream"}
+)
 
 // NewRequest builds the upstream request. The body is the client's with the
 // model replaced; the credential is set last, after the provider's headers.
@@ -121,14 +135,14 @@ func (a *Adapter) post(ctx context.Context, target string, body []byte, r *provi
 	for k, v := range a.headers {
 		req.Header[k] = v
 	}
-	req.Header["Content-Type"] = []string{"application/json"}
+	req.Header["Content-Type"] = jsonValue
 	if r.Stream {
-		req.Header["Accept"] = []string{"text/event-stream"}
+		req.Header["Accept"] = eventStreamValue
 	} else {
-		req.Header["Accept"] = []string{"application/json"}
+		req.Header["Accept"] = jsonValue
 	}
-	if a.apiKey != "" {
-		req.Header["Authorization"] = []string{"Bearer " + a.apiKey}
+	if a.bearer != nil {
+		req.Header["Authorization"] = a.bearer
 	}
 	return req, nil
 }

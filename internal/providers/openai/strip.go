@@ -9,13 +9,13 @@ func Strip(b []byte, names ...string) ([]byte, map[string][]byte, error) {
 	type span struct{ from, to int }
 	var cut []span
 	var found map[string][]byte
-	_, err := eachMember(b, func(key string, start, end, prevEnd int) {
+	_, err := eachMember(b, func(key []byte, start, end, prevEnd int) {
 		for _, n := range names {
-			if n == key {
+			if n == string(key) {
 				if found == nil {
 					found = map[string][]byte{}
 				}
-				found[key] = b[start:end]
+				found[n] = b[start:end]
 				// Cut from the end of the previous member: its comma (or,
 				// for the first member, the space after '{') goes too.
 				cut = append(cut, span{prevEnd, end})

@@ -51,11 +51,112 @@ func ParseUsage(body []byte) (providers.Usage, error) {
 	if from < 0 || string(body[from:to]) == "null" {
 		return providers.Usage{}, nil
 	}
-	var w wireUsage
-	if err := json.Unmarshal(body[from:to], &w); err != nil {
+	u, err := decodeUsage(body[from:to])
+	if err != nil {
 		return providers.Usage{}, fmt.Errorf("usage: %w", err)
 	}
-	return w.usage(), nil
+	return u, nil
+}
+
+// decodeUsage reads a usage value (valid JSON, not null) as
+// json.Unmarshal into wireUsage would, without reflection: the last of a
+// repeated member wins, names match case-insensitively as encoding/json's
+// do, a null member changes nothing (a null details object clears its
+// count), and a value of the wrong type (a fraction, a string, a count
+// beyond int64) is an error.
+func decodeUsage(b []byte) (providers.Usage, error) {
+	u := providers.Usage{Reported: true}
+	err := eachRaw(b, func(key, v []byte) error {
+		switch {
+		case bytes.EqualFold(key, []byte("prompt_tokens")):
+			return decodeCount(v, &u.InputTokens)
+		case bytes.EqualFold(key, []byte("completion_tokens")):
+			return decodeCount(v, &u.OutputTokens)
+		case bytes.EqualFold(key, []byte("prompt_tokens_details")):
+			return decodeDetail(v, "cached_tokens", &u.CachedInputTokens)
+		case bytes.EqualFold(key, []byte("completion_tokens_details")):
+			return decodeDetail(v, "reasoning_tokens", &u.ReasoningTokens)
+		}
+		return nil
+	})
+	if err != nil {
+		return providers.Usage{}, err
+	}
+	return u, nil
+}
+
+// decodeDetail reads a details object's count name into n: null clears
+// it (json.Unmarshal sets the struct pointer to nil).
+func decodeDetail(v []byte, name string, n *int64) error {
+	if string(v) == "null" {
+		*n = 0
+		return nil
+	}
+	return eachRaw(v, func(key, v []byte) error {
+		if bytes.EqualFold(key, []byte(name)) {
+			return decodeCount(v, n)
+		}
+		return nil
+	})
+}
+
+// decodeCount reads a JSON integer into n; null leaves it unchanged.
+func decodeCount(v []byte, n *int64) error {
+	if string(v) == "null" {
+		return nil
+	}
+	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
+		return fmt.Errorf("a token count is not a number: %.40s", v)
+	}
+	x, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return fmt.Errorf("a token count is not an integer: %.40s", v)
+	}
+	*n = x
+	return nil
+}
+
+// eachRaw calls fn with each member of the JSON object b (valid JSON): its
+// name unescaped and its raw value. A value that is not an object is an
+// error.
+func eachRaw(b []byte, fn func(key, value []byte) error) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return ErrNotObject
+	}
+	i++
+	for members := 0; ; members++ {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return errors.New("unexpected end of JSON object")
+		}
+		if b[i] == '}' {
+			return nil
+		}
+		if members > 0 {
+			if b[i] != ',' {
+				return fmt.Errorf("expected ',' at offset %d", i)
+			}
+			i = skipWS(b, i+1)
+		}
+		key, next, err := readKeyBytes(b, i)
+		if err != nil {
+			return err
+		}
+		i = skipWS(b, next)
+		if i >= len(b) || b[i] != ':' {
+			return fmt.Errorf("expected ':' at offset %d", i)
+		}
+		i = skipWS(b, i+1)
+		end, err := skipValue(b, i)
+		if err != nil {
+			return err
+		}
+		if err := fn(key, b[i:end]); err != nil {
+			return err
+		}
+		i = end
+	}
 }
 
 // chunkUsage reads a stream chunk's usage; only is true when the chunk has
