@@ -65,6 +65,7 @@ func TestProviderAvailableHysteresis(t *testing.T) {
 	var mu sync.Mutex
 	var reads []availabilityRead
 	metrics := s.MetricsHandler()
+	mpKey := client.ObjectKeyFromObject(mp) // the test reads into mp while the handler runs
 	ms := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		metrics.ServeHTTP(rec, r)
@@ -73,7 +74,7 @@ func TestProviderAvailableHysteresis(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &rep); err == nil {
 				var cur v1alpha1.ModelProvider
 				before := metav1.ConditionStatus("")
-				if err := c.Get(r.Context(), client.ObjectKeyFromObject(mp), &cur); err == nil {
+				if err := c.Get(r.Context(), mpKey, &cur); err == nil {
 					if cond := meta.FindStatusCondition(cur.Status.Conditions, "Available"); cond != nil {
 						before = cond.Status
 					}
