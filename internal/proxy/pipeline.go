@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/limits"
+	"github.com/tollgate-dev/tollgate/internal/pause"
 	"github.com/tollgate-dev/tollgate/internal/providers"
 )
 
@@ -230,7 +230,7 @@ func (c *call) tryRoute(rt *route, p *parsed, model string) (*apiError, string) 
 				s.m.Fallbacks.WithLabelValues(c.model).Inc()
 			}
 		}
-		if uses[b] > 0 && !sleepCtx(ctx, backoff(rt.backoff, uses[b])) {
+		if uses[b] > 0 && !pause.For(ctx, backoff(rt.backoff, uses[b])) {
 			break
 		}
 		if c.budgeted && !c.ownKey(b) && c.sn.priceOf(b, model) == (config.Pricing{}) {
@@ -344,20 +344,6 @@ func className(c providers.ErrorClass) string {
 		return "connect"
 	}
 	return "fatal"
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 var (

@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
 // SecretSource reads the config from one Kubernetes Secret and watches it
@@ -109,7 +110,7 @@ func (src *SecretSource) LoadFirst(ctx context.Context, s *Server, log *slog.Log
 			return err
 		}
 		log.Info("config not complete yet; reading it again", slog.String("reason", err.Error()))
-		if !sleepCtx(ctx, wait) {
+		if !pause.For(ctx, wait) {
 			return ctx.Err()
 		}
 		wait = min(wait*2, 2*time.Second)
@@ -219,7 +220,7 @@ func (src *SecretSource) Watch(ctx context.Context, log *slog.Logger, apply func
 		} else {
 			wait = 100 * time.Millisecond
 		}
-		if !sleepCtx(ctx, wait) {
+		if !pause.For(ctx, wait) {
 			return
 		}
 	}
