@@ -144,6 +144,9 @@ func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
 		}
 		policies[p.Name] = rt
 	}
+	// The consumers' key slots come from slabs of 4,096 (100,000
+	// consumers: about 100 allocations, not 100,000).
+	var slab []atomic.Pointer[windowKeys]
 	for _, c := range cfg.Consumers {
 		rt := &consumerRT{name: c.Name, base: e.prefix + "{" + escapeTag(c.Name) + "}:", usageWindow: config.BudgetMonth}
 		budgetSeen := false
@@ -158,6 +161,11 @@ func build(cfg *config.Config, o options, shared *backend) (*Engine, error) {
 			}
 		}
 		rt.ncounters = countersOf(rt.policies)
+		n := keySlots(rt.policies)
+		if len(slab) < n {
+			slab = make([]atomic.Pointer[windowKeys], max(n, 4096))
+		}
+		rt.keys, slab = slab[:n:n], slab[n:]
 		e.consumers[c.Name] = rt
 	}
 	for _, m := range cfg.Models {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
@@ -93,6 +94,48 @@ type consumerRT struct {
 	policies    []*policyRT
 	usageWindow config.BudgetWindow
 	ncounters   int // counters one request touches at most (sizes its slices)
+	// keys holds, per slot (each policy's limits then its budget, in
+	// order, then the usage counters), the keys of the window instance
+	// last used, so a request in the same window builds no key string.
+	// nil for a consumer made per call (an unknown name).
+	keys []atomic.Pointer[windowKeys]
+}
+
+// windowKeys are one slot's counter keys for the window instance that
+// starts at start (unix seconds): r, t, i, o for a fixed-window limit's
+// requests, tokens, input and output counters; r alone (and label, its
+// period's name) for a budget or the usage.
+type windowKeys struct {
+	start      int64
+	r, t, i, o string
+	label      string
+}
+
+// keySlots is how many slots consumerRT.keys needs for policies ps.
+func keySlots(ps []*policyRT) int {
+	n := 1
+	for _, p := range ps {
+		n += len(p.limits) + 1
+	}
+	return n
+}
+
+// windowKeys returns slot's keys for the window starting at start, built
+// (by build, from the start in decimal) only when the slot last held
+// another window. Concurrent requests may each build them once; any of
+// the results is the same.
+func (c *consumerRT) windowKeys(slot int, start int64, build func(start string) windowKeys) *windowKeys {
+	if slot < len(c.keys) {
+		if k := c.keys[slot].Load(); k != nil && k.start == start {
+			return k
+		}
+	}
+	k := build(strconv.FormatInt(start, 10))
+	k.start = start
+	if slot < len(c.keys) {
+		c.keys[slot].Store(&k)
+	}
+	return &k
 }
 
 // usageCounters is how many usage fields a request adds to: four totals
@@ -214,40 +257,51 @@ func (e *Engine) counters(c *consumerRT, model string, est estimate, now time.Ti
 		cs = append(cs, Counter{Key: key, Field: field, Amount: amount, Limit: limit, TTL: end.Sub(now) + counterGrace})
 		ms = append(ms, m)
 	}
+	slot := 0
 	for _, p := range c.policies {
 		for i := range p.limits {
 			l := &p.limits[i]
+			s := slot
+			slot++
 			if !l.applies(model) {
 				continue
 			}
 			w := fixedWindow(now, l.cfg.Window.Duration)
-			k := p.base(c) + l.key + strconv.FormatInt(w.Start.Unix(), 10) + ":"
+			ks := c.windowKeys(s, w.Start.Unix(), func(start string) windowKeys {
+				k := p.base(c) + l.key + start + ":"
+				return windowKeys{r: k + "r", t: k + "t", i: k + "i", o: k + "o"}
+			})
 			m := meta{policy: p, window: l.window, models: l.cfg.Models}
 			if l.cfg.Requests > 0 {
 				m.kind = kindRequests
-				add(k+"r", "", 1, l.cfg.Requests, w.End, m)
+				add(ks.r, "", 1, l.cfg.Requests, w.End, m)
 			}
 			if l.cfg.Tokens > 0 {
 				m.kind = kindTokens
-				add(k+"t", "", est.in+est.out, l.cfg.Tokens, w.End, m)
+				add(ks.t, "", est.in+est.out, l.cfg.Tokens, w.End, m)
 			}
 			if l.cfg.InputTokens > 0 {
 				m.kind = kindInput
-				add(k+"i", "", est.in, l.cfg.InputTokens, w.End, m)
+				add(ks.i, "", est.in, l.cfg.InputTokens, w.End, m)
 			}
 			if l.cfg.OutputTokens > 0 {
 				m.kind = kindOutput
-				add(k+"o", "", est.out, l.cfg.OutputTokens, w.End, m)
+				add(ks.o, "", est.out, l.cfg.OutputTokens, w.End, m)
 			}
 		}
+		s := slot
+		slot++
 		if p.budget != nil && !est.free {
 			w, _ := calendarWindow(now, p.budget.Window)
-			add(p.base(c)+p.budgetKey+strconv.FormatInt(w.Start.Unix(), 10), "", est.costMicro, p.budgetMicro, w.End,
-				meta{kind: kindCost, policy: p, window: string(p.budget.Window), period: calendarLabel(w, p.budget.Window)})
+			ks := c.windowKeys(s, w.Start.Unix(), func(start string) windowKeys {
+				return windowKeys{r: p.base(c) + p.budgetKey + start, label: calendarLabel(w, p.budget.Window)}
+			})
+			add(ks.r, "", est.costMicro, p.budgetMicro, w.End,
+				meta{kind: kindCost, policy: p, window: string(p.budget.Window), period: ks.label})
 		}
 	}
 	uw, _ := calendarWindow(now, c.usageWindow)
-	uk := e.usageKey(c, uw)
+	uk := c.windowKeys(slot, uw.Start.Unix(), func(string) windowKeys { return windowKeys{r: e.usageKey(c, uw)} }).r
 	amounts := [...]int64{kindRequests: 1, kindInput: est.in, kindOutput: est.out, kindCost: est.costMicro}
 	perModel := e.modelFields(e.usageModel(model))
 	for i, k := range [...]kind{kindRequests, kindInput, kindOutput, kindCost} {
