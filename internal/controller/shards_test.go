@@ -315,7 +315,9 @@ func TestShardedConfigScale(t *testing.T) {
 func settled(t *testing.T, ns string, want int) {
 	t.Helper()
 	began := time.Now()
-	defer func() { t.Logf("every Consumer's status written %s after the churn", time.Since(began).Round(100*time.Millisecond)) }()
+	defer func() {
+		t.Logf("every Consumer's status written %s after the churn", time.Since(began).Round(100*time.Millisecond))
+	}()
 	poll.Until(t, 30*time.Minute, func() error {
 		var l v1alpha1.ConsumerList
 		if err := sharedC.List(context.Background(), &l, client.InNamespace(ns)); err != nil {
