@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,17 +19,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // Main serves examples/mock.yaml, answers with the demo key, and drains
 // when its context ends.
 func TestMainServesExample(t *testing.T) {
@@ -39,7 +27,7 @@ func TestMainServesExample(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Main(ctx, []string{"--config", "../../examples/mock.yaml", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"},
-			&lockedWriter{w: pw}, io.Discard)
+			&syncWriter{w: pw}, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -138,7 +126,7 @@ func TestMainConsoleReadsTheActivityLog(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Main(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, &lockedWriter{w: pw}, io.Discard)
+		done <- Main(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, &syncWriter{w: pw}, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
