@@ -27,23 +27,7 @@ func TestRedisStoreOnOneServerAndOnACluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts redis-server processes")
 	}
-	t.Run("one server", func(t *testing.T) {
-		s := testredis.Start(t)
-		c := redis.NewClient(&redis.Options{Addr: s.Addr})
-		t.Cleanup(func() { _ = c.Close() })
-		checkRedisStore(t, c)
-	})
-	t.Run("cluster", func(t *testing.T) {
-		cl := testredis.StartCluster(t, 3, 1)
-		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs()})
-		t.Cleanup(func() { _ = c.Close() })
-		checkRedisStore(t, c)
-		for _, n := range cl.Nodes[:3] {
-			if n.DBSize(t) == 0 {
-				t.Errorf("master %s holds no key: the records did not spread over the cluster", n.Addr)
-			}
-		}
-	})
+	testredis.EachTopology(t, func(t *testing.T, dial func() redis.UniversalClient) { checkRedisStore(t, dial()) })
 }
 
 func checkRedisStore(t *testing.T, c redis.UniversalClient) {

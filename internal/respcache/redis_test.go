@@ -20,25 +20,12 @@ func TestRedisCacheOnOneServerAndOnACluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts redis-server processes")
 	}
-	t.Run("one server", func(t *testing.T) {
-		s := testredis.Start(t)
-		checkRedisCache(t, func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: s.Addr}) })
-	})
-	t.Run("cluster", func(t *testing.T) {
-		cl := testredis.StartCluster(t, 3, 1)
-		checkRedisCache(t, func() redis.UniversalClient { return redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs()}) })
-		for _, n := range cl.Nodes[:3] {
-			if n.DBSize(t) == 0 {
-				t.Errorf("master %s holds no entry: the cache did not spread over the cluster", n.Addr)
-			}
-		}
-	})
+	testredis.EachTopology(t, checkRedisCache)
 }
 
 func checkRedisCache(t *testing.T, dial func() redis.UniversalClient) {
 	// Two clients: two gateway replicas sharing the cache.
 	c1, c2 := dial(), dial()
-	t.Cleanup(func() { _, _ = c1.Close(), c2.Close() })
 	writer, reader := NewRedis(c1, "tg:test:"), NewRedis(c2, "tg:test:")
 	ctx := context.Background()
 	const n = 120
