@@ -59,59 +59,85 @@ func slogLine(t *testing.T, at time.Time, level slog.Level, attrs []slog.Attr) s
 
 // TestAccessLogWrittenDirectly: with Options.AccessLog the request's line
 // reaches the writer as JSON with the call's figures, events still go
-// through the logger, and a level above info drops the line.
+// through the logger, and a level above info drops the line. The client's
+// app name is hostile (quotes and backslashes that would end the string
+// and forge a status, and a byte that is not UTF-8): it stays one string
+// of one line, and the status stays the real one.
 func TestAccessLogWrittenDirectly(t *testing.T) {
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelWarn} {
-		var buf bytes.Buffer
-		out := NewLogWriter(&buf)
-		up := benchUpstream()
-		cfg, key := baseConfig(t, []config.Provider{{Name: "p", Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-test", AllowPrivateNetwork: true}},
-			config.Backend{Provider: "p", UpstreamModel: "m", Weight: new(1), Pricing: benchPrice})
-		s := New(Options{Logger: slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level})), AccessLog: out})
-		if err := s.Load(cfg); err != nil {
-			t.Fatal(err)
-		}
-		tg := httptest.NewServer(s)
-		req, _ := http.NewRequest(http.MethodPost, tg.URL+"/v1/chat/completions",
-			strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		tg.Close()
-		s.Close()
-		up.Close()
-		var line map[string]any
-		for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-			if l == "" {
-				continue
-			}
-			var v map[string]any
-			if err := json.Unmarshal([]byte(l), &v); err != nil {
-				t.Fatalf("level %s: a line is not JSON: %q", level, l)
-			}
-			if v["msg"] == "request" {
-				line = v
-			}
-		}
-		if level > slog.LevelInfo {
-			if line != nil {
-				t.Errorf("level %s: the access line was written: %v", level, line)
-			}
-			continue
-		}
-		if line == nil {
-			t.Fatalf("no access line in %q", buf.String())
-		}
-		if line["level"] != "INFO" || line["status"] != float64(200) || line["consumer"] == "" || line["input_tokens"] != float64(9) ||
-			line["output_tokens"] != float64(1) || line["usage_reported"] != true || line["backend"] == "" {
-			t.Errorf("access line %v", line)
-		}
-		if _, err := time.Parse(time.RFC3339Nano, line["time"].(string)); err != nil {
-			t.Errorf("time %v: %v", line["time"], err)
+		for _, hostileApp := range hostileApps {
+			checkAccessLogWrittenDirectly(t, level, hostileApp)
 		}
 	}
 }
+
+func checkAccessLogWrittenDirectly(t *testing.T, level slog.Level, hostileApp string) {
+	var buf bytes.Buffer
+	out := NewLogWriter(&buf)
+	up := benchUpstream()
+	cfg, key := baseConfig(t, []config.Provider{{Name: "p", Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-test", AllowPrivateNetwork: true}},
+		config.Backend{Provider: "p", UpstreamModel: "m", Weight: new(1), Pricing: benchPrice})
+	s := New(Options{Logger: slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level})), AccessLog: out})
+	if err := s.Load(cfg); err != nil {
+		t.Fatal(err)
+	}
+	tg := httptest.NewServer(s)
+	req, _ := http.NewRequest(http.MethodPost, tg.URL+"/v1/chat/completions",
+		strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("X-Title", hostileApp)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	tg.Close()
+	s.Close()
+	up.Close()
+	var line map[string]any
+	lines := 0
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("level %s: a line is not JSON: %q", level, l)
+		}
+		if v["msg"] == "request" {
+			line = v
+			lines++
+		}
+	}
+	if lines > 1 {
+		t.Errorf("level %s: %d access lines for one request", level, lines)
+	}
+	if level > slog.LevelInfo {
+		if line != nil {
+			t.Errorf("level %s: the access line was written: %v", level, line)
+		}
+		return
+	}
+	if line == nil {
+		t.Fatalf("no access line in %q", buf.String())
+	}
+	if line["level"] != "INFO" || line["status"] != float64(200) || line["consumer"] == "" || line["input_tokens"] != float64(9) ||
+		line["output_tokens"] != float64(1) || line["usage_reported"] != true || line["backend"] == "" {
+		t.Errorf("access line %v", line)
+	}
+	if want := strings.ToValidUTF8(hostileApp, "\ufffd"); line["app"] != want {
+		t.Errorf("app %q, want %q", line["app"], want)
+	}
+	if _, forged := line["forged"]; forged {
+		t.Errorf("the app name forged a field: %v", line)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, line["time"].(string)); err != nil {
+		t.Errorf("time %v: %v", line["time"], err)
+	}
+}
+
+// hostileApps would end a JSON string early and add fields if written
+// unescaped. A string with a byte to escape must leave the direct writer
+// for slog; a direct writer that took either as is fails the test.
+var hostileApps = []string{`evil", "status": 500, "forged": "\\`, `evil", "forged": 1, "x": "` + "\xff"}
