@@ -23,8 +23,8 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/testenv"
 )
 
-// settle bounds each wait for the apiserver to catch up (CRDs removed or
-// served, discovery updated).
+// settle bounds each wait for the apiserver to catch up (the chart's
+// CRDs served).
 const settle = 90 * time.Second
 
 // TestInstallUpgradeUninstall installs charts/tollgate with Helm's SDK
@@ -33,58 +33,25 @@ const settle = 90 * time.Second
 // it: every object of the release goes, the CRDs (and so the Tollgate
 // objects) stay, as Helm does with crds/.
 func TestInstallUpgradeUninstall(t *testing.T) {
-	env := testenv.Start(t, testenv.Options{})
+	// No Tollgate CRDs at start: the chart's crds/ are what installs them.
+	env := testenv.Start(t, testenv.Options{WithoutTollgateCRDs: true})
+	ownCRDs, err := testenv.TollgateCRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ownCRDs) == 0 {
+		t.Fatal("no CRDs under config/crd/bases")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cs, err := kubernetes.NewForConfig(env.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// envtest installed Tollgate's CRDs; take them away so that the
-	// chart's crds/ are what installs them.
-	crdClient, err := apiextensions.NewForConfig(env.Config)
+	crds, err := apiextensions.NewForConfig(env.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	crds := crdClient.ApiextensionsV1().CustomResourceDefinitions()
-	for _, crd := range env.CRDs {
-		if err := crds.Delete(ctx, crd.Name, metav1.DeleteOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// The CRDs themselves first (a deleted CRD is Terminating until the
-	// apiserver has removed its objects and stopped serving it), then the
-	// group from discovery, which Helm reads before it installs crds/.
-	for _, crd := range env.CRDs {
-		poll.Until(t, settle, func() error {
-			got, err := crds.Get(ctx, crd.Name, metav1.GetOptions{})
-			switch {
-			case apierrors.IsNotFound(err):
-				return nil
-			case err != nil:
-				return fmt.Errorf("CRD %s gone? last get: %w", crd.Name, err)
-			}
-			return fmt.Errorf("CRD %s still there, conditions %+v", crd.Name, got.Status.Conditions)
-		})
-	}
-	poll.Until(t, settle, func() error {
-		_, err := cs.Discovery().ServerResourcesForGroupVersion("ai.tollgate.dev/v1alpha1")
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		// The group list says the same when the per-version path answers
-		// something else (a stale cache's 503 while the group goes).
-		groups, gerr := cs.Discovery().ServerGroups()
-		if gerr != nil {
-			return fmt.Errorf("ai.tollgate.dev/v1alpha1 still in discovery: %v; the group list: %w", err, gerr)
-		}
-		for _, g := range groups.Groups {
-			if g.Name == "ai.tollgate.dev" {
-				return fmt.Errorf("ai.tollgate.dev/v1alpha1 still in discovery: last answer %v", err)
-			}
-		}
-		return nil
-	})
 	const ns = "helm-test"
 	opts := helmchart.Options{Namespace: ns, CreateNamespace: true, Values: map[string]any{
 		"image": map[string]any{"repository": "registry.example.com/tollgate", "tag": "v1.2.3"},
@@ -96,8 +63,8 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 	if rel.Info == nil || rel.Info.Status != "deployed" {
 		t.Fatalf("release after install: %+v", rel.Info)
 	}
-	for _, crd := range env.CRDs {
-		if _, err := crds.Get(ctx, crd.Name, metav1.GetOptions{}); err != nil {
+	for _, crd := range ownCRDs {
+		if _, err := crds.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{}); err != nil {
 			t.Errorf("install: CRD %s from crds/: %v", crd.Name, err)
 		}
 	}

@@ -52,6 +52,14 @@ type Options struct {
 	// StartTimeout bounds starting etcd and kube-apiserver. Defaults to 2
 	// minutes (the machine may be busy).
 	StartTimeout time.Duration
+
+	// WithoutTollgateCRDs starts with none of Tollgate's own CRDs, for a
+	// test that installs them itself (the Helm chart's crds/). Deleting
+	// them after start instead races the apiserver: a CRD deleted while
+	// its storage initializes can stay Terminating for minutes ("could
+	// not list instances: storage is (re)initializing", retried with
+	// growing backoff).
+	WithoutTollgateCRDs bool
 }
 
 // Env is a running control plane.
@@ -91,11 +99,14 @@ func New(opts Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	own, err := TollgateCRDPath()
-	if err != nil {
-		return nil, err
+	var paths []string
+	if !opts.WithoutTollgateCRDs {
+		own, err := TollgateCRDPath()
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, own)
 	}
-	paths := []string{own}
 	for _, set := range opts.ThirdParty {
 		p, err := CRDPaths(set)
 		if err != nil {
@@ -165,6 +176,20 @@ func (e *Env) Kubectl(args ...string) (stdout, stderr string, err error) {
 		return string(o), string(eo), fmt.Errorf("kubectl %v: %w: %s", args, runErr, eo)
 	}
 	return string(o), string(eo), nil
+}
+
+// TollgateCRDs reads Tollgate's own CRDs (config/crd/bases) without
+// installing them.
+func TollgateCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	own, err := TollgateCRDPath()
+	if err != nil {
+		return nil, err
+	}
+	opts := envtest.CRDInstallOptions{Paths: []string{own}, ErrorIfPathMissing: true}
+	if err := envtest.ReadCRDFiles(&opts); err != nil {
+		return nil, fmt.Errorf("reading Tollgate's CRDs from %s: %w", own, err)
+	}
+	return opts.CRDs, nil
 }
 
 // InstallCRDs installs more CRD sets into the running control plane and
