@@ -332,3 +332,73 @@ func TestIdenticalScopesShareCounters(t *testing.T) {
 		t.Errorf("message = %q", d.Message)
 	}
 }
+
+// TestReloadReusesWhatIsUnchanged: a reload keeps the compiled form of an
+// unchanged policy and of a consumer whose policies are all unchanged,
+// and compiles again whatever a change reaches (the policy's limits, the
+// consumer's policy list, the key prefix).
+func TestReloadReusesWhatIsUnchanged(t *testing.T) {
+	base := func() *config.Config {
+		cfg := testConfig(limitPolicy("std", lim(time.Hour, 2, 0)), limitPolicy("other", lim(time.Hour, 5, 0)))
+		cfg.Consumers = []config.Consumer{
+			{Name: "team", Policies: []string{"std"}},
+			{Name: "ops", Policies: []string{"other"}},
+			{Name: "both", Policies: []string{"std", "other"}},
+		}
+		return cfg
+	}
+	e := newEngine(t, base(), newClock(t0))
+	reload := func(cfg *config.Config) *Engine {
+		t.Helper()
+		e2, err := e.Reload(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = e2.Close() })
+		return e2
+	}
+
+	// "other" tightened, "both" reordered, "new" added.
+	cfg := base()
+	cfg.Policies[1].Limits[0].Requests = 1
+	cfg.Consumers[2].Policies = []string{"other", "std"}
+	cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: "new", Policies: []string{"std"}})
+	e2 := reload(cfg)
+	if e2.policies["std"] != e.policies["std"] {
+		t.Error("the unchanged policy std was compiled again")
+	}
+	if e2.policies["other"] == e.policies["other"] {
+		t.Error("the changed policy other kept its old compiled form")
+	}
+	if e2.consumers["team"] != e.consumers["team"] {
+		t.Error("team (its policy unchanged) was compiled again")
+	}
+	for _, name := range []string{"ops", "both"} {
+		if e2.consumers[name] == e.consumers[name] {
+			t.Errorf("%s kept its old compiled form across a change of its policies", name)
+		}
+	}
+	if got := e2.consumers["both"].policies; len(got) != 2 || got[0].name != "other" || got[1].name != "std" {
+		t.Errorf("both's policies after the reorder: %v", got)
+	}
+	if e2.consumers["new"] == nil {
+		t.Error("the added consumer new is missing")
+	}
+	// The change holds: ops may make 1 request an hour now, not 5.
+	ops := Call{Consumer: "ops", Model: "gpt-4o", InputTokens: 1, MaxOutputTokens: 1}
+	mustAdmit(t, e2, ops)
+	mustDeny(t, e2, ops)
+
+	// Another key prefix (another gateway's keys): nothing is reused.
+	cfg = base()
+	cfg.Gateway.Name = "other-gateway"
+	e3 := reload(cfg)
+	for name, rt := range e3.consumers {
+		if rt == e.consumers[name] {
+			t.Errorf("%s was reused across a key prefix change", name)
+		}
+	}
+	if e3.policies["std"] == e.policies["std"] {
+		t.Error("std was reused across a key prefix change")
+	}
+}
