@@ -26,11 +26,7 @@ func quickstart(ctx context.Context, root string, o cluster.Options) (err error)
 		return fmt.Errorf("%s is in use (another make run?): %w", listen, err)
 	}
 	defer l.Close()
-	a, err := image.BuildLocal(ctx, root)
-	if err != nil {
-		return err
-	}
-	c, err := cluster.Up(ctx, o, a.Pause)
+	c, err := upWithImages(ctx, root, o)
 	if err != nil {
 		return err
 	}
@@ -38,9 +34,6 @@ func quickstart(ctx context.Context, root string, o cluster.Options) (err error)
 		fmt.Println("\nstopping: removing the cluster")
 		err = errors.Join(err, c.Down())
 	}()
-	if err := c.ImportImage(ctx, a.Tollgate); err != nil {
-		return err
-	}
 	fmt.Println("==> installing the operator (kubectl apply --server-side -k config/default, image " + image.TollgateRef + ")")
 	if err := c.InstallKustomize(ctx, root, image.TollgateRef); err != nil {
 		return err
