@@ -19,11 +19,7 @@ out="$bindir/k8s/$K8S_VERSION"
 have() { [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -x "$out/kubectl" ]; }
 # shellcheck source=hack/k8s-wrapper.sh
 . "$root/hack/k8s-wrapper.sh"
-build_lock "$bindir/k8s" "$out"
-
-work="$(mktemp -d "$bindir/k8s/build.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-log() { echo "build-k8s: $*" >&2; }
+build_start "$bindir/k8s" "$out"
 
 log "building kube-apiserver, kubectl v$K8S_VERSION and etcd v$ETCD_VERSION from the Go module proxy (about 5 minutes the first time)"
 

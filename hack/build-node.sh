@@ -23,11 +23,7 @@ have() {
 }
 # shellcheck source=hack/k8s-wrapper.sh
 . "$root/hack/k8s-wrapper.sh"
-build_lock "$bindir/node" "$out"
-
-work="$(mktemp -d "$bindir/node/build.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-log() { echo "build-node: $*" >&2; }
+build_start "$bindir/node" "$out"
 
 log "building ${cmds[*]} v$K8S_VERSION and CoreDNS v$COREDNS_VERSION from the Go module proxy (several minutes the first time)"
 k8s_build_commands "$work/k8s" "$work/out" "$K8S_VERSION" "${cmds[@]}"

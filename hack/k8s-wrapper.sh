@@ -69,15 +69,21 @@ install_built() {
 	echo "$dest"
 }
 
-# Takes the build lock of DIR, so one build runs at a time, unless the
-# caller's have() finds the binaries built (before or after waiting for the
-# lock): then it prints OUT and exits.
+# Starts a build in DIR, unless the caller's have() finds the binaries
+# built (before or after waiting for the lock): then it prints OUT and
+# exits. Otherwise it takes the build lock of DIR, so one build runs at a
+# time, and makes the scratch directory $work, removed on exit.
 #
-#   build_lock DIR OUT
-build_lock() {
+#   build_start DIR OUT
+build_start() {
 	if have; then echo "$2"; exit 0; fi
 	mkdir -p "$1"
 	exec 9>"$1/.lock"
 	flock 9
 	if have; then echo "$2"; exit 0; fi
+	work="$(mktemp -d "$1/build.XXXXXX")"
+	trap 'rm -rf "$work"' EXIT
 }
+
+# log says what the build does on stderr, named after the script.
+log() { echo "$(basename "$0" .sh): $*" >&2; }

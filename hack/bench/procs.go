@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/test/loadupstream"
 )
 
 // proc is one server the benchmark runs as its own process, so its CPU
@@ -265,7 +266,7 @@ func serveMode(ctx context.Context, mode string, chunks int, gap time.Duration) 
 	var h http.Handler
 	switch kind, target, _ := strings.Cut(mode, " "); kind {
 	case "upstream":
-		h = upstreamHandler(chunks, gap)
+		h = loadupstream.Handler(chunks, gap)
 	case "sink":
 		// An OTLP/HTTP endpoint that takes every export and keeps nothing:
 		// the traced contender's collector.
@@ -295,42 +296,4 @@ func serveMode(ctx context.Context, mode string, chunks int, gap time.Duration) 
 		return fmt.Errorf("serving: %w", err)
 	}
 	return nil
-}
-
-// upstreamHandler is the mock provider: a fixed chat completion, or a
-// stream of chunks gap apart (X-Bench-Gap overrides gap per request).
-func upstreamHandler(chunks int, gap time.Duration) http.Handler {
-	body := []byte(`{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}`)
-	chunk := []byte("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok \"},\"finish_reason\":null}]}\n\n")
-	usage := []byte(fmt.Sprintf("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\ndata: [DONE]\n\n", chunks, chunks+9))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, _ := io.ReadAll(r.Body)
-		if !bytes.Contains(in, []byte(`"stream":true`)) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-			return
-		}
-		g := gap
-		if d, err := time.ParseDuration(r.Header.Get("X-Bench-Gap")); err == nil && d > 0 && d < time.Minute {
-			g = d
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		rc := http.NewResponseController(w)
-		for i := 0; i < chunks; i++ {
-			if i > 0 {
-				t := time.NewTimer(g)
-				select {
-				case <-r.Context().Done():
-					t.Stop()
-					return
-				case <-t.C:
-				}
-			}
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-			_ = rc.Flush()
-		}
-		_, _ = w.Write(usage)
-	})
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/test/loadupstream"
 )
 
 // streamStats are one contender's streaming figures.
@@ -75,7 +77,7 @@ func oneStream(ctx context.Context, client *http.Client, url, key, gap string, f
 	req.Header.Set("Content-Type", "application/json")
 	setPeerHeaders(req, url)
 	if gap != "" {
-		req.Header.Set("X-Bench-Gap", gap)
+		req.Header.Set(loadupstream.GapHeader, gap)
 	}
 	t0 := time.Now()
 	resp, err := client.Do(req)

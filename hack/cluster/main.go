@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -43,15 +44,8 @@ func run(ctx context.Context, args []string) error {
 	o.Log = os.Stderr
 	switch args[0] {
 	case "up":
-		a, err := image.BuildLocal(ctx, root)
+		c, err := upWithImages(ctx, root, o)
 		if err != nil {
-			return err
-		}
-		c, err := cluster.Up(ctx, o, a.Pause)
-		if err != nil {
-			return err
-		}
-		if err := c.ImportImage(ctx, a.Tollgate); err != nil {
 			return err
 		}
 		fmt.Printf("cluster is up; images %s and %s are loaded.\n  nsenter --net=%s kubectl --kubeconfig %s get nodes\n  make cluster-down stops it.\n",
@@ -85,6 +79,24 @@ func run(ctx context.Context, args []string) error {
 		return quickstart(ctx, root, o)
 	}
 	return fmt.Errorf("usage: cluster up|down|image|run")
+}
+
+// upWithImages builds the local images, starts the cluster on the pause
+// image and loads the Tollgate image into it. A cluster that came up but
+// could not load the image is removed again.
+func upWithImages(ctx context.Context, root string, o cluster.Options) (*cluster.Cluster, error) {
+	a, err := image.BuildLocal(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	c, err := cluster.Up(ctx, o, a.Pause)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.ImportImage(ctx, a.Tollgate); err != nil {
+		return nil, errors.Join(fmt.Errorf("loading %s into the cluster: %w", a.Tollgate, err), c.Down())
+	}
+	return c, nil
 }
 
 // exists reports whether path exists.

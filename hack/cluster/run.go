@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/cluster"
+	"github.com/tollgate-dev/tollgate/internal/dev/tryit"
 	"github.com/tollgate-dev/tollgate/internal/image"
 )
 
@@ -26,11 +27,7 @@ func quickstart(ctx context.Context, root string, o cluster.Options) (err error)
 		return fmt.Errorf("%s is in use (another make run?): %w", listen, err)
 	}
 	defer l.Close()
-	a, err := image.BuildLocal(ctx, root)
-	if err != nil {
-		return err
-	}
-	c, err := cluster.Up(ctx, o, a.Pause)
+	c, err := upWithImages(ctx, root, o)
 	if err != nil {
 		return err
 	}
@@ -38,9 +35,6 @@ func quickstart(ctx context.Context, root string, o cluster.Options) (err error)
 		fmt.Println("\nstopping: removing the cluster")
 		err = errors.Join(err, c.Down())
 	}()
-	if err := c.ImportImage(ctx, a.Tollgate); err != nil {
-		return err
-	}
 	fmt.Println("==> installing the operator (kubectl apply --server-side -k config/default, image " + image.TollgateRef + ")")
 	if err := c.InstallKustomize(ctx, root, image.TollgateRef); err != nil {
 		return err
@@ -86,18 +80,10 @@ Tollgate is running in a one-node cluster (gateway pods, Ready=True).
   Gateway (OpenAI-compatible):  %[1]s   (forwarded to Service %[2]s)
   Consumer "demo" key:           %[3]s
 
-Try it:
-
-  curl -s %[1]s/chat/completions \
-    -H "Authorization: Bearer %[3]s" \
-    -H "Content-Type: application/json" \
-    -d '{"model":"chat","messages":[{"role":"user","content":"Hello, Tollgate!"}]}'
-
-  curl -s %[1]s/models -H "Authorization: Bearer %[3]s"
-
+%[6]s
   %[4]s get tollgate,pods -n default
 
 Component logs: %[5]s. Ctrl-C stops and removes everything.
-`, url, svc, key, kubectl, filepath.Join(c.Dir(), "logs"))
+`, url, svc, key, kubectl, filepath.Join(c.Dir(), "logs"), tryit.Curl(url, string(key)))
 	return c.Forward(ctx, l, strings.TrimPrefix(svc, "http://"))
 }

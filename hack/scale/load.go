@@ -23,34 +23,6 @@ func marshal(cfg *config.Config) ([]byte, error) {
 	return data, nil
 }
 
-// upstream is the mock provider: a fixed answer, or a short stream.
-func upstream() http.Handler {
-	body := []byte(`{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}`)
-	chunk := []byte("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t \"},\"finish_reason\":null}]}\n\n")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, _ := io.ReadAll(r.Body)
-		if !bytes.Contains(in, []byte(`"stream":true`)) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		rc := http.NewResponseController(w)
-		for i := range 10 {
-			if i > 0 {
-				select {
-				case <-r.Context().Done():
-					return
-				case <-time.After(5 * time.Millisecond):
-				}
-			}
-			_, _ = w.Write(chunk)
-			_ = rc.Flush()
-		}
-		_, _ = w.Write([]byte("data: [DONE]\n\n"))
-	})
-}
-
 // reloadUnderLoad runs conc clients (random consumers and models, one
 // request in four a stream) until n requests or ctx, and meanwhile loads
 // the two configs in turn, reloads times. Every answer must be a 200 and

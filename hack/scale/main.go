@@ -33,6 +33,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/render"
+	"github.com/tollgate-dev/tollgate/test/loadupstream"
 )
 
 func main() {
@@ -55,7 +56,7 @@ func run() error {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the sharded measurement to this file")
 	flag.Parse()
 
-	up, err := serve(upstream())
+	up, err := serve(loadupstream.Handler(10, 5*time.Millisecond))
 	if err != nil {
 		return err
 	}

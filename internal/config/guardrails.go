@@ -109,9 +109,7 @@ func (c *Config) validateGuardrails(v *validator) {
 			if e.Model == "" {
 				v.bad(field+".external.model", "required")
 			}
-			if d := e.Timeout.Duration; d < 0 || d > MaxExternalTimeout {
-				v.bad(field+".external.timeout", "%s is out of range: want 0 (the default) to %s", d, MaxExternalTimeout)
-			}
+			v.upTo(field+".external.timeout", e.Timeout, MaxExternalTimeout)
 		}
 		if len(g.Rules) == 0 && len(g.Answers) == 0 && g.External == nil {
 			v.bad(field, "a guardrail needs rules, answers or an external check")
@@ -121,9 +119,7 @@ func (c *Config) validateGuardrails(v *validator) {
 	if rc.Scope != "" && rc.Scope != CacheScopeConsumer && rc.Scope != CacheScopeShared {
 		v.bad("responseCache.scope", "unsupported value %q: want Consumer or Shared", rc.Scope)
 	}
-	if d := rc.TTL.Duration; d < 0 || d > MaxCacheTTL {
-		v.bad("responseCache.ttl", "%s is out of range: want 0 (the default) to %s", d, MaxCacheTTL)
-	}
+	v.upTo("responseCache.ttl", rc.TTL, MaxCacheTTL)
 	v.between("responseCache.maxEntries", int64(rc.MaxEntries), 1, 10_000_000)
 	v.between("responseCache.maxBytes", rc.MaxBytes, 1, 1<<40)
 	v.between("responseCache.maxEntryBytes", rc.MaxEntryBytes, 1, 64<<20)

@@ -82,6 +82,37 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
+// The optional durations with a bound: 0 (the default) and the bound are
+// served, a negative one and one over the bound are refused with the
+// field and the range named.
+func TestValidateBoundedDurations(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		max   time.Duration
+		set   func(*Config, time.Duration)
+	}{
+		{"responses.storeTTL", MaxResponseStoreTTL, func(c *Config, d time.Duration) { c.Responses.StoreTTL = D(d) }},
+		{"responseCache.ttl", MaxCacheTTL, func(c *Config, d time.Duration) { c.ResponseCache.TTL = D(d) }},
+		{"guardrails[0].external.timeout", MaxExternalTimeout, func(c *Config, d time.Duration) {
+			c.Guardrails = []Guardrail{{Name: "mod", External: &ExternalCheck{Provider: "p", Model: "m", Timeout: D(d)}}}
+		}},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			for _, d := range []time.Duration{0, tc.max, -time.Second, tc.max + time.Second} {
+				c := &Config{Version: SchemaVersion, Gateway: GatewayMeta{Name: "g"}}
+				c.Default()
+				tc.set(c, d)
+				err := c.Validate()
+				ok := d >= 0 && d <= tc.max
+				want := tc.field + ": " + D(d).String() + " is out of range: want 0 (the default) to " + tc.max.String()
+				if ok && err != nil || !ok && (err == nil || !strings.Contains(err.Error(), want)) {
+					t.Errorf("%s: got %v, want %s", d, err, map[bool]string{true: "no error", false: want}[ok])
+				}
+			}
+		})
+	}
+}
+
 // The example configs of the README load as they are.
 func TestExamplesLoad(t *testing.T) {
 	files, err := filepath.Glob("../../examples/*.yaml")

@@ -38,9 +38,7 @@ func (c *Config) Validate() error {
 		v.bad("shards", "a sharded root is served with its consumer shards (tollgate proxy --config-secret), not alone")
 	}
 	c.Limits.validate(v)
-	if d := c.Responses.StoreTTL.Duration; d < 0 || d > MaxResponseStoreTTL {
-		v.bad("responses.storeTTL", "%s is out of range: want 0 (the default) to %s", d, MaxResponseStoreTTL)
-	}
+	v.upTo("responses.storeTTL", c.Responses.StoreTTL, MaxResponseStoreTTL)
 	c.Telemetry.validate(v)
 	c.validateGuardrails(v)
 	c.validatePrompts(v)
@@ -66,6 +64,14 @@ func (v *validator) bad(field, format string, a ...any) {
 func (v *validator) between(field string, n, lo, hi int64) {
 	if n != 0 && (n < lo || n > hi) {
 		v.bad(field, "%d is out of range: want %d to %d", n, lo, hi)
+	}
+}
+
+// upTo checks an optional duration: 0 is the default; a negative one or
+// one over hi is refused.
+func (v *validator) upTo(field string, d Duration, hi time.Duration) {
+	if d.Duration < 0 || d.Duration > hi {
+		v.bad(field, "%s is out of range: want 0 (the default) to %s", d.Duration, hi)
 	}
 }
 

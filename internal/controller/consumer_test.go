@@ -18,22 +18,16 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
-// servedKeys reads the config Secret and returns the hashes of consumer.
+// servedKeys returns the hashes of consumer in the config Secret.
 func servedKeys(ctx context.Context, c client.Client, ns, consumer string) ([]config.Key, error) {
-	var sec corev1.Secret
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
-		return nil, err
-	}
-	cfg, err := config.Parse(sec.Data[config.SecretKey])
+	cs, err := servedConsumer(ctx, c, ns, consumer)
 	if err != nil {
 		return nil, err
 	}
-	for _, cs := range cfg.Consumers {
-		if cs.Name == consumer {
-			return cs.Keys, nil
-		}
+	if cs == nil {
+		return nil, fmt.Errorf("consumer %s not in the config", consumer)
 	}
-	return nil, fmt.Errorf("consumer %s not in the config", consumer)
+	return cs.Keys, nil
 }
 
 func keyIn(key string, keys []config.Key) bool {
@@ -90,10 +84,7 @@ func TestConsumerKeyLifecycle(t *testing.T) {
 	cs.Spec.Credentials.Generate.Rotation = 1
 	must(t, c.Update(ctx, cs))
 	var rotated string
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
-			return err
-		}
+	awaitCondition(t, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady, func() error {
 		if cs.Status.ObservedRotation != 1 || cs.Status.PreviousKeyExpiresAt == nil {
 			return fmt.Errorf("rotation not recorded: %+v", cs.Status)
 		}
@@ -145,10 +136,7 @@ func TestConsumerReferences(t *testing.T) {
 	}))
 	awaitCondition(t, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonGatewayNotFound)
 	tp := &v1alpha1.TokenPolicy{ObjectMeta: metav1.ObjectMeta{Name: "missing", Namespace: ns}}
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, tp, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted); err != nil {
-			return err
-		}
+	awaitCondition(t, c, tp, v1alpha1.ConditionAccepted, metav1.ConditionTrue, v1alpha1.ReasonAccepted, func() error {
 		if tp.Status.Consumers != 1 {
 			return fmt.Errorf("status.consumers = %d, want 1", tp.Status.Consumers)
 		}
@@ -176,34 +164,12 @@ func TestProviderSecretHeals(t *testing.T) {
 	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "anthropic"}, &sec))
 	sec.StringData = map[string]string{"apiKey": "sk-ant-canary"}
 	must(t, c.Update(ctx, &sec))
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, mp, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
-			return err
-		}
+	awaitCondition(t, c, mp, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady, func() error {
 		if mp.Status.Models != 1 {
 			return fmt.Errorf("status.models = %d", mp.Status.Models)
 		}
 		return nil
 	})
-}
-
-// servedConsumer reads the config Secret's entry for consumer; nil when
-// the gateway does not serve it.
-func servedConsumer(ctx context.Context, c client.Client, ns, consumer string) (*config.Consumer, error) {
-	var sec corev1.Secret
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
-		return nil, err
-	}
-	cfg, err := config.Parse(sec.Data[config.SecretKey])
-	if err != nil {
-		return nil, err
-	}
-	for i := range cfg.Consumers {
-		if cfg.Consumers[i].Name == consumer {
-			return &cfg.Consumers[i], nil
-		}
-	}
-	return nil, nil
 }
 
 // A Consumer whose BYOK Secret is missing says so (ResolvedRefs False,
@@ -219,10 +185,7 @@ func TestConsumerBYOKSecretMissing(t *testing.T) {
 	cs := consumer(ns, "own")
 	cs.Spec.BYOK = []v1alpha1.BYOKKey{{Provider: "openai", SecretRef: v1alpha1.SecretKeyReference{Name: "own-openai", Key: "apiKey"}}}
 	must(t, c.Create(ctx, cs))
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound); err != nil {
-			return err
-		}
+	awaitCondition(t, c, cs, v1alpha1.ConditionResolvedRefs, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound, func() error {
 		msg := meta.FindStatusCondition(cs.Status.Conditions, string(v1alpha1.ConditionResolvedRefs)).Message
 		if !strings.Contains(msg, "spec.byok[0].secretRef") || !strings.Contains(msg, `"own-openai"`) {
 			return fmt.Errorf("ResolvedRefs message %q names no field", msg)
@@ -244,10 +207,7 @@ func TestConsumerBYOKSecretMissing(t *testing.T) {
 		return nil
 	})
 	must(t, c.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "own-openai", Namespace: ns}, StringData: map[string]string{"apiKey": "sk-own-canary"}}))
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
-			return err
-		}
+	awaitCondition(t, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady, func() error {
 		own, err := servedConsumer(ctx, c, ns, "own")
 		if err != nil {
 			return err

@@ -77,21 +77,14 @@ func TestProviderDiscovery(t *testing.T) {
 		},
 	}
 	must(t, c.Create(ctx, mp))
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, mp, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
-			return err
-		}
+	awaitCondition(t, c, mp, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady, func() error {
 		if got := mp.Status.DiscoveredModels; !slices.Equal(got, []v1alpha1.ModelName{"llama-a", "llama-b"}) || mp.Status.Models != 2 {
 			return fmt.Errorf("status: discovered %v, models %d; want [llama-a llama-b], 2", got, mp.Status.Models)
 		}
 		return nil
 	})
 	poll.Until(t, converge, func() error {
-		var sec corev1.Secret
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
-			return err
-		}
-		cfg, err := config.Parse(sec.Data[config.SecretKey])
+		cfg, err := servedConfig(ctx, c, ns)
 		if err != nil {
 			return err
 		}
@@ -147,10 +140,7 @@ func TestDuplicateKeyRejectsLaterConsumer(t *testing.T) {
 		return cs
 	}
 	alpha, beta := mk("alpha"), mk("beta")
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, beta, v1alpha1.ConditionAccepted, metav1.ConditionFalse, v1alpha1.ReasonInvalid); err != nil {
-			return err
-		}
+	awaitCondition(t, c, beta, v1alpha1.ConditionAccepted, metav1.ConditionFalse, v1alpha1.ReasonInvalid, func() error {
 		if msg := condOf(beta.Status.Conditions, v1alpha1.ConditionAccepted).Message; !strings.Contains(msg, `Consumer "beta" uses the same API key as Consumer "alpha"`) {
 			return fmt.Errorf("Accepted message %q", msg)
 		}

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
@@ -68,10 +69,21 @@ func consumer(ns, name string) *v1alpha1.Consumer {
 }
 
 // awaitCondition waits, up to converge, until condition accepts obj's
-// condition typ.
-func awaitCondition(t *testing.T, c client.Client, obj client.Object, typ v1alpha1.ConditionType, status metav1.ConditionStatus, reason v1alpha1.ConditionReason) {
+// condition typ and every check passes in the same poll (on the obj that
+// condition has just read).
+func awaitCondition(t *testing.T, c client.Client, obj client.Object, typ v1alpha1.ConditionType, status metav1.ConditionStatus, reason v1alpha1.ConditionReason, checks ...func() error) {
 	t.Helper()
-	poll.Until(t, converge, func() error { return condition(t.Context(), c, obj, typ, status, reason) })
+	poll.Until(t, converge, func() error {
+		if err := condition(t.Context(), c, obj, typ, status, reason); err != nil {
+			return err
+		}
+		for _, check := range checks {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // condition reads obj and checks one of its conditions.
@@ -102,4 +114,32 @@ func condition(ctx context.Context, c client.Client, obj client.Object, t v1alph
 		return fmt.Errorf("%s: %s is %s/%s (gen %d) %q, want %s/%s (gen %d)", obj.GetName(), t, got.Status, got.Reason, got.ObservedGeneration, got.Message, status, reason, gen)
 	}
 	return nil
+}
+
+// servedConfig reads the gateway main's config Secret.
+func servedConfig(ctx context.Context, c client.Client, ns string) (*config.Config, error) {
+	var sec corev1.Secret
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Parse(sec.Data[config.SecretKey])
+	if err != nil {
+		return nil, fmt.Errorf("the config Secret does not hold a valid config: %w", err)
+	}
+	return cfg, nil
+}
+
+// servedConsumer reads the config Secret's entry for consumer; nil when
+// the gateway does not serve it.
+func servedConsumer(ctx context.Context, c client.Client, ns, consumer string) (*config.Consumer, error) {
+	cfg, err := servedConfig(ctx, c, ns)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cfg.Consumers {
+		if cfg.Consumers[i].Name == consumer {
+			return &cfg.Consumers[i], nil
+		}
+	}
+	return nil, nil
 }

@@ -26,10 +26,7 @@ const converge = 60 * time.Second
 func converged(t *testing.T, c client.Client, gw *v1alpha1.AIGateway) {
 	t.Helper()
 	ctx := context.Background()
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed); err != nil {
-			return err
-		}
+	awaitCondition(t, c, gw, v1alpha1.ConditionProgrammed, metav1.ConditionTrue, v1alpha1.ReasonProgrammed, func() error {
 		if gw.Status.Consumers != 1 || gw.Status.Providers != 2 {
 			return fmt.Errorf("status counts: %d providers, %d consumers", gw.Status.Providers, gw.Status.Consumers)
 		}

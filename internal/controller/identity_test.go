@@ -20,15 +20,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
-// servedConfig reads the gateway main's config Secret.
-func servedConfig(ctx context.Context, c client.Client, ns string) (*config.Config, error) {
-	var sec corev1.Secret
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
-		return nil, err
-	}
-	return config.Parse(sec.Data[config.SecretKey])
-}
-
 // Issue 21: a Consumer with identities and no key is valid and served; a
 // Consumer whose identity match another Consumer wins is told so in
 // IdentitiesUnique (computed by the gateway's compile), and told again
@@ -61,10 +52,7 @@ func TestConsumerIdentities(t *testing.T) {
 		t.Fatalf("a consumer without key or identity: %v", err)
 	}
 
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, eng, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady); err != nil {
-			return err
-		}
+	awaitCondition(t, c, eng, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady, func() error {
 		if err := condition(ctx, c, eng, v1alpha1.ConditionIdentitiesUnique, metav1.ConditionTrue, v1alpha1.ReasonIdentitiesUnique); err != nil {
 			return err
 		}

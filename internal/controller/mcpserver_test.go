@@ -67,13 +67,9 @@ func mcpCondition(ctx context.Context, c client.Client, ms *v1alpha1.MCPServer, 
 
 // gatewayMCP reads the MCP servers of the gateway's compiled config.
 func gatewayMCP(ctx context.Context, c client.Client, ns string) ([]config.MCPServer, error) {
-	var sec corev1.Secret
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "main-config"}, &sec); err != nil {
-		return nil, err
-	}
-	cfg, err := config.Parse(sec.Data[config.SecretKey])
+	cfg, err := servedConfig(ctx, c, ns)
 	if err != nil {
-		return nil, fmt.Errorf("the config Secret does not hold a valid config: %w", err)
+		return nil, err
 	}
 	return cfg.MCPServers, nil
 }

@@ -10,7 +10,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
-	"github.com/tollgate-dev/tollgate/internal/poll"
 )
 
 // TestPromptTemplateCondition: an AIGateway whose template uses a
@@ -27,10 +26,7 @@ func TestPromptTemplateCondition(t *testing.T) {
 			Templates:  []v1alpha1.PromptTemplate{{Name: "greet", Template: "Hello {{who}} and {{whom}}.", Variables: []string{"who"}}},
 		}
 	})
-	poll.Until(t, converge, func() error {
-		if err := condition(ctx, c, gw, v1alpha1.ConditionAccepted, metav1.ConditionFalse, v1alpha1.ReasonInvalid); err != nil {
-			return err
-		}
+	awaitCondition(t, c, gw, v1alpha1.ConditionAccepted, metav1.ConditionFalse, v1alpha1.ReasonInvalid, func() error {
 		if msg := condOf(gw.Status.Conditions, v1alpha1.ConditionAccepted).Message; !strings.Contains(msg, "spec.prompts.templates[0] (greet) is not usable") ||
 			!strings.Contains(msg, "{{whom}} is not a declared variable") {
 			return fmt.Errorf("Accepted message %q", msg)

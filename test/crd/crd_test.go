@@ -88,9 +88,7 @@ func TestValidObjectsAreAccepted(t *testing.T) {
 				t.Fatalf("a valid fixture must not carry '# expect:' lines")
 			}
 			ctx := t.Context()
-			createNamespace(t, e, fx.namespace())
-			obj := fx.obj.DeepCopy()
-			obj.SetNamespace(fx.namespace())
+			obj := fx.objIn(t, e, fx.namespace())
 			if err := e.Client.Create(ctx, obj, strict); err != nil {
 				t.Fatalf("%s was rejected: %v", fx.file, err)
 			}
@@ -115,9 +113,7 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			if len(fx.expect) == 0 {
 				t.Fatalf("an invalid fixture needs at least one '# expect: <field>: <message>' line")
 			}
-			createNamespace(t, e, fx.namespace())
-			obj := fx.obj.DeepCopy()
-			obj.SetNamespace(fx.namespace())
+			obj := fx.objIn(t, e, fx.namespace())
 			err := e.Client.Create(t.Context(), obj, strict)
 			if err == nil {
 				t.Fatalf("%s was accepted; want rejection with %v", fx.file, fx.expect)
@@ -183,6 +179,16 @@ func createNamespace(t *testing.T, e *testenv.Env, name string) {
 	if err := e.Client.Create(t.Context(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("creating namespace %s: %v", name, err)
 	}
+}
+
+// objIn creates namespace ns and returns a copy of the fixture's object
+// in it.
+func (fx fixture) objIn(t *testing.T, e *testenv.Env, ns string) *unstructured.Unstructured {
+	t.Helper()
+	createNamespace(t, e, ns)
+	obj := fx.obj.DeepCopy()
+	obj.SetNamespace(ns)
+	return obj
 }
 
 func keyOf(obj *unstructured.Unstructured) client.ObjectKey {

@@ -30,10 +30,7 @@ func TestVersionsReadEachOther(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s-to-%s", fx.file, from, to), func(t *testing.T) {
 				t.Parallel()
 				ctx := t.Context()
-				ns := fx.namespace() + "-" + from
-				createNamespace(t, e, ns)
-				obj := fx.obj.DeepCopy()
-				obj.SetNamespace(ns)
+				obj := fx.objIn(t, e, fx.namespace()+"-"+from)
 				obj.SetAPIVersion(v1alpha1.GroupVersion.Group + "/" + from)
 				if err := e.Client.Create(ctx, obj, strict); err != nil {
 					t.Fatalf("creating as %s: %v", from, err)

@@ -50,10 +50,11 @@ func secretKey(t *testing.T, name string) string {
 	return dec
 }
 
-// TestRevokedKeyStopsWorking: disabling a consumer, and regenerating its
-// key by deleting the Secret, reach the gateway within seconds.
-func TestRevokedKeyStopsWorking(t *testing.T) {
-	name := unique("revoke-me")
+// generatedKeyConsumer applies a Consumer name of gateway main with a
+// generated key and the given token policies, deletes it and its key
+// Secret at cleanup, and returns its key.
+func generatedKeyConsumer(t *testing.T, name string, policies ...string) string {
+	t.Helper()
 	kubectlApply(t, fmt.Sprintf(`
 apiVersion: ai.tollgate.dev/v1alpha1
 kind: Consumer
@@ -61,9 +62,17 @@ metadata: {name: %s, namespace: default}
 spec:
   gateways: [main]
   credentials: {generate: {}}
-`, name))
+  tokenPolicies: [%s]
+`, name, strings.Join(policies, ", ")))
 	cleanup(t, "consumer/"+name, "secret/"+name+"-key")
-	key := secretKey(t, name+"-key")
+	return secretKey(t, name+"-key")
+}
+
+// TestRevokedKeyStopsWorking: disabling a consumer, and regenerating its
+// key by deleting the Secret, reach the gateway within seconds.
+func TestRevokedKeyStopsWorking(t *testing.T) {
+	name := unique("revoke-me")
+	key := generatedKeyConsumer(t, name)
 	eventually(t, 15*time.Second, "a new consumer's key works", statusIs(key, http.StatusOK))
 
 	kubectl(t, "delete", "secret", name+"-key")
@@ -97,17 +106,9 @@ kind: TokenPolicy
 metadata: {name: %s, namespace: default}
 spec:
   limits: [{window: 1m, requests: 2}]
----
-apiVersion: ai.tollgate.dev/v1alpha1
-kind: Consumer
-metadata: {name: %s, namespace: default}
-spec:
-  gateways: [main]
-  credentials: {generate: {}}
-  tokenPolicies: [%s]
-`, policy, consumer, policy))
-	cleanup(t, "consumer/"+consumer, "secret/"+consumer+"-key", "tokenpolicy/"+policy)
-	key := secretKey(t, consumer+"-key")
+`, policy))
+	cleanup(t, "tokenpolicy/"+policy)
+	key := generatedKeyConsumer(t, consumer, policy)
 	c := openaiClient(key)
 	params := openai.ChatCompletionNewParams{Model: "mock-small",
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("count me")}}

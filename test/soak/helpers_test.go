@@ -25,6 +25,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
 	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
+	"github.com/tollgate-dev/tollgate/test/loadupstream"
 )
 
 // soakDuration is the soak's length: TOLLGATE_SOAK_DURATION, else 60s when
@@ -49,45 +50,21 @@ func optIn(t *testing.T) {
 	}
 }
 
-// mockUpstream answers by the first path element: /ok (a completion or a
-// stream of chunks gap apart), /r429 (rate limited), /e500 (a server error).
+// mockUpstream answers by the first path element: /ok (loadupstream's
+// completion or stream of chunks gap apart), /r429 (rate limited), /e500
+// (a server error).
 func mockUpstream(chunks int, gap time.Duration) http.Handler {
-	body := `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}`
-	chunk := "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t \"},\"finish_reason\":null}]}\n\n"
+	ok := loadupstream.Handler(chunks, gap)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, _ := io.ReadAll(r.Body)
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/r429/"):
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, `{"error":{"message":"slow down","type":"rate_limit_error"}}`, http.StatusTooManyRequests)
-			return
 		case strings.HasPrefix(r.URL.Path, "/e500/"):
 			http.Error(w, `{"error":{"message":"boom","type":"server_error"}}`, http.StatusInternalServerError)
-			return
+		default:
+			ok.ServeHTTP(w, r)
 		}
-		if !strings.Contains(string(in), `"stream":true`) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, body)
-			return
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		rc := http.NewResponseController(w)
-		for i := range chunks {
-			if i > 0 {
-				t := time.NewTimer(gap)
-				select {
-				case <-r.Context().Done():
-					t.Stop()
-					return
-				case <-t.C:
-				}
-			}
-			if _, err := io.WriteString(w, chunk); err != nil {
-				return
-			}
-			_ = rc.Flush()
-		}
-		_, _ = io.WriteString(w, "data: [DONE]\n\n")
 	})
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/test/loadupstream"
 )
 
 // TestSoakReturnsToBaseline runs a mix of completions, streams, cancelled
@@ -101,7 +103,9 @@ type kind struct {
 }
 
 var mix = []kind{
-	{name: "completion", model: "ok", want: func(c int, b string) bool { return c == 200 && strings.Contains(b, `"content":"hi"`) }},
+	{name: "completion", model: "ok", want: func(c int, b string) bool {
+		return c == 200 && strings.Contains(b, `"content":"`+loadupstream.Reply+`"`)
+	}},
 	{name: "stream", model: "ok", stream: true, want: func(c int, b string) bool { return c == 200 && strings.HasSuffix(b, "data: [DONE]\n\n") }},
 	{name: "cancelled stream", model: "ok", stream: true, cancel: true, want: func(c int, _ string) bool { return c == 200 }},
 	{name: "upstream 429", model: "r429", want: func(c int, _ string) bool { return c == 429 }},
