@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/tollgate-dev/tollgate/internal/schema/jsonform"
 )
 
 // Content is a message's content: a string, an array of parts, or null.
@@ -97,26 +99,16 @@ type Stop []string
 
 // UnmarshalJSON reads a string, an array of strings, or null.
 func (s *Stop) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || string(b) == "null":
+	if b = bytes.TrimSpace(b); len(b) == 0 || string(b) == "null" {
 		*s = nil
 		return nil
-	case b[0] == '"':
-		var one string
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		*s = Stop{one}
-		return nil
-	default:
-		var many []string
-		if err := json.Unmarshal(b, &many); err != nil {
-			return fmt.Errorf("stop must be a string or an array of strings: %w", err)
-		}
-		*s = many
-		return nil
 	}
+	many, err := jsonform.OneOrMany(b, func(s string) string { return s })
+	if err != nil {
+		return fmt.Errorf("stop must be a string or an array of strings: %w", err)
+	}
+	*s = many
+	return nil
 }
 
 // Tool choice modes.

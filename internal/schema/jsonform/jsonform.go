@@ -1,0 +1,27 @@
+// Package jsonform decodes the JSON members of the wire schemas that take
+// more than one form.
+package jsonform
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// OneOrMany decodes b, a JSON string or an array of T; a string s reads as
+// the one element one(s). The error is json's, for the caller to name the
+// member in.
+func OneOrMany[T any](b []byte, one func(s string) T) ([]T, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, err
+		}
+		return []T{one(s)}, nil
+	}
+	var many []T
+	if err := json.Unmarshal(b, &many); err != nil {
+		return nil, err
+	}
+	return many, nil
+}
