@@ -125,15 +125,10 @@ type Tool struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// Tool choice modes.
-const (
-	ToolChoiceNone     = "none"
-	ToolChoiceAuto     = "auto"
-	ToolChoiceRequired = "required"
-)
-
-// ToolChoice is "tool_choice": a mode string, {"type":"function","name"},
-// or another object (hosted tools, allowed_tools) kept in Raw.
+// ToolChoice is "tool_choice": a mode string (chat's modes:
+// openai.ToolChoiceNone, ToolChoiceAuto, ToolChoiceRequired),
+// {"type":"function","name"}, or another object (hosted tools,
+// allowed_tools) kept in Raw.
 type ToolChoice struct {
 	Mode string
 	// Type and Name are the object form; Raw holds the object as sent.
