@@ -214,15 +214,7 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, f *faults, req *anthropicRequest, id string,
 	chunks []string, call *toolCall, stop string, usage map[string]any) {
 	cacheWrite, cacheRead := usage["cache_creation_input_tokens"], usage["cache_read_input_tokens"]
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	send := func(event string, v any) {
-		b, _ := json.Marshal(v)
-		_, _ = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
-		_ = rc.Flush()
-	}
+	send := startEventStream(w).event
 	start := map[string]any{"id": id, "type": "message", "role": "assistant", "model": req.Model, "content": []any{},
 		"stop_reason": nil, "stop_sequence": nil}
 	if !f.noUsage {

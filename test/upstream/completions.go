@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -88,18 +87,9 @@ func (s *Server) openaiCompletions(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(v)
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	send := func(v any) {
-		b, _ := json.Marshal(v)
-		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
-		_ = rc.Flush()
-	}
-	errorFrame := func() {
-		send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}})
-	}
+	es := startEventStream(w)
+	send := es.data
+	errorFrame := func() { send(openaiErrorFrame) }
 	if !s.streamChunks(r, &f, len(ws), func(i int) { send(obj([]any{choice(ws[i], nil)})) }, errorFrame) {
 		return
 	}
@@ -109,6 +99,5 @@ func (s *Server) openaiCompletions(w http.ResponseWriter, r *http.Request) {
 		v["usage"] = usage
 		send(v)
 	}
-	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
-	_ = rc.Flush()
+	es.done()
 }

@@ -37,6 +37,9 @@ type openaiChatRequest struct {
 	Tools []json.RawMessage `json:"tools"`
 }
 
+// openaiErrorFrame is the event that ends a stream with an error.
+var openaiErrorFrame = map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}}
+
 // openaiError writes OpenAI's error shape.
 func openaiError(w http.ResponseWriter, f *faults, status int, msg string) {
 	typ, code := "server_error", "server_error"
@@ -138,67 +141,37 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(v)
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	_ = rc.Flush()
-	send := func(v any) {
-		b, _ := json.Marshal(v)
-		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
-		_ = rc.Flush()
-	}
+	es := startEventStream(w)
+	_ = es.rc.Flush()
+	send := es.data
 	chunk := func(delta map[string]any, finish any) map[string]any {
 		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
 			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
 	}
-	if scripted && sc != nil {
-		s.openaiStreamCall(w, r, &f, chunk, send, call)
+	end := func() {
 		if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !f.noUsage {
 			send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
 				"choices": []any{}, "usage": usage})
 		}
-		_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
-		_ = rc.Flush()
+		es.done()
+	}
+	if scripted && sc != nil {
+		s.openaiStreamCall(r, &f, chunk, send, call)
+		end()
 		return
 	}
-	for i, word := range words {
-		if !s.beforeChunk(r.Context(), &f, i) {
-			s.noteCancelled()
-			return
-		}
-		if i == f.errorFrame {
-			send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}})
-			return
-		}
-		if i == f.dropAfter {
-			panic(http.ErrAbortHandler)
-		}
-		if i == f.stallAfter {
-			<-r.Context().Done()
-			s.noteCancelled()
-			return
-		}
-		delta := map[string]any{"content": word}
+	ok := s.streamChunks(r, &f, len(words), func(i int) {
+		delta := map[string]any{"content": words[i]}
 		if i == 0 {
 			delta["role"] = "assistant"
 		}
 		send(chunk(delta, nil))
-	}
-	if f.errorFrame == len(words) {
-		send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error"}})
+	}, func() { send(openaiErrorFrame) })
+	if !ok {
 		return
 	}
-	if f.dropAfter == len(words) {
-		panic(http.ErrAbortHandler)
-	}
 	send(chunk(map[string]any{}, "stop"))
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !f.noUsage {
-		send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
-			"choices": []any{}, "usage": usage})
-	}
-	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
-	_ = rc.Flush()
+	end()
 }
 
 // openaiLarge writes a chat.completion whose content is size bytes,
@@ -229,7 +202,7 @@ func toolName(raw json.RawMessage) string {
 
 // openaiStreamCall streams one tool call: its id and name, then the
 // arguments in pieces, then finish_reason tool_calls.
-func (s *Server) openaiStreamCall(w http.ResponseWriter, r *http.Request, f *faults, chunk func(map[string]any, any) map[string]any,
+func (s *Server) openaiStreamCall(r *http.Request, f *faults, chunk func(map[string]any, any) map[string]any,
 	send func(any), call *toolCall) {
 	tc := func(m map[string]any) map[string]any {
 		m["index"] = 0
@@ -245,9 +218,7 @@ func (s *Server) openaiStreamCall(w http.ResponseWriter, r *http.Request, f *fau
 			piece = call.Input[half:]
 		}
 		send(chunk(tc(map[string]any{"function": map[string]any{"arguments": piece}}), nil))
-	}, func() {
-		send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}})
-	})
+	}, func() { send(openaiErrorFrame) })
 	if ok {
 		send(chunk(map[string]any{}, "tool_calls"))
 	}

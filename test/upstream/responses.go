@@ -292,17 +292,12 @@ func orOne(v *float64) float64 {
 // the deltas (text words, or the call's arguments in pieces); false when
 // the stream ended early.
 func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, f *faults, a *respAnswer) bool {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
+	es := startEventStream(w)
 	seq := 0
 	send := func(typ string, v map[string]any) {
 		v["type"], v["sequence_number"] = typ, seq
 		seq++
-		b, _ := json.Marshal(v)
-		_, _ = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typ, b)
-		_ = rc.Flush()
+		es.event(typ, v)
 	}
 	send("response.created", map[string]any{"response": a.object("in_progress", false)})
 	send("response.in_progress", map[string]any{"response": a.object("in_progress", false)})
