@@ -76,14 +76,8 @@ func anthropicErrorType(status int) string {
 }
 
 func anthropicError(w http.ResponseWriter, f *faults, status int, msg string) {
-	if f != nil && f.retryAfter != "" {
-		w.Header().Set("Retry-After", f.retryAfter)
-	}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Request-Id", "req_mock")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]any{"type": anthropicErrorType(status), "message": msg}})
-	_, _ = w.Write(b)
+	writeError(w, f, status, map[string]any{"type": "error", "error": map[string]any{"type": anthropicErrorType(status), "message": msg}})
 }
 
 // lastAnthropicText is the text of the last user message, and whether it

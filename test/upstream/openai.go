@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
 func init() {
@@ -49,26 +47,13 @@ func openaiError(w http.ResponseWriter, f *faults, status int, msg string) {
 	case status < 500:
 		typ, code = "invalid_request_error", "invalid_request"
 	}
-	if f != nil && f.retryAfter != "" {
-		w.Header().Set("Retry-After", f.retryAfter)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": code}})
-	_, _ = w.Write(b)
+	writeError(w, f, status, map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": code}})
 }
 
 // prelude applies the faults common to every endpoint; false means the
 // answer has been written (or the client left).
 func prelude(w http.ResponseWriter, r *http.Request, f *faults) bool {
-	if !pause.For(r.Context(), f.delay) {
-		return false
-	}
-	if f.status >= 400 {
-		openaiError(w, f, f.status, fmt.Sprintf("mock upstream fault %d", f.status))
-		return false
-	}
-	return true
+	return vendorPrelude(w, r, f, openaiError)
 }
 
 func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {

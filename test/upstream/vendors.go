@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -8,8 +9,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
-// Helpers shared by the vendor formats other than OpenAI (anthropic.go,
-// gemini.go, azure.go, bedrock.go).
+// Helpers shared by the vendor formats.
 
 // vendorPrelude applies the delay and status faults, writing the status
 // with the vendor's own error writer; false means the answer is written.
@@ -22,6 +22,19 @@ func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr f
 		return false
 	}
 	return true
+}
+
+// writeError writes a vendor's JSON error answer: status, body's JSON,
+// and the Retry-After fault header when one was asked for. Set the
+// vendor's own headers before.
+func writeError(w http.ResponseWriter, f *faults, status int, body any) {
+	if f != nil && f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(body)
+	_, _ = w.Write(b)
 }
 
 // streamChunks sends n content chunks through send, applying the
