@@ -198,8 +198,7 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 		if !f.noUsage {
 			v["usage"] = usage
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(v)
+		writeJSON(w, v)
 		return
 	}
 	s.anthropicStream(w, r, &f, &req, id, chunks, call, stop, usage)

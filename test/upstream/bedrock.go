@@ -164,8 +164,7 @@ func (s *Server) bedrockConverse(stream bool) http.HandlerFunc {
 			if !f.noUsage {
 				v["usage"] = usage
 			}
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(v)
+			writeJSON(w, v)
 			return
 		}
 		s.bedrockStream(w, r, &f, chunks, call, usage)

@@ -83,8 +83,7 @@ func (s *Server) openaiCompletions(w http.ResponseWriter, r *http.Request) {
 		if !f.noUsage {
 			v["usage"] = usage
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(v)
+		writeJSON(w, v)
 		return
 	}
 	es := startEventStream(w)

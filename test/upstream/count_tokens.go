@@ -32,6 +32,5 @@ func (s *Server) anthropicCountTokens(w http.ResponseWriter, r *http.Request) {
 	if !vendorPrelude(w, r, &f, anthropicError) {
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"input_tokens": 10*len(req.Messages) + 100*len(req.Tools)})
+	writeJSON(w, map[string]any{"input_tokens": 10*len(req.Messages) + 100*len(req.Tools)})
 }

@@ -106,8 +106,7 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 		for i := range embeddings {
 			embeddings[i] = map[string]any{"values": []float64{0.5, -0.25, float64(i)}}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"embeddings": embeddings})
+		writeJSON(w, map[string]any{"embeddings": embeddings})
 	default:
 		geminiError(w, nil, http.StatusNotFound, fmt.Sprintf("method %q not found", method))
 	}
@@ -166,8 +165,7 @@ func (s *Server) geminiGenerate(w http.ResponseWriter, f *faults, req *geminiReq
 	if !f.noUsage {
 		v["usageMetadata"] = geminiUsage(req, len(chunks))
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	writeJSON(w, v)
 }
 
 func (s *Server) geminiStream(w http.ResponseWriter, r *http.Request, f *faults, req *geminiRequest, model string) {

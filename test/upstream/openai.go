@@ -122,8 +122,7 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 		if !f.noUsage {
 			v["usage"] = usage
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(v)
+		writeJSON(w, v)
 		return
 	}
 	es := startEventStream(w)
@@ -292,8 +291,7 @@ func (s *Server) openaiEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if !f.noUsage {
 		v["usage"] = map[string]any{"prompt_tokens": 4 * n, "total_tokens": 4 * n}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	writeJSON(w, v)
 }
 
 func (s *Server) openaiModels(w http.ResponseWriter, r *http.Request) {
@@ -344,8 +342,7 @@ func openaiPieces(w http.ResponseWriter, req *openaiChatRequest, text, args []st
 			msg["tool_calls"] = []any{map[string]any{"id": "call_1", "type": "function",
 				"function": map[string]any{"name": "lookup", "arguments": strings.Join(args, "")}}}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "object": "chat.completion", "created": 1700000000, "model": req.Model,
+		writeJSON(w, map[string]any{"id": id, "object": "chat.completion", "created": 1700000000, "model": req.Model,
 			"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish}}, "usage": usage})
 		return
 	}
@@ -400,7 +397,6 @@ func (s *Server) openaiModerations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	flagged := strings.Contains(req.Input, "FLAG-ME")
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"id": "modr-1", "model": req.Model, "results": []any{map[string]any{
+	writeJSON(w, map[string]any{"id": "modr-1", "model": req.Model, "results": []any{map[string]any{
 		"flagged": flagged, "categories": map[string]bool{"violence": flagged, "hate": false}}}})
 }

@@ -191,8 +191,7 @@ func (s *Server) responses(st *respStore) http.HandlerFunc {
 			if store {
 				st.put(id, a.object("completed", true))
 			}
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(a.object("completed", true))
+			writeJSON(w, a.object("completed", true))
 			return
 		}
 		if s.streamResponse(w, r, &f, a) && store {

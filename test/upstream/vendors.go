@@ -24,6 +24,12 @@ func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr f
 	return true
 }
 
+// writeJSON writes a 200 answer holding v's JSON.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
 // writeError writes a vendor's JSON error answer: status, body's JSON,
 // and the Retry-After fault header when one was asked for. Set the
 // vendor's own headers before.
