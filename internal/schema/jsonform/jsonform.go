@@ -25,3 +25,13 @@ func OneOrMany[T any](b []byte, one func(s string) T) ([]T, error) {
 	}
 	return many, nil
 }
+
+// StringOr decodes b, a JSON string into *s or any other value into
+// other, and says whether it was the string. The error is json's.
+func StringOr(b []byte, s *string, other any) (bool, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		return true, json.Unmarshal(b, s)
+	}
+	return false, json.Unmarshal(b, other)
+}

@@ -32,3 +32,21 @@ func TestOneOrMany(t *testing.T) {
 		})
 	}
 }
+
+func TestStringOr(t *testing.T) {
+	type obj struct {
+		A int `json:"a"`
+	}
+	var s string
+	var o obj
+	if isString, err := StringOr([]byte(` "auto"`), &s, &o); err != nil || !isString || s != "auto" || o != (obj{}) {
+		t.Fatalf("string: %t %v %q %+v", isString, err, s, o)
+	}
+	s = ""
+	if isString, err := StringOr([]byte(`{"a":2}`), &s, &o); err != nil || isString || s != "" || o.A != 2 {
+		t.Fatalf("object: %t %v %q %+v", isString, err, s, o)
+	}
+	if _, err := StringOr([]byte(`[1]`), &s, &o); err == nil {
+		t.Fatal("an array read as the object")
+	}
+}

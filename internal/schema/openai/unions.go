@@ -141,21 +141,20 @@ func (t ToolChoice) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads either form.
 func (t *ToolChoice) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*t = ToolChoice{}
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &t.Mode)
-	}
 	var obj struct {
 		Type     string `json:"type"`
 		Function struct {
 			Name string `json:"name"`
 		} `json:"function"`
 	}
-	if err := json.Unmarshal(b, &obj); err != nil {
+	isMode, err := jsonform.StringOr(b, &t.Mode, &obj)
+	switch {
+	case err != nil:
 		return fmt.Errorf("tool_choice must be a string or an object: %w", err)
-	}
-	if obj.Function.Name == "" {
+	case isMode:
+		return nil
+	case obj.Function.Name == "":
 		return errors.New("tool_choice object needs function.name")
 	}
 	t.Function = obj.Function.Name

@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/tollgate-dev/tollgate/internal/schema/jsonform"
 )
 
 // Request is a POST /v1/responses body.
@@ -154,19 +156,18 @@ func (t ToolChoice) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads either form.
 func (t *ToolChoice) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*t = ToolChoice{}
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &t.Mode)
-	}
 	var obj struct {
 		Type string `json:"type"`
 		Name string `json:"name"`
 	}
-	if err := json.Unmarshal(b, &obj); err != nil {
+	isMode, err := jsonform.StringOr(b, &t.Mode, &obj)
+	if err != nil {
 		return fmt.Errorf("tool_choice must be a string or an object: %w", err)
 	}
-	t.Type, t.Name, t.Raw = obj.Type, obj.Name, append(json.RawMessage(nil), b...)
+	if !isMode {
+		t.Type, t.Name, t.Raw = obj.Type, obj.Name, append(json.RawMessage(nil), bytes.TrimSpace(b)...)
+	}
 	return nil
 }
 
