@@ -35,3 +35,19 @@ func StringOr(b []byte, s *string, other any) (bool, error) {
 	}
 	return false, json.Unmarshal(b, other)
 }
+
+// TextOrList decodes b, a JSON string into *text or an array into *list
+// (an empty array as an empty list, not nil), and says whether it was the
+// string. Any other value is refused with refusal.
+func TextOrList[T any](b []byte, text *string, list *[]T, refusal error) (bool, error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		return true, json.Unmarshal(b, text)
+	case len(b) > 0 && b[0] == '[':
+		*list = []T{}
+		return false, json.Unmarshal(b, list)
+	default:
+		return false, refusal
+	}
+}

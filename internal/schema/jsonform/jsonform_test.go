@@ -1,6 +1,7 @@
 package jsonform
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 )
@@ -48,5 +49,43 @@ func TestStringOr(t *testing.T) {
 	}
 	if _, err := StringOr([]byte(`[1]`), &s, &o); err == nil {
 		t.Fatal("an array read as the object")
+	}
+}
+
+func TestTextOrList(t *testing.T) {
+	refusal := errors.New("refused")
+	for name, c := range map[string]struct {
+		in       string
+		isText   bool
+		text     string
+		list     []int
+		wantErr  error
+		anyError bool
+	}{
+		"a string":       {in: ` "hi" `, isText: true, text: "hi"},
+		"an array":       {in: `[1,2]`, list: []int{1, 2}},
+		"an empty array": {in: `[]`, list: []int{}},
+		"an object":      {in: `{}`, wantErr: refusal},
+		"null":           {in: `null`, wantErr: refusal},
+		"nothing":        {in: ``, wantErr: refusal},
+		"a bad element":  {in: `["x"]`, anyError: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var text string
+			var list []int
+			isText, err := TextOrList([]byte(c.in), &text, &list, refusal)
+			switch {
+			case c.anyError:
+				if err == nil || errors.Is(err, refusal) {
+					t.Fatalf("got %v, want json's error", err)
+				}
+				return
+			case !errors.Is(err, c.wantErr) || (c.wantErr == nil && err != nil):
+				t.Fatalf("got %v, want %v", err, c.wantErr)
+			}
+			if c.wantErr == nil && (isText != c.isText || text != c.text || !reflect.DeepEqual(list, c.list)) {
+				t.Fatalf("got %t %q %#v", isText, text, list)
+			}
+		})
 	}
 }

@@ -53,19 +53,12 @@ func (c Content) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a string, an array of parts, or null.
 func (c *Content) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*c = Content{}
-	switch {
-	case len(b) == 0 || string(b) == "null":
+	if b = bytes.TrimSpace(b); len(b) == 0 || string(b) == "null" {
 		return nil
-	case b[0] == '"':
-		return json.Unmarshal(b, &c.Text)
-	case b[0] == '[':
-		c.Parts = []ContentPart{}
-		return json.Unmarshal(b, &c.Parts)
-	default:
-		return errors.New("message content must be a string, an array of parts or null")
 	}
+	_, err := jsonform.TextOrList(b, &c.Text, &c.Parts, errors.New("message content must be a string, an array of parts or null"))
+	return err
 }
 
 // Content part types.

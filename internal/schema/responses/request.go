@@ -98,18 +98,10 @@ func (in Input) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a string or a list of items.
 func (in *Input) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*in = Input{}
-	switch {
-	case len(b) > 0 && b[0] == '"':
-		in.IsText = true
-		return json.Unmarshal(b, &in.Text)
-	case len(b) > 0 && b[0] == '[':
-		in.Items = []Item{}
-		return json.Unmarshal(b, &in.Items)
-	default:
-		return errors.New("input must be a string or an array of items")
-	}
+	var err error
+	in.IsText, err = jsonform.TextOrList(b, &in.Text, &in.Items, errors.New("input must be a string or an array of items"))
+	return err
 }
 
 // Tool types.
