@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -148,12 +147,8 @@ func validateAnthropic(r *http.Request, req *anthropicRequest) (int, string) {
 func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req anthropicRequest
-	raw, err := io.ReadAll(r.Body)
-	if err == nil {
-		err = json.Unmarshal(raw, &req)
-	}
-	if err != nil {
-		anthropicError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	raw, ok := readJSON(w, r, &req, anthropicError, "invalid JSON: ")
+	if !ok {
 		return
 	}
 	req.cached = bytes.Contains(raw, []byte(`"cache_control"`))

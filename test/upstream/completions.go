@@ -38,8 +38,7 @@ type completionsRequest struct {
 func (s *Server) openaiCompletions(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req completionsRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	if _, ok := readJSON(w, r, &req, openaiError, "invalid JSON: "); !ok {
 		return
 	}
 	if len(req.Prompt) == 0 {

@@ -1,7 +1,6 @@
 package upstream
 
 import (
-	"encoding/json"
 	"net/http"
 )
 
@@ -20,8 +19,7 @@ func init() {
 func (s *Server) anthropicCountTokens(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req anthropicRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		anthropicError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	if _, ok := readJSON(w, r, &req, anthropicError, "invalid JSON: "); !ok {
 		return
 	}
 	req.MaxTokens = 1 // not part of a count request

@@ -85,8 +85,7 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req geminiRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		geminiError(w, nil, http.StatusBadRequest, "Invalid JSON payload received. "+err.Error())
+	if _, ok := readJSON(w, r, &req, geminiError, "Invalid JSON payload received. "); !ok {
 		return
 	}
 	if !vendorPrelude(w, r, &f, geminiError) {

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -59,12 +58,8 @@ func prelude(w http.ResponseWriter, r *http.Request, f *faults) bool {
 func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req openaiChatRequest
-	raw, err := io.ReadAll(r.Body)
-	if err == nil {
-		err = json.Unmarshal(raw, &req)
-	}
-	if err != nil {
-		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	raw, ok := readJSON(w, r, &req, openaiError, "invalid JSON: ")
+	if !ok {
 		return
 	}
 	if !prelude(w, r, &f) {
@@ -144,7 +139,7 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 		end()
 		return
 	}
-	ok := s.streamChunks(r, &f, len(words), func(i int) {
+	ok = s.streamChunks(r, &f, len(words), func(i int) {
 		delta := map[string]any{"content": words[i]}
 		if i == 0 {
 			delta["role"] = "assistant"
@@ -266,8 +261,7 @@ func (s *Server) openaiEmbeddings(w http.ResponseWriter, r *http.Request) {
 		EncodingFormat string          `json:"encoding_format"`
 		Dimensions     int             `json:"dimensions"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	if _, ok := readJSON(w, r, &req, openaiError, "invalid JSON: "); !ok {
 		return
 	}
 	if !prelude(w, r, &f) {
@@ -383,8 +377,7 @@ func (s *Server) openaiModerations(w http.ResponseWriter, r *http.Request) {
 		Model string `json:"model"`
 		Input string `json:"input"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	if _, ok := readJSON(w, r, &req, openaiError, "invalid JSON: "); !ok {
 		return
 	}
 	switch {

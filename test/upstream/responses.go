@@ -155,8 +155,7 @@ func (s *Server) responses(st *respStore) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		f := readFaults(r.Header)
 		var req responsesRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		if _, ok := readJSON(w, r, &req, openaiError, "invalid JSON: "); !ok {
 			return
 		}
 		items, err := req.inputItems()

@@ -3,6 +3,7 @@ package upstream
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 
 // vendorPrelude applies the delay and status faults, writing the status
 // with the vendor's own error writer; false means the answer is written.
-func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr func(w http.ResponseWriter, f *faults, status int, msg string)) bool {
+func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr errorWriter) bool {
 	if !pause.For(r.Context(), f.delay) {
 		return false
 	}
@@ -22,6 +23,24 @@ func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr f
 		return false
 	}
 	return true
+}
+
+// errorWriter writes a vendor's error answer.
+type errorWriter func(w http.ResponseWriter, f *faults, status int, msg string)
+
+// readJSON decodes the request body into v and returns the body as sent;
+// a body that is not JSON is answered with a 400 (msg followed by the
+// decoder's error) and ok is false.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, writeErr errorWriter, msg string) (raw []byte, ok bool) {
+	raw, err := io.ReadAll(r.Body)
+	if err == nil {
+		err = json.Unmarshal(raw, v)
+	}
+	if err != nil {
+		writeErr(w, nil, http.StatusBadRequest, msg+err.Error())
+		return nil, false
+	}
+	return raw, true
 }
 
 // writeJSON writes a 200 answer holding v's JSON.
