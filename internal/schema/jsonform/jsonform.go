@@ -51,3 +51,16 @@ func TextOrList[T any](b []byte, text *string, list *[]T, refusal error) (bool, 
 		return false, refusal
 	}
 }
+
+// EncodeTextOrList is the encoding TextOrList reads: text as a string when
+// isText, else list as an array ([] for a nil list).
+func EncodeTextOrList[T any](isText bool, text string, list []T) ([]byte, error) {
+	switch {
+	case isText:
+		return json.Marshal(text)
+	case list == nil:
+		return []byte("[]"), nil
+	default:
+		return json.Marshal(list)
+	}
+}

@@ -89,3 +89,25 @@ func TestTextOrList(t *testing.T) {
 		})
 	}
 }
+
+func TestEncodeTextOrList(t *testing.T) {
+	for want, c := range map[string]struct {
+		isText bool
+		text   string
+		list   []int
+	}{
+		`"hi"`:  {isText: true, text: "hi", list: []int{1}},
+		`[]`:    {},
+		`[1,2]`: {list: []int{1, 2}},
+	} {
+		got, err := EncodeTextOrList(c.isText, c.text, c.list)
+		if err != nil || string(got) != want {
+			t.Errorf("%+v encoded %s (%v), want %s", c, got, err, want)
+		}
+		var text string
+		var list []int
+		if isText, err := TextOrList(got, &text, &list, errors.New("refused")); err != nil || isText != c.isText {
+			t.Errorf("%s read back as text %t (%v)", got, isText, err)
+		}
+	}
+}

@@ -150,13 +150,7 @@ func TextContent(s string) *Content { return &Content{Text: s, IsText: true} }
 
 // MarshalJSON writes the string or the parts.
 func (c Content) MarshalJSON() ([]byte, error) {
-	if c.IsText {
-		return json.Marshal(c.Text)
-	}
-	if c.Parts == nil {
-		return []byte("[]"), nil
-	}
-	return json.Marshal(c.Parts)
+	return jsonform.EncodeTextOrList(c.IsText, c.Text, c.Parts)
 }
 
 // UnmarshalJSON reads a string or a list of parts.

@@ -87,13 +87,7 @@ type Input struct {
 
 // MarshalJSON writes the string or the list.
 func (in Input) MarshalJSON() ([]byte, error) {
-	if in.IsText {
-		return json.Marshal(in.Text)
-	}
-	if in.Items == nil {
-		return []byte("[]"), nil
-	}
-	return json.Marshal(in.Items)
+	return jsonform.EncodeTextOrList(in.IsText, in.Text, in.Items)
 }
 
 // UnmarshalJSON reads a string or a list of items.
