@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,14 +75,8 @@ func anthropicErrorType(status int) string {
 }
 
 func anthropicError(w http.ResponseWriter, f *faults, status int, msg string) {
-	if f != nil && f.retryAfter != "" {
-		w.Header().Set("Retry-After", f.retryAfter)
-	}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Request-Id", "req_mock")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{"type": "error", "error": map[string]any{"type": anthropicErrorType(status), "message": msg}})
-	_, _ = w.Write(b)
+	writeError(w, f, status, map[string]any{"type": "error", "error": map[string]any{"type": anthropicErrorType(status), "message": msg}})
 }
 
 // lastAnthropicText is the text of the last user message, and whether it
@@ -154,12 +147,8 @@ func validateAnthropic(r *http.Request, req *anthropicRequest) (int, string) {
 func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req anthropicRequest
-	raw, err := io.ReadAll(r.Body)
-	if err == nil {
-		err = json.Unmarshal(raw, &req)
-	}
-	if err != nil {
-		anthropicError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	raw, ok := readJSON(w, r, &req, anthropicError, "invalid JSON: ")
+	if !ok {
 		return
 	}
 	req.cached = bytes.Contains(raw, []byte(`"cache_control"`))
@@ -204,8 +193,7 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 		if !f.noUsage {
 			v["usage"] = usage
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(v)
+		writeJSON(w, v)
 		return
 	}
 	s.anthropicStream(w, r, &f, &req, id, chunks, call, stop, usage)
@@ -214,15 +202,7 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, f *faults, req *anthropicRequest, id string,
 	chunks []string, call *toolCall, stop string, usage map[string]any) {
 	cacheWrite, cacheRead := usage["cache_creation_input_tokens"], usage["cache_read_input_tokens"]
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	send := func(event string, v any) {
-		b, _ := json.Marshal(v)
-		_, _ = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
-		_ = rc.Flush()
-	}
+	send := startEventStream(w).event
 	start := map[string]any{"id": id, "type": "message", "role": "assistant", "model": req.Model, "content": []any{},
 		"stop_reason": nil, "stop_sequence": nil}
 	if !f.noUsage {

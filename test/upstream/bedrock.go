@@ -76,14 +76,8 @@ func bedrockErrorType(status int) string {
 }
 
 func bedrockError(w http.ResponseWriter, f *faults, status int, msg string) {
-	if f != nil && f.retryAfter != "" {
-		w.Header().Set("Retry-After", f.retryAfter)
-	}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-ErrorType", bedrockErrorType(status)+":http://internal.amazon.com/coral/com.amazon.bedrock/")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]string{"message": msg})
-	_, _ = w.Write(b)
+	writeError(w, f, status, map[string]string{"message": msg})
 }
 
 // bedrockAuth checks the bearer key or the SigV4 signature; "" is fine.
@@ -170,8 +164,7 @@ func (s *Server) bedrockConverse(stream bool) http.HandlerFunc {
 			if !f.noUsage {
 				v["usage"] = usage
 			}
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(v)
+			writeJSON(w, v)
 			return
 		}
 		s.bedrockStream(w, r, &f, chunks, call, usage)

@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -39,8 +38,7 @@ type completionsRequest struct {
 func (s *Server) openaiCompletions(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req completionsRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	if _, ok := readJSON(w, r, &req, openaiError, "invalid JSON: "); !ok {
 		return
 	}
 	if len(req.Prompt) == 0 {
@@ -84,22 +82,12 @@ func (s *Server) openaiCompletions(w http.ResponseWriter, r *http.Request) {
 		if !f.noUsage {
 			v["usage"] = usage
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(v)
+		writeJSON(w, v)
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	send := func(v any) {
-		b, _ := json.Marshal(v)
-		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
-		_ = rc.Flush()
-	}
-	errorFrame := func() {
-		send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}})
-	}
+	es := startEventStream(w)
+	send := es.data
+	errorFrame := func() { send(openaiErrorFrame) }
 	if !s.streamChunks(r, &f, len(ws), func(i int) { send(obj([]any{choice(ws[i], nil)})) }, errorFrame) {
 		return
 	}
@@ -109,6 +97,5 @@ func (s *Server) openaiCompletions(w http.ResponseWriter, r *http.Request) {
 		v["usage"] = usage
 		send(v)
 	}
-	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
-	_ = rc.Flush()
+	es.done()
 }

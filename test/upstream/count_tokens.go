@@ -1,7 +1,6 @@
 package upstream
 
 import (
-	"encoding/json"
 	"net/http"
 )
 
@@ -20,8 +19,7 @@ func init() {
 func (s *Server) anthropicCountTokens(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req anthropicRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		anthropicError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	if _, ok := readJSON(w, r, &req, anthropicError, "invalid JSON: "); !ok {
 		return
 	}
 	req.MaxTokens = 1 // not part of a count request
@@ -32,6 +30,5 @@ func (s *Server) anthropicCountTokens(w http.ResponseWriter, r *http.Request) {
 	if !vendorPrelude(w, r, &f, anthropicError) {
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"input_tokens": 10*len(req.Messages) + 100*len(req.Tools)})
+	writeJSON(w, map[string]any{"input_tokens": 10*len(req.Messages) + 100*len(req.Tools)})
 }

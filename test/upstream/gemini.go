@@ -85,8 +85,7 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req geminiRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		geminiError(w, nil, http.StatusBadRequest, "Invalid JSON payload received. "+err.Error())
+	if _, ok := readJSON(w, r, &req, geminiError, "Invalid JSON payload received. "); !ok {
 		return
 	}
 	if !vendorPrelude(w, r, &f, geminiError) {
@@ -106,8 +105,7 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 		for i := range embeddings {
 			embeddings[i] = map[string]any{"values": []float64{0.5, -0.25, float64(i)}}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"embeddings": embeddings})
+		writeJSON(w, map[string]any{"embeddings": embeddings})
 	default:
 		geminiError(w, nil, http.StatusNotFound, fmt.Sprintf("method %q not found", method))
 	}
@@ -166,8 +164,7 @@ func (s *Server) geminiGenerate(w http.ResponseWriter, f *faults, req *geminiReq
 	if !f.noUsage {
 		v["usageMetadata"] = geminiUsage(req, len(chunks))
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	writeJSON(w, v)
 }
 
 func (s *Server) geminiStream(w http.ResponseWriter, r *http.Request, f *faults, req *geminiRequest, model string) {

@@ -5,14 +5,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
 func init() {
@@ -37,6 +34,9 @@ type openaiChatRequest struct {
 	Tools []json.RawMessage `json:"tools"`
 }
 
+// openaiErrorFrame is the event that ends a stream with an error.
+var openaiErrorFrame = map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}}
+
 // openaiError writes OpenAI's error shape.
 func openaiError(w http.ResponseWriter, f *faults, status int, msg string) {
 	typ, code := "server_error", "server_error"
@@ -46,37 +46,20 @@ func openaiError(w http.ResponseWriter, f *faults, status int, msg string) {
 	case status < 500:
 		typ, code = "invalid_request_error", "invalid_request"
 	}
-	if f != nil && f.retryAfter != "" {
-		w.Header().Set("Retry-After", f.retryAfter)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": code}})
-	_, _ = w.Write(b)
+	writeError(w, f, status, map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": code}})
 }
 
 // prelude applies the faults common to every endpoint; false means the
 // answer has been written (or the client left).
 func prelude(w http.ResponseWriter, r *http.Request, f *faults) bool {
-	if !pause.For(r.Context(), f.delay) {
-		return false
-	}
-	if f.status >= 400 {
-		openaiError(w, f, f.status, fmt.Sprintf("mock upstream fault %d", f.status))
-		return false
-	}
-	return true
+	return vendorPrelude(w, r, f, openaiError)
 }
 
 func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 	f := readFaults(r.Header)
 	var req openaiChatRequest
-	raw, err := io.ReadAll(r.Body)
-	if err == nil {
-		err = json.Unmarshal(raw, &req)
-	}
-	if err != nil {
-		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	raw, ok := readJSON(w, r, &req, openaiError, "invalid JSON: ")
+	if !ok {
 		return
 	}
 	if !prelude(w, r, &f) {
@@ -134,71 +117,40 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 		if !f.noUsage {
 			v["usage"] = usage
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(v)
+		writeJSON(w, v)
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	_ = rc.Flush()
-	send := func(v any) {
-		b, _ := json.Marshal(v)
-		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
-		_ = rc.Flush()
-	}
+	es := startEventStream(w)
+	_ = es.rc.Flush()
+	send := es.data
 	chunk := func(delta map[string]any, finish any) map[string]any {
 		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
 			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
 	}
-	if scripted && sc != nil {
-		s.openaiStreamCall(w, r, &f, chunk, send, call)
+	end := func() {
 		if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !f.noUsage {
 			send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
 				"choices": []any{}, "usage": usage})
 		}
-		_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
-		_ = rc.Flush()
+		es.done()
+	}
+	if scripted && sc != nil {
+		s.openaiStreamCall(r, &f, chunk, send, call)
+		end()
 		return
 	}
-	for i, word := range words {
-		if !s.beforeChunk(r.Context(), &f, i) {
-			s.noteCancelled()
-			return
-		}
-		if i == f.errorFrame {
-			send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}})
-			return
-		}
-		if i == f.dropAfter {
-			panic(http.ErrAbortHandler)
-		}
-		if i == f.stallAfter {
-			<-r.Context().Done()
-			s.noteCancelled()
-			return
-		}
-		delta := map[string]any{"content": word}
+	ok = s.streamChunks(r, &f, len(words), func(i int) {
+		delta := map[string]any{"content": words[i]}
 		if i == 0 {
 			delta["role"] = "assistant"
 		}
 		send(chunk(delta, nil))
-	}
-	if f.errorFrame == len(words) {
-		send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error"}})
+	}, func() { send(openaiErrorFrame) })
+	if !ok {
 		return
 	}
-	if f.dropAfter == len(words) {
-		panic(http.ErrAbortHandler)
-	}
 	send(chunk(map[string]any{}, "stop"))
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !f.noUsage {
-		send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": req.Model,
-			"choices": []any{}, "usage": usage})
-	}
-	_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
-	_ = rc.Flush()
+	end()
 }
 
 // openaiLarge writes a chat.completion whose content is size bytes,
@@ -229,7 +181,7 @@ func toolName(raw json.RawMessage) string {
 
 // openaiStreamCall streams one tool call: its id and name, then the
 // arguments in pieces, then finish_reason tool_calls.
-func (s *Server) openaiStreamCall(w http.ResponseWriter, r *http.Request, f *faults, chunk func(map[string]any, any) map[string]any,
+func (s *Server) openaiStreamCall(r *http.Request, f *faults, chunk func(map[string]any, any) map[string]any,
 	send func(any), call *toolCall) {
 	tc := func(m map[string]any) map[string]any {
 		m["index"] = 0
@@ -245,9 +197,7 @@ func (s *Server) openaiStreamCall(w http.ResponseWriter, r *http.Request, f *fau
 			piece = call.Input[half:]
 		}
 		send(chunk(tc(map[string]any{"function": map[string]any{"arguments": piece}}), nil))
-	}, func() {
-		send(map[string]any{"error": map[string]any{"message": "mock upstream error frame", "type": "server_error", "code": "server_error"}})
-	})
+	}, func() { send(openaiErrorFrame) })
 	if ok {
 		send(chunk(map[string]any{}, "tool_calls"))
 	}
@@ -311,8 +261,7 @@ func (s *Server) openaiEmbeddings(w http.ResponseWriter, r *http.Request) {
 		EncodingFormat string          `json:"encoding_format"`
 		Dimensions     int             `json:"dimensions"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	if _, ok := readJSON(w, r, &req, openaiError, "invalid JSON: "); !ok {
 		return
 	}
 	if !prelude(w, r, &f) {
@@ -336,8 +285,7 @@ func (s *Server) openaiEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if !f.noUsage {
 		v["usage"] = map[string]any{"prompt_tokens": 4 * n, "total_tokens": 4 * n}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	writeJSON(w, v)
 }
 
 func (s *Server) openaiModels(w http.ResponseWriter, r *http.Request) {
@@ -388,8 +336,7 @@ func openaiPieces(w http.ResponseWriter, req *openaiChatRequest, text, args []st
 			msg["tool_calls"] = []any{map[string]any{"id": "call_1", "type": "function",
 				"function": map[string]any{"name": "lookup", "arguments": strings.Join(args, "")}}}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "object": "chat.completion", "created": 1700000000, "model": req.Model,
+		writeJSON(w, map[string]any{"id": id, "object": "chat.completion", "created": 1700000000, "model": req.Model,
 			"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish}}, "usage": usage})
 		return
 	}
@@ -430,8 +377,7 @@ func (s *Server) openaiModerations(w http.ResponseWriter, r *http.Request) {
 		Model string `json:"model"`
 		Input string `json:"input"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+	if _, ok := readJSON(w, r, &req, openaiError, "invalid JSON: "); !ok {
 		return
 	}
 	switch {
@@ -444,7 +390,6 @@ func (s *Server) openaiModerations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	flagged := strings.Contains(req.Input, "FLAG-ME")
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"id": "modr-1", "model": req.Model, "results": []any{map[string]any{
+	writeJSON(w, map[string]any{"id": "modr-1", "model": req.Model, "results": []any{map[string]any{
 		"flagged": flagged, "categories": map[string]bool{"violence": flagged, "hate": false}}}})
 }

@@ -155,8 +155,7 @@ func (s *Server) responses(st *respStore) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		f := readFaults(r.Header)
 		var req responsesRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			openaiError(w, nil, http.StatusBadRequest, "invalid JSON: "+err.Error())
+		if _, ok := readJSON(w, r, &req, openaiError, "invalid JSON: "); !ok {
 			return
 		}
 		items, err := req.inputItems()
@@ -191,8 +190,7 @@ func (s *Server) responses(st *respStore) http.HandlerFunc {
 			if store {
 				st.put(id, a.object("completed", true))
 			}
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(a.object("completed", true))
+			writeJSON(w, a.object("completed", true))
 			return
 		}
 		if s.streamResponse(w, r, &f, a) && store {
@@ -292,17 +290,12 @@ func orOne(v *float64) float64 {
 // the deltas (text words, or the call's arguments in pieces); false when
 // the stream ended early.
 func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, f *faults, a *respAnswer) bool {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
+	es := startEventStream(w)
 	seq := 0
 	send := func(typ string, v map[string]any) {
 		v["type"], v["sequence_number"] = typ, seq
 		seq++
-		b, _ := json.Marshal(v)
-		_, _ = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typ, b)
-		_ = rc.Flush()
+		es.event(typ, v)
 	}
 	send("response.created", map[string]any{"response": a.object("in_progress", false)})
 	send("response.in_progress", map[string]any{"response": a.object("in_progress", false)})

@@ -1,19 +1,20 @@
 package upstream
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/internal/pause"
 )
 
-// Helpers shared by the vendor formats other than OpenAI (anthropic.go,
-// gemini.go, azure.go, bedrock.go).
+// Helpers shared by the vendor formats.
 
 // vendorPrelude applies the delay and status faults, writing the status
 // with the vendor's own error writer; false means the answer is written.
-func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr func(w http.ResponseWriter, f *faults, status int, msg string)) bool {
+func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr errorWriter) bool {
 	if !pause.For(r.Context(), f.delay) {
 		return false
 	}
@@ -22,6 +23,43 @@ func vendorPrelude(w http.ResponseWriter, r *http.Request, f *faults, writeErr f
 		return false
 	}
 	return true
+}
+
+// errorWriter writes a vendor's error answer.
+type errorWriter func(w http.ResponseWriter, f *faults, status int, msg string)
+
+// readJSON decodes the request body into v and returns the body as sent;
+// a body that is not JSON is answered with a 400 (msg followed by the
+// decoder's error) and ok is false.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, writeErr errorWriter, msg string) (raw []byte, ok bool) {
+	raw, err := io.ReadAll(r.Body)
+	if err == nil {
+		err = json.Unmarshal(raw, v)
+	}
+	if err != nil {
+		writeErr(w, nil, http.StatusBadRequest, msg+err.Error())
+		return nil, false
+	}
+	return raw, true
+}
+
+// writeJSON writes a 200 answer holding v's JSON.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError writes a vendor's JSON error answer: status, body's JSON,
+// and the Retry-After fault header when one was asked for. Set the
+// vendor's own headers before.
+func writeError(w http.ResponseWriter, f *faults, status int, body any) {
+	if f != nil && f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(body)
+	_, _ = w.Write(b)
 }
 
 // streamChunks sends n content chunks through send, applying the

@@ -77,12 +77,9 @@ func (s *nativeStream) Next() (providers.Event, error) {
 	if s.done {
 		return providers.Event{}, io.EOF
 	}
-	ev, err := s.dec.Next()
-	if errors.Is(err, io.EOF) {
-		return providers.Event{}, errors.New("anthropic: stream ended before message_stop")
-	}
+	ev, err := s.dec.NextBefore("anthropic", ant.EventMessageStop)
 	if err != nil {
-		return providers.Event{}, fmt.Errorf("anthropic: reading stream: %w", err)
+		return providers.Event{}, err
 	}
 	var se ant.StreamEvent
 	if err := json.Unmarshal(ev.Data, &se); err != nil {

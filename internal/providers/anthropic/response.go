@@ -51,16 +51,11 @@ func FromMessage(body []byte, now time.Time) ([]byte, providers.Usage, error) {
 		Model:   m.Model,
 		Choices: []oa.Choice{{Index: 0, Message: msg, FinishReason: finishReason(m.StopReason)}},
 	}
-	var usage providers.Usage
+	var usage *providers.Usage
 	if m.Usage != nil {
-		usage = toUsage(*m.Usage)
-		out.Usage = vendorkit.OpenAIUsage(usage)
+		usage = new(toUsage(*m.Usage))
 	}
-	enc, err := json.Marshal(out)
-	if err != nil {
-		return nil, providers.Usage{}, fmt.Errorf("anthropic: encoding chat completion: %w", err)
-	}
-	return enc, usage, nil
+	return vendorkit.ChatAnswer("anthropic", &out, usage)
 }
 
 // finishReason maps a stop_reason to OpenAI's finish_reason.

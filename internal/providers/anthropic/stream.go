@@ -40,12 +40,9 @@ func (s *Stream) Next() (providers.Chunk, error) { return s.out.Next(s.read) }
 
 // read handles the next event.
 func (s *Stream) read() error {
-	ev, err := s.dec.Next()
-	if errors.Is(err, io.EOF) {
-		return errors.New("anthropic: stream ended before message_stop")
-	}
+	ev, err := s.dec.NextBefore("anthropic", ant.EventMessageStop)
 	if err != nil {
-		return fmt.Errorf("anthropic: reading stream: %w", err)
+		return err
 	}
 	return s.handle(ev.Name, ev.Data)
 }

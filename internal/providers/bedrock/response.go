@@ -42,16 +42,11 @@ func FromConverse(body []byte, model string, now time.Time) ([]byte, providers.U
 	msg.ReasoningContent = thinking.String()
 	out := oa.ChatResponse{ID: chatID(now), Object: "chat.completion", Created: now.Unix(), Model: model,
 		Choices: []oa.Choice{{Index: 0, Message: msg, FinishReason: finishReason(c.StopReason)}}}
-	var u providers.Usage
+	var usage *providers.Usage
 	if c.Usage != nil {
-		u = toUsage(c.Usage)
-		out.Usage = vendorkit.OpenAIUsage(u)
+		usage = new(toUsage(c.Usage))
 	}
-	enc, err := json.Marshal(out)
-	if err != nil {
-		return nil, providers.Usage{}, fmt.Errorf("bedrock: encoding chat completion: %w", err)
-	}
-	return enc, u, nil
+	return vendorkit.ChatAnswer("bedrock", &out, usage)
 }
 
 func chatID(now time.Time) string { return "chatcmpl-" + strconv.FormatInt(now.UnixNano(), 36) }

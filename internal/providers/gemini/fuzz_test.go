@@ -11,15 +11,13 @@ import (
 // FuzzStream feeds arbitrary bytes to the SSE stream decoder: it may fail,
 // never panic or loop. Seeds are the golden stream inputs.
 func FuzzStream(f *testing.F) {
-	providertest.SSESeeds(f)
-	providertest.FuzzStream(f, func(body io.Reader) providers.Stream { return NewStream(body, "m", providertest.Now) })
+	providertest.FuzzSSEStream(f, func(body io.Reader) providers.Stream { return NewStream(body, "m", providertest.Now) })
 }
 
 // FuzzRequest translates arbitrary request bodies: errors are fine, panics
 // are not.
 func FuzzRequest(f *testing.F) {
-	providertest.AddSeeds(f, "request", ".json")
-	f.Fuzz(func(t *testing.T, in []byte) {
+	providertest.FuzzRequest(f, func(t *testing.T, in []byte) {
 		_, _ = toGenerate(in)
 		_, _, _ = FromGenerate(in, "m", providertest.Now)
 	})

@@ -46,16 +46,11 @@ func FromGenerate(body []byte, model string, now time.Time) ([]byte, providers.U
 		msg.ReasoningContent = thought.String()
 		out.Choices = append(out.Choices, oa.Choice{Index: c.Index, Message: msg, FinishReason: finishReason(c.FinishReason, len(msg.ToolCalls) > 0)})
 	}
-	var usage providers.Usage
+	var usage *providers.Usage
 	if g.UsageMetadata != nil {
-		usage = toUsage(g.UsageMetadata)
-		out.Usage = vendorkit.OpenAIUsage(usage)
+		usage = new(toUsage(g.UsageMetadata))
 	}
-	enc, err := json.Marshal(out)
-	if err != nil {
-		return nil, providers.Usage{}, fmt.Errorf("gemini: encoding chat completion: %w", err)
-	}
-	return enc, usage, nil
+	return vendorkit.ChatAnswer("gemini", &out, usage)
 }
 
 // blocked reports a prompt refused by safety filters.

@@ -2,7 +2,6 @@ package openai
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 
@@ -58,12 +57,9 @@ func (s *CompletionsStream) Next() (providers.Event, error) {
 	if s.done {
 		return providers.Event{}, io.EOF
 	}
-	ev, err := s.dec.Next()
-	if errors.Is(err, io.EOF) {
-		return providers.Event{}, errors.New("completions stream ended before [DONE]")
-	}
+	ev, err := s.dec.NextBefore("completions", "[DONE]")
 	if err != nil {
-		return providers.Event{}, fmt.Errorf("reading completions stream: %w", err)
+		return providers.Event{}, err
 	}
 	if IsDone(ev.Data) {
 		s.done = true

@@ -3,7 +3,6 @@ package openai
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -126,12 +125,9 @@ func (s *ResponsesStream) Next() (providers.Event, error) {
 	if s.done {
 		return providers.Event{}, io.EOF
 	}
-	ev, err := s.dec.Next()
-	if errors.Is(err, io.EOF) {
-		return providers.Event{}, errors.New("responses stream ended before its terminal event")
-	}
+	ev, err := s.dec.NextBefore("responses", "its terminal event")
 	if err != nil {
-		return providers.Event{}, fmt.Errorf("reading responses stream: %w", err)
+		return providers.Event{}, err
 	}
 	var v struct {
 		Type     string `json:"type"`

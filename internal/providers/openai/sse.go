@@ -38,6 +38,20 @@ func NewSSEDecoder(r io.Reader) *SSEDecoder {
 	return &SSEDecoder{r: bufio.NewReaderSize(r, 16<<10)}
 }
 
+// NextBefore is Next for a stream that must end with a terminal event:
+// the end of input is an error ("<vendor>: stream ended before
+// <terminal>"), and so is a broken read, wrapped with the vendor's name.
+func (d *SSEDecoder) NextBefore(vendor, terminal string) (Event, error) {
+	ev, err := d.Next()
+	if errors.Is(err, io.EOF) {
+		return Event{}, fmt.Errorf("%s: stream ended before %s", vendor, terminal)
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("%s: reading stream: %w", vendor, err)
+	}
+	return ev, nil
+}
+
 // Next returns the next event with data. It returns io.EOF at a clean end
 // of input (a trailing event without its blank line is still returned), and
 // the reader's error otherwise.

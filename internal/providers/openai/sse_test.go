@@ -88,3 +88,18 @@ func FuzzSSEDecoder(f *testing.F) {
 		}
 	})
 }
+
+func TestSSEDecoderNextBefore(t *testing.T) {
+	d := NewSSEDecoder(strings.NewReader("event: x\ndata: a\n\n"))
+	if ev, err := d.NextBefore("v", "the end"); err != nil || string(ev.Data) != "a" || ev.Name != "x" {
+		t.Fatalf("first event: %+v, %v", ev, err)
+	}
+	if _, err := d.NextBefore("v", "the end"); err == nil || err.Error() != "v: stream ended before the end" {
+		t.Fatalf("end of input: got %v", err)
+	}
+	broken := errors.New("connection reset")
+	d = NewSSEDecoder(iotest.ErrReader(broken))
+	if _, err := d.NextBefore("v", "the end"); !errors.Is(err, broken) || !strings.HasPrefix(err.Error(), "v: reading stream: ") {
+		t.Fatalf("broken read: got %v", err)
+	}
+}

@@ -190,15 +190,38 @@ func RunScript(t *testing.T, s Translator, script []byte) []byte {
 	return out.Bytes()
 }
 
-// SSESeeds adds the golden stream inputs (testdata/stream/*.sse) to the
-// fuzz corpus, and three events an SSE decoder must survive: a delta of a
-// type it does not expect, a start without its message, an error without
-// its detail.
-func SSESeeds(f *testing.F) {
+// FuzzSSEStream is FuzzStream for an SSE decoder, seeded with the golden
+// stream inputs (testdata/stream/*.sse) and three events an SSE decoder
+// must survive: a delta of a type it does not expect, a start without its
+// message, an error without its detail.
+func FuzzSSEStream(f *testing.F, open func(body io.Reader) providers.Stream) {
 	AddSeeds(f, "stream", ".sse")
 	f.Add([]byte("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"input_json_delta\"}}\n\n"))
 	f.Add([]byte("data: {\"type\":\"message_start\"}\n\n"))
 	f.Add([]byte("data: {\"type\":\"error\"}\n\n"))
+	FuzzStream(f, open)
+}
+
+// FuzzRequest fuzzes translate with the golden request bodies
+// (testdata/request/*.json) as seeds; translate may refuse any input but
+// must not panic, and may fail t for what it checks of its own.
+func FuzzRequest(f *testing.F, translate func(t *testing.T, in []byte)) {
+	AddSeeds(f, "request", ".json")
+	f.Fuzz(translate)
+}
+
+// FeedLines feeds each line of in to s as a chunk, passing over the lines
+// s refuses, and returns what s wrote.
+func FeedLines(s Translator, in []byte) *bytes.Buffer {
+	var out bytes.Buffer
+	for _, line := range bytes.Split(in, []byte("\n")) {
+		b, err := s.Chunk(line)
+		if err != nil {
+			continue
+		}
+		out.Write(b)
+	}
+	return &out
 }
 
 // FuzzStream feeds the corpus (add the seeds first) to a stream decoder,

@@ -3,9 +3,10 @@
 package anthropic
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
+
+	"github.com/tollgate-dev/tollgate/internal/schema/jsonform"
 )
 
 // MessagesRequest is a POST /v1/messages body.
@@ -104,17 +105,8 @@ type Content []ContentBlock
 
 // UnmarshalJSON reads a string (as one text block) or an array of blocks.
 func (c *Content) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*c = Content{{Type: BlockText, Text: s}}
-		return nil
-	}
-	var blocks []ContentBlock
-	if err := json.Unmarshal(b, &blocks); err != nil {
+	blocks, err := jsonform.OneOrMany(b, func(s string) ContentBlock { return ContentBlock{Type: BlockText, Text: s} })
+	if err != nil {
 		return err
 	}
 	*c = blocks

@@ -1,9 +1,9 @@
 package openai
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
+
+	"github.com/tollgate-dev/tollgate/internal/schema/jsonform"
 )
 
 // EmbeddingsRequest is a POST /v1/embeddings body.
@@ -21,17 +21,8 @@ type EmbeddingInput []string
 
 // UnmarshalJSON reads a string or an array of strings.
 func (in *EmbeddingInput) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*in = EmbeddingInput{s}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
+	many, err := jsonform.OneOrMany(b, func(s string) string { return s })
+	if err != nil {
 		return errors.New("input must be a string or an array of strings")
 	}
 	*in = many

@@ -128,3 +128,16 @@ func TestNewUsage(t *testing.T) {
 		t.Error("nil usage")
 	}
 }
+
+func TestEmbeddingInput(t *testing.T) {
+	for in, want := range map[string]EmbeddingInput{`"x"`: {"x"}, `["a","b"]`: {"a", "b"}} {
+		var got EmbeddingInput
+		if err := json.Unmarshal([]byte(in), &got); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("input %s → %v (%v)", in, got, err)
+		}
+	}
+	var got EmbeddingInput
+	if err := json.Unmarshal([]byte(`[[1,2]]`), &got); err == nil || err.Error() != "input must be a string or an array of strings" {
+		t.Errorf("token-array input: got %v, want the refusal", err)
+	}
+}

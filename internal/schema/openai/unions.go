@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/tollgate-dev/tollgate/internal/schema/jsonform"
 )
 
 // Content is a message's content: a string, an array of parts, or null.
@@ -51,19 +53,12 @@ func (c Content) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a string, an array of parts, or null.
 func (c *Content) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*c = Content{}
-	switch {
-	case len(b) == 0 || string(b) == "null":
+	if b = bytes.TrimSpace(b); len(b) == 0 || string(b) == "null" {
 		return nil
-	case b[0] == '"':
-		return json.Unmarshal(b, &c.Text)
-	case b[0] == '[':
-		c.Parts = []ContentPart{}
-		return json.Unmarshal(b, &c.Parts)
-	default:
-		return errors.New("message content must be a string, an array of parts or null")
 	}
+	_, err := jsonform.TextOrList(b, &c.Text, &c.Parts, errors.New("message content must be a string, an array of parts or null"))
+	return err
 }
 
 // Content part types.
@@ -97,26 +92,16 @@ type Stop []string
 
 // UnmarshalJSON reads a string, an array of strings, or null.
 func (s *Stop) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || string(b) == "null":
+	if b = bytes.TrimSpace(b); len(b) == 0 || string(b) == "null" {
 		*s = nil
 		return nil
-	case b[0] == '"':
-		var one string
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		*s = Stop{one}
-		return nil
-	default:
-		var many []string
-		if err := json.Unmarshal(b, &many); err != nil {
-			return fmt.Errorf("stop must be a string or an array of strings: %w", err)
-		}
-		*s = many
-		return nil
 	}
+	many, err := jsonform.OneOrMany(b, func(s string) string { return s })
+	if err != nil {
+		return fmt.Errorf("stop must be a string or an array of strings: %w", err)
+	}
+	*s = many
+	return nil
 }
 
 // Tool choice modes.
@@ -149,21 +134,20 @@ func (t ToolChoice) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads either form.
 func (t *ToolChoice) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*t = ToolChoice{}
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &t.Mode)
-	}
 	var obj struct {
 		Type     string `json:"type"`
 		Function struct {
 			Name string `json:"name"`
 		} `json:"function"`
 	}
-	if err := json.Unmarshal(b, &obj); err != nil {
+	isMode, err := jsonform.StringOr(b, &t.Mode, &obj)
+	switch {
+	case err != nil:
 		return fmt.Errorf("tool_choice must be a string or an object: %w", err)
-	}
-	if obj.Function.Name == "" {
+	case isMode:
+		return nil
+	case obj.Function.Name == "":
 		return errors.New("tool_choice object needs function.name")
 	}
 	t.Function = obj.Function.Name

@@ -1,10 +1,11 @@
 package responses
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
+
+	"github.com/tollgate-dev/tollgate/internal/schema/jsonform"
 )
 
 // Item types.
@@ -149,29 +150,15 @@ func TextContent(s string) *Content { return &Content{Text: s, IsText: true} }
 
 // MarshalJSON writes the string or the parts.
 func (c Content) MarshalJSON() ([]byte, error) {
-	if c.IsText {
-		return json.Marshal(c.Text)
-	}
-	if c.Parts == nil {
-		return []byte("[]"), nil
-	}
-	return json.Marshal(c.Parts)
+	return jsonform.EncodeTextOrList(c.IsText, c.Text, c.Parts)
 }
 
 // UnmarshalJSON reads a string or a list of parts.
 func (c *Content) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*c = Content{}
-	switch {
-	case len(b) > 0 && b[0] == '"':
-		c.IsText = true
-		return json.Unmarshal(b, &c.Text)
-	case len(b) > 0 && b[0] == '[':
-		c.Parts = []Part{}
-		return json.Unmarshal(b, &c.Parts)
-	default:
-		return errors.New("content must be a string or an array of content parts")
-	}
+	var err error
+	c.IsText, err = jsonform.TextOrList(b, &c.Text, &c.Parts, errors.New("content must be a string or an array of content parts"))
+	return err
 }
 
 // Content part types.

@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/tollgate-dev/tollgate/internal/schema/jsonform"
 )
 
 // Request is a POST /v1/responses body.
@@ -85,29 +87,15 @@ type Input struct {
 
 // MarshalJSON writes the string or the list.
 func (in Input) MarshalJSON() ([]byte, error) {
-	if in.IsText {
-		return json.Marshal(in.Text)
-	}
-	if in.Items == nil {
-		return []byte("[]"), nil
-	}
-	return json.Marshal(in.Items)
+	return jsonform.EncodeTextOrList(in.IsText, in.Text, in.Items)
 }
 
 // UnmarshalJSON reads a string or a list of items.
 func (in *Input) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*in = Input{}
-	switch {
-	case len(b) > 0 && b[0] == '"':
-		in.IsText = true
-		return json.Unmarshal(b, &in.Text)
-	case len(b) > 0 && b[0] == '[':
-		in.Items = []Item{}
-		return json.Unmarshal(b, &in.Items)
-	default:
-		return errors.New("input must be a string or an array of items")
-	}
+	var err error
+	in.IsText, err = jsonform.TextOrList(b, &in.Text, &in.Items, errors.New("input must be a string or an array of items"))
+	return err
 }
 
 // Tool types.
@@ -125,15 +113,10 @@ type Tool struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// Tool choice modes.
-const (
-	ToolChoiceNone     = "none"
-	ToolChoiceAuto     = "auto"
-	ToolChoiceRequired = "required"
-)
-
-// ToolChoice is "tool_choice": a mode string, {"type":"function","name"},
-// or another object (hosted tools, allowed_tools) kept in Raw.
+// ToolChoice is "tool_choice": a mode string (chat's modes:
+// openai.ToolChoiceNone, ToolChoiceAuto, ToolChoiceRequired),
+// {"type":"function","name"}, or another object (hosted tools,
+// allowed_tools) kept in Raw.
 type ToolChoice struct {
 	Mode string
 	// Type and Name are the object form; Raw holds the object as sent.
@@ -159,19 +142,18 @@ func (t ToolChoice) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads either form.
 func (t *ToolChoice) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*t = ToolChoice{}
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &t.Mode)
-	}
 	var obj struct {
 		Type string `json:"type"`
 		Name string `json:"name"`
 	}
-	if err := json.Unmarshal(b, &obj); err != nil {
+	isMode, err := jsonform.StringOr(b, &t.Mode, &obj)
+	if err != nil {
 		return fmt.Errorf("tool_choice must be a string or an object: %w", err)
 	}
-	t.Type, t.Name, t.Raw = obj.Type, obj.Name, append(json.RawMessage(nil), b...)
+	if !isMode {
+		t.Type, t.Name, t.Raw = obj.Type, obj.Name, append(json.RawMessage(nil), bytes.TrimSpace(b)...)
+	}
 	return nil
 }
 

@@ -10,8 +10,7 @@ import (
 // FuzzRequest translates arbitrary Messages bodies: errors are fine,
 // panics are not.
 func FuzzRequest(f *testing.F) {
-	providertest.AddSeeds(f, "request", ".json")
-	f.Fuzz(func(t *testing.T, in []byte) {
+	providertest.FuzzRequest(f, func(t *testing.T, in []byte) {
 		_, _, _ = Request(in)
 		_, _ = Response(in, "m")
 	})
@@ -23,14 +22,7 @@ func FuzzStream(f *testing.F) {
 	providertest.AddSeeds(f, "stream", ".jsonl")
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s := NewStream("m")
-		var out bytes.Buffer
-		for _, line := range bytes.Split(in, []byte("\n")) {
-			b, err := s.Chunk(line)
-			if err != nil {
-				continue
-			}
-			out.Write(b)
-		}
+		out := providertest.FeedLines(s, in)
 		out.Write(s.Finish())
 		if !s.Done() || !bytes.HasSuffix(out.Bytes(), []byte("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")) {
 			t.Fatalf("stream did not end with message_stop:\n%s", out.Bytes())

@@ -12,22 +12,13 @@ import (
 )
 
 func TestRequestGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "request", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, req, err := Request(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if req.Model == "" {
-				t.Error("decoded request has no model")
-			}
-			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
-		})
-	}
+	providertest.RequestGolden(t, func(body []byte) (any, error) {
+		out, req, err := Request(body)
+		if err == nil && req.Model == "" {
+			err = errors.New("decoded request has no model")
+		}
+		return json.RawMessage(out), err
+	})
 }
 
 func TestResponseGolden(t *testing.T) {

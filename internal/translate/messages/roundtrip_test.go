@@ -2,58 +2,22 @@ package messages
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
 
 	provant "github.com/tollgate-dev/tollgate/internal/providers/anthropic"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
-
-// randomConversation builds a valid OpenAI conversation: a system prompt,
-// then user turns, assistant turns with text and/or tool calls, and the
-// tool results each call needs.
-func randomConversation(r *rand.Rand) *oa.ChatRequest {
-	word := func() string { return fmt.Sprintf("w%d", r.IntN(1000)) }
-	req := &oa.ChatRequest{Model: "m", MaxTokens: oa.Ptr(int64(1 + r.IntN(4000)))}
-	req.Messages = append(req.Messages, oa.Message{Role: oa.RoleSystem, Content: oa.Text("sys " + word())})
-	for i := range 1 + r.IntN(3) {
-		req.Tools = append(req.Tools, oa.Tool{Type: "function", Function: oa.FunctionDef{
-			Name: fmt.Sprintf("tool_%d", i), Description: word(),
-			Parameters: json.RawMessage(`{"type":"object","properties":{"q":{"type":"string"}}}`)}})
-	}
-	turns := 1 + r.IntN(4)
-	call := 0
-	for range turns {
-		req.Messages = append(req.Messages, oa.Message{Role: oa.RoleUser, Content: oa.Text("user " + word())})
-		a := oa.Message{Role: oa.RoleAssistant}
-		if r.IntN(2) == 0 {
-			a.Content = oa.Text("answer " + word())
-		}
-		for range r.IntN(3) {
-			call++
-			a.ToolCalls = append(a.ToolCalls, oa.ToolCall{ID: fmt.Sprintf("call_%d", call), Type: "function",
-				Function: oa.FunctionCall{Name: req.Tools[r.IntN(len(req.Tools))].Function.Name, Arguments: fmt.Sprintf(`{"q":"%s"}`, word())}})
-		}
-		if a.Content.IsEmpty() && len(a.ToolCalls) == 0 {
-			a.Content = oa.Text("fallback")
-		}
-		req.Messages = append(req.Messages, a)
-		for _, tc := range a.ToolCalls {
-			req.Messages = append(req.Messages, oa.Message{Role: oa.RoleTool, ToolCallID: tc.ID, Content: oa.Text("result " + word())})
-		}
-	}
-	return req
-}
 
 // TestRoundTripAnthropic: OpenAI → Anthropic (upstream adapter) → OpenAI
 // (client-side translator) keeps messages, tools and usage.
 func TestRoundTripAnthropic(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 300 {
-		in := randomConversation(r)
+		in := providertest.RandomConversation(r)
 		body, err := json.Marshal(in)
 		if err != nil {
 			t.Fatal(err)
@@ -66,13 +30,9 @@ func TestRoundTripAnthropic(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
-		if !reflect.DeepEqual(back.Messages, in.Messages) {
-			a, _ := json.Marshal(in.Messages)
-			b, _ := json.Marshal(back.Messages)
-			t.Fatalf("case %d: messages changed\n in: %s\nout: %s", i, a, b)
-		}
-		if !reflect.DeepEqual(back.Tools, in.Tools) || *back.MaxTokens != *in.MaxTokens {
-			t.Fatalf("case %d: tools or max_tokens changed", i)
+		providertest.WantSameConversation(t, i, in, back.Messages, back.Tools)
+		if *back.MaxTokens != *in.MaxTokens {
+			t.Fatalf("case %d: max_tokens changed", i)
 		}
 
 		// Usage and the answer: OpenAI response → Anthropic message → OpenAI.

@@ -2,21 +2,21 @@ package messages
 
 import (
 	"encoding/json"
-	"fmt"
 
 	ant "github.com/tollgate-dev/tollgate/internal/schema/anthropic"
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
+	"github.com/tollgate-dev/tollgate/internal/translate/chatstream"
 )
 
 // Stream converts canonical chat.completion.chunk payloads, in order, into
 // Anthropic's SSE events. Feed every chunk (usage chunks included) to
 // Chunk, then call Finish at the end of the upstream stream, or Error when
 // it failed. Each call returns the bytes to write, "event:" lines included.
-// A Stream is used by one goroutine.
+// Done is true once message_stop or an error event was written. A Stream
+// is used by one goroutine.
 type Stream struct {
-	model    string
-	started  bool
-	finished bool
+	chatstream.Driver
+	model string
 
 	open      bool
 	openIndex int
@@ -25,92 +25,40 @@ type Stream struct {
 	// tools maps an OpenAI tool call index to its content block index.
 	tools map[int]int
 
-	stop  string
-	usage *oa.Usage
-	out   []byte
+	out chatstream.Events
 }
 
 // NewStream converts one stream; model is the name the client sees.
 func NewStream(model string) *Stream {
-	return &Stream{model: model, tools: map[int]int{}}
+	s := &Stream{model: model, tools: map[int]int{}}
+	s.Driver = chatstream.NewDriver(chatstream.Target{Start: s.start, Choice: s.choice, End: s.end, Fail: s.fail}, &s.out)
+	return s
 }
 
-// Done is true once message_stop or an error event was written.
-func (s *Stream) Done() bool { return s.finished }
-
-// Chunk converts one chunk payload (the JSON of a data: line).
-func (s *Stream) Chunk(data []byte) ([]byte, error) {
-	var c oa.Chunk
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("decoding chat completion chunk: %w", err)
+func (s *Stream) choice(ch oa.ChunkChoice) {
+	d := ch.Delta
+	if d.ReasoningContent != nil && *d.ReasoningContent != "" {
+		s.ensure(ant.BlockThinking, ant.ContentBlock{Type: ant.BlockThinking})
+		s.delta(ant.BlockDelta{Type: ant.DeltaThinking, Thinking: *d.ReasoningContent})
 	}
-	s.out = nil
-	if s.finished {
-		return nil, nil
+	if d.Content != nil && *d.Content != "" {
+		s.ensure(ant.BlockText, ant.ContentBlock{Type: ant.BlockText})
+		s.delta(ant.BlockDelta{Type: ant.DeltaText, Text: *d.Content})
 	}
-	s.start(c.ID)
-	for _, ch := range c.Choices {
-		if ch.Index != 0 {
-			continue
-		}
-		d := ch.Delta
-		if d.ReasoningContent != nil && *d.ReasoningContent != "" {
-			s.ensure(ant.BlockThinking, ant.ContentBlock{Type: ant.BlockThinking})
-			s.delta(ant.BlockDelta{Type: ant.DeltaThinking, Thinking: *d.ReasoningContent})
-		}
-		if d.Content != nil && *d.Content != "" {
-			s.ensure(ant.BlockText, ant.ContentBlock{Type: ant.BlockText})
-			s.delta(ant.BlockDelta{Type: ant.DeltaText, Text: *d.Content})
-		}
-		for _, tc := range d.ToolCalls {
-			s.toolDelta(tc)
-		}
-		if ch.FinishReason != nil {
-			s.closeBlock()
-			s.stop = stopReason(*ch.FinishReason)
-		}
+	for _, tc := range d.ToolCalls {
+		s.toolDelta(tc)
 	}
-	if c.Usage != nil {
-		s.usage = c.Usage
+	if ch.FinishReason != nil {
+		s.closeBlock()
 	}
-	if s.stop != "" && s.usage != nil {
-		s.end()
-	}
-	return s.out, nil
 }
 
-// Finish ends the message after the upstream stream ended normally; it
-// writes nothing when message_stop was already written.
-func (s *Stream) Finish() []byte {
-	s.out = nil
-	if s.finished {
-		return nil
-	}
-	s.start("")
-	s.closeBlock()
-	if s.stop == "" {
-		s.stop = ant.StopEndTurn
-	}
-	s.end()
-	return s.out
-}
-
-// Error writes an error event (the stream ends with it).
-func (s *Stream) Error(status int, message string) []byte {
-	s.out = nil
-	if s.finished {
-		return nil
-	}
-	s.finished = true
+// fail writes an error event (the stream ends with it).
+func (s *Stream) fail(status int, message string, _ bool, _ *oa.Usage) {
 	s.event(ant.EventError, ant.ErrorResponse{Type: "error", Error: ant.ErrorBody{Type: ErrorType(status), Message: message}})
-	return s.out
 }
 
 func (s *Stream) start(id string) {
-	if s.started {
-		return
-	}
-	s.started = true
 	msg := ant.MessagesResponse{ID: messageID(id), Type: "message", Role: ant.RoleAssistant,
 		Content: []ant.ContentBlock{}, Model: s.model, Usage: &ant.Usage{}}
 	s.event(ant.EventMessageStart, struct {
@@ -176,11 +124,12 @@ func (s *Stream) deltaAt(index int, d ant.BlockDelta) {
 	}{ant.EventContentBlockDelta, index, d})
 }
 
-// end writes message_delta (stop reason and final usage) and message_stop.
-func (s *Stream) end() {
-	s.finished = true
-	u := usage(s.usage)
-	stop := s.stop
+// end closes the open block and writes message_delta (stop reason and
+// final usage) and message_stop.
+func (s *Stream) end(finish string, last *oa.Usage) {
+	s.closeBlock()
+	u := usage(last)
+	stop := stopReason(finish)
 	s.event(ant.EventMessageDelta, struct {
 		Type  string           `json:"type"`
 		Delta ant.MessageDelta `json:"delta"`
@@ -202,9 +151,5 @@ func (s *Stream) event(name string, v any) {
 		b = []byte(`{"type":"error","error":{"type":"api_error","message":"encoding event failed"}}`)
 		name = ant.EventError
 	}
-	s.out = append(s.out, "event: "...)
-	s.out = append(s.out, name...)
-	s.out = append(s.out, "\ndata: "...)
-	s.out = append(s.out, b...)
-	s.out = append(s.out, "\n\n"...)
+	s.out.Add(name, b)
 }

@@ -1,22 +1,17 @@
 package responses
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
 // FuzzRequest translates arbitrary Responses bodies: errors are fine,
 // panics are not, and whatever translates encodes as a chat request.
 func FuzzRequest(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "request", "*.json"))
-	for _, s := range seeds {
-		if b, err := os.ReadFile(s); err == nil && !bytes.Contains([]byte(s), []byte(".golden")) {
-			f.Add(b)
-		}
-	}
-	f.Fuzz(func(t *testing.T, in []byte) {
+	providertest.FuzzRequest(f, func(t *testing.T, in []byte) {
 		out, req, err := Request(in, nil)
 		if err == nil && (req == nil || len(out) == 0) {
 			t.Fatal("translated without a request or a body")
@@ -37,14 +32,7 @@ func FuzzStream(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte, fail bool) {
 		s := NewStream(Answer{ID: "resp_f", Model: "m"})
-		var out bytes.Buffer
-		for _, line := range bytes.Split(in, []byte("\n")) {
-			b, err := s.Chunk(line)
-			if err != nil {
-				continue
-			}
-			out.Write(b)
-		}
+		out := providertest.FeedLines(s, in)
 		if fail {
 			out.Write(s.Error(502, "broken"))
 		} else {

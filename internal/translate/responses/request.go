@@ -223,7 +223,7 @@ func setTools(out *oa.ChatRequest, in *rs.Request) error {
 	tc := in.ToolChoice
 	switch {
 	case tc == nil:
-	case tc.Mode == rs.ToolChoiceNone || tc.Mode == rs.ToolChoiceAuto || tc.Mode == rs.ToolChoiceRequired:
+	case tc.Mode == oa.ToolChoiceNone || tc.Mode == oa.ToolChoiceAuto || tc.Mode == oa.ToolChoiceRequired:
 		out.ToolChoice = &oa.ToolChoice{Mode: tc.Mode}
 	case tc.Mode != "":
 		return invalid("tool_choice", "unknown value %q", tc.Mode)

@@ -62,7 +62,7 @@ func (a *Answer) Skeleton() *rs.Response {
 		ParallelToolCalls: true,
 		Store:             a.Store,
 		Text:              rs.TextConfig{Format: &rs.TextFormat{Type: rs.FormatText}},
-		ToolChoice:        rs.ToolChoice{Mode: rs.ToolChoiceAuto},
+		ToolChoice:        rs.ToolChoice{Mode: oa.ToolChoiceAuto},
 		Tools:             []rs.Tool{},
 		Truncation:        "disabled",
 		ServiceTier:       "default",

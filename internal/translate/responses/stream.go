@@ -2,13 +2,13 @@ package responses
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	oa "github.com/tollgate-dev/tollgate/internal/schema/openai"
 	rs "github.com/tollgate-dev/tollgate/internal/schema/responses"
+	"github.com/tollgate-dev/tollgate/internal/translate/chatstream"
 )
 
 // Stream converts canonical chat.completion.chunk payloads, in order, into
@@ -20,11 +20,10 @@ import (
 // the bytes to write ("event:" lines included). Every event carries a
 // sequence_number counting from 0. A Stream is used by one goroutine.
 type Stream struct {
+	chatstream.Driver
 	a    Answer
 	resp *rs.Response
 	seq  int64
-
-	started, finished bool
 
 	// reasoning and message are the open items of those kinds (nil when
 	// none); calls maps a chat tool-call index to its item.
@@ -32,10 +31,7 @@ type Stream struct {
 	calls              map[int]*streamItem
 	items              []*streamItem
 
-	finishReason string
-	sawFinish    bool
-	usage        *oa.Usage
-	out          []byte
+	out chatstream.Events
 }
 
 // streamItem is one output item being streamed.
@@ -56,100 +52,57 @@ type streamPart struct {
 	text strings.Builder
 }
 
-// NewStream converts one stream; a is as for Response.
+// NewStream converts one stream; a is as for Response. Done is true once
+// the final event (response.completed, .incomplete, .failed or error) was
+// written.
 func NewStream(a Answer) *Stream {
-	return &Stream{a: a, resp: a.Skeleton(), calls: map[int]*streamItem{}}
+	s := &Stream{a: a, resp: a.Skeleton(), calls: map[int]*streamItem{}}
+	s.Driver = chatstream.NewDriver(chatstream.Target{Start: s.start, Choice: s.choice, End: s.end, Fail: s.fail}, &s.out)
+	return s
 }
-
-// Done is true once the final event (response.completed, .incomplete,
-// .failed or error) was written.
-func (s *Stream) Done() bool { return s.finished }
 
 // Result is the final response (every output item, encrypted reasoning
 // included) once the stream completed; nil before and after a failure.
 func (s *Stream) Result() *rs.Response {
-	if !s.finished || s.resp.Status == rs.ResponseFailed || s.resp.Status == rs.ResponseInProgress {
+	if !s.Done() || s.resp.Status == rs.ResponseFailed || s.resp.Status == rs.ResponseInProgress {
 		return nil
 	}
 	return s.resp
 }
 
-// Chunk converts one chunk payload (the JSON of a data: line).
-func (s *Stream) Chunk(data []byte) ([]byte, error) {
-	var c oa.Chunk
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("decoding chat completion chunk: %w", err)
+func (s *Stream) choice(ch oa.ChunkChoice) {
+	d := ch.Delta
+	if d.ReasoningContent != nil && *d.ReasoningContent != "" {
+		s.reasoningDelta(*d.ReasoningContent)
 	}
-	s.out = nil
-	if s.finished {
-		return nil, nil
+	if d.ReasoningEncryptedContent != nil && *d.ReasoningEncryptedContent != "" {
+		s.openReasoning().encrypted.WriteString(*d.ReasoningEncryptedContent)
 	}
-	s.start()
-	for _, ch := range c.Choices {
-		if ch.Index != 0 {
-			continue
-		}
-		d := ch.Delta
-		if d.ReasoningContent != nil && *d.ReasoningContent != "" {
-			s.reasoningDelta(*d.ReasoningContent)
-		}
-		if d.ReasoningEncryptedContent != nil && *d.ReasoningEncryptedContent != "" {
-			s.openReasoning().encrypted.WriteString(*d.ReasoningEncryptedContent)
-		}
-		if d.Content != nil && *d.Content != "" {
-			s.textDelta(rs.PartOutputText, *d.Content)
-		}
-		if d.Refusal != nil && *d.Refusal != "" {
-			s.textDelta(rs.PartRefusal, *d.Refusal)
-		}
-		for _, tc := range d.ToolCalls {
-			s.toolDelta(tc)
-		}
-		if ch.FinishReason != nil {
-			s.sawFinish, s.finishReason = true, *ch.FinishReason
-		}
+	if d.Content != nil && *d.Content != "" {
+		s.textDelta(rs.PartOutputText, *d.Content)
 	}
-	if c.Usage != nil {
-		s.usage = c.Usage
+	if d.Refusal != nil && *d.Refusal != "" {
+		s.textDelta(rs.PartRefusal, *d.Refusal)
 	}
-	if s.sawFinish && s.usage != nil {
-		s.end()
+	for _, tc := range d.ToolCalls {
+		s.toolDelta(tc)
 	}
-	return s.out, nil
 }
 
-// Finish ends the response after the upstream stream ended normally; it
-// writes nothing when the final event was already written.
-func (s *Stream) Finish() []byte {
-	s.out = nil
-	if s.finished {
-		return nil
-	}
-	s.start()
-	s.end()
-	return s.out
-}
-
-// Error ends the stream with a failure: response.failed (the response so
+// fail ends the stream with a failure: response.failed (the response so
 // far, status failed, with the error) once the response was announced,
 // else an error event.
-func (s *Stream) Error(status int, message string) []byte {
-	s.out = nil
-	if s.finished {
-		return nil
-	}
-	s.finished = true
+func (s *Stream) fail(status int, message string, started bool, last *oa.Usage) {
 	code := errorCode(status)
-	if !s.started {
+	if !started {
 		s.event(rs.EventError, &event{Code: &code, Message: &message, Param: new(json.RawMessage)})
-		return s.out
+		return
 	}
 	s.resp.Status = rs.ResponseFailed
 	s.resp.Error = &rs.Error{Code: code, Message: message}
-	s.resp.Usage = usage(s.usage)
+	s.resp.Usage = usage(last)
 	s.resp.OutputText = OutputText(s.resp.Output)
 	s.event(rs.EventFailed, &event{Response: ForClient(s.resp, s.a.Request)})
-	return s.out
 }
 
 // errorCode is the Responses error code for an HTTP status.
@@ -160,11 +113,7 @@ func errorCode(status int) string {
 	return "server_error"
 }
 
-func (s *Stream) start() {
-	if s.started {
-		return
-	}
-	s.started = true
+func (s *Stream) start(string) {
 	s.event(rs.EventCreated, &event{Response: ForClient(s.resp, s.a.Request)})
 	s.event(rs.EventInProgress, &event{Response: ForClient(s.resp, s.a.Request)})
 }
@@ -313,17 +262,12 @@ func (s *Stream) closeItem(si *streamItem) {
 
 // end closes every open item and writes response.completed (or
 // response.incomplete when the output was cut short).
-func (s *Stream) end() {
+func (s *Stream) end(finish string, last *oa.Usage) {
 	for _, si := range s.items {
 		s.closeItem(si)
 	}
 	s.reasoning, s.message = nil, nil
-	s.finished = true
-	finish := s.finishReason
-	if !s.sawFinish {
-		finish = oa.FinishStop
-	}
-	s.a.finish(s.resp, finish, s.usage)
+	s.a.finish(s.resp, finish, last)
 	name := rs.EventCompleted
 	if s.resp.Status == rs.ResponseIncomplete {
 		name = rs.EventIncomplete
@@ -368,9 +312,5 @@ func (s *Stream) event(name string, e *event) {
 			strconv.FormatInt(e.SequenceNumber, 10) + `}`)
 		name = rs.EventError
 	}
-	s.out = append(s.out, "event: "...)
-	s.out = append(s.out, name...)
-	s.out = append(s.out, "\ndata: "...)
-	s.out = append(s.out, b...)
-	s.out = append(s.out, "\n\n"...)
+	s.out.Add(name, b)
 }
