@@ -55,6 +55,13 @@ func run() error {
 	whole := flag.Bool("whole", true, "measure loading the whole config as one document (tollgate proxy --config) and reloads of it under load")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the sharded measurement to this file")
 	flag.Parse()
+	// The reloads under load alternate the last two compiled configs.
+	if *whole && *repeat < 2 {
+		return fmt.Errorf("-repeat %d: the whole-config reloads alternate two compiled configs, so -repeat must be at least 2 (or -whole=false)", *repeat)
+	}
+	if *repeat < 1 {
+		return fmt.Errorf("-repeat %d: must be at least 1", *repeat)
+	}
 
 	up, err := serve(loadupstream.Handler(10, 5*time.Millisecond))
 	if err != nil {
