@@ -58,7 +58,13 @@ func (e *apiError) body() []byte {
 var unauthorized = &apiError{Status: http.StatusUnauthorized, Type: "invalid_request_error", Code: "invalid_api_key",
 	Message: "Invalid or missing API key. Send a gateway key as 'Authorization: Bearer <key>'."}
 
-func writeError(w http.ResponseWriter, e *apiError) {
+// writeError answers e in OpenAI's shape.
+func writeError(w http.ResponseWriter, e *apiError) { writeErrorIn(w, e, (*apiError).body) }
+
+// writeErrorIn answers e with its status, headers and Retry-After, its
+// body in the client API's error shape (shape) unless e carries a native
+// upstream's own (Raw).
+func writeErrorIn(w http.ResponseWriter, e *apiError, shape func(*apiError) []byte) {
 	h := w.Header()
 	for k, v := range e.Header {
 		h[k] = v
@@ -68,7 +74,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	}
 	b := e.Raw
 	if b == nil {
-		b = e.body()
+		b = shape(e)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
