@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -38,10 +39,9 @@ func TestRedisClusterSlotMidMove(t *testing.T) {
 	cl := testredis.StartCluster(t, 3, 1)
 	const limit = 5
 	cfg := testConfig(limitPolicy("std", lim(time.Hour, limit, 0)))
-	cfg.Consumers = []config.Consumer{{Name: "mover", Policies: []string{"std"}}, {Name: "stayer", Policies: []string{"std"}}}
-	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(3 * time.Second)}}
-	clk := newClock(t0)
+	cfg.Consumers = consumersOf([]string{"mover", "stayer"}, "std")
+	cfg.Limits = clusterStore(cl, 3*time.Second)
+	clk := testclock.New(t0)
 	e := newEngine(t, cfg, clk, WithAsyncSettle(0))
 	ctx := context.Background()
 	admit := func(who string) (*Ticket, string) {
