@@ -175,14 +175,22 @@ func recoverEngine(t *testing.T, e *Engine, clk *testclock.Clock) *Ticket {
 	return nil
 }
 
+// admittedOnRedis is an engine on a redis-server of its own (store calls
+// bounded by timeout, failing as mode says) that has admitted one request,
+// for a test to break the server under.
+func admittedOnRedis(t *testing.T, mode config.FailureMode, timeout time.Duration) (*Engine, *testredis.Server, *testclock.Clock) {
+	t.Helper()
+	srv := testredis.Start(t)
+	clk := testclock.New(t0)
+	e := newEngine(t, redisConfig(srv.Addr, mode, timeout, limitPolicy("std", lim(time.Hour, 100, 0))), clk)
+	mustAdmit(t, e, call("gpt-4o", 1, 1))
+	return e, srv, clk
+}
+
 func TestRedisKilled(t *testing.T) {
 	for _, mode := range []config.FailureMode{config.FailOpen, config.FailClosed} {
 		t.Run(string(mode), func(t *testing.T) {
-			srv := testredis.Start(t)
-			cfg := redisConfig(srv.Addr, mode, 200*time.Millisecond, limitPolicy("std", lim(time.Hour, 100, 0)))
-			clk := testclock.New(t0)
-			e := newEngine(t, cfg, clk)
-			mustAdmit(t, e, call("gpt-4o", 1, 1))
+			e, srv, clk := admittedOnRedis(t, mode, 200*time.Millisecond)
 
 			srv.Kill()
 			for i := range 3 {
@@ -217,11 +225,7 @@ func TestRedisKilled(t *testing.T) {
 func TestRedisHangs(t *testing.T) {
 	for _, mode := range []config.FailureMode{config.FailOpen, config.FailClosed} {
 		t.Run(string(mode), func(t *testing.T) {
-			srv := testredis.Start(t)
-			cfg := redisConfig(srv.Addr, mode, 100*time.Millisecond, limitPolicy("std", lim(time.Hour, 100, 0)))
-			clk := testclock.New(t0)
-			e := newEngine(t, cfg, clk)
-			mustAdmit(t, e, call("gpt-4o", 1, 1))
+			e, srv, clk := admittedOnRedis(t, mode, 100*time.Millisecond)
 
 			srv.Pause()
 			// The caller allows a minute; the store's own short timeout must

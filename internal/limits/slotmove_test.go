@@ -16,6 +16,20 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
+// slotMasters are, of the three masters of cl, the one that holds keys
+// in slot (nil when none does) and another one.
+func slotMasters(t *testing.T, cl *testredis.Cluster, slot int) (src, dst *testredis.Server) {
+	t.Helper()
+	for _, m := range cl.Nodes[:3] {
+		if m.CountKeysInSlot(t, slot) > 0 {
+			src = m
+		} else if dst == nil {
+			dst = m
+		}
+	}
+	return src, dst
+}
+
 // A slot held open mid-move, step by step as redis-cli --cluster reshard
 // does it (CLUSTER SETSLOT IMPORTING and MIGRATING, MIGRATE of the keys,
 // SETSLOT NODE), twice. First with nothing moved yet: a settlement on it
@@ -72,14 +86,7 @@ func TestRedisClusterSlotMidMove(t *testing.T) {
 	}
 
 	slot := cl.Nodes[0].KeySlot(t, "mover")
-	var src, dst *testredis.Server
-	for _, m := range cl.Nodes[:3] {
-		if m.CountKeysInSlot(t, slot) > 0 {
-			src = m
-		} else if dst == nil {
-			dst = m
-		}
-	}
+	src, dst := slotMasters(t, cl, slot)
 	if src == nil || cl.Nodes[0].KeySlot(t, "stayer") == slot {
 		t.Fatalf("slot %d: no master holds the consumer's keys, or both consumers share it", slot)
 	}
@@ -205,14 +212,7 @@ func TestRedisClusterSettleBatchSlotMidMove(t *testing.T) {
 	if cl.Nodes[0].KeySlot(t, "{elsewhere}") == slot {
 		t.Fatal("both tags share a slot")
 	}
-	var src, dst *testredis.Server
-	for _, m := range cl.Nodes[:3] {
-		if m.CountKeysInSlot(t, slot) > 0 {
-			src = m
-		} else if dst == nil {
-			dst = m
-		}
-	}
+	src, dst := slotMasters(t, cl, slot)
 	if src == nil {
 		t.Fatalf("slot %d: no master holds %s", slot, held.Key)
 	}
