@@ -40,14 +40,7 @@ func startMain(t *testing.T, file string) (addr string, stop func()) {
 	return strings.Fields(line)[4], func() {
 		t.Helper()
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Main: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatal("Main did not return after cancel")
-		}
+		returned(t, done, "Main")
 	}
 }
 
