@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestRedisBurstIsNotAnOutage(t *testing.T) {
 	srv := testredis.Start(t)
 	cfg := redisConfig(srv.Addr, config.FailClosed, time.Second, limitPolicy("std", lim(time.Hour, 1<<40, 1<<50)))
-	e := newEngine(t, cfg, newClock(t0), WithAsyncSettle(0))
+	e := newEngine(t, cfg, testclock.New(t0), WithAsyncSettle(0))
 	var refused atomic.Int64
 	var first atomic.Value
 	var wg sync.WaitGroup
@@ -58,7 +59,7 @@ func TestRedisWaitForAConnectionIsNotTimed(t *testing.T) {
 	srv := testredis.Start(t)
 	const timeout = 200 * time.Millisecond
 	cfg := redisConfig(srv.Addr, config.FailClosed, timeout, limitPolicy("std", lim(time.Hour, 100, 0)))
-	e := newEngine(t, cfg, newClock(t0))
+	e := newEngine(t, cfg, testclock.New(t0))
 	r := e.b.primary.(*Redis)
 	for range cap(r.slots) {
 		r.slots <- struct{}{}

@@ -2,11 +2,10 @@ package limits
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
-	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -21,15 +20,10 @@ func TestRedisClusterEnforcesAcrossSlots(t *testing.T) {
 	cl := testredis.StartCluster(t, 3, 1)
 	const consumers, limit = 120, 3
 	cfg := testConfig(limitPolicy("std", lim(time.Hour, limit, 0)))
-	cfg.Consumers = nil
-	names := make([]string, consumers)
-	for i := range names {
-		names[i] = fmt.Sprintf("team-%03d", i)
-		cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: names[i], Policies: []string{"std"}})
-	}
-	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(2 * time.Second)}}
-	clk := newClock(t0)
+	names := teamNames(consumers)
+	cfg.Consumers = consumersOf(names, "std")
+	cfg.Limits = clusterStore(cl, 2*time.Second)
+	clk := testclock.New(t0)
 	engines := []*Engine{newEngine(t, cfg, clk), newEngine(t, cfg, clk)}
 
 	ctx := context.Background()

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 )
 
 func TestReserveAndSettleArithmetic(t *testing.T) {
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 10, 1000))), clk)
 
 	tk := mustAdmit(t, e, call("gpt-4o", 100, 200)) // reserves 300
@@ -48,7 +49,7 @@ func TestReserveAndSettleArithmetic(t *testing.T) {
 }
 
 func TestSettleWithCancelledContext(t *testing.T) {
-	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 0, 1000))), newClock(t0))
+	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 0, 1000))), testclock.New(t0))
 	tk := mustAdmit(t, e, call("gpt-4o", 100, 400))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the client went away mid-stream
@@ -68,7 +69,7 @@ func TestModelGlobScoping(t *testing.T) {
 	e := newEngine(t, testConfig(limitPolicy("std",
 		lim(time.Hour, 2, 0, "gpt-4o*"),
 		lim(time.Hour, 5, 0),
-	)), newClock(t0))
+	)), testclock.New(t0))
 	mustAdmit(t, e, call("gpt-4o", 1, 1))
 	mustAdmit(t, e, call("gpt-4o-mini", 1, 1))
 	d := mustDeny(t, e, call("gpt-4o-2024", 1, 1))
@@ -89,7 +90,7 @@ func TestHeadersPickTheTightestLimit(t *testing.T) {
 	e := newEngine(t, testConfig(
 		limitPolicy("a", lim(time.Minute, 100, 10000), config.Limit{Window: config.D(time.Hour), InputTokens: 500}),
 		limitPolicy("b", lim(24*time.Hour, 3, 0)),
-	), newClock(t0))
+	), testclock.New(t0))
 	h := mustAdmit(t, e, call("gpt-4o", 100, 50)).Headers()
 	want := map[string]string{
 		HeaderLimitRequests: "3", HeaderRemainingRequests: "2", HeaderResetRequests: "13h39m30s",
@@ -104,7 +105,7 @@ func TestHeadersPickTheTightestLimit(t *testing.T) {
 		t.Errorf("a healthy local store marked the response degraded")
 	}
 
-	none := newEngine(t, testConfig(), newClock(t0))
+	none := newEngine(t, testConfig(), testclock.New(t0))
 	if h := mustAdmit(t, none, call("gpt-4o", 1, 1)).Headers(); len(h) != 0 {
 		t.Errorf("no limits should mean no headers, got %v", h)
 	}
@@ -113,7 +114,7 @@ func TestHeadersPickTheTightestLimit(t *testing.T) {
 func TestBurstIsAllOrNothing(t *testing.T) {
 	// The request limit fits but the token limit does not: nothing is
 	// charged, so the request counter is unchanged.
-	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 10, 100))), newClock(t0))
+	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 10, 100))), testclock.New(t0))
 	mustAdmit(t, e, call("gpt-4o", 40, 40))
 	mustDeny(t, e, call("gpt-4o", 20, 20))
 	tk := mustAdmit(t, e, call("gpt-4o", 10, 10))
@@ -123,7 +124,7 @@ func TestBurstIsAllOrNothing(t *testing.T) {
 }
 
 func TestTooLargeForAnEmptyWindow(t *testing.T) {
-	e := newEngine(t, testConfig(limitPolicy("std", config.Limit{Window: config.D(time.Minute), OutputTokens: 500})), newClock(t0))
+	e := newEngine(t, testConfig(limitPolicy("std", config.Limit{Window: config.D(time.Minute), OutputTokens: 500})), testclock.New(t0))
 	d := mustDeny(t, e, call("gpt-4o", 10, 800))
 	if d.Status != http.StatusTooManyRequests || d.RetryAfter != 0 || d.Headers.Get("Retry-After") != "" {
 		t.Errorf("too large: status %d, retry-after %s: waiting cannot help", d.Status, d.RetryAfter)
@@ -136,7 +137,7 @@ func TestTooLargeForAnEmptyWindow(t *testing.T) {
 func TestMaxTokensPerRequest(t *testing.T) {
 	p := limitPolicy("std", lim(time.Minute, 0, 100000))
 	p.MaxTokensPerRequest = 2000
-	e := newEngine(t, testConfig(p), newClock(t0))
+	e := newEngine(t, testConfig(p), testclock.New(t0))
 
 	d := mustDeny(t, e, call("gpt-4o", 10, 2001))
 	if d.Status != http.StatusBadRequest || d.Code != "max_tokens_exceeded" || d.Param != "max_tokens" {
@@ -155,7 +156,7 @@ func TestMaxTokensPerRequest(t *testing.T) {
 
 func TestBudgetInMicroUSD(t *testing.T) {
 	p := config.Policy{Name: "money", Budget: &config.Budget{AmountUSD: 0.01, Window: config.BudgetMonth}}
-	e := newEngine(t, testConfig(p), newClock(t0))
+	e := newEngine(t, testConfig(p), testclock.New(t0))
 	// gpt-4o: 1000 in × $2.5/M + 500 out × $10/M = 2500 + 5000 micro-USD.
 	tk := mustAdmit(t, e, call("gpt-4o", 1000, 500).withPricing(e))
 	d := mustDeny(t, e, call("gpt-4o", 1000, 500).withPricing(e)) // 7500 + 7500 > 10000
@@ -182,7 +183,7 @@ func TestBudgetInMicroUSD(t *testing.T) {
 	}
 
 	zero := config.Policy{Name: "none", Budget: &config.Budget{AmountUSD: 0, Window: config.BudgetDay}}
-	ez := newEngine(t, testConfig(zero), newClock(t0))
+	ez := newEngine(t, testConfig(zero), testclock.New(t0))
 	if d := mustDeny(t, ez, call("gpt-4o", 1, 1)); d.Code != "insufficient_quota" {
 		t.Errorf("a $0 budget admitted a request: %s", d.Code)
 	}
@@ -196,7 +197,7 @@ func (c Call) withPricing(e *Engine) Call {
 func TestDowngrade(t *testing.T) {
 	p := limitPolicy("std", lim(time.Hour, 1, 0, "gpt-4o"), lim(time.Hour, 3, 0, "gpt-4o-mini"))
 	p.OnExceeded, p.DowngradeTo = config.ExceededDowngrade, "gpt-4o-mini"
-	e := newEngine(t, testConfig(p), newClock(t0))
+	e := newEngine(t, testConfig(p), testclock.New(t0))
 
 	if tk := mustAdmit(t, e, call("gpt-4o", 10, 10)); tk.DowngradeTo != "" || tk.Model() != "gpt-4o" {
 		t.Fatalf("first request downgraded to %q", tk.DowngradeTo)
@@ -221,7 +222,7 @@ func TestDowngrade(t *testing.T) {
 func TestDowngradeNotAllowed(t *testing.T) {
 	p := limitPolicy("std", lim(time.Hour, 1, 0, "gpt-4o"), lim(time.Hour, 3, 0, "gpt-4o-mini"))
 	p.OnExceeded, p.DowngradeTo = config.ExceededDowngrade, "gpt-4o-mini"
-	e := newEngine(t, testConfig(p), newClock(t0))
+	e := newEngine(t, testConfig(p), testclock.New(t0))
 	refuse := func(m string) bool { return m != "gpt-4o-mini" }
 	c := call("gpt-4o", 10, 10)
 	c.Allowed = refuse
@@ -236,7 +237,7 @@ func TestDowngradeNotAllowed(t *testing.T) {
 }
 
 func TestUnknownConsumerHasNoLimits(t *testing.T) {
-	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 1, 0))), newClock(t0))
+	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 1, 0))), testclock.New(t0))
 	for range 3 {
 		tk, d, err := e.Admit(context.Background(), Call{Consumer: "", Model: "m", InputTokens: 1})
 		if err != nil || d != nil || tk == nil {
@@ -250,7 +251,7 @@ func TestUnknownConsumerHasNoLimits(t *testing.T) {
 }
 
 func TestAdmitWithCancelledContext(t *testing.T) {
-	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 1, 0))), newClock(t0))
+	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 1, 0))), testclock.New(t0))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if tk, d, err := e.Admit(ctx, call("m", 1, 1)); err == nil || tk != nil || d != nil {
@@ -283,7 +284,7 @@ func TestNewRejectsBadPolicies(t *testing.T) {
 
 func TestReloadKeepsCounters(t *testing.T) {
 	cfg := testConfig(limitPolicy("std", lim(time.Hour, 2, 0)))
-	e := newEngine(t, cfg, newClock(t0))
+	e := newEngine(t, cfg, testclock.New(t0))
 	mustAdmit(t, e, call("m", 1, 1))
 	cfg2 := testConfig(limitPolicy("std", lim(time.Hour, 3, 0))) // raised, same window
 	e2, err := e.Reload(cfg2)
@@ -305,7 +306,7 @@ func TestOneCheckSharesOneHashTag(t *testing.T) {
 	cfg := testConfig(p, limitPolicy("other", lim(24*time.Hour, 5, 0)))
 	cfg.Consumers[0].Name = "ns/team:{x}"
 	cfg.Limits.Redis = &config.Redis{KeyPrefix: "gw{1}:"}
-	e := newEngine(t, cfg, newClock(t0))
+	e := newEngine(t, cfg, testclock.New(t0))
 	cs, _ := e.counters(e.consumer("ns/team:{x}"), "gpt-4o", estimate{in: 1, out: 1, costMicro: 1}, t0)
 	if len(cs) < 8 {
 		t.Fatalf("only %d counters", len(cs))
@@ -320,7 +321,7 @@ func TestOneCheckSharesOneHashTag(t *testing.T) {
 func TestIdenticalScopesShareCounters(t *testing.T) {
 	// Two limits on one window and scope: one counter set, the tighter
 	// value of each field enforced.
-	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 5, 0), lim(time.Minute, 0, 100), lim(time.Minute, 3, 0))), newClock(t0))
+	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Minute, 5, 0), lim(time.Minute, 0, 100), lim(time.Minute, 3, 0))), testclock.New(t0))
 	tk := mustAdmit(t, e, call("m", 10, 10))
 	h := tk.Headers()
 	if h.Get(HeaderLimitRequests) != "3" || h.Get(HeaderLimitTokens) != "100" {

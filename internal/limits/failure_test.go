@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 )
 
 // flakyStore is a shared store that can be switched off.
@@ -23,6 +24,15 @@ type flakyStore struct {
 }
 
 var errDown = errors.New("connection refused")
+
+// flakyEngine is an engine on a flakyStore (up until the test takes it
+// down), on a clock of its own, with testConfig's consumer under limit l.
+func flakyEngine(t *testing.T, l config.Limit, opts ...Option) (*Engine, *flakyStore, *testclock.Clock) {
+	t.Helper()
+	clk := testclock.New(t0)
+	store := &flakyStore{Local: NewLocal(0, clk.Now)}
+	return newEngine(t, testConfig(limitPolicy("std", l)), clk, append([]Option{WithStore(store)}, opts...)...), store, clk
+}
 
 func (f *flakyStore) Reserve(ctx context.Context, cs []Counter) (Reservation, error) {
 	f.calls.Add(1)
@@ -43,7 +53,7 @@ func (f *flakyStore) Add(ctx context.Context, cs []Counter) ([]int64, error) {
 func TestFailureModes(t *testing.T) {
 	for _, mode := range []config.FailureMode{config.FailOpen, config.FailClosed} {
 		t.Run(string(mode), func(t *testing.T) {
-			clk := newClock(t0)
+			clk := testclock.New(t0)
 			store := &flakyStore{Local: NewLocal(0, clk.Now)}
 			reg := prometheus.NewRegistry()
 			cfg := testConfig(limitPolicy("std", lim(time.Hour, 100, 0)))
@@ -97,9 +107,7 @@ func TestFailureModes(t *testing.T) {
 }
 
 func TestSettleGoesToTheStoreThatAdmitted(t *testing.T) {
-	clk := newClock(t0)
-	store := &flakyStore{Local: NewLocal(0, clk.Now)}
-	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Hour, 0, 10000))), clk, WithStore(store))
+	e, store, clk := flakyEngine(t, lim(time.Hour, 0, 10000))
 
 	shared := mustAdmit(t, e, call("m", 100, 100))
 	store.down.Store(true)
@@ -125,9 +133,7 @@ func TestSettleGoesToTheStoreThatAdmitted(t *testing.T) {
 }
 
 func TestCallerCancellationDoesNotOpenTheCircuit(t *testing.T) {
-	clk := newClock(t0)
-	store := &flakyStore{Local: NewLocal(0, clk.Now)}
-	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Hour, 10, 0))), clk, WithStore(store))
+	e, _, _ := flakyEngine(t, lim(time.Hour, 10, 0))
 	ctx, cancel := context.WithCancel(context.Background())
 	used, err := e.b.call(ctx, "reserve", func(Store) error { cancel(); return context.Canceled })
 	if !used || err == nil {
@@ -141,8 +147,8 @@ func TestCallerCancellationDoesNotOpenTheCircuit(t *testing.T) {
 func TestMetricsRegisterTwice(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	cfg := testConfig()
-	e1 := newEngine(t, cfg, newClock(t0), WithRegisterer(reg))
-	e2 := newEngine(t, cfg, newClock(t0), WithRegisterer(reg))
+	e1 := newEngine(t, cfg, testclock.New(t0), WithRegisterer(reg))
+	e2 := newEngine(t, cfg, testclock.New(t0), WithRegisterer(reg))
 	if e1.m.storeErrors != e2.m.storeErrors {
 		t.Error("a second engine on one registry should reuse the collectors")
 	}
@@ -160,7 +166,7 @@ func TestLocalStoreFull(t *testing.T) {
 			for i := range 200 { // more consumers than the store can hold
 				cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: "c" + strconv.Itoa(i), Policies: []string{"std"}})
 			}
-			e := newEngine(t, cfg, newClock(t0), WithLocalMaxKeys(localShards*4)) // 4 keys a shard, 2 a consumer
+			e := newEngine(t, cfg, testclock.New(t0), WithLocalMaxKeys(localShards*4)) // 4 keys a shard, 2 a consumer
 			outcomes := map[string]int{}
 			for _, c := range cfg.Consumers {
 				tk, d, err := e.Admit(context.Background(), Call{Consumer: c.Name, Model: "m", InputTokens: 1, MaxOutputTokens: 1})

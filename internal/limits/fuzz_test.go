@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 )
 
 // FuzzAdmitFigures: whatever figures a request carries, admission against
@@ -16,7 +18,7 @@ func FuzzAdmitFigures(f *testing.F) {
 		f.Add(s[0], s[1], s[2])
 	}
 	f.Fuzz(func(t *testing.T, in, out, used int64) {
-		e := newEngine(t, testConfig(limitPolicy("tok", lim(time.Hour, 0, 3000))), newClock(t0))
+		e := newEngine(t, testConfig(limitPolicy("tok", lim(time.Hour, 0, 3000))), testclock.New(t0))
 		tk, d, err := e.Admit(context.Background(), call("gpt-4o", in, out))
 		if err != nil {
 			t.Fatal(err)

@@ -2,7 +2,7 @@ package limits
 
 import (
 	"context"
-	"sync"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,27 +10,9 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
+	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
-
-// fakeClock is a settable clock shared by the engine and its stores.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // t0 is 10:20:30 UTC on a Wednesday: mid-minute, mid-hour, mid-month.
 var t0 = time.Date(2026, 11, 25, 10, 20, 30, 0, time.UTC)
@@ -58,7 +40,7 @@ func testConfig(policies ...config.Policy) *config.Config {
 	return cfg
 }
 
-func newEngine(t testing.TB, cfg *config.Config, clk *fakeClock, opts ...Option) *Engine {
+func newEngine(t testing.TB, cfg *config.Config, clk *testclock.Clock, opts ...Option) *Engine {
 	t.Helper()
 	opts = append([]Option{WithClock(clk.Now), WithRegisterer(prometheus.NewRegistry())}, opts...)
 	e, err := New(cfg, opts...)
@@ -116,4 +98,29 @@ func lim(window time.Duration, requests, tokens int64, models ...string) config.
 
 func usage(in, out int64) providers.Usage {
 	return providers.Usage{InputTokens: in, OutputTokens: out, Reported: true}
+}
+
+// teamNames are n consumer names, "team-000" on.
+func teamNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("team-%03d", i)
+	}
+	return names
+}
+
+// consumersOf are consumers of the given names, each under the policies.
+func consumersOf(names []string, policies ...string) []config.Consumer {
+	cs := make([]config.Consumer, len(names))
+	for i, n := range names {
+		cs[i] = config.Consumer{Name: n, Policies: policies}
+	}
+	return cs
+}
+
+// clusterStore is a fail-closed limit store in the Redis Cluster cl, each
+// call bounded by timeout.
+func clusterStore(cl *testredis.Cluster, timeout time.Duration) config.LimitsStore {
+	return config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
+		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(timeout)}}
 }

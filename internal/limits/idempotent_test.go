@@ -3,12 +3,12 @@ package limits
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -101,7 +101,7 @@ func TestAsyncSettleRetryAfterALostAnswerDoesNotDoubleCharge(t *testing.T) {
 	store.failFirst.Store(1)
 	// The circuit's backoff runs on the engine's clock: a real one here,
 	// as the settler's retries wait in real time.
-	e := newEngine(t, cfg, newClock(t0), WithStore(store), WithAsyncSettle(0), WithClock(time.Now), WithBackoff(20*time.Millisecond))
+	e := newEngine(t, cfg, testclock.New(t0), WithStore(store), WithAsyncSettle(0), WithClock(time.Now), WithBackoff(20*time.Millisecond))
 	const n = 20
 	tickets := make([]*Ticket, n)
 	for i := range tickets {
@@ -141,20 +141,15 @@ func TestRedisClusterRepeatedSettlementDoesNotDoubleCharge(t *testing.T) {
 	cl := testredis.StartCluster(t, 3, 1)
 	const consumers = 60
 	cfg := testConfig(limitPolicy("std", lim(time.Hour, 100, 1000000)))
-	cfg.Consumers = nil
-	names := make([]string, consumers)
-	for i := range names {
-		names[i] = fmt.Sprintf("team-%03d", i)
-		cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: names[i], Policies: []string{"std"}})
-	}
-	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(2 * time.Second)}}
+	names := teamNames(consumers)
+	cfg.Consumers = consumersOf(names, "std")
+	cfg.Limits = clusterStore(cl, 2*time.Second)
 	r, err := NewRedis(cfg.Limits.Redis)
 	if err != nil {
 		t.Fatal(err)
 	}
 	store := &lossyRedis{Redis: r, alternate: true}
-	e := newEngine(t, cfg, newClock(t0), WithStore(store), WithAsyncSettle(0), WithClock(time.Now), WithBackoff(20*time.Millisecond))
+	e := newEngine(t, cfg, testclock.New(t0), WithStore(store), WithAsyncSettle(0), WithClock(time.Now), WithBackoff(20*time.Millisecond))
 	ctx := context.Background()
 	// Every admission before any settlement: a lost batch opens the
 	// circuit for the backoff, and an admission in that window would be

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 )
 
 // The keys a request's counters use are the same whether the consumer's
@@ -16,7 +17,7 @@ func TestCounterKeysAreTheSameCachedOrNot(t *testing.T) {
 	p := limitPolicy("std", lim(time.Minute, 100, 1000), lim(24*time.Hour, 0, 5000, "gpt-4o*"))
 	p.Budget = &config.Budget{AmountUSD: 10, Window: config.BudgetMonth}
 	cfg := testConfig(p)
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	e := newEngine(t, cfg, clk)
 	c := e.consumers[cfg.Consumers[0].Name]
 	if len(c.keys) == 0 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -58,7 +59,7 @@ func TestLeaseBurstAcrossTwoReplicasHoldsTheBound(t *testing.T) {
 	srv := testredis.Start(t)
 	const limit, tokenLimit = 1000, 100_000
 	cfg := leaseConfig(srv.Addr, limitPolicy("std", lim(time.Hour, limit, tokenLimit)))
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	engines := []*Engine{newEngine(t, cfg, clk, WithAsyncSettle(0)), newEngine(t, cfg, clk, WithAsyncSettle(0))}
 
 	var admitted, refused atomic.Int64
@@ -137,7 +138,7 @@ func TestLeaseSavesRoundTrips(t *testing.T) {
 	for _, mode := range []config.Enforcement{config.EnforceExact, config.EnforceLease} {
 		cfg := leaseConfig(srv.Addr, limitPolicy("std-"+strings.ToLower(string(mode)), lim(time.Hour, 10_000, 0)))
 		cfg.Limits.Enforcement = mode
-		e := newEngine(t, cfg, newClock(t0), WithAsyncSettle(0))
+		e := newEngine(t, cfg, testclock.New(t0), WithAsyncSettle(0))
 		before := scripts(t, e)
 		for range 300 {
 			tk := mustAdmit(t, e, call("gpt-4o", 10, 10))

@@ -8,10 +8,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 )
 
 func TestLocalReserveIsAllOrNothing(t *testing.T) {
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	l := NewLocal(0, clk.Now)
 	ctx := context.Background()
 	cs := []Counter{
@@ -35,7 +37,7 @@ func TestLocalReserveIsAllOrNothing(t *testing.T) {
 }
 
 func TestLocalExpiryAndBound(t *testing.T) {
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	l := NewLocal(localShards*2, clk.Now) // two keys a shard
 	ctx := context.Background()
 	for i := range 40 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -68,7 +69,7 @@ func TestAdmitHugeMaxTokens(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cfg := store(testConfig(limitPolicy("tok", lim(time.Hour, 0, 3000))))
 			cfg.Models[1].MaxOutputTokens = 1000 // gpt-4o-mini
-			e := newEngine(t, cfg, newClock(t0))
+			e := newEngine(t, cfg, testclock.New(t0))
 
 			// No model maximum: the clamped estimate cannot fit the limit.
 			d := mustDeny(t, e, call("gpt-4o", 10, math.MaxInt64))
@@ -125,7 +126,7 @@ func TestAdmitHugeMaxTokens(t *testing.T) {
 func TestNoBoundReservesModelMaximum(t *testing.T) {
 	cfg := testConfig(limitPolicy("tok", lim(time.Hour, 0, 1_000_000)))
 	cfg.Models[1].MaxOutputTokens = 5000
-	e := newEngine(t, cfg, newClock(t0))
+	e := newEngine(t, cfg, testclock.New(t0))
 	if got := mustAdmit(t, e, call("gpt-4o-mini", 10, 0)).est.out; got != 5000 {
 		t.Errorf("no bound: reserved %d, want the model's 5000", got)
 	}
@@ -134,7 +135,7 @@ func TestNoBoundReservesModelMaximum(t *testing.T) {
 	}
 	capped := testConfig(config.Policy{Name: "cap", MaxTokensPerRequest: 300})
 	capped.Models[1].MaxOutputTokens = 5000
-	e = newEngine(t, capped, newClock(t0))
+	e = newEngine(t, capped, testclock.New(t0))
 	if got := mustAdmit(t, e, call("gpt-4o-mini", 10, 0)).est.out; got != 300 {
 		t.Errorf("no bound under a cap: reserved %d, want 300", got)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -33,7 +34,7 @@ func poolCall(consumer string) Call {
 // consumer's own cap applies inside it, the headers show the tighter,
 // and a consumer refused by its own cap gives its pool reservation back.
 func TestPooledPolicyLocal(t *testing.T) {
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	e := newEngine(t, poolConfig(5, 3), clk)
 	tk := mustAdmit(t, e, poolCall("alice"))
 	if got := tk.Headers().Get(HeaderRemainingRequests); got != "2" {
@@ -64,7 +65,7 @@ func TestRedisPooledBudgetAcrossReplicas(t *testing.T) {
 	cfg := poolConfig(10, 8)
 	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
 		Redis: &config.Redis{Addresses: []string{srv.Addr}, Timeout: config.D(2 * time.Second)}}
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	engines := []*Engine{newEngine(t, cfg, clk), newEngine(t, cfg, clk)}
 	admitted := map[string]int{}
 	for i := range 24 {
@@ -98,13 +99,9 @@ func TestRedisClusterPooledBudget(t *testing.T) {
 	const pool, own = 12, 4
 	cfg := poolConfig(pool, own)
 	names := []string{"alice", "bob", "carol", "dave", "erin"}
-	cfg.Consumers = nil
-	for _, n := range names {
-		cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: n, Policies: []string{"team", "dev"}})
-	}
-	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(2 * time.Second)}}
-	clk := newClock(t0)
+	cfg.Consumers = consumersOf(names, "team", "dev")
+	cfg.Limits = clusterStore(cl, 2*time.Second)
+	clk := testclock.New(t0)
 	engines := []*Engine{newEngine(t, cfg, clk), newEngine(t, cfg, clk)}
 
 	var wg sync.WaitGroup
@@ -174,11 +171,10 @@ func TestPoolSpend(t *testing.T) {
 		Redis: &config.Redis{Addresses: []string{srv.Addr}, Timeout: config.D(2 * time.Second)}}
 	cl := testredis.StartCluster(t, 3, 0)
 	clusterCfg := withBudget(poolConfig(10, 8))
-	clusterCfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(2 * time.Second)}}
+	clusterCfg.Limits = clusterStore(cl, 2*time.Second)
 	for name, cfg := range map[string]*config.Config{"local": withBudget(poolConfig(10, 8)), "redis": redisCfg, "cluster": clusterCfg} {
 		t.Run(name, func(t *testing.T) {
-			clk := newClock(t0)
+			clk := testclock.New(t0)
 			engines := []*Engine{newEngine(t, cfg, clk), newEngine(t, cfg, clk)}
 			if name == "local" {
 				engines = engines[:1]
@@ -198,7 +194,7 @@ func TestPoolSpend(t *testing.T) {
 			}
 		})
 	}
-	e := newEngine(t, poolConfig(10, 8), newClock(t0))
+	e := newEngine(t, poolConfig(10, 8), testclock.New(t0))
 	if got, err := e.PoolSpend(context.Background()); err != nil || got != nil {
 		t.Fatalf("a pool without a budget: %+v %v", got, err)
 	}

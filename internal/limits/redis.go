@@ -27,7 +27,7 @@ import (
 // first counter that did not fit; values are after the increment when all
 // fitted, untouched otherwise (and 0 for unchecked counters, which a
 // reservation does not read: usage fields make up most of a call).
-var counterScript = redis.NewScript(`
+var counterScript = redis.NewScript(addCounterLua + `
 local n = #KEYS
 local vals = {}
 local failed = 0
@@ -49,31 +49,41 @@ if ARGV[1] == "r" then
     return vals
   end
 end
-local expired = {}
 for i = 1, n do
   local b = (i - 1) * 4 + 1
-  local f = ARGV[b + 1]
-  -- The amount goes to Redis as the string it came as: a Lua number
-  -- would be printed with an exponent beyond 1e14.
-  if f == "" then
-    vals[i] = redis.call("INCRBY", KEYS[i], ARGV[b + 2])
-    -- A plain key's expiry is fixed (its window's end plus a grace), so
-    -- it is set only when this increment created the key (the value is
-    -- the amount): it was set with the first one otherwise.
-    if vals[i] == tonumber(ARGV[b + 2]) then
-      redis.call("PEXPIRE", KEYS[i], ARGV[b + 4])
-    end
-  else
-    vals[i] = redis.call("HINCRBY", KEYS[i], f, ARGV[b + 2])
-    if not expired[KEYS[i]] then
-      redis.call("PEXPIRE", KEYS[i], ARGV[b + 4])
-      expired[KEYS[i]] = true
-    end
-  end
+  vals[i] = addCounter(KEYS[i], ARGV[b + 1], ARGV[b + 2], ARGV[b + 4])
 end
 table.insert(vals, 1, 0)
 return vals
 `)
+
+// addCounterLua defines addCounter(key, field, amount, ttl), the one
+// increment of a counter both scripts make (counterScript,
+// settleScript): it adds amount to the plain key (field "") or to the
+// hash field and returns the new value. The amount goes to Redis as the
+// string it came as: a Lua number would be printed with an exponent
+// beyond 1e14. A plain key's expiry is fixed (its window's end plus a
+// grace), so it is set only when this increment created the key (the
+// value is the amount): it was set with the first one otherwise. A hash
+// is given ttl once per script run.
+const addCounterLua = `
+local expired = {}
+local function addCounter(key, f, amount, ttl)
+  if f == "" then
+    local v = redis.call("INCRBY", key, amount)
+    if v == tonumber(amount) then
+      redis.call("PEXPIRE", key, ttl)
+    end
+    return v
+  end
+  local v = redis.call("HINCRBY", key, f, amount)
+  if not expired[key] then
+    redis.call("PEXPIRE", key, ttl)
+    expired[key] = true
+  end
+  return v
+end
+`
 
 // Redis is a Store in a standalone, Sentinel or Cluster Redis, shared by
 // every replica of a gateway. Every call is bounded by a short timeout and

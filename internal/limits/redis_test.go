@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -28,7 +29,7 @@ func redisConfig(addr string, mode config.FailureMode, timeout time.Duration, po
 func TestRedisTwoReplicasEnforceOneLimit(t *testing.T) {
 	srv := testredis.Start(t)
 	cfg := redisConfig(srv.Addr, config.FailOpen, time.Second, limitPolicy("std", lim(time.Hour, 10, 0)))
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	a, b := newEngine(t, cfg, clk), newEngine(t, cfg, clk)
 
 	admitted := 0
@@ -66,7 +67,7 @@ func TestRedisTwoReplicasEnforceOneLimit(t *testing.T) {
 func TestRedisConcurrentBurstAdmitsOnlyWhatFits(t *testing.T) {
 	srv := testredis.Start(t)
 	cfg := redisConfig(srv.Addr, config.FailClosed, 2*time.Second, limitPolicy("std", lim(time.Hour, 0, 1000)))
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	engines := []*Engine{newEngine(t, cfg, clk), newEngine(t, cfg, clk)}
 
 	var admitted, denied atomic.Int64
@@ -96,7 +97,7 @@ func TestRedisConcurrentBurstAdmitsOnlyWhatFits(t *testing.T) {
 func TestRedisSettlementAdjustsTheReservation(t *testing.T) {
 	srv := testredis.Start(t)
 	cfg := redisConfig(srv.Addr, config.FailClosed, time.Second, limitPolicy("std", lim(time.Hour, 0, 1000)))
-	e := newEngine(t, cfg, newClock(t0))
+	e := newEngine(t, cfg, testclock.New(t0))
 
 	low := mustAdmit(t, e, call("gpt-4o", 100, 300)) // reserve 400
 	ctx, cancel := context.WithCancel(context.Background())
@@ -123,7 +124,7 @@ func TestRedisKeysExpire(t *testing.T) {
 	p := limitPolicy("std", lim(time.Hour, 10, 1000))
 	p.Budget = &config.Budget{AmountUSD: 5, Window: config.BudgetDay}
 	cfg := redisConfig(srv.Addr, config.FailClosed, time.Second, p)
-	e := newEngine(t, cfg, newClock(t0))
+	e := newEngine(t, cfg, testclock.New(t0))
 	mustAdmit(t, e, call("gpt-4o", 10, 10).withPricing(e))
 
 	client := e.b.primary.(*Redis).Client()
@@ -157,7 +158,7 @@ func TestRedisKeysExpire(t *testing.T) {
 }
 
 // recover advances the clock past the backoff until a probe succeeds.
-func recoverEngine(t *testing.T, e *Engine, clk *fakeClock) *Ticket {
+func recoverEngine(t *testing.T, e *Engine, clk *testclock.Clock) *Ticket {
 	t.Helper()
 	for range 20 {
 		clk.Advance(DefaultBackoff)
@@ -174,14 +175,22 @@ func recoverEngine(t *testing.T, e *Engine, clk *fakeClock) *Ticket {
 	return nil
 }
 
+// admittedOnRedis is an engine on a redis-server of its own (store calls
+// bounded by timeout, failing as mode says) that has admitted one request,
+// for a test to break the server under.
+func admittedOnRedis(t *testing.T, mode config.FailureMode, timeout time.Duration) (*Engine, *testredis.Server, *testclock.Clock) {
+	t.Helper()
+	srv := testredis.Start(t)
+	clk := testclock.New(t0)
+	e := newEngine(t, redisConfig(srv.Addr, mode, timeout, limitPolicy("std", lim(time.Hour, 100, 0))), clk)
+	mustAdmit(t, e, call("gpt-4o", 1, 1))
+	return e, srv, clk
+}
+
 func TestRedisKilled(t *testing.T) {
 	for _, mode := range []config.FailureMode{config.FailOpen, config.FailClosed} {
 		t.Run(string(mode), func(t *testing.T) {
-			srv := testredis.Start(t)
-			cfg := redisConfig(srv.Addr, mode, 200*time.Millisecond, limitPolicy("std", lim(time.Hour, 100, 0)))
-			clk := newClock(t0)
-			e := newEngine(t, cfg, clk)
-			mustAdmit(t, e, call("gpt-4o", 1, 1))
+			e, srv, clk := admittedOnRedis(t, mode, 200*time.Millisecond)
 
 			srv.Kill()
 			for i := range 3 {
@@ -216,11 +225,7 @@ func TestRedisKilled(t *testing.T) {
 func TestRedisHangs(t *testing.T) {
 	for _, mode := range []config.FailureMode{config.FailOpen, config.FailClosed} {
 		t.Run(string(mode), func(t *testing.T) {
-			srv := testredis.Start(t)
-			cfg := redisConfig(srv.Addr, mode, 100*time.Millisecond, limitPolicy("std", lim(time.Hour, 100, 0)))
-			clk := newClock(t0)
-			e := newEngine(t, cfg, clk)
-			mustAdmit(t, e, call("gpt-4o", 1, 1))
+			e, srv, clk := admittedOnRedis(t, mode, 100*time.Millisecond)
 
 			srv.Pause()
 			// The caller allows a minute; the store's own short timeout must
@@ -266,14 +271,14 @@ func TestRedisPasswordNeverInErrors(t *testing.T) {
 	srv := testredis.Start(t, testredis.Options{Password: secret})
 	cfg := redisConfig(srv.Addr, config.FailOpen, time.Second, limitPolicy("std", lim(time.Hour, 10, 0)))
 	cfg.Limits.Redis.Password = secret
-	good := newEngine(t, cfg, newClock(t0))
+	good := newEngine(t, cfg, testclock.New(t0))
 	if tk := mustAdmit(t, good, call("gpt-4o", 1, 1)); tk.Degraded() {
 		t.Fatal("authenticated engine is degraded")
 	}
 
 	bad := redisConfig(srv.Addr, config.FailOpen, time.Second, limitPolicy("std", lim(time.Hour, 10, 0)))
 	bad.Limits.Redis.Password = "wrong-" + secret
-	e := newEngine(t, bad, newClock(t0))
+	e := newEngine(t, bad, testclock.New(t0))
 	if tk := mustAdmit(t, e, call("gpt-4o", 1, 1)); !tk.Degraded() {
 		t.Fatal("a wrong password should leave the engine degraded")
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -69,13 +69,9 @@ func TestRedisClusterReshardUnderLoad(t *testing.T) {
 	const perConsumer = 2000
 	const limit = perConsumer*(reshardIn+reshardOut) + 100
 	cfg := testConfig(limitPolicy("std", lim(time.Hour, 0, limit)))
-	cfg.Consumers = nil
-	for _, n := range names {
-		cfg.Consumers = append(cfg.Consumers, config.Consumer{Name: n, Policies: []string{"std"}})
-	}
-	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(5 * time.Second)}}
-	clk := newClock(t0) // 10:20:30: an hour window with 39 minutes left
+	cfg.Consumers = consumersOf(names, "std")
+	cfg.Limits = clusterStore(cl, 5*time.Second)
+	clk := testclock.New(t0) // 10:20:30: an hour window with 39 minutes left
 	engines := []*Engine{
 		newEngine(t, cfg, clk, WithAsyncSettle(0), WithBackoff(10*time.Millisecond)),
 		newEngine(t, cfg, clk, WithAsyncSettle(0), WithBackoff(10*time.Millisecond)),

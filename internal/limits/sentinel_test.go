@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -23,7 +24,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 	cfg := testConfig(limitPolicy("std", lim(time.Hour, limit, 0)))
 	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
 		Redis: &config.Redis{Mode: config.RedisSentinel, Addresses: st.Addrs(), MasterName: testredis.SentinelMaster, Timeout: config.D(time.Second)}}
-	clk := newClock(t0) // 10:20:30: the loop below advances it by at most a minute
+	clk := testclock.New(t0) // 10:20:30: the loop below advances it by at most a minute
 	e := newEngine(t, cfg, clk, WithBackoff(50*time.Millisecond))
 	ctx := context.Background()
 	admit := func() (bool, string) {

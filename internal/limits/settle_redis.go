@@ -47,7 +47,7 @@ type IdempotentAdder interface {
 // It returns {0, v1, ..., vn} when it added (the counters' values), or
 // {1, s1, ..., sm} when some marker existed (si is 1 for those): then
 // nothing was written.
-var settleScript = redis.NewScript(`
+var settleScript = redis.NewScript(addCounterLua + `
 local m = tonumber(ARGV[1])
 local seen = {}
 local any = false
@@ -63,23 +63,9 @@ for i = 1, m do
   redis.call("SET", KEYS[i], "1", "NX", "PX", ARGV[2])
 end
 local vals = {}
-local expired = {}
 for i = m + 1, #KEYS do
   local b = (i - m - 1) * 4 + 3
-  local f = ARGV[b]
-  if f == "" then
-    local v = redis.call("INCRBY", KEYS[i], ARGV[b + 1])
-    if v == tonumber(ARGV[b + 1]) then
-      redis.call("PEXPIRE", KEYS[i], ARGV[b + 3])
-    end
-    vals[#vals + 1] = v
-  else
-    vals[#vals + 1] = redis.call("HINCRBY", KEYS[i], f, ARGV[b + 1])
-    if not expired[KEYS[i]] then
-      redis.call("PEXPIRE", KEYS[i], ARGV[b + 3])
-      expired[KEYS[i]] = true
-    end
-  end
+  vals[#vals + 1] = addCounter(KEYS[i], ARGV[b], ARGV[b + 1], ARGV[b + 3])
 end
 table.insert(vals, 1, 0)
 return vals

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -23,7 +24,7 @@ type gatedStore struct {
 	adds     atomic.Int64
 }
 
-func newGatedStore(clk *fakeClock) *gatedStore {
+func newGatedStore(clk *testclock.Clock) *gatedStore {
 	return &gatedStore{Local: NewLocal(0, clk.Now), gate: make(chan struct{}), entered: make(chan struct{})}
 }
 
@@ -49,7 +50,7 @@ func settlements(t *testing.T, e *Engine, result string) float64 {
 func TestAsyncSettleWritesToRedisInBatches(t *testing.T) {
 	srv := testredis.Start(t)
 	cfg := redisConfig(srv.Addr, config.FailClosed, time.Second, limitPolicy("std", lim(time.Hour, 1000, 1000000)))
-	e := newEngine(t, cfg, newClock(t0), WithAsyncSettle(0))
+	e := newEngine(t, cfg, testclock.New(t0), WithAsyncSettle(0))
 	const n = 50
 	tickets := make([]*Ticket, n)
 	for i := range tickets {
@@ -80,7 +81,7 @@ func TestAsyncSettleWritesToRedisInBatches(t *testing.T) {
 func TestAsyncSettleSurvivesAScriptFlush(t *testing.T) {
 	srv := testredis.Start(t)
 	cfg := redisConfig(srv.Addr, config.FailClosed, time.Second, limitPolicy("std", lim(time.Hour, 0, 10000)))
-	e := newEngine(t, cfg, newClock(t0), WithAsyncSettle(0))
+	e := newEngine(t, cfg, testclock.New(t0), WithAsyncSettle(0))
 	tk := mustAdmit(t, e, call("gpt-4o", 100, 100))
 	r, err := NewRedis(cfg.Limits.Redis)
 	if err != nil {
@@ -103,7 +104,7 @@ func TestAsyncSettleSurvivesAScriptFlush(t *testing.T) {
 }
 
 func TestAsyncSettleFullQueueSettlesSynchronously(t *testing.T) {
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	st := newGatedStore(clk)
 	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Hour, 0, 10000))), clk, WithStore(st), WithAsyncSettle(1))
 	tks := []*Ticket{mustAdmit(t, e, call("m", 100, 100)), mustAdmit(t, e, call("m", 100, 100)), mustAdmit(t, e, call("m", 100, 100))}
@@ -128,9 +129,7 @@ func TestAsyncSettleFullQueueSettlesSynchronously(t *testing.T) {
 }
 
 func TestAsyncSettleDropsWhenTheStoreIsDown(t *testing.T) {
-	clk := newClock(t0)
-	st := &flakyStore{Local: NewLocal(0, clk.Now)}
-	e := newEngine(t, testConfig(limitPolicy("std", lim(time.Hour, 0, 10000))), clk, WithStore(st), WithAsyncSettle(0))
+	e, st, _ := flakyEngine(t, lim(time.Hour, 0, 10000), WithAsyncSettle(0))
 	tk := mustAdmit(t, e, call("m", 100, 100))
 	st.down.Store(true)
 	if err := tk.Settle(context.Background(), usage(1, 1), 0); err != nil {
@@ -150,7 +149,7 @@ func TestAsyncSettleDropsWhenTheStoreIsDown(t *testing.T) {
 func TestAsyncSettleCloseWritesTheQueue(t *testing.T) {
 	srv := testredis.Start(t)
 	cfg := redisConfig(srv.Addr, config.FailClosed, time.Second, limitPolicy("std", lim(time.Hour, 0, 1000000)))
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	e, err := New(cfg, WithClock(clk.Now), WithRegisterer(prometheus.NewRegistry()), WithAsyncSettle(0))
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +176,7 @@ func TestAsyncSettleCloseWritesTheQueue(t *testing.T) {
 }
 
 func TestUnlimitedConsumerIsNotReservedSynchronously(t *testing.T) {
-	clk := newClock(t0)
+	clk := testclock.New(t0)
 	st := newGatedStore(clk)
 	close(st.gate)
 	e := newEngine(t, testConfig(), clk, WithStore(st), WithAsyncSettle(0))

@@ -12,8 +12,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
+
+// slotMasters are, of the three masters of cl, the one that holds keys
+// in slot (nil when none does) and another one.
+func slotMasters(t *testing.T, cl *testredis.Cluster, slot int) (src, dst *testredis.Server) {
+	t.Helper()
+	for _, m := range cl.Nodes[:3] {
+		if m.CountKeysInSlot(t, slot) > 0 {
+			src = m
+		} else if dst == nil {
+			dst = m
+		}
+	}
+	return src, dst
+}
 
 // A slot held open mid-move, step by step as redis-cli --cluster reshard
 // does it (CLUSTER SETSLOT IMPORTING and MIGRATING, MIGRATE of the keys,
@@ -38,10 +53,9 @@ func TestRedisClusterSlotMidMove(t *testing.T) {
 	cl := testredis.StartCluster(t, 3, 1)
 	const limit = 5
 	cfg := testConfig(limitPolicy("std", lim(time.Hour, limit, 0)))
-	cfg.Consumers = []config.Consumer{{Name: "mover", Policies: []string{"std"}}, {Name: "stayer", Policies: []string{"std"}}}
-	cfg.Limits = config.LimitsStore{Type: config.StoreRedis, FailureMode: config.FailClosed,
-		Redis: &config.Redis{Mode: config.RedisCluster, Addresses: cl.Addrs(), Timeout: config.D(3 * time.Second)}}
-	clk := newClock(t0)
+	cfg.Consumers = consumersOf([]string{"mover", "stayer"}, "std")
+	cfg.Limits = clusterStore(cl, 3*time.Second)
+	clk := testclock.New(t0)
 	e := newEngine(t, cfg, clk, WithAsyncSettle(0))
 	ctx := context.Background()
 	admit := func(who string) (*Ticket, string) {
@@ -72,14 +86,7 @@ func TestRedisClusterSlotMidMove(t *testing.T) {
 	}
 
 	slot := cl.Nodes[0].KeySlot(t, "mover")
-	var src, dst *testredis.Server
-	for _, m := range cl.Nodes[:3] {
-		if m.CountKeysInSlot(t, slot) > 0 {
-			src = m
-		} else if dst == nil {
-			dst = m
-		}
-	}
+	src, dst := slotMasters(t, cl, slot)
 	if src == nil || cl.Nodes[0].KeySlot(t, "stayer") == slot {
 		t.Fatalf("slot %d: no master holds the consumer's keys, or both consumers share it", slot)
 	}
@@ -205,14 +212,7 @@ func TestRedisClusterSettleBatchSlotMidMove(t *testing.T) {
 	if cl.Nodes[0].KeySlot(t, "{elsewhere}") == slot {
 		t.Fatal("both tags share a slot")
 	}
-	var src, dst *testredis.Server
-	for _, m := range cl.Nodes[:3] {
-		if m.CountKeysInSlot(t, slot) > 0 {
-			src = m
-		} else if dst == nil {
-			dst = m
-		}
-	}
+	src, dst := slotMasters(t, cl, slot)
 	if src == nil {
 		t.Fatalf("slot %d: no master holds %s", slot, held.Key)
 	}

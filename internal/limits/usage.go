@@ -39,6 +39,21 @@ type ModelUsage struct {
 	CostUSD      float64
 }
 
+// set records a usage hash's field (usageField: requests, tokens in and
+// out, cost in micro-USD); other fields are not a ModelUsage's.
+func (mu *ModelUsage) set(field string, v int64) {
+	switch field {
+	case usageField[kindRequests]:
+		mu.Requests = v
+	case usageField[kindInput]:
+		mu.InputTokens = v
+	case usageField[kindOutput]:
+		mu.OutputTokens = v
+	case usageField[kindCost]:
+		mu.CostUSD = float64(v) / 1e6
+	}
+}
+
 // Usage reads a consumer's totals from the same counters admission writes
 // (Redis when shared, so every replica reports the same numbers). While the
 // shared store is unreachable it returns an error rather than one replica's
@@ -101,38 +116,25 @@ func (e *Engine) readStore(ctx context.Context, fn func(Store) error) error {
 func summarize(consumer string, kind config.BudgetWindow, w span, fields map[string]int64) Summary {
 	s := Summary{Consumer: consumer, Window: kind, Period: calendarLabel(w, kind),
 		Start: w.Start, End: w.End, Models: map[string]ModelUsage{}}
+	var total ModelUsage
 	for f, v := range fields {
 		name, model, perModel := strings.Cut(f, ":")
 		if perModel {
 			mu := s.Models[model]
-			switch name {
-			case "req":
-				mu.Requests = v
-			case "in":
-				mu.InputTokens = v
-			case "out":
-				mu.OutputTokens = v
-			case "cost":
-				mu.CostUSD = float64(v) / 1e6
-			}
+			mu.set(name, v)
 			s.Models[model] = mu
 			continue
 		}
 		switch name {
-		case "req":
-			s.Requests = v
-		case "in":
-			s.InputTokens = v
-		case "out":
-			s.OutputTokens = v
-		case "cost":
-			s.CostUSD = float64(v) / 1e6
 		case usageCachedField:
 			s.CachedInputTokens = v
 		case UsageToolCallsField:
 			s.ToolCalls = v
+		default:
+			total.set(name, v)
 		}
 	}
+	s.Requests, s.InputTokens, s.OutputTokens, s.CostUSD = total.Requests, total.InputTokens, total.OutputTokens, total.CostUSD
 	s.Models = foldModels(s.Models)
 	return s
 }

@@ -3,9 +3,6 @@ package proxy
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"sync/atomic"
 	"testing"
 
@@ -17,19 +14,13 @@ import (
 // 503 to everything.
 func switchableUpstream(t *testing.T, mock *mockup.Server, down *atomic.Bool) *mockup.Server {
 	t.Helper()
-	target, err := url.Parse(mock.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if down.Load() {
-			http.Error(w, `{"error":{"message":"down","type":"server_error"}}`, http.StatusServiceUnavailable)
-			return
+	ts := frontedUpstream(t, mock, func(w http.ResponseWriter, _ *http.Request) bool {
+		if !down.Load() {
+			return false
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(ts.Close)
+		http.Error(w, `{"error":{"message":"down","type":"server_error"}}`, http.StatusServiceUnavailable)
+		return true
+	})
 	return &mockup.Server{URL: ts.URL}
 }
 

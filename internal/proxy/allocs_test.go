@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -54,20 +53,10 @@ func TestGatewayAllocationBudget(t *testing.T) {
 	defer tg.Close()
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	body := `{"model":"m","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":64}`
 	send := func(url string) func() {
 		return func() {
-			req, _ := http.NewRequest(http.MethodPost, url+"/v1/chat/completions", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+key)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := client.Do(req)
-			if err != nil {
+			if err := postBenchChat(client, url, key); err != nil {
 				t.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("status %d", resp.StatusCode)
 			}
 		}
 	}

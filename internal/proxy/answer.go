@@ -78,15 +78,21 @@ func (a *try) whole(body io.Reader) result {
 	case providers.OpEmbeddings:
 		answer = renameModel(answer, c.served)
 	}
-	answer = redactBytes(answer, up.redacted)
-	cost := c.answerCost(a.b, usage, int64(len(raw)), 0)
-	costText := formatCost(cost)
-	answer = withAnswerMeta(answer, costText, up.name, c.byok)
+	return a.sendWhole(redactBytes(answer, up.redacted), int64(len(raw)), usage)
+}
+
+// sendWhole writes a whole answer, ready but for its cost (what the
+// upstream sent was size bytes and used usage), with the cost in its
+// usage and in the header, and ends the attempt as answered.
+func (a *try) sendWhole(answer []byte, size int64, usage providers.Usage) result {
+	c := a.c
+	costText := formatCost(c.answerCost(a.b, usage, size, 0))
+	answer = withAnswerMeta(answer, costText, a.b.up.name, c.byok)
 	c.w.Header().Set(HeaderCost, costText)
 	a.res.ttft = time.Since(c.start)
 	a.b.state.observe(time.Since(a.started))
 	a.res.usage = usage
-	a.res.answer = int64(len(raw))
+	a.res.answer = size
 	a.res.committed = true
 	_ = c.rc.SetWriteDeadline(time.Now().Add(c.sn.writeTimeout))
 	if err := writeAnswer(c.w, answer); err != nil {

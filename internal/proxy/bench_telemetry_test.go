@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
@@ -27,7 +26,6 @@ func BenchmarkTracing(b *testing.B) {
 	p := config.Provider{Name: "p", Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-bench", AllowPrivateNetwork: true}
 	zero, one := 0.0, 1.0
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
-	body := `{"model":"m","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":64}`
 	for _, c := range []struct {
 		name string
 		tel  config.Telemetry
@@ -47,18 +45,8 @@ func BenchmarkTracing(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					req, _ := http.NewRequest(http.MethodPost, tg.URL+"/v1/chat/completions", strings.NewReader(body))
-					req.Header.Set("Authorization", "Bearer "+key)
-					req.Header.Set("Content-Type", "application/json")
-					resp, err := client.Do(req)
-					if err != nil {
+					if err := postBenchChat(client, tg.URL, key); err != nil {
 						b.Error(err)
-						return
-					}
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						b.Errorf("status %d", resp.StatusCode)
 						return
 					}
 				}

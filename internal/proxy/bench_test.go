@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,6 +25,32 @@ func benchUpstream() *httptest.Server {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	}))
+}
+
+// benchChat is the chat completion the benchmarks and the allocation
+// budget send.
+const benchChat = `{"model":"m","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":64}`
+
+// postBenchChat sends benchChat to the gateway (or upstream) at base as
+// key and reads the answer to its end: an error unless it is a 200.
+func postBenchChat(client *http.Client, base, key string) error {
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/chat/completions", strings.NewReader(benchChat))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		return fmt.Errorf("status %d: %s", resp.StatusCode, msg)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }
 
 // benchPrice prices the benchmark's model (a budget needs a price).
@@ -74,7 +101,6 @@ func BenchmarkProxy(b *testing.B) {
 		return srv.URL
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
-	body := `{"model":"m","messages":[{"role":"user","content":"hello there, how are you today?"}],"max_tokens":64}`
 	fixed := func(u string) func() string { return func() string { return u } }
 	// Each contender is built when its sub-benchmark runs, so -bench can
 	// pick one without starting the others (Redis needs redis-server).
@@ -95,18 +121,8 @@ func BenchmarkProxy(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					req, _ := http.NewRequest(http.MethodPost, url+"/v1/chat/completions", strings.NewReader(body))
-					req.Header.Set("Authorization", "Bearer "+key)
-					req.Header.Set("Content-Type", "application/json")
-					resp, err := client.Do(req)
-					if err != nil {
+					if err := postBenchChat(client, url, key); err != nil {
 						b.Error(err)
-						return
-					}
-					msg, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						b.Errorf("status %d: %.300s", resp.StatusCode, msg)
 						return
 					}
 				}

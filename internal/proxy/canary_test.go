@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -22,30 +20,23 @@ const canaryVendorKey = "sk-canary-VENDOR-7f3a9c2e41d8b6"
 // event inside a stream); every other request goes to the mock.
 func echoingUpstream(t *testing.T, mock *mockup.Server) *httptest.Server {
 	t.Helper()
-	target, err := url.Parse(mock.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return frontedUpstream(t, mock, func(w http.ResponseWriter, r *http.Request) bool {
 		echo := r.Header.Get("X-Echo")
 		if echo == "" {
-			rp.ServeHTTP(w, r)
-			return
+			return false
 		}
 		msg, _ := json.Marshal("Incorrect API key provided: " + r.Header.Get("Authorization"))
 		if echo == "stream" {
 			w.Header().Set("Content-Type", "text/event-stream")
 			fmt.Fprintf(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\n")
 			fmt.Fprintf(w, "data: {\"error\":{\"message\":%s,\"type\":\"server_error\"}}\n\n", msg)
-			return
+			return true
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"error":{"message":%s,"type":"invalid_request_error","code":"invalid_api_key"}}`, msg)
-	}))
-	t.Cleanup(ts.Close)
-	return ts
+		return true
+	})
 }
 
 // Row 24: a canary consumer key and vendor key used through successes,

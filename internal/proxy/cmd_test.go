@@ -19,23 +19,35 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/config"
 )
 
-// Main serves examples/mock.yaml, answers with the demo key, and drains
-// when its context ends.
-func TestMainServesExample(t *testing.T) {
+// startMain runs Main on the config file, on loopback ports, until stop:
+// it returns the address its serving line names, and stop ends Main's
+// context and waits for it to return without an error.
+func startMain(t *testing.T, file string) (addr string, stop func()) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Main(ctx, []string{"--config", "../../examples/mock.yaml", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"},
-			&syncWriter{w: pw}, io.Discard)
+		done <- Main(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, &syncWriter{w: pw}, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
+		cancel()
 		t.Fatalf("no serving line: %v", err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	addr := strings.Fields(line)[4]
+	return strings.Fields(line)[4], func() {
+		t.Helper()
+		cancel()
+		returned(t, done, "Main")
+	}
+}
+
+// Main serves examples/mock.yaml, answers with the demo key, and drains
+// when its context ends.
+func TestMainServesExample(t *testing.T) {
+	addr, stop := startMain(t, "../../examples/mock.yaml")
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/chat/completions",
 		strings.NewReader(`{"model":"mock-small","messages":[{"role":"user","content":"hi"}]}`))
 	req.Header.Set("Authorization", "Bearer tg-demo_tollgatedemokeynotforproduction")
@@ -46,15 +58,7 @@ func TestMainServesExample(t *testing.T) {
 	if body := readAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, `"content":"hi"`) {
 		t.Errorf("status %d body %s", resp.StatusCode, body)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Main: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Main did not return after cancel")
-	}
+	stop()
 }
 
 func TestMainFlags(t *testing.T) {
@@ -122,19 +126,8 @@ func TestMainConsoleReadsTheActivityLog(t *testing.T) {
 	if err := os.WriteFile(file, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pr, pw := io.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Main(ctx, []string{"--config", file, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, &syncWriter{w: pw}, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no serving line: %v", err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	base := "http://" + strings.Fields(line)[4]
+	addr, stop := startMain(t, file)
+	base := "http://" + addr
 	call := func(method, path, key, body string, hdr map[string]string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
@@ -158,13 +151,5 @@ func TestMainConsoleReadsTheActivityLog(t *testing.T) {
 	if c, body := call(http.MethodGet, "/console/api/activity?app=Acme", admin, "", nil); c != http.StatusOK || !strings.Contains(body, `"consumer":"team-a"`) {
 		t.Errorf("admin activity: %d %s", c, body)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Main: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Main did not return after cancel")
-	}
+	stop()
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	oai "github.com/tollgate-dev/tollgate/internal/schema/openai"
 )
 
 // apiError is an answer in OpenAI's error shape:
@@ -26,26 +27,21 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Message }
 
-type wireErrorBody struct {
-	Error wireError `json:"error"`
-}
-
-type wireError struct {
-	Message string  `json:"message"`
-	Type    string  `json:"type"`
-	Param   *string `json:"param"`
-	Code    *string `json:"code"`
-}
-
-func (e *apiError) body() []byte {
-	w := wireErrorBody{Error: wireError{Message: e.Message, Type: e.Type}}
+// wire is the error in OpenAI's shape, param and code null when unset.
+func (e *apiError) wire() oai.ErrorResponse {
+	w := oai.ErrorResponse{Error: oai.ErrorBody{Message: e.Message, Type: e.Type}}
 	if e.Param != "" {
 		w.Error.Param = &e.Param
 	}
 	if e.Code != "" {
 		w.Error.Code = &e.Code
 	}
-	b, err := json.Marshal(w)
+	return w
+}
+
+// body is the error's answer body (wire) encoded.
+func (e *apiError) body() []byte {
+	b, err := json.Marshal(e.wire())
 	if err != nil {
 		return []byte(`{"error":{"message":"internal error","type":"server_error","param":null,"code":null}}`)
 	}
@@ -58,7 +54,13 @@ func (e *apiError) body() []byte {
 var unauthorized = &apiError{Status: http.StatusUnauthorized, Type: "invalid_request_error", Code: "invalid_api_key",
 	Message: "Invalid or missing API key. Send a gateway key as 'Authorization: Bearer <key>'."}
 
-func writeError(w http.ResponseWriter, e *apiError) {
+// writeError answers e in OpenAI's shape.
+func writeError(w http.ResponseWriter, e *apiError) { writeErrorIn(w, e, (*apiError).body) }
+
+// writeErrorIn answers e with its status, headers and Retry-After, its
+// body in the client API's error shape (shape) unless e carries a native
+// upstream's own (Raw).
+func writeErrorIn(w http.ResponseWriter, e *apiError, shape func(*apiError) []byte) {
 	h := w.Header()
 	for k, v := range e.Header {
 		h[k] = v
@@ -68,7 +70,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	}
 	b := e.Raw
 	if b == nil {
-		b = e.body()
+		b = shape(e)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))

@@ -366,14 +366,7 @@ func (c *call) guardAnswer(answer []byte) ([]byte, *providers.Error) {
 			return nil, answerBlocked(grp, label)
 		}
 	}
-	if out, ok := ed.apply(answer); ok {
-		return out, nil
-	}
-	out, err := encodeJSON(obj)
-	if err != nil {
-		return answer, nil //nolint:nilerr // what decoded re-encodes; the answer is left with its placeholders otherwise
-	}
-	return out, nil
+	return ed.rewrite(answer, obj), nil
 }
 
 // answerBlocked is the error of an answer an answer rule blocked.

@@ -27,10 +27,19 @@ func answerGateway(t *testing.T) (*gw, *mockup.Server, string) {
 	return startGateway(t, cfg), up, key
 }
 
-// streamText is the content of a chat stream's events.
-func streamText(t *testing.T, body string) string {
+// chatToolCalls is the tool_calls member of a chat message or delta, as
+// far as the guardrail tests read it.
+type chatToolCalls []struct {
+	Function struct {
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+// streamParts is what a chat stream's events carry: their content, and
+// their tool calls' arguments.
+func streamParts(t *testing.T, body string) (text, args string) {
 	t.Helper()
-	var b strings.Builder
+	var tb, ab strings.Builder
 	for _, ev := range events(body) {
 		if ev == "[DONE]" {
 			continue
@@ -38,7 +47,8 @@ func streamText(t *testing.T, body string) string {
 		var c struct {
 			Choices []struct {
 				Delta struct {
-					Content string `json:"content"`
+					Content   string        `json:"content"`
+					ToolCalls chatToolCalls `json:"tool_calls"`
 				} `json:"delta"`
 			} `json:"choices"`
 		}
@@ -46,10 +56,13 @@ func streamText(t *testing.T, body string) string {
 			t.Fatalf("event %q: %v", ev, err)
 		}
 		for _, ch := range c.Choices {
-			b.WriteString(ch.Delta.Content)
+			tb.WriteString(ch.Delta.Content)
+			for _, tc := range ch.Delta.ToolCalls {
+				ab.WriteString(tc.Function.Arguments)
+			}
 		}
 	}
-	return b.String()
+	return tb.String(), ab.String()
 }
 
 // TestGuardrailAnswerStreamSplitAtEveryByte: a card the model writes,
@@ -65,7 +78,7 @@ func TestGuardrailAnswerStreamSplitAtEveryByte(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("split %d: %d %s", i, resp.StatusCode, body)
 		}
-		if got := streamText(t, body); got != "Your card [CARD] is on file." || strings.Contains(body, "4111") {
+		if got, _ := streamParts(t, body); got != "Your card [CARD] is on file." || strings.Contains(body, "4111") {
 			t.Fatalf("split %d: text %q, body %s", i, got, body)
 		}
 	}

@@ -205,14 +205,7 @@ func (sg *streamGuard) chunk(data []byte) ([]byte, *providers.Error) {
 		return data, nil
 	}
 	sg.last = obj
-	if out, ok := ed.apply(data); ok {
-		return out, nil
-	}
-	b, err := encodeJSON(obj)
-	if err != nil {
-		return data, nil //nolint:nilerr // what decoded re-encodes; the chunk is sent as it came otherwise
-	}
-	return b, nil
+	return ed.rewrite(data, obj), nil
 }
 
 func sameChoice(key, idx string) bool {

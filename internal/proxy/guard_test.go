@@ -88,35 +88,8 @@ func TestGuardrailStreamSplitAtEveryByte(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("split %d: %d %s", i, resp.StatusCode, body)
 		}
-		var text, args strings.Builder
-		for _, ev := range events(body) {
-			if ev == "[DONE]" {
-				continue
-			}
-			var c struct {
-				Choices []struct {
-					Delta struct {
-						Content   string `json:"content"`
-						ToolCalls []struct {
-							Function struct {
-								Arguments string `json:"arguments"`
-							} `json:"function"`
-						} `json:"tool_calls"`
-					} `json:"delta"`
-				} `json:"choices"`
-			}
-			if err := json.Unmarshal([]byte(ev), &c); err != nil {
-				t.Fatalf("split %d: event %q: %v", i, ev, err)
-			}
-			for _, ch := range c.Choices {
-				text.WriteString(ch.Delta.Content)
-				for _, tc := range ch.Delta.ToolCalls {
-					args.WriteString(tc.Function.Arguments)
-				}
-			}
-		}
-		if text.String() != wantText || args.String() != wantArgs {
-			t.Fatalf("split %d: text %q args %q", i, text.String(), args.String())
+		if text, args := streamParts(t, body); text != wantText || args != wantArgs {
+			t.Fatalf("split %d: text %q args %q", i, text, args)
 		}
 	}
 	assertNeverSent(t, up)
@@ -147,12 +120,8 @@ func TestGuardrailWholeAnswer(t *testing.T) {
 		var v struct {
 			Choices []struct {
 				Message struct {
-					Content   string `json:"content"`
-					ToolCalls []struct {
-						Function struct {
-							Arguments string `json:"arguments"`
-						} `json:"function"`
-					} `json:"tool_calls"`
+					Content   string        `json:"content"`
+					ToolCalls chatToolCalls `json:"tool_calls"`
 				} `json:"message"`
 			} `json:"choices"`
 		}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +50,25 @@ func upstreamProvider(name string, up *mockup.Server) config.Provider {
 	return config.Provider{Name: name, Type: config.ProviderOpenAI, Endpoint: up.URL + "/v1", APIKey: "sk-vendor-" + name,
 		AllowPrivateNetwork: true, ForwardHeaders: []string{"X-Mock-*"},
 		Timeouts: config.Timeouts{Connect: config.D(time.Second), FirstToken: config.D(2 * time.Second), Idle: config.D(2 * time.Second), Request: config.D(20 * time.Second)}}
+}
+
+// frontedUpstream is an upstream on 127.0.0.1 before the mock: intercept
+// answers the requests it takes (true when it wrote the answer), and
+// every other request is relayed to the mock.
+func frontedUpstream(t *testing.T, mock *mockup.Server, intercept func(w http.ResponseWriter, r *http.Request) bool) *httptest.Server {
+	t.Helper()
+	target, err := url.Parse(mock.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !intercept(w, r) {
+			rp.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	return ts
 }
 
 // baseConfig is a gateway with one consumer (returned key) and the given
@@ -159,6 +180,20 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// returned waits for the error of what a goroutine runs (done): the test
+// fails on an error, or when it has not returned within 15 s.
+func returned(t testing.TB, done <-chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%s did not return", what)
+	}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }

@@ -68,6 +68,21 @@ func (e *jsonEdits) addRaw(path string, b []byte) {
 
 func (e *jsonEdits) empty() bool { return len(e.set) == 0 && len(e.add) == 0 }
 
+// rewrite returns doc with the edits made in place (apply), else obj (the
+// document decoded, and edited) encoded, else doc as it came: what
+// decoded re-encodes, so a guarded answer or chunk keeps its
+// placeholders only if it somehow does not.
+func (e *jsonEdits) rewrite(doc []byte, obj any) []byte {
+	if out, ok := e.apply(doc); ok {
+		return out
+	}
+	out, err := encodeJSON(obj)
+	if err != nil {
+		return doc
+	}
+	return out
+}
+
 // apply returns doc with the edits made; false when a path is not in doc
 // (or doc is not one JSON value), and the caller encodes the document
 // itself.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/tollgate-dev/tollgate/internal/limits"
 	"github.com/tollgate-dev/tollgate/internal/providers"
@@ -163,20 +162,5 @@ func (m *messagesStream) fail(status int, msg, _ string) []byte {
 // ({"type":"error","error":{"type","message"}}) with the same status,
 // Retry-After and headers as the OpenAI answer would have.
 func writeAnthropicError(w http.ResponseWriter, e *apiError) {
-	h := w.Header()
-	for k, v := range e.Header {
-		h[k] = v
-	}
-	if e.RetryAfter > 0 {
-		h.Set("Retry-After", retryAfterSeconds(e.RetryAfter))
-	}
-	b := e.Raw
-	if b == nil {
-		b = messages.ErrorBody(e.Status, e.Message)
-	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
+	writeErrorIn(w, e, func(e *apiError) []byte { return messages.ErrorBody(e.Status, e.Message) })
 }

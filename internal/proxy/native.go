@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/providers"
 	"github.com/tollgate-dev/tollgate/internal/providers/openai"
@@ -108,20 +107,7 @@ func (a *try) wholeNative(body io.Reader) result {
 		return a.failed(upstreamFailure("upstream_bad_response", "The upstream provider's answer could not be read.", providers.ClassServerError))
 	}
 	answer := redactBytes(c.api.(nativeAPI).nativeAnswer(raw, c.served, a.b.label), up.redacted)
-	cost := c.answerCost(a.b, usage, int64(len(raw)), 0)
-	costText := formatCost(cost)
-	answer = withAnswerMeta(answer, costText, up.name, c.byok)
-	c.w.Header().Set(HeaderCost, costText)
-	a.res.ttft = time.Since(c.start)
-	a.b.state.observe(time.Since(a.started))
-	a.res.usage = usage
-	a.res.answer = int64(len(raw))
-	a.res.committed = true
-	_ = c.rc.SetWriteDeadline(time.Now().Add(c.sn.writeTimeout))
-	if err := writeAnswer(c.w, answer); err != nil {
-		a.res.cancelled = true
-	}
-	return a.res
+	return a.sendWhole(answer, int64(len(raw)), usage)
 }
 
 // hold reads a whole answer within the gateway's bounds; failed is the
@@ -163,18 +149,9 @@ func (a *try) relayNative(body io.Reader) result {
 	if err != nil {
 		return a.failed(a.streamError(err))
 	}
-	a.pt.idle(b.up.idle)
-	a.res.ttft = time.Since(c.start)
-	b.state.observe(time.Since(a.started))
-	h := c.w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	h.Set("Trailer", HeaderCost)
-	a.res.committed = true
-	c.w.WriteHeader(http.StatusOK)
+	h := a.commitStream()
+	defer a.trailCost(h)
 	sw := &streamWriter{c: c, codec: c.api.stream(c.served), secrets: b.up.redacted}
-	defer func() { h.Set(HeaderCost, formatCost(c.answerCost(b, a.res.usage, 0, a.res.chunks))) }()
 	for ev := first; ; {
 		if ev.Usage != nil {
 			a.res.usage = *ev.Usage

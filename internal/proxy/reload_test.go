@@ -198,14 +198,7 @@ func TestRow28Drain(t *testing.T) {
 		}
 		rest, _ := io.ReadAll(br)
 		resp.Body.Close()
-		select {
-		case err := <-drained:
-			if err != nil {
-				t.Errorf("drain: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatal("drain did not return")
-		}
+		returned(t, drained, "drain")
 		got := string(rest)
 		if finishes && !strings.Contains(got, "[DONE]") {
 			t.Errorf("a stream finishing within the drain timeout was cut: %q", got)

@@ -34,20 +34,10 @@ func (a *try) relay(body io.Reader) result {
 		first = ch
 		break
 	}
-	a.pt.idle(b.up.idle)
-	a.res.ttft = time.Since(c.start)
-	b.state.observe(time.Since(a.started))
-
-	h := c.w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	h.Set("Trailer", HeaderCost)
-	a.res.committed = true
-	c.w.WriteHeader(http.StatusOK)
 	// The cost goes in the chunk that carries usage and, as charged, in
 	// the trailer.
-	defer func() { h.Set(HeaderCost, formatCost(c.answerCost(b, a.res.usage, 0, a.res.chunks))) }()
+	h := a.commitStream()
+	defer a.trailCost(h)
 	sw := &streamWriter{c: c, codec: c.api.stream(c.served), secrets: b.up.redacted}
 	if len(b.up.redacted) > 0 && req.Op == providers.OpChat {
 		a.scrub = &contentScrubber{secrets: b.up.redacted}
@@ -199,4 +189,29 @@ func (sw *streamWriter) raw(b []byte) bool {
 		return false
 	}
 	return rc.Flush() == nil
+}
+
+// commitStream commits a stream on its first good event (relay,
+// relayNative): the time to it is measured, and the status and the
+// event-stream headers are sent, the cost announced as a trailer. It
+// returns the header the trailer is set in (trailCost).
+func (a *try) commitStream() http.Header {
+	c, b := a.c, a.b
+	a.pt.idle(b.up.idle)
+	a.res.ttft = time.Since(c.start)
+	b.state.observe(time.Since(a.started))
+	h := c.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	h.Set("Trailer", HeaderCost)
+	a.res.committed = true
+	c.w.WriteHeader(http.StatusOK)
+	return h
+}
+
+// trailCost sets the cost trailer in h to what the stream's usage came to
+// when it ended; deferred by the relays.
+func (a *try) trailCost(h http.Header) {
+	h.Set(HeaderCost, formatCost(a.c.answerCost(a.b, a.res.usage, 0, a.res.chunks)))
 }

@@ -6,15 +6,6 @@ import (
 	"strconv"
 )
 
-// wire is the error in OpenAI's shape, for JSON answers off the client API.
-func (e *apiError) wire() wireErrorBody {
-	w := wireErrorBody{Error: wireError{Message: e.Message, Type: e.Type}}
-	if e.Code != "" {
-		w.Error.Code = &e.Code
-	}
-	return w
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {

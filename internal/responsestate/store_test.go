@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/limits"
+	"github.com/tollgate-dev/tollgate/internal/testclock"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -21,24 +21,6 @@ func record(consumer, id string, size int) *Record {
 	conv, _ := json.Marshal([]map[string]string{{"type": "message", "role": "user", "content": strings.Repeat("x", size)}})
 	return &Record{ID: id, Consumer: consumer, Model: "gpt-public", Backend: "openai-1", Conversation: conv,
 		Response: json.RawMessage(`{"id":"` + id + `","object":"response"}`), CreatedAt: 1700000000}
-}
-
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // contract runs the behaviour every Store shares.
@@ -126,17 +108,17 @@ func redisClient(t *testing.T, addr string) redis.UniversalClient {
 }
 
 func TestMemoryTTL(t *testing.T) {
-	clk := &clock{t: time.Unix(1700000000, 0)}
+	clk := testclock.New(time.Unix(1700000000, 0))
 	m := NewMemory(Options{TTL: time.Hour, Now: clk.Now})
 	ctx := context.Background()
 	if err := m.Put(ctx, record("c", "old", 10)); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(59 * time.Minute)
+	clk.Advance(59 * time.Minute)
 	if _, err := m.Get(ctx, "c", "old"); err != nil {
 		t.Fatalf("read before the TTL: %v", err)
 	}
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	if _, err := m.Get(ctx, "c", "old"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("read after the TTL: %v", err)
 	}
@@ -144,7 +126,7 @@ func TestMemoryTTL(t *testing.T) {
 	if err := m.Put(ctx, record("c", "a", 10)); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(2 * time.Hour)
+	clk.Advance(2 * time.Hour)
 	if err := m.Put(ctx, record("c", "b", 10)); err != nil {
 		t.Fatal(err)
 	}
