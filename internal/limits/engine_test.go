@@ -348,7 +348,7 @@ func TestReloadReusesWhatIsUnchanged(t *testing.T) {
 		}
 		return cfg
 	}
-	e := newEngine(t, base(), newClock(t0))
+	e := newEngine(t, base(), testclock.New(t0))
 	reload := func(cfg *config.Config) *Engine {
 		t.Helper()
 		e2, err := e.Reload(cfg)
