@@ -138,6 +138,10 @@ cluster-deps: ## Install Debian's containerd, runc, CNI plugins, iptables and co
 cluster-up: k8s-assets node-assets cluster-deps ## Start the one-node test cluster (root; state and logs in bin/cluster) with the local images.
 	go run ./hack/cluster up
 
+.PHONY: cluster-diagnose
+cluster-diagnose: ## Say why pods on the running test cluster are not coming up: disk, node conditions, pods not Ready, warning events, their logs.
+	go run ./hack/cluster diagnose
+
 .PHONY: cluster-down
 cluster-down: ## Stop the one-node test cluster and remove everything it started.
 	go run ./hack/cluster down

@@ -9,6 +9,10 @@
 //	go run ./hack/cluster run     make run CLUSTER=1: up, install, samples,
 //	                              the gateway Service on 127.0.0.1:8080
 //	                              until Ctrl-C, then down
+//	go run ./hack/cluster diagnose  why pods are not coming up: disk, node
+//	                              conditions, pods not Ready, warning
+//	                              events, their logs (what a failed
+//	                              test/cluster stage prints)
 package main
 
 import (
@@ -34,7 +38,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("usage: cluster up|down|image|run")
+		return fmt.Errorf("usage: cluster up|down|image|run|diagnose")
 	}
 	root, err := os.Getwd()
 	if err != nil {
@@ -77,8 +81,18 @@ func run(ctx context.Context, args []string) error {
 		return nil
 	case "run":
 		return quickstart(ctx, root, o)
+	case "diagnose":
+		c, err := cluster.New(o)
+		if err != nil {
+			return err
+		}
+		if !exists(c.Netns()) {
+			return errors.New("no cluster is up (make cluster-up starts one)")
+		}
+		fmt.Print(c.Diagnose(ctx))
+		return nil
 	}
-	return fmt.Errorf("usage: cluster up|down|image|run")
+	return fmt.Errorf("usage: cluster up|down|image|run|diagnose")
 }
 
 // upWithImages builds the local images, starts the cluster on the pause

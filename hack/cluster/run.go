@@ -35,29 +35,8 @@ func quickstart(ctx context.Context, root string, o cluster.Options) (err error)
 		fmt.Println("\nstopping: removing the cluster")
 		err = errors.Join(err, c.Down())
 	}()
-	fmt.Println("==> installing the operator (kubectl apply --server-side -k config/default, image " + image.TollgateRef + ")")
-	if err := c.InstallKustomize(ctx, root, image.TollgateRef); err != nil {
-		return err
-	}
-	fmt.Println("==> applying config/samples")
-	if _, err := c.KubectlRun(ctx, "apply", "--server-side", "-k", filepath.Join(root, "config", "samples"), "-n", "default"); err != nil {
-		return err
-	}
-	fmt.Println("==> waiting for the gateway pods and aigateway/main Ready")
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		if _, err := c.KubectlRun(ctx, "get", "deployment/main"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			return errors.New("the operator created no Deployment main; see kubectl logs -n tollgate-system deploy/tollgate-operator")
-		}
-		time.Sleep(time.Second)
-	}
-	if _, err := c.KubectlRun(ctx, "rollout", "status", "deployment/main", "--timeout=3m"); err != nil {
-		return err
-	}
-	if _, err := c.KubectlRun(ctx, "wait", "--for=condition=Ready", "aigateway/main", "--timeout=2m"); err != nil {
+	if err := installSamples(ctx, c, root); err != nil {
+		fmt.Print(c.Diagnose(ctx))
 		return err
 	}
 	enc, err := c.KubectlRun(ctx, "get", "secret", "demo-key", "-o", "jsonpath={.data.apiKey}")
@@ -86,4 +65,35 @@ Tollgate is running in a one-node cluster (gateway pods, Ready=True).
 Component logs: %[5]s. Ctrl-C stops and removes everything.
 `, url, svc, key, kubectl, filepath.Join(c.Dir(), "logs"), tryit.Curl(url, string(key)))
 	return c.Forward(ctx, l, strings.TrimPrefix(svc, "http://"))
+}
+
+// installSamples installs the operator and the samples and waits for the
+// gateway pods and aigateway/main Ready.
+func installSamples(ctx context.Context, c *cluster.Cluster, root string) error {
+	fmt.Println("==> installing the operator (kubectl apply --server-side -k config/default, image " + image.TollgateRef + ")")
+	if err := c.InstallKustomize(ctx, root, image.TollgateRef); err != nil {
+		return err
+	}
+	fmt.Println("==> applying config/samples")
+	if _, err := c.KubectlRun(ctx, "apply", "--server-side", "-k", filepath.Join(root, "config", "samples"), "-n", "default"); err != nil {
+		return err
+	}
+	fmt.Println("==> waiting for the gateway pods and aigateway/main Ready")
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if _, err := c.KubectlRun(ctx, "get", "deployment/main"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the operator created no Deployment main; see kubectl logs -n tollgate-system deploy/tollgate-operator")
+		}
+		time.Sleep(time.Second)
+	}
+	if _, err := c.KubectlRun(ctx, "rollout", "status", "deployment/main", "--timeout=3m"); err != nil {
+		return err
+	}
+	if _, err := c.KubectlRun(ctx, "wait", "--for=condition=Ready", "aigateway/main", "--timeout=2m"); err != nil {
+		return err
+	}
+	return nil
 }

@@ -37,6 +37,7 @@ func TestCluster(t *testing.T) {
 	}
 	for _, s := range stages {
 		if !t.Run(s.name, s.fn) {
+			t.Log(kc.Diagnose(context.Background()))
 			t.Fatalf("stage %s failed; later stages not run", s.name)
 		}
 	}
