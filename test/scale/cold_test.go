@@ -122,6 +122,9 @@ func TestColdConvergence(t *testing.T) {
 	s := proxy.New(proxy.Options{Logger: log})
 	defer s.Close()
 	must(t, src.LoadFirst(ctx, s, log))
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go src.Watch(wctx, log, func(b []byte) error { return src.Load(wctx, s, b) })
 	if s.ConfigHash() != gw.Status.ConfigHash || len(s.Config().Consumers) != n {
 		t.Fatalf("the gateway serves %s with %d consumers, want %s with %d", s.ConfigHash(), len(s.Config().Consumers), gw.Status.ConfigHash, n)
 	}
@@ -147,6 +150,28 @@ func TestColdConvergence(t *testing.T) {
 		Value: fmt.Sprintf("%s from the operator's start (Programmed after %s), load average %s", served.Round(100*time.Millisecond), programmed.Round(100*time.Millisecond), loadAvg())})
 	record(t, scalefig.Figure{Key: scalefig.OperatorRSS, Consumers: n, Amount: float64(hwm >> 10), Source: "TestColdConvergence",
 		Value: fmt.Sprintf("%d MiB (the operator process's VmHWM; the test process %d MiB apart)", hwm>>10, self>>10)})
+
+	// One Consumer more on the converged gateway: from its create to its
+	// key's first 200 through the gateway watching the real Secrets (the
+	// operator in its own process recompiles one shard and the root).
+	key, objs := consumerObjects(ns, n)
+	if code := call(t, srv.URL, key); code != http.StatusUnauthorized {
+		t.Fatalf("a key no Consumer has yet: status %d, want 401", code)
+	}
+	applied := time.Now()
+	for _, o := range objs {
+		must(t, c.Create(ctx, o))
+	}
+	poll.Until(t, 2*time.Minute, func() error {
+		if code := call(t, srv.URL, key); code != http.StatusOK {
+			return fmt.Errorf("the new consumer's key: status %d", code)
+		}
+		return nil
+	})
+	change := time.Since(applied)
+	t.Logf("one Consumer more at %d: its create → its key's first 200 in %s (load average %s)", n, change.Round(time.Millisecond), loadAvg())
+	record(t, scalefig.Figure{Key: scalefig.AppliedToServed, Consumers: n, Source: "TestColdConvergence", Amount: change.Seconds(),
+		Value: fmt.Sprintf("%s from the Consumer's create to its key's first 200 (a real API server, the operator in its own process, the proxy watching the real Secrets)", change.Round(time.Millisecond))})
 }
 
 func createConsumers(t *testing.T, c client.Client, ns string, n int) []string {
@@ -159,14 +184,9 @@ func createConsumers(t *testing.T, c client.Client, ns string, n int) []string {
 	for range 8 {
 		wg.Go(func() {
 			for i := range next {
-				name := fmt.Sprintf("c%06d", i)
-				keys[i] = "sk-" + name + "-brought-key-0123456789"
-				sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-byok", Namespace: ns},
-					StringData: map[string]string{"key": keys[i]}}
-				cs := &v1alpha1.Consumer{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-					Spec: v1alpha1.ConsumerSpec{Gateways: []v1alpha1.ObjectName{"main"},
-						Credentials: v1alpha1.ConsumerCredentials{SecretRef: &v1alpha1.SecretKeyReference{Name: v1alpha1.ObjectName(sec.Name), Key: "key"}}}}
-				for _, o := range []client.Object{sec, cs} {
+				var objs []client.Object
+				keys[i], objs = consumerObjects(ns, i)
+				for _, o := range objs {
 					if err := c.Create(context.Background(), o); err != nil {
 						mu.Lock()
 						firstErr = err
@@ -185,6 +205,19 @@ func createConsumers(t *testing.T, c client.Client, ns string, n int) []string {
 		t.Fatal(firstErr)
 	}
 	return keys
+}
+
+// consumerObjects is Consumer c<i> of gateway main with a brought key,
+// and the Secret holding it: the key and the two objects to create.
+func consumerObjects(ns string, i int) (string, []client.Object) {
+	name := fmt.Sprintf("c%06d", i)
+	key := "sk-" + name + "-brought-key-0123456789"
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-byok", Namespace: ns},
+		StringData: map[string]string{"key": key}}
+	cs := &v1alpha1.Consumer{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: v1alpha1.ConsumerSpec{Gateways: []v1alpha1.ObjectName{"main"},
+			Credentials: v1alpha1.ConsumerCredentials{SecretRef: &v1alpha1.SecretKeyReference{Name: v1alpha1.ObjectName(sec.Name), Key: "key"}}}}
+	return key, []client.Object{sec, cs}
 }
 
 // operatorProc is the operator running in its own process.
