@@ -34,9 +34,13 @@ type AIGatewayReconciler struct {
 	recheck  time.Duration
 	findings *consumerFindings
 	caches   compileCaches
+	// secretNames is the name-only Secret watch: by its resourceVersions
+	// a reconcile knows which kept user Secrets are current.
+	secretNames client.Reader
 }
 
 func (r *AIGatewayReconciler) setup(mgr ctrl.Manager, secretMeta *secretMetaCache) error {
+	r.secretNames = secretMeta
 	ctl, err := ctrl.NewControllerManagedBy(mgr).
 		Named("aigateway").
 		For(&v1alpha1.AIGateway{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).

@@ -81,7 +81,8 @@ func (r *AIGatewayReconciler) gather(ctx context.Context, s *gatewayScope) error
 	}
 	s.providers, s.consumers, s.policies = mps.Items, css.Items, tps.Items
 
-	// User Secrets first, uncached; then generated keys from the cache.
+	// User Secrets first (kept from the last reconcile while their
+	// resourceVersion holds); then generated keys from the cache.
 	var wanted []string
 	sel, selErr := metav1.LabelSelectorAsSelector(s.gw.Spec.ProviderSelector)
 	for i := range s.providers {
@@ -96,7 +97,7 @@ func (r *AIGatewayReconciler) gather(ctx context.Context, s *gatewayScope) error
 	}
 	wanted = append(wanted, gatewaySecrets(s.gw)...)
 	s.secrets = map[string]*corev1.Secret{}
-	if err := readSecrets(ctx, r.api, ns, wanted, s.secrets); err != nil {
+	if err := r.caches.of(s.gw.UID).secrets.read(ctx, r.api, r.secretNames, ns, wanted, s.secrets); err != nil {
 		return err
 	}
 	if err := r.gatherMCP(ctx, s); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -214,6 +215,23 @@ func TestConsumerBYOKSecretMissing(t *testing.T) {
 		}
 		if own == nil || len(own.BYOK) != 1 || own.BYOK[0].Provider != "openai" || own.BYOK[0].APIKey != "sk-own-canary" {
 			return fmt.Errorf("own served as %+v", own)
+		}
+		return nil
+	})
+
+	// Rotated: the gateway keeps the Secrets it read, and reads this one
+	// again because its resourceVersion moved.
+	var sec corev1.Secret
+	must(t, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "own-openai"}, &sec))
+	sec.Data = map[string][]byte{"apiKey": []byte("sk-own-rotated")}
+	must(t, c.Update(ctx, &sec))
+	poll.Until(t, time.Minute, func() error {
+		own, err := servedConsumer(ctx, c, ns, "own")
+		if err != nil {
+			return err
+		}
+		if own == nil || len(own.BYOK) != 1 || own.BYOK[0].APIKey != "sk-own-rotated" {
+			return fmt.Errorf("own served as %+v after the rotation", own)
 		}
 		return nil
 	})

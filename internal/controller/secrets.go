@@ -23,9 +23,15 @@ import (
 //     app.kubernetes.io/managed-by=tollgate: gateway config Secrets and
 //     generated consumer keys. They are read from the cache.
 //   - Secrets users bring (vendor keys, their own consumer keys, Redis
-//     credentials, console admin keys, TLS) carry no label of ours. They are
-//     read with an uncached GET when an object that refers to them is
-//     reconciled, so their contents are never held in memory.
+//     credentials, console admin keys, TLS) carry no label of ours, so no
+//     informer holds them. They are read from the API server (a GET each,
+//     or a paged List of the namespace when many are wanted) when an
+//     object that refers to them is reconciled. The AIGateway reconciler
+//     keeps the ones its gateway refers to between reconciles
+//     (keptSecrets) and reads again only those whose resourceVersion in
+//     the name-only watch moved: at 100,000 Consumers bringing their keys,
+//     a one-Consumer change reads one Secret instead of listing 100,000.
+//     A Secret nothing refers to is never held.
 //   - To notice such a Secret appear, change or go, a second cache watches
 //     Secrets as metadata only, stripped to namespace and name by a
 //     transform (no data, no annotations — kubectl's last-applied annotation

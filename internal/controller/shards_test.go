@@ -237,6 +237,7 @@ func checkSharded(t *testing.T, n int, lean bool) (time.Duration, string) {
 	// One more Consumer: one shard rewritten, served.
 	newest := "c99999"
 	sec, cs := fatConsumer(g.ns, newest, lean)
+	lists := secretLists(t)
 	applied := time.Now()
 	must(t, g.c.Create(context.Background(), sec))
 	must(t, g.c.Create(context.Background(), cs))
@@ -246,6 +247,11 @@ func checkSharded(t *testing.T, n int, lean bool) (time.Duration, string) {
 		t.Fatalf("the newest consumer's key: status %d", code)
 	}
 	servedAfter := time.Since(applied)
+	// The reconciles of that change read the one new Secret: the others
+	// are kept, unchanged by their resourceVersion, not listed again.
+	if d := secretLists(t) - lists; d != 0 {
+		t.Errorf("one Consumer more made %v paged Lists of a namespace's Secrets; want 0 (only the new Secret read)", d)
+	}
 	after, _ := g.shardVersions()
 	var rewritten []string
 	for name, rv := range after {
@@ -431,4 +437,27 @@ func TestProxyWaitsForEveryShard(t *testing.T) {
 	if s.ConfigHash() != two.Hash() || len(s.Config().Consumers) != 3001 {
 		t.Fatalf("serving %s with %d consumers, want %s with 3001", s.ConfigHash(), len(s.Config().Consumers), two.Hash())
 	}
+}
+
+// secretLists is the API server's count of namespaced Secret Lists (its
+// own apiserver_request_total): the operator lists a namespace's Secrets
+// only when it must read more than a few of them again.
+func secretLists(t *testing.T) float64 {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(shared.Config)
+	must(t, err)
+	raw, err := cs.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	must(t, err)
+	var n float64
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(line, "apiserver_request_total{") || !strings.Contains(line, `resource="secrets"`) ||
+			!strings.Contains(line, `scope="namespace"`) || !strings.Contains(line, `verb="LIST"`) {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		must(t, err)
+		n += v
+	}
+	return n
 }
