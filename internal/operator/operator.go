@@ -43,9 +43,11 @@ const ProxyImageEnv = "TOLLGATE_PROXY_IMAGE"
 // Options configure the manager.
 type Options struct {
 	// Image is the image gateway pods run (`tollgate proxy`).
-	Image                   string
-	MetricsAddress          string
-	ProbeAddress            string
+	Image          string
+	MetricsAddress string
+	ProbeAddress   string
+	// PprofAddress serves net/http/pprof ("" or "0": off).
+	PprofAddress            string
 	LeaderElection          bool
 	LeaderElectionNamespace string
 	Namespaces              []string
@@ -72,6 +74,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var namespaces string
 	fs.StringVar(&o.MetricsAddress, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint (\"0\" disables it)")
 	fs.StringVar(&o.ProbeAddress, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	fs.StringVar(&o.PprofAddress, "pprof-bind-address", "0", "address of Go's /debug/pprof profiles, for profiling a slow operator (\"0\" disables it; keep it on 127.0.0.1)")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so only one operator replica reconciles")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: $POD_NAMESPACE, else tollgate-system)")
 	fs.StringVar(&namespaces, "namespaces", "", "comma-separated namespaces to watch (default: all)")
@@ -157,6 +160,7 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Cache:                         copts,
 		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddress},
 		HealthProbeBindAddress:        o.ProbeAddress,
+		PprofBindAddress:              o.PprofAddress,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              "tollgate-operator.ai.tollgate.dev",
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,
