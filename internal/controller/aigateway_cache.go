@@ -90,6 +90,11 @@ func (k *keptSecrets) read(ctx context.Context, api, names client.Reader, ns str
 	if err := readSecrets(ctx, api, ns, stale, into); err != nil {
 		return err
 	}
+	for _, n := range stale {
+		if s := into[n]; s != nil {
+			into[n] = trimSecret(s)
+		}
+	}
 	k.kept = make(map[string]*corev1.Secret, len(into))
 	for _, n := range wanted {
 		if s := into[n]; s != nil {
@@ -114,4 +119,28 @@ func secretVersions(ctx context.Context, names client.Reader, ns string) (map[st
 		out[list.Items[i].Name] = list.Items[i].ResourceVersion
 	}
 	return out, nil
+}
+
+// lastApplied is kubectl's annotation holding the whole applied object:
+// for a Secret applied with kubectl, its data a second time.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// trimSecret is what compile reads of a Secret (name, resourceVersion,
+// labels, annotations, type, data), without the managed fields and
+// kubectl's copy of the data, so a kept Secret holds its data once.
+func trimSecret(s *corev1.Secret) *corev1.Secret {
+	out := &corev1.Secret{TypeMeta: s.TypeMeta, Data: s.Data, StringData: s.StringData, Type: s.Type, Immutable: s.Immutable}
+	out.Name, out.Namespace, out.UID, out.ResourceVersion, out.Generation = s.Name, s.Namespace, s.UID, s.ResourceVersion, s.Generation
+	out.Labels = s.Labels
+	if _, ok := s.Annotations[lastApplied]; ok {
+		out.Annotations = make(map[string]string, len(s.Annotations)-1)
+		for k, v := range s.Annotations {
+			if k != lastApplied {
+				out.Annotations[k] = v
+			}
+		}
+	} else {
+		out.Annotations = s.Annotations
+	}
+	return out
 }
