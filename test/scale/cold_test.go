@@ -68,13 +68,7 @@ func TestMain(m *testing.M) {
 // Opt-in (make scale): TOLLGATE_SCALE=1, TOLLGATE_COLD_CONSUMERS (default
 // 10,000). It asserts what converged, never how fast.
 func TestColdConvergence(t *testing.T) {
-	if os.Getenv("TOLLGATE_SCALE") != "1" {
-		t.Skip("set TOLLGATE_SCALE=1 to time convergence from cold")
-	}
-	n := 10_000
-	if v, err := strconv.Atoi(os.Getenv("TOLLGATE_COLD_CONSUMERS")); err == nil && v > 0 {
-		n = v
-	}
+	n := testenv.ScaleCount(t, "TOLLGATE_COLD_CONSUMERS", 10_000, "time convergence from cold")
 	scheme, err := controller.NewScheme()
 	if err != nil {
 		t.Fatal(err)
