@@ -90,6 +90,22 @@ func baseConfig(t testing.TB, providers []config.Provider, backends ...config.Ba
 	return cfg, key
 }
 
+// mockConfig is baseConfig with one provider, "p", at a fresh mock
+// upstream; route "m" goes to the mock's model "m".
+func mockConfig(t testing.TB) (*config.Config, string, *mockup.Server) {
+	t.Helper()
+	up := mockup.New(t)
+	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	return cfg, key, up
+}
+
+// mockGateway serves mockConfig unchanged.
+func mockGateway(t testing.TB) (*gw, string, *mockup.Server) {
+	t.Helper()
+	cfg, key, up := mockConfig(t)
+	return startGateway(t, cfg), key, up
+}
+
 func chatBody(stream bool, extra string) string {
 	b := `{"model":"m","messages":[{"role":"user","content":"one two three"}]`
 	if stream {

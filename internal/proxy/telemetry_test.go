@@ -59,8 +59,7 @@ func TestGenAIMetricsCarryTraceExemplars(t *testing.T) {
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
 	defer sink.Close()
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, key, _ := mockConfig(t)
 	cfg.Telemetry = config.Telemetry{Tracing: &config.Tracing{Endpoint: sink.URL, Protocol: config.OTLPHTTP}}
 	g := startGateway(t, cfg)
 	defer g.s.Close()
