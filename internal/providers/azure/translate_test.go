@@ -8,7 +8,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -33,70 +32,58 @@ func newTestAdapter(t *testing.T) providers.Adapter {
 // checked) and body of each upstream request.
 func TestRequestGolden(t *testing.T) {
 	a := newTestAdapter(t)
-	for _, in := range providertest.Inputs(t, "request", ".json") {
-		t.Run(in, func(t *testing.T) {
-			raw, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c struct {
-				Op     string          `json:"op"`
-				Model  string          `json:"model"`
-				Stream bool            `json:"stream"`
-				Body   json.RawMessage `json:"body"`
-			}
-			if err := json.Unmarshal(raw, &c); err != nil {
-				t.Fatal(err)
-			}
-			op := providers.OpChat
-			if c.Op == "embeddings" {
-				op = providers.OpEmbeddings
-			}
-			req, err := a.NewRequest(context.Background(), &providers.Request{Op: op, Body: c.Body, Model: c.Model, Stream: c.Stream})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if req.Header.Get("Api-Key") != testKey || req.Header.Get("Authorization") != "" {
-				t.Fatalf("credential headers %v", req.Header)
-			}
-			req.Header.Set("Api-Key", "[redacted]")
-			body, _ := io.ReadAll(req.Body)
-			var out bytes.Buffer
-			fmt.Fprintf(&out, "%s %s\n", req.Method, req.URL)
-			keys := make([]string, 0, len(req.Header))
-			for k := range req.Header {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fmt.Fprintf(&out, "%s: %s\n", k, strings.Join(req.Header[k], ","))
-			}
-			out.WriteByte('\n')
-			out.Write(providertest.Indent(t, body))
-			providertest.Golden(t, providertest.GoldenName(in, ".json")+".txt", out.Bytes())
-		})
-	}
+	providertest.EachInput(t, "request", ".json", func(t *testing.T, in string, raw []byte) {
+		var c struct {
+			Op     string          `json:"op"`
+			Model  string          `json:"model"`
+			Stream bool            `json:"stream"`
+			Body   json.RawMessage `json:"body"`
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatal(err)
+		}
+		op := providers.OpChat
+		if c.Op == "embeddings" {
+			op = providers.OpEmbeddings
+		}
+		req, err := a.NewRequest(context.Background(), &providers.Request{Op: op, Body: c.Body, Model: c.Model, Stream: c.Stream})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req.Header.Get("Api-Key") != testKey || req.Header.Get("Authorization") != "" {
+			t.Fatalf("credential headers %v", req.Header)
+		}
+		req.Header.Set("Api-Key", "[redacted]")
+		body, _ := io.ReadAll(req.Body)
+		var out bytes.Buffer
+		fmt.Fprintf(&out, "%s %s\n", req.Method, req.URL)
+		keys := make([]string, 0, len(req.Header))
+		for k := range req.Header {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&out, "%s: %s\n", k, strings.Join(req.Header[k], ","))
+		}
+		out.WriteByte('\n')
+		out.Write(providertest.Indent(t, body))
+		providertest.Golden(t, providertest.GoldenName(in, ".json")+".txt", out.Bytes())
+	})
 }
 
 func TestResponseGolden(t *testing.T) {
 	a := newTestAdapter(t)
-	for _, in := range providertest.Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, usage, err := a.Response(&providers.Request{}, body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(out, body) {
-				t.Error("Azure answers are OpenAI's: the body must pass through unchanged")
-			}
-			u, _ := json.Marshal(usage)
-			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, u))
-		})
-	}
+	providertest.EachInput(t, "response", ".json", func(t *testing.T, in string, body []byte) {
+		out, usage, err := a.Response(&providers.Request{}, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out, body) {
+			t.Error("Azure answers are OpenAI's: the body must pass through unchanged")
+		}
+		u, _ := json.Marshal(usage)
+		providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, u))
+	})
 }
 
 func TestStreamGolden(t *testing.T) {

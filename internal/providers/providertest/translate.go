@@ -30,43 +30,31 @@ func GoldenName(in, ext string) string {
 // RequestGolden translates each testdata/request/*.json with translate and
 // compares the indented JSON of the result with its .golden.json.
 func RequestGolden(t *testing.T, translate func(body []byte) (any, error)) {
-	for _, in := range Inputs(t, "request", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := translate(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := json.Marshal(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			Golden(t, GoldenName(in, ".json")+".json", Indent(t, got))
-		})
-	}
+	EachInput(t, "request", ".json", func(t *testing.T, in string, body []byte) {
+		v, err := translate(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		Golden(t, GoldenName(in, ".json")+".json", Indent(t, got))
+	})
 }
 
 // ResponseGolden translates each testdata/response/*.json with translate
 // and compares the indented answer followed by its usage with its
 // .golden.json.
 func ResponseGolden(t *testing.T, translate func(body []byte) ([]byte, providers.Usage, error)) {
-	for _, in := range Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, usage, err := translate(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, _ := json.Marshal(usage)
-			Golden(t, GoldenName(in, ".json")+".json", append(Indent(t, out), Indent(t, u)...))
-		})
-	}
+	EachInput(t, "response", ".json", func(t *testing.T, in string, body []byte) {
+		out, usage, err := translate(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := json.Marshal(usage)
+		Golden(t, GoldenName(in, ".json")+".json", append(Indent(t, out), Indent(t, u)...))
+	})
 }
 
 // StreamGolden decodes each testdata/stream/*<ext> with the stream open
