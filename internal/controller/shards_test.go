@@ -25,6 +25,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	"github.com/tollgate-dev/tollgate/internal/resources"
 	"github.com/tollgate-dev/tollgate/internal/testenv"
 	"github.com/tollgate-dev/tollgate/test/scalefig"
@@ -182,16 +183,7 @@ func (g *shardedGateway) serve() {
 // call sends a chat request with key and returns the status.
 func (g *shardedGateway) call(key string) int {
 	g.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, g.url+"/v1/chat/completions",
-		strings.NewReader(`{"model":"mock-small","messages":[{"role":"user","content":"hi"}],"max_tokens":8}`))
-	must(g.t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	must(g.t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	return proxytest.ChatStatus(g.t, g.url, key, "mock-small", nil)
 }
 
 // servedHash waits until the proxy serves hash.

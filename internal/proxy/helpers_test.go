@@ -122,20 +122,9 @@ func (g *gw) do(t testing.TB, method, path, key, body string, hdr map[string]str
 
 func (g *gw) doCtx(t testing.TB, ctx context.Context, method, path, key, body string, hdr map[string]string) *http.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, g.url+path, rd)
+	req, err := proxytest.NewRequest(ctx, method, g.url+path, key, body, hdr)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
