@@ -273,3 +273,50 @@ func WantSameConversation(t *testing.T, i int, in *oa.ChatRequest, msgs []oa.Mes
 		t.Fatalf("case %d: changed\n in: %s\nout: %s", i, a, b)
 	}
 }
+
+// RoundTrip checks 300 random conversations (RandomConversation, from a
+// source seeded with seed and seed+1) through a vendor's request and
+// back: translate reads a conversation's body into the request, back
+// reads the request's messages and tools, which must be the
+// conversation's. check then runs the vendor's own checks of case i on
+// the same source.
+func RoundTrip[V any](t *testing.T, seed uint64, translate func(body []byte) (V, error), back func(V) ([]oa.Message, []oa.Tool), check func(i int, r *rand.Rand, in *oa.ChatRequest, v V)) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	for i := range 300 {
+		in := RandomConversation(r)
+		body, err := json.Marshal(in)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		v, err := translate(body)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		msgs, tools := back(v)
+		WantSameConversation(t, i, in, msgs, tools)
+		check(i, r, in, v)
+	}
+}
+
+// AppendTurn appends one vendor turn read back as OpenAI's user message
+// and assistant message, each left out when it is empty.
+func AppendTurn(msgs []oa.Message, user, model oa.Message) []oa.Message {
+	if !user.Content.IsEmpty() {
+		msgs = append(msgs, user)
+	}
+	if !model.Content.IsEmpty() || len(model.ToolCalls) > 0 {
+		msgs = append(msgs, model)
+	}
+	return msgs
+}
+
+// ChatAnswer decodes an OpenAI chat answer.
+func ChatAnswer(t *testing.T, out []byte) oa.ChatResponse {
+	t.Helper()
+	var cr oa.ChatResponse
+	if err := json.Unmarshal(out, &cr); err != nil {
+		t.Fatal(err)
+	}
+	return cr
+}
