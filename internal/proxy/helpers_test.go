@@ -143,6 +143,20 @@ func readAll(t testing.TB, resp *http.Response) string {
 	return string(b)
 }
 
+// okJSON reads resp and decodes its body into v, failing t unless it is
+// a 200 with a JSON body; it returns the body.
+func okJSON(t testing.TB, resp *http.Response, v any) string {
+	t.Helper()
+	body := readAll(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: status %d: %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, body)
+	}
+	if err := jsonUnmarshal([]byte(body), v); err != nil {
+		t.Fatalf("%s %s: %v: %s", resp.Request.Method, resp.Request.URL.Path, err, body)
+	}
+	return body
+}
+
 // errorBody decodes an OpenAI-shaped error and fails if it is not one.
 func errorCode(t testing.TB, body string) string {
 	t.Helper()
