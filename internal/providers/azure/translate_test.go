@@ -5,15 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"io"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
 const testKey = "azure-canary-key"
@@ -95,32 +96,20 @@ func TestStreamGolden(t *testing.T) {
 
 func TestErrorMapping(t *testing.T) {
 	a := newTestAdapter(t)
-	cases := map[string]struct {
-		status     int
-		header     http.Header
-		body       string
-		wantStatus int
-		wantClass  providers.ErrorClass
-		wantCode   string
-	}{
-		"rate limited":   {429, http.Header{"Retry-After": {"5"}}, `{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation have exceeded call rate limit."}}`, 429, providers.ClassRateLimited, "429"},
-		"content filter": {400, nil, `{"error":{"message":"filtered","type":null,"param":"prompt","code":"content_filter","status":400}}`, 400, providers.ClassFatal, "content_filter"},
-		"no deployment":  {404, nil, `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`, 404, providers.ClassFatal, "model_not_found"},
-		"bad key":        {401, nil, `{"error":{"code":"401","message":"Access denied due to invalid subscription key ` + testKey + `"}}`, 502, providers.ClassServerError, "upstream_auth_failed"},
-		"server error":   {500, nil, `{"error":{"code":"InternalServerError","message":"oops"}}`, 502, providers.ClassServerError, "InternalServerError"},
+	cases := map[string]providertest.ErrorCase{
+		"rate limited":   {429, http.Header{"Retry-After": {"5"}}, `{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation have exceeded call rate limit."}}`, 429, providers.ClassRateLimited, "429", 5 * time.Second},
+		"content filter": {400, nil, `{"error":{"message":"filtered","type":null,"param":"prompt","code":"content_filter","status":400}}`, 400, providers.ClassFatal, "content_filter", 0},
+		"no deployment":  {404, nil, `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`, 404, providers.ClassFatal, "model_not_found", 0},
+		"bad key":        {401, nil, `{"error":{"code":"401","message":"Access denied due to invalid subscription key ` + testKey + `"}}`, 502, providers.ClassServerError, "upstream_auth_failed", 0},
+		"server error":   {500, nil, `{"error":{"code":"InternalServerError","message":"oops"}}`, 502, providers.ClassServerError, "InternalServerError", 0},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			h := c.header
-			if h == nil {
-				h = http.Header{}
-			}
-			e := a.Error(c.status, h, []byte(c.body))
-			if e.Status != c.wantStatus || e.Class != c.wantClass || e.Code != c.wantCode || strings.Contains(e.Message, testKey) {
-				t.Errorf("got %+v, want status %d class %d code %s", e, c.wantStatus, c.wantClass, c.wantCode)
-			}
-		})
-	}
+	providertest.WantErrorMapping(t, cases, func(status int, h http.Header, body []byte) *providers.Error {
+		e := a.Error(status, h, body)
+		if strings.Contains(e.Message, testKey) {
+			t.Errorf("status %d: the message %q holds the key", status, e.Message)
+		}
+		return e
+	})
 }
 
 func TestNewRejectsBadEndpoints(t *testing.T) {
