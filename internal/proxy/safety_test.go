@@ -169,12 +169,11 @@ func TestRow21Keys(t *testing.T) {
 // Row 22: client credentials, cookies and hop-by-hop headers never reach
 // the upstream; ordinary headers do; the vendor credential is the gateway's.
 func TestRow22HeaderHygiene(t *testing.T) {
-	up := mockup.New(t)
-	prov := upstreamProvider("p", up)
+	cfg, key, up := mockConfig(t)
 	// An ordinary header reaches the vendor when the provider forwards it
 	// (the allow-list alone does not: TestClientHeadersAllowList).
+	prov := &cfg.Providers[0]
 	prov.ForwardHeaders = append(prov.ForwardHeaders, "X-Trace-Id")
-	cfg, key := baseConfig(t, []config.Provider{prov}, config.Backend{Provider: "p", UpstreamModel: "m"})
 	g := startGateway(t, cfg)
 	resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), map[string]string{
 		"x-api-key": key, "api-key": key, "Cookie": "session=abc", "Proxy-Authorization": "Basic eA==",
