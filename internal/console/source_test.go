@@ -140,6 +140,18 @@ func TestCatalogueFilteredByAllowedModels(t *testing.T) {
 	}
 }
 
+// fromConfigWithLimits is FromConfig over a limits engine of cfg, closed
+// when t ends.
+func fromConfigWithLimits(t *testing.T, cfg *config.Config) (*limits.Engine, Deps) {
+	t.Helper()
+	eng, err := limits.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eng.Close() })
+	return eng, FromConfig(cfg, eng)
+}
+
 // spend admits and settles one request of a consumer in the engine, and
 // records it in the Recorder as the proxy would.
 func spend(t *testing.T, eng *limits.Engine, rec *Recorder, consumer, model, provider string, in, out int64, cost float64) {
@@ -158,12 +170,7 @@ func spend(t *testing.T, eng *limits.Engine, rec *Recorder, consumer, model, pro
 
 func TestUsageFromLimitsSplitByProvider(t *testing.T) {
 	cfg, _ := testConfig(t)
-	eng, err := limits.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	d := FromConfig(cfg, eng)
+	eng, d := fromConfigWithLimits(t, cfg)
 	spend(t, eng, d.Recorder, "team-a", "small", "alpha", 100, 20, 0.25)
 	spend(t, eng, d.Recorder, "team-a", "duo", "alpha", 30, 10, 0.5)
 	spend(t, eng, d.Recorder, "team-a", "duo", "beta", 70, 30, 1.5)
@@ -283,12 +290,7 @@ func TestConsoleFollowsReloadsAndEnabled(t *testing.T) {
 // consumer's usage answer names nobody else, whatever the store holds.
 func TestHandlerOverConfig(t *testing.T) {
 	cfg, ks := testConfig(t)
-	eng, err := limits.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = eng.Close() })
-	d := FromConfig(cfg, eng)
+	eng, d := fromConfigWithLimits(t, cfg)
 	spend(t, eng, d.Recorder, "team-a", "small", "alpha", 10, 10, 0.1)
 	spend(t, eng, d.Recorder, "team-b", "big", "beta", 10, 10, 0.1)
 	ts := httptest.NewServer(New(d))

@@ -97,20 +97,12 @@ func TestProviderAvailableHysteresis(t *testing.T) {
 	send := func(n int, status string) {
 		t.Helper()
 		for range n {
-			req, err := http.NewRequest(http.MethodPost, ts.URL+"/v1/chat/completions",
-				strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
-			must(t, err)
-			req.Header.Set("Authorization", "Bearer "+key)
-			req.Header.Set("Content-Type", "application/json")
+			var hdr map[string]string
 			if status != "" {
-				req.Header.Set("X-Mock-Status", status)
+				hdr = map[string]string{"X-Mock-Status": status}
 			}
-			resp, err := http.DefaultClient.Do(req)
-			must(t, err)
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if (status == "") != (resp.StatusCode == http.StatusOK) {
-				t.Fatalf("injected %q, got HTTP %d", status, resp.StatusCode)
+			if code := proxytest.ChatStatus(t, ts.URL, key, "m", hdr); (status == "") != (code == http.StatusOK) {
+				t.Fatalf("injected %q, got HTTP %d", status, code)
 			}
 		}
 	}

@@ -16,11 +16,8 @@ import (
 // replicas. Server-side apply takes the field back (ForceOwnership) and
 // the exchange settles instead of looping.
 func TestConflictingWriter(t *testing.T) {
-	c := env(t)
+	c, ns, _ := convergedSamples(t)
 	ctx := context.Background()
-	ns := namespace(t, c)
-	gw := samples(t, c, ns, nil)
-	converged(t, c, gw)
 	quiet(t, converge)
 	start := reconciles(t, "aigateway")
 

@@ -49,11 +49,8 @@ func readKey(ctx context.Context, c client.Client, ns string) (string, error) {
 }
 
 func TestConsumerKeyLifecycle(t *testing.T) {
-	c := env(t)
+	c, ns, _ := convergedSamples(t)
 	ctx := context.Background()
-	ns := namespace(t, c)
-	gw := samples(t, c, ns, nil)
-	converged(t, c, gw)
 	cs := &v1alpha1.Consumer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "demo"}}
 	awaitCondition(t, c, cs, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)
 	key, err := readKey(ctx, c, ns)
@@ -178,11 +175,8 @@ func TestProviderSecretHeals(t *testing.T) {
 // on the gateway's own key; the other consumers are. Creating the Secret
 // heals it, its own key compiled in.
 func TestConsumerBYOKSecretMissing(t *testing.T) {
-	c := env(t)
+	c, ns, _ := convergedSamples(t)
 	ctx := context.Background()
-	ns := namespace(t, c)
-	gw := samples(t, c, ns, nil)
-	converged(t, c, gw)
 	cs := consumer(ns, "own")
 	cs.Spec.BYOK = []v1alpha1.BYOKKey{{Provider: "openai", SecretRef: v1alpha1.SecretKeyReference{Name: "own-openai", Key: "apiKey"}}}
 	must(t, c.Create(ctx, cs))

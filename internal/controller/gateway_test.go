@@ -34,12 +34,21 @@ func converged(t *testing.T, c client.Client, gw *v1alpha1.AIGateway) {
 	})
 }
 
-func TestGatewayConverges(t *testing.T) {
+// convergedSamples creates the samples in a fresh namespace and waits
+// until they have converged; it returns the client, the namespace and
+// the gateway.
+func convergedSamples(t *testing.T) (client.Client, string, *v1alpha1.AIGateway) {
+	t.Helper()
 	c := env(t)
-	ctx := context.Background()
 	ns := namespace(t, c)
 	gw := samples(t, c, ns, nil)
 	converged(t, c, gw)
+	return c, ns, gw
+}
+
+func TestGatewayConverges(t *testing.T) {
+	c, ns, gw := convergedSamples(t)
+	ctx := context.Background()
 
 	if gw.Status.URL != "http://main."+ns+".svc:8080" || gw.Status.Models != 3 || gw.Status.ConfigHash == "" || gw.Status.Selector == "" {
 		t.Errorf("status = %+v", gw.Status)
@@ -82,11 +91,8 @@ func TestGatewayConverges(t *testing.T) {
 }
 
 func TestGatewayIdempotent(t *testing.T) {
-	c := env(t)
+	c, ns, gw := convergedSamples(t)
 	ctx := context.Background()
-	ns := namespace(t, c)
-	gw := samples(t, c, ns, nil)
-	converged(t, c, gw)
 
 	snapshot := func() map[string]string {
 		out := map[string]string{}
@@ -151,11 +157,8 @@ func TestGatewayIdempotent(t *testing.T) {
 }
 
 func TestChildrenRecreated(t *testing.T) {
-	c := env(t)
+	c, ns, gw := convergedSamples(t)
 	ctx := context.Background()
-	ns := namespace(t, c)
-	gw := samples(t, c, ns, nil)
-	converged(t, c, gw)
 	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "main"}}
 	must(t, c.Get(ctx, client.ObjectKeyFromObject(dep), dep))
 	oldUID := dep.UID

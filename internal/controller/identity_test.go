@@ -119,11 +119,8 @@ func (s *usageServer) servePool(cost string) {
 // the gateways' /usage, summed over Local replicas, rewritten when it
 // changes; a policy that is not pooled gets none.
 func TestPoolSpendInStatus(t *testing.T) {
-	c := env(t)
+	c, ns, gw := convergedSamples(t)
 	ctx := context.Background()
-	ns := namespace(t, c)
-	gw := samples(t, c, ns, nil)
-	converged(t, c, gw)
 	tp := &v1alpha1.TokenPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: "team", Namespace: ns},
 		Spec:       v1alpha1.TokenPolicySpec{Pooled: true, Budget: &v1alpha1.Budget{AmountUSD: "100", Window: v1alpha1.BudgetMonth}},

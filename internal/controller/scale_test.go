@@ -3,9 +3,7 @@ package controller_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/poll"
+	"github.com/tollgate-dev/tollgate/internal/testenv"
 )
 
 // TestScaleConsumers measures convergence of many generated-key Consumers
@@ -21,13 +20,7 @@ import (
 // TOLLGATE_SCALE_CONSUMERS sets the count (default 1000; try 10000). It
 // reports, and asserts nothing about speed.
 func TestScaleConsumers(t *testing.T) {
-	if os.Getenv("TOLLGATE_SCALE") != "1" {
-		t.Skip("set TOLLGATE_SCALE=1 to measure convergence with many Consumers")
-	}
-	n := 1000
-	if v, err := strconv.Atoi(os.Getenv("TOLLGATE_SCALE_CONSUMERS")); err == nil && v > 0 {
-		n = v
-	}
+	n := testenv.ScaleCount(t, "TOLLGATE_SCALE_CONSUMERS", 1000, "measure convergence with many Consumers")
 	c := env(t)
 	ctx := context.Background()
 	ns := namespace(t, c)

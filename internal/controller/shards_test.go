@@ -25,7 +25,9 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	"github.com/tollgate-dev/tollgate/internal/resources"
+	"github.com/tollgate-dev/tollgate/internal/testenv"
 	"github.com/tollgate-dev/tollgate/test/scalefig"
 )
 
@@ -181,16 +183,7 @@ func (g *shardedGateway) serve() {
 // call sends a chat request with key and returns the status.
 func (g *shardedGateway) call(key string) int {
 	g.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, g.url+"/v1/chat/completions",
-		strings.NewReader(`{"model":"mock-small","messages":[{"role":"user","content":"hi"}],"max_tokens":8}`))
-	must(g.t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	must(g.t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	return proxytest.ChatStatus(g.t, g.url, key, "mock-small", nil)
 }
 
 // servedHash waits until the proxy serves hash.
@@ -283,13 +276,7 @@ func TestShardedConfigOverTheSecretLimit(t *testing.T) {
 // TOLLGATE_SHARD_CONSUMERS (default 10,000) lean consumers with brought
 // keys, created in parallel.
 func TestShardedConfigScale(t *testing.T) {
-	if os.Getenv("TOLLGATE_SCALE") != "1" {
-		t.Skip("set TOLLGATE_SCALE=1 to serve a gateway of 10,000 brought-key Consumers")
-	}
-	n := 10_000
-	if v, err := strconv.Atoi(os.Getenv("TOLLGATE_SHARD_CONSUMERS")); err == nil && v > 0 {
-		n = v
-	}
+	n := testenv.ScaleCount(t, "TOLLGATE_SHARD_CONSUMERS", 10_000, "serve a gateway of 10,000 brought-key Consumers")
 	start := time.Now()
 	served, ns := checkSharded(t, n, true)
 	t.Logf("%d consumers: created, compiled, sharded, served and changed in %s; one Consumer more served %s after its create", n, time.Since(start).Round(time.Second), served.Round(time.Millisecond))

@@ -147,10 +147,7 @@ func wantUsage(t *testing.T, c client.Client, ns string, requests, in, out int64
 // own, so status.usage is the sum; a replica that fails keeps the last
 // value instead of a partial sum.
 func TestUsageLocalSumsReplicas(t *testing.T) {
-	c := env(t)
-	ns := namespace(t, c)
-	gw := samples(t, c, ns, nil)
-	converged(t, c, gw)
+	c, ns, gw := convergedSamples(t)
 	a, b := newUsageServer(t), newUsageServer(t)
 	a.serve(2, 100, 50, "0.5")
 	b.serve(3, 200, 25, "0.25")
@@ -207,11 +204,8 @@ func TestUsageRedisReadsOne(t *testing.T) {
 // port. The not-ready endpoint has nothing listening; reading it would
 // fail the Local gateway's round and no usage would appear.
 func TestUsageFromEndpointSlices(t *testing.T) {
-	c := env(t)
+	c, ns, _ := convergedSamples(t)
 	ctx := context.Background()
-	ns := namespace(t, c)
-	gw := samples(t, c, ns, nil)
-	converged(t, c, gw)
 	ip := hostIP()
 	if ip == "" {
 		t.Skip("no non-loopback IPv4 address to put in an EndpointSlice; sliceEndpoints is unit-tested in usage_unit_test.go")

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -8,12 +9,12 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	"github.com/tollgate-dev/tollgate/internal/testredis"
 )
 
@@ -34,12 +35,10 @@ const benchChat = `{"model":"m","messages":[{"role":"user","content":"hello ther
 // postBenchChat sends benchChat to the gateway (or upstream) at base as
 // key and reads the answer to its end: an error unless it is a 200.
 func postBenchChat(client *http.Client, base, key string) error {
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/chat/completions", strings.NewReader(benchChat))
+	req, err := proxytest.NewRequest(context.Background(), http.MethodPost, base+"/v1/chat/completions", key, benchChat, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return err

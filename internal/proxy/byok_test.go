@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,16 +21,13 @@ func TestBYOK(t *testing.T) {
 	})
 	body := chatBody(false, `,"provider":{"only":["b"]}`)
 	resp := tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, body, mockUsage)
-	out := readAll(t, resp)
 	var v struct {
 		Usage struct {
 			Cost   *float64 `json:"cost"`
 			IsBYOK bool     `json:"is_byok"`
 		} `json:"usage"`
 	}
-	if err := json.Unmarshal([]byte(out), &v); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("status %d %v: %s", resp.StatusCode, err, out)
-	}
+	out := okJSON(t, resp, &v)
 	if v.Usage.Cost == nil || *v.Usage.Cost != 0 || !v.Usage.IsBYOK || resp.Header.Get(HeaderBYOK) != "true" || resp.Header.Get(HeaderCost) != "0" {
 		t.Errorf("cost %v byok %v headers %v: %s", v.Usage.Cost, v.Usage.IsBYOK, resp.Header, out)
 	}

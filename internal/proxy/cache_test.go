@@ -43,6 +43,18 @@ func cachedConfig(t *testing.T, scope string, rd *testredis.Server) (*config.Con
 	return cfg, up, keyA, keyB
 }
 
+// firstMiss sends the chat body as key to g, the cache's first sight of
+// it, and wants a 200 the cache missed; it returns the answer.
+func firstMiss(t *testing.T, g *gw, key, body string) string {
+	t.Helper()
+	resp := g.do(t, "POST", "/v1/chat/completions", key, body, nil)
+	answer := readAll(t, resp)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(HeaderCache) != "miss" {
+		t.Fatalf("%s, first sight: %d %s %q", g.url, resp.StatusCode, resp.Header.Get(HeaderCache), answer)
+	}
+	return answer
+}
+
 // TestCacheRedisTwoReplicas: two replicas sharing a real Redis share the
 // cache: an answer one stored is served by the other, byte for byte,
 // whole and streamed, at no cost; the hits count against the shared
@@ -54,11 +66,7 @@ func TestCacheRedisTwoReplicas(t *testing.T) {
 	r0, r1 := startGateway(t, cfg), startGateway(t, cfg)
 	for _, stream := range []bool{false, true} {
 		n0 := up.Count()
-		first := r0.do(t, "POST", "/v1/chat/completions", keyA, chatBody(stream, ""), nil)
-		firstBody := readAll(t, first)
-		if first.StatusCode != http.StatusOK || first.Header.Get(HeaderCache) != "miss" {
-			t.Fatalf("replica 0: %d %s %q", first.StatusCode, first.Header.Get(HeaderCache), firstBody)
-		}
+		firstBody := firstMiss(t, r0, keyA, chatBody(stream, ""))
 		hit := r1.do(t, "POST", "/v1/chat/completions", keyA, chatBody(stream, ""), nil)
 		if hitBody := readAll(t, hit); hit.Header.Get(HeaderCache) != "hit" || hitBody != firstBody {
 			t.Fatalf("stream %v: replica 1: %d %s\n%q\n%q", stream, hit.StatusCode, hit.Header.Get(HeaderCache), hitBody, firstBody)
@@ -103,11 +111,7 @@ func TestCacheHit(t *testing.T) {
 	g, up, keyA, keyB := cachedGateway(t, "")
 	for _, stream := range []bool{false, true} {
 		n0 := up.Count()
-		first := g.do(t, "POST", "/v1/chat/completions", keyA, chatBody(stream, ""), nil)
-		firstBody := readAll(t, first)
-		if first.StatusCode != http.StatusOK || first.Header.Get(HeaderCache) != "miss" {
-			t.Fatalf("first: %d %s %q", first.StatusCode, first.Header.Get(HeaderCache), firstBody)
-		}
+		firstBody := firstMiss(t, g, keyA, chatBody(stream, ""))
 		// The same request written another way is the same request.
 		again := strings.Replace(chatBody(stream, ""), `{"model":"m",`, "{ \"model\" : \"m\" ,\n", 1)
 		hit := g.do(t, "POST", "/v1/chat/completions", keyA, again, nil)

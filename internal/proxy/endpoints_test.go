@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -143,14 +142,7 @@ func TestModelEndpointsRefusals(t *testing.T) {
 
 func (g *gw) endpoints(t *testing.T, key, model string) endpointsAnswer {
 	t.Helper()
-	resp := g.do(t, http.MethodGet, "/v1/models/"+model+"/endpoints", key, "", nil)
-	body := readAll(t, resp)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("endpoints: %d %s", resp.StatusCode, body)
-	}
 	var out endpointsAnswer
-	if err := json.Unmarshal([]byte(body), &out); err != nil {
-		t.Fatalf("endpoints: %v: %s", err, body)
-	}
+	okJSON(t, g.do(t, http.MethodGet, "/v1/models/"+model+"/endpoints", key, "", nil), &out)
 	return out
 }

@@ -11,14 +11,11 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
-	mockup "github.com/tollgate-dev/tollgate/test/upstream"
 )
 
 // Issue 12 item 11: client headers reach the vendor on an allow-list.
 func TestClientHeadersAllowList(t *testing.T) {
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
-	g := startGateway(t, cfg)
+	g, key, up := mockGateway(t)
 	resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), map[string]string{
 		"X-Forwarded-For": "10.0.0.1", "X-Real-Ip": "10.0.0.1", "X-Internal-Tenant": "acme", "Forwarded": "for=10.0.0.1",
 		"Via": "1.1 corp-proxy", "Traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
@@ -46,8 +43,7 @@ func TestClientHeadersAllowList(t *testing.T) {
 func TestUpstreamRetryAfterCapped(t *testing.T) {
 	for _, path := range []string{"/v1/chat/completions", messagesPath} {
 		// A gateway each: the first 429 cools the backend down.
-		up := mockup.New(t)
-		cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+		cfg, key, _ := mockConfig(t)
 		cfg.Routes[0].Retry.Attempts = 1
 		cfg.Routes[0].Retry.MaxCooldown = config.D(30 * time.Second)
 		g := startGateway(t, cfg)
@@ -68,9 +64,7 @@ func TestUpstreamRetryAfterCapped(t *testing.T) {
 
 // Issue 12 item 11: only canonical paths are served.
 func TestOnlyCanonicalPaths(t *testing.T) {
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
-	g := startGateway(t, cfg)
+	g, key, up := mockGateway(t)
 	addr := strings.TrimPrefix(g.url, "http://")
 	for _, p := range []string{"/v1/chat%2Fcompletions", "/v1/chat%2fcompletions", "/%761/chat/completions", "/v1/chat/completion%73",
 		"//v1/chat/completions", "/v1//chat/completions", "/v1/chat/completions.", "/v1/chat/completions/", "/v1/./chat/completions",

@@ -90,6 +90,22 @@ func baseConfig(t testing.TB, providers []config.Provider, backends ...config.Ba
 	return cfg, key
 }
 
+// mockConfig is baseConfig with one provider, "p", at a fresh mock
+// upstream; route "m" goes to the mock's model "m".
+func mockConfig(t testing.TB) (*config.Config, string, *mockup.Server) {
+	t.Helper()
+	up := mockup.New(t)
+	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	return cfg, key, up
+}
+
+// mockGateway serves mockConfig unchanged.
+func mockGateway(t testing.TB) (*gw, string, *mockup.Server) {
+	t.Helper()
+	cfg, key, up := mockConfig(t)
+	return startGateway(t, cfg), key, up
+}
+
 func chatBody(stream bool, extra string) string {
 	b := `{"model":"m","messages":[{"role":"user","content":"one two three"}]`
 	if stream {
@@ -106,20 +122,9 @@ func (g *gw) do(t testing.TB, method, path, key, body string, hdr map[string]str
 
 func (g *gw) doCtx(t testing.TB, ctx context.Context, method, path, key, body string, hdr map[string]string) *http.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, g.url+path, rd)
+	req, err := proxytest.NewRequest(ctx, method, g.url+path, key, body, hdr)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -136,6 +141,20 @@ func readAll(t testing.TB, resp *http.Response) string {
 		t.Fatalf("reading body: %v", err)
 	}
 	return string(b)
+}
+
+// okJSON reads resp and decodes its body into v, failing t unless it is
+// a 200 with a JSON body; it returns the body.
+func okJSON(t testing.TB, resp *http.Response, v any) string {
+	t.Helper()
+	body := readAll(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: status %d: %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, body)
+	}
+	if err := jsonUnmarshal([]byte(body), v); err != nil {
+		t.Fatalf("%s %s: %v: %s", resp.Request.Method, resp.Request.URL.Path, err, body)
+	}
+	return body
 }
 
 // errorBody decodes an OpenAI-shaped error and fails if it is not one.

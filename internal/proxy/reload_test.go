@@ -111,8 +111,7 @@ func TestRow27ReloadUnderLoad(t *testing.T) {
 // A broken config is refused; the old one keeps serving; the failure is
 // counted. File changes are picked up by the watcher.
 func TestReloadRefusedAndFileWatch(t *testing.T) {
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, key, _ := mockConfig(t)
 	g := startGateway(t, cfg)
 	hash := g.s.ConfigHash()
 	for name, doc := range map[string]string{
@@ -161,8 +160,7 @@ func TestReloadRefusedAndFileWatch(t *testing.T) {
 // error event and no [DONE]; Drain returns.
 func TestRow28Drain(t *testing.T) {
 	for _, finishes := range []bool{true, false} {
-		up := mockup.New(t)
-		cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+		cfg, key, up := mockConfig(t)
 		cfg.Providers[0].Timeouts.Idle = config.D(30 * time.Second)
 		s := New(Options{})
 		if err := s.Load(cfg); err != nil {
@@ -216,8 +214,7 @@ func TestRow28Drain(t *testing.T) {
 // and then answered every request 503 and 413, and CR/LF in a header name
 // was accepted.
 func TestReloadRefusesInvalidConfig(t *testing.T) {
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, key, _ := mockConfig(t)
 	g := startGateway(t, cfg)
 	hash := g.s.ConfigHash()
 	file := filepath.Join(t.TempDir(), "gw.json")

@@ -72,14 +72,8 @@ func respGateway(t *testing.T, edit func(*config.Config)) (*gw, string, *mockup.
 func create(t *testing.T, g *gw, key, body string) (*respObject, *http.Response) {
 	t.Helper()
 	resp := g.do(t, http.MethodPost, "/v1/responses", key, body, nil)
-	b := readAll(t, resp)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /v1/responses: %d %s", resp.StatusCode, b)
-	}
 	var r respObject
-	if err := json.Unmarshal([]byte(b), &r); err != nil {
-		t.Fatalf("answer %q: %v", b, err)
-	}
+	okJSON(t, resp, &r)
 	return &r, resp
 }
 

@@ -40,11 +40,8 @@ func TestCostInEveryAnswer(t *testing.T) {
 		}{{"", "a", 0.02}, {`,"provider":{"only":["b"]}`, "b", 0.002}} {
 			body := chatBody(false, c.extra)
 			resp := tr.g.do(t, http.MethodPost, "/v1/chat/completions", tr.key, body, mockUsage)
-			out := readAll(t, resp)
 			var v costed
-			if err := json.Unmarshal([]byte(out), &v); err != nil || resp.StatusCode != 200 {
-				t.Fatalf("status %d %v: %s", resp.StatusCode, err, out)
-			}
+			out := okJSON(t, resp, &v)
 			if v.cost() != c.cost || v.Provider != c.provider || resp.Header.Get(HeaderCost) != formatCost(c.cost) {
 				t.Errorf("%q: cost %v provider %q header %q: %s", c.extra, v.cost(), v.Provider, resp.Header.Get(HeaderCost), out)
 			}
@@ -95,11 +92,8 @@ func TestCostInEveryAnswer(t *testing.T) {
 			tr := newTrio(t, nil)
 			resp := tr.g.do(t, http.MethodPost, path, tr.key, body, map[string]string{"anthropic-version": "2023-06-01",
 				"x-mock-usage": mockUsage["x-mock-usage"]})
-			out := readAll(t, resp)
 			var v costed
-			if err := json.Unmarshal([]byte(out), &v); err != nil || resp.StatusCode != 200 {
-				t.Fatalf("status %d %v: %s", resp.StatusCode, err, out)
-			}
+			out := okJSON(t, resp, &v)
 			if v.cost() <= 0 || v.Provider != "a" || resp.Header.Get(HeaderCost) != formatCost(v.cost()) || v.Model != "m" {
 				t.Errorf("cost %v provider %q model %q header %q: %s", v.cost(), v.Provider, v.Model, resp.Header.Get(HeaderCost), out)
 			}

@@ -20,8 +20,7 @@ import (
 // Row 19: over-limit bodies get 413 before being read whole; malformed or
 // hostile JSON gets 400 and nothing goes upstream.
 func TestRow19BodyLimitAndMalformedJSON(t *testing.T) {
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, key, up := mockConfig(t)
 	cfg.Server.MaxRequestBodyBytes = 1024
 	g := startGateway(t, cfg)
 	big := chatBody(false, `,"pad":"`+strings.Repeat("x", 4096)+`"`)
@@ -73,8 +72,7 @@ func TestRow19BodyLimitAndMalformedJSON(t *testing.T) {
 // Row 20: clients trickling headers or body are cut by read deadlines
 // while others are served.
 func TestRow20SlowClients(t *testing.T) {
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, key, _ := mockConfig(t)
 	cfg.Server.ReadHeaderTimeout = config.D(200 * time.Millisecond)
 	cfg.Server.ReadTimeout = config.D(300 * time.Millisecond)
 	g := startGateway(t, cfg)
@@ -112,8 +110,7 @@ func TestRow20SlowClients(t *testing.T) {
 // Row 21: every key failure gets one identical 401; rotation overlaps;
 // allowed-model globs give 403 and filter /v1/models.
 func TestRow21Keys(t *testing.T) {
-	up := mockup.New(t)
-	cfg, good := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, good, _ := mockConfig(t)
 	old, oldK := newKey(t)
 	future, past := time.Now().Add(time.Hour), time.Now().Add(-time.Second)
 	oldK.NotAfter = &future
@@ -172,12 +169,11 @@ func TestRow21Keys(t *testing.T) {
 // Row 22: client credentials, cookies and hop-by-hop headers never reach
 // the upstream; ordinary headers do; the vendor credential is the gateway's.
 func TestRow22HeaderHygiene(t *testing.T) {
-	up := mockup.New(t)
-	prov := upstreamProvider("p", up)
+	cfg, key, up := mockConfig(t)
 	// An ordinary header reaches the vendor when the provider forwards it
 	// (the allow-list alone does not: TestClientHeadersAllowList).
+	prov := &cfg.Providers[0]
 	prov.ForwardHeaders = append(prov.ForwardHeaders, "X-Trace-Id")
-	cfg, key := baseConfig(t, []config.Provider{prov}, config.Backend{Provider: "p", UpstreamModel: "m"})
 	g := startGateway(t, cfg)
 	resp := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), map[string]string{
 		"x-api-key": key, "api-key": key, "Cookie": "session=abc", "Proxy-Authorization": "Basic eA==",
@@ -307,8 +303,7 @@ func TestRow24CanaryNeverLeaks(t *testing.T) {
 // Row 29: beyond the in-flight cap, a fast 503 with Retry-After; admitted
 // requests complete.
 func TestRow29InFlightCap(t *testing.T) {
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, key, up := mockConfig(t)
 	cfg.Server.MaxInFlight = 2
 	g := startGateway(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

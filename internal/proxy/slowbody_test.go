@@ -10,15 +10,13 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
-	mockup "github.com/tollgate-dev/tollgate/test/upstream"
 )
 
 // Issue 12 item 3: connections without a key that send a partial body and
 // then nothing get their 401 at once and are closed, and 60 of them do
 // not keep a normal request from being served.
 func TestSlowBodyWithoutKey(t *testing.T) {
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, key, _ := mockConfig(t)
 	cfg.Server.ReadHeaderTimeout = config.D(time.Second)
 	cfg.Server.ReadTimeout = config.D(2 * time.Second)
 	cfg.Server.MaxInFlight = 20

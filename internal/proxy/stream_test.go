@@ -8,17 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tollgate-dev/tollgate/internal/config"
-	mockup "github.com/tollgate-dev/tollgate/test/upstream"
 )
-
-func streamGateway(t *testing.T) (*gw, string, *mockup.Server) {
-	t.Helper()
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
-	return startGateway(t, cfg), key, up
-}
 
 // readEvent reads one SSE event (up to the blank line) with a deadlock
 // guard; the guard is a failure bound, not a speed assertion.
@@ -59,7 +49,7 @@ func readEvent(t *testing.T, br *bufio.Reader) string {
 // Row 17: chunks reach the client as the upstream sends them. The upstream
 // sends chunk 2 only after the client has read chunk 1.
 func TestRow17StreamsAreStreamed(t *testing.T) {
-	g, key, up := streamGateway(t)
+	g, key, up := mockGateway(t)
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	req, _ := http.NewRequest(http.MethodPost, g.url+"/v1/chat/completions", strings.NewReader(chatBody(true, "")))
@@ -90,7 +80,7 @@ func TestRow17StreamsAreStreamed(t *testing.T) {
 // Row 18: usage is counted whether or not the client asked, and the usage
 // chunk the gateway asked for on the client's behalf is not shown.
 func TestRow18UsageAlwaysCountedHiddenUnlessAsked(t *testing.T) {
-	g, key, up := streamGateway(t)
+	g, key, up := mockGateway(t)
 	for _, asked := range []bool{false, true} {
 		extra := ""
 		if asked {
@@ -115,7 +105,7 @@ func TestRow18UsageAlwaysCountedHiddenUnlessAsked(t *testing.T) {
 // Row 16: a client that disconnects mid-stream cancels the upstream at
 // once; goroutines return to baseline; partial usage is recorded.
 func TestRow16ClientDisconnect(t *testing.T) {
-	g, key, up := streamGateway(t)
+	g, key, up := mockGateway(t)
 	tr := &http.Transport{}
 	warm := g.do(t, http.MethodPost, "/v1/chat/completions", key, chatBody(false, ""), nil)
 	readAll(t, warm)

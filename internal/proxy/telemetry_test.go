@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
-	mockup "github.com/tollgate-dev/tollgate/test/upstream"
 )
 
 func TestIncomingTraceID(t *testing.T) {
@@ -31,10 +30,9 @@ func TestIncomingTraceID(t *testing.T) {
 // id: the gateway made none), and the upstream gets the client's
 // traceparent only when the provider forwards it.
 func TestAccessLogJoinsTheCallersTraceWithTracingOff(t *testing.T) {
-	up := mockup.New(t)
-	p := upstreamProvider("p", up)
+	cfg, key, up := mockConfig(t)
+	p := &cfg.Providers[0]
 	p.ForwardHeaders = append(p.ForwardHeaders, "Traceparent")
-	cfg, key := baseConfig(t, []config.Provider{p}, config.Backend{Provider: "p", UpstreamModel: "m"})
 	g := startGateway(t, cfg)
 	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	resp := g.do(t, "POST", "/v1/chat/completions", key, chatBody(false, ""), map[string]string{"Traceparent": tp})
@@ -59,8 +57,7 @@ func TestGenAIMetricsCarryTraceExemplars(t *testing.T) {
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
 	defer sink.Close()
-	up := mockup.New(t)
-	cfg, key := baseConfig(t, []config.Provider{upstreamProvider("p", up)}, config.Backend{Provider: "p", UpstreamModel: "m"})
+	cfg, key, _ := mockConfig(t)
 	cfg.Telemetry = config.Telemetry{Tracing: &config.Tracing{Endpoint: sink.URL, Protocol: config.OTLPHTTP}}
 	g := startGateway(t, cfg)
 	defer g.s.Close()

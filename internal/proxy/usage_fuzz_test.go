@@ -63,45 +63,47 @@ func FuzzUsageOpenAI(f *testing.F) {
 	})
 }
 
+// fuzzUsage fuzzes a vendor's answer parser with the four counts written
+// into format, an answer body, each in its place.
+func fuzzUsage(f *testing.F, format string, parse func(body []byte) (providers.Usage, error)) {
+	f.Add(int64(10), int64(3), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, a, b, c, d int64) {
+		u, err := parse(fmt.Appendf(nil, format, a, b, c, d))
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		checkUsage(t, u, a, b, c, d)
+	})
+}
+
+// FuzzUsageAnthropic: input, output, cache read and cache write tokens.
 func FuzzUsageAnthropic(f *testing.F) {
-	f.Add(int64(10), int64(3), int64(0), int64(0))
-	f.Fuzz(func(t *testing.T, in, out, cacheRead, cacheWrite int64) {
-		body := fmt.Sprintf(`{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hi"}],`+
-			`"stop_reason":"end_turn","usage":{"input_tokens":%d,"output_tokens":%d,"cache_read_input_tokens":%d,"cache_creation_input_tokens":%d}}`,
-			in, out, cacheRead, cacheWrite)
-		_, u, err := anthropic.FromMessage([]byte(body), time.Unix(0, 0))
-		if err != nil {
-			t.Fatalf("parse: %v", err)
-		}
-		checkUsage(t, u, in, out, cacheRead, cacheWrite)
-	})
+	fuzzUsage(f, `{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hi"}],`+
+		`"stop_reason":"end_turn","usage":{"input_tokens":%d,"output_tokens":%d,"cache_read_input_tokens":%d,"cache_creation_input_tokens":%d}}`,
+		func(body []byte) (providers.Usage, error) {
+			_, u, err := anthropic.FromMessage(body, time.Unix(0, 0))
+			return u, err
+		})
 }
 
+// FuzzUsageBedrock: input, output, cache read and cache write tokens.
 func FuzzUsageBedrock(f *testing.F) {
-	f.Add(int64(10), int64(3), int64(0), int64(0))
-	f.Fuzz(func(t *testing.T, in, out, cacheRead, cacheWrite int64) {
-		body := fmt.Sprintf(`{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn",`+
-			`"usage":{"inputTokens":%d,"outputTokens":%d,"cacheReadInputTokens":%d,"cacheWriteInputTokens":%d}}`, in, out, cacheRead, cacheWrite)
-		_, u, err := bedrock.FromConverse([]byte(body), "m", time.Unix(0, 0))
-		if err != nil {
-			t.Fatalf("parse: %v", err)
-		}
-		checkUsage(t, u, in, out, cacheRead, cacheWrite)
-	})
+	fuzzUsage(f, `{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn",`+
+		`"usage":{"inputTokens":%d,"outputTokens":%d,"cacheReadInputTokens":%d,"cacheWriteInputTokens":%d}}`,
+		func(body []byte) (providers.Usage, error) {
+			_, u, err := bedrock.FromConverse(body, "m", time.Unix(0, 0))
+			return u, err
+		})
 }
 
+// FuzzUsageGemini: prompt, candidates, cached and thoughts tokens.
 func FuzzUsageGemini(f *testing.F) {
-	f.Add(int64(10), int64(3), int64(0), int64(0))
-	f.Fuzz(func(t *testing.T, prompt, candidates, cached, thoughts int64) {
-		body := fmt.Sprintf(`{"candidates":[{"content":{"role":"model","parts":[{"text":"hi"}]},"finishReason":"STOP"}],`+
-			`"usageMetadata":{"promptTokenCount":%d,"candidatesTokenCount":%d,"cachedContentTokenCount":%d,"thoughtsTokenCount":%d}}`,
-			prompt, candidates, cached, thoughts)
-		_, u, err := gemini.FromGenerate([]byte(body), "m", time.Unix(0, 0))
-		if err != nil {
-			t.Fatalf("parse: %v", err)
-		}
-		checkUsage(t, u, prompt, candidates, cached, thoughts)
-	})
+	fuzzUsage(f, `{"candidates":[{"content":{"role":"model","parts":[{"text":"hi"}]},"finishReason":"STOP"}],`+
+		`"usageMetadata":{"promptTokenCount":%d,"candidatesTokenCount":%d,"cachedContentTokenCount":%d,"thoughtsTokenCount":%d}}`,
+		func(body []byte) (providers.Usage, error) {
+			_, u, err := gemini.FromGenerate(body, "m", time.Unix(0, 0))
+			return u, err
+		})
 }
 
 // TestCostPricesCacheReadsAndWrites: of the input, cache reads go at the

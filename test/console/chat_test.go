@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	mockup "github.com/tollgate-dev/tollgate/test/upstream"
 )
 
@@ -29,14 +30,9 @@ func chatRequest(t *testing.T, g *gateway, key, model string, headers map[string
 	t.Helper()
 	// Streamed, so the gateway measures time to first token and throughput.
 	body := fmt.Sprintf(`{"model":%q,"messages":[{"role":"user","content":"hello"}],"stream":true}`, model)
-	req, err := http.NewRequest(http.MethodPost, g.url+"/v1/chat/completions", strings.NewReader(body))
+	req, err := proxytest.NewRequest(t.Context(), http.MethodPost, g.url+"/v1/chat/completions", key, body, headers)
 	if err != nil {
 		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -77,62 +77,63 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-func TestValidObjectsAreAccepted(t *testing.T) {
+// eachFixture runs check on each fixture of sources against the shared
+// control plane, in parallel subtests named for the fixture files.
+func eachFixture(t *testing.T, sources []fixtureSource, check func(t *testing.T, e *testenv.Env, root string, fx fixture)) {
 	e := needEnv(t)
 	root := repoRoot(t)
-	all := fixturesOf(t, root, validSources)
-	for _, fx := range all {
+	for _, fx := range fixturesOf(t, root, sources) {
 		t.Run(fx.file, func(t *testing.T) {
 			t.Parallel()
-			if len(fx.expect) > 0 {
-				t.Fatalf("a valid fixture must not carry '# expect:' lines")
-			}
-			ctx := t.Context()
-			obj := fx.objIn(t, e, fx.namespace())
-			if err := e.Client.Create(ctx, obj, strict); err != nil {
-				t.Fatalf("%s was rejected: %v", fx.file, err)
-			}
-			got := &unstructured.Unstructured{}
-			got.SetGroupVersionKind(obj.GroupVersionKind())
-			if err := e.Client.Get(ctx, keyOf(obj), got); err != nil {
-				t.Fatalf("reading back %s: %v", fx.file, err)
-			}
-			checkPendingCondition(t, got)
-			checkGolden(t, root, fx, got)
+			check(t, e, root, fx)
 		})
 	}
 }
 
+func TestValidObjectsAreAccepted(t *testing.T) {
+	eachFixture(t, validSources, func(t *testing.T, e *testenv.Env, root string, fx fixture) {
+		if len(fx.expect) > 0 {
+			t.Fatalf("a valid fixture must not carry '# expect:' lines")
+		}
+		ctx := t.Context()
+		obj := fx.objIn(t, e, fx.namespace())
+		if err := e.Client.Create(ctx, obj, strict); err != nil {
+			t.Fatalf("%s was rejected: %v", fx.file, err)
+		}
+		got := &unstructured.Unstructured{}
+		got.SetGroupVersionKind(obj.GroupVersionKind())
+		if err := e.Client.Get(ctx, keyOf(obj), got); err != nil {
+			t.Fatalf("reading back %s: %v", fx.file, err)
+		}
+		checkPendingCondition(t, got)
+		checkGolden(t, root, fx, got)
+	})
+}
+
 func TestInvalidObjectsAreRejected(t *testing.T) {
-	e := needEnv(t)
-	root := repoRoot(t)
-	all := fixturesOf(t, root, invalidSources)
-	for _, fx := range all {
-		t.Run(fx.file, func(t *testing.T) {
-			t.Parallel()
-			if len(fx.expect) == 0 {
-				t.Fatalf("an invalid fixture needs at least one '# expect: <field>: <message>' line")
+	eachFixture(t, invalidSources, func(t *testing.T, e *testenv.Env, _ string, fx fixture) {
+		if len(fx.expect) == 0 {
+			t.Fatalf("an invalid fixture needs at least one '# expect: <field>: <message>' line")
+		}
+		obj := fx.objIn(t, e, fx.namespace())
+		err := e.Client.Create(t.Context(), obj, strict)
+		if err == nil {
+			t.Fatalf("%s was accepted; want rejection with %v", fx.file, fx.expect)
+		}
+		var status apierrors.APIStatus
+		if !errors.As(err, &status) || !apierrors.IsInvalid(err) {
+			t.Fatalf("%s: want an Invalid error with %v, got %v", fx.file, fx.expect, err)
+		}
+		var causes []metav1.StatusCause
+		if d := status.Status().Details; d != nil {
+			causes = d.Causes
+		}
+		for _, want := range fx.expect {
+			if !hasCause(causes, want) {
+				t.Errorf("%s: no error %q at field %q; got:\n%s", fx.file, want.message, want.field, formatCauses(causes))
 			}
-			obj := fx.objIn(t, e, fx.namespace())
-			err := e.Client.Create(t.Context(), obj, strict)
-			if err == nil {
-				t.Fatalf("%s was accepted; want rejection with %v", fx.file, fx.expect)
-			}
-			var status apierrors.APIStatus
-			if !errors.As(err, &status) || !apierrors.IsInvalid(err) {
-				t.Fatalf("%s: want an Invalid error with %v, got %v", fx.file, fx.expect, err)
-			}
-			var causes []metav1.StatusCause
-			if d := status.Status().Details; d != nil {
-				causes = d.Causes
-			}
-			for _, want := range fx.expect {
-				if !hasCause(causes, want) {
-					t.Errorf("%s: no error %q at field %q; got:\n%s", fx.file, want.message, want.field, formatCauses(causes))
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // checkPendingCondition checks the CRD's status default on an object created

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 )
 
 const prometheusConfig = `global:
@@ -157,14 +158,9 @@ func TestDashboardQueriesAnswerFromRealPrometheus(t *testing.T) {
 	// Bounded load: at most 600 requests or 8 s, about one each 15 ms.
 	client := &http.Client{Timeout: 10 * time.Second}
 	send := func(key, body string, hdr map[string]string) {
-		req, err := http.NewRequest(http.MethodPost, g.url+"/v1/chat/completions", strings.NewReader(body))
+		req, err := proxytest.NewRequest(t.Context(), http.MethodPost, g.url+"/v1/chat/completions", key, body, hdr)
 		if err != nil {
 			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		for k, v := range hdr {
-			req.Header.Set(k, v)
 		}
 		resp, err := client.Do(req)
 		if err != nil {

@@ -89,12 +89,10 @@ func TestTraceAcrossFallbackInJaeger(t *testing.T) {
 
 	cctx, client := ctp.Tracer("test").Start(ctx, "client call")
 	body := `{"model":"m","messages":[{"role":"user","content":"one two three"}],"temperature":0.5,"max_tokens":64}`
-	req, err := http.NewRequestWithContext(cctx, http.MethodPost, g.url+"/v1/chat/completions", strings.NewReader(body))
+	req, err := proxytest.NewRequest(cctx, http.MethodPost, g.url+"/v1/chat/completions", g.key, body, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+g.key)
-	req.Header.Set("Content-Type", "application/json")
 	propagation.TraceContext{}.Inject(cctx, propagation.HeaderCarrier(req.Header))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -34,6 +34,7 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/operator"
 	"github.com/tollgate-dev/tollgate/internal/poll"
 	"github.com/tollgate-dev/tollgate/internal/proxy"
+	"github.com/tollgate-dev/tollgate/internal/proxy/proxytest"
 	"github.com/tollgate-dev/tollgate/internal/testenv"
 	"github.com/tollgate-dev/tollgate/test/scalefig"
 )
@@ -68,13 +69,7 @@ func TestMain(m *testing.M) {
 // Opt-in (make scale): TOLLGATE_SCALE=1, TOLLGATE_COLD_CONSUMERS (default
 // 10,000). It asserts what converged, never how fast.
 func TestColdConvergence(t *testing.T) {
-	if os.Getenv("TOLLGATE_SCALE") != "1" {
-		t.Skip("set TOLLGATE_SCALE=1 to time convergence from cold")
-	}
-	n := 10_000
-	if v, err := strconv.Atoi(os.Getenv("TOLLGATE_COLD_CONSUMERS")); err == nil && v > 0 {
-		n = v
-	}
+	n := testenv.ScaleCount(t, "TOLLGATE_COLD_CONSUMERS", 10_000, "time convergence from cold")
 	scheme, err := controller.NewScheme()
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +130,7 @@ func TestColdConvergence(t *testing.T) {
 		sample = append(sample, rand.IntN(n))
 	}
 	for _, i := range sample {
-		if code := call(t, srv.URL, keys[i]); code != http.StatusOK {
+		if code := proxytest.ChatStatus(t, srv.URL, keys[i], "mock-small", nil); code != http.StatusOK {
 			t.Fatalf("consumer c%06d's key: status %d, want 200", i, code)
 		}
 	}
@@ -155,7 +150,7 @@ func TestColdConvergence(t *testing.T) {
 	// key's first 200 through the gateway watching the real Secrets (the
 	// operator in its own process recompiles one shard and the root).
 	key, objs := consumerObjects(ns, n)
-	if code := call(t, srv.URL, key); code != http.StatusUnauthorized {
+	if code := proxytest.ChatStatus(t, srv.URL, key, "mock-small", nil); code != http.StatusUnauthorized {
 		t.Fatalf("a key no Consumer has yet: status %d, want 401", code)
 	}
 	applied := time.Now()
@@ -171,7 +166,7 @@ func TestColdConvergence(t *testing.T) {
 				compiled = time.Since(applied)
 			}
 		}
-		if code := call(t, srv.URL, key); code != http.StatusOK {
+		if code := proxytest.ChatStatus(t, srv.URL, key, "mock-small", nil); code != http.StatusOK {
 			return fmt.Errorf("the new consumer's key: status %d", code)
 		}
 		return nil
@@ -312,20 +307,6 @@ func loadAvg() string {
 	}
 	f := strings.Fields(string(b))
 	return strings.Join(f[:min(3, len(f))], " ")
-}
-
-func call(t *testing.T, url, key string) int {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url+"/v1/chat/completions",
-		strings.NewReader(`{"model":"mock-small","messages":[{"role":"user","content":"hi"}],"max_tokens":8}`))
-	must(t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
 }
 
 func must(t *testing.T, err error) {

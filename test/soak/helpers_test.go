@@ -148,12 +148,10 @@ func send(ctx context.Context, client *http.Client, url, key, model string, stre
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	body := fmt.Sprintf(`{"model":%q,"messages":[{"role":"user","content":"hello"}],"max_tokens":8,"stream":%t}`, model, stream)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/chat/completions", strings.NewReader(body))
+	req, err := proxytest.NewRequest(ctx, http.MethodPost, url+"/v1/chat/completions", key, body, nil)
 	if err != nil {
 		return 0, nil, "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, "", err

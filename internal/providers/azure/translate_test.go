@@ -5,16 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/config"
 	"github.com/tollgate-dev/tollgate/internal/providers"
+	"github.com/tollgate-dev/tollgate/internal/providers/providertest"
 )
 
 const testKey = "azure-canary-key"
@@ -33,70 +33,58 @@ func newTestAdapter(t *testing.T) providers.Adapter {
 // checked) and body of each upstream request.
 func TestRequestGolden(t *testing.T) {
 	a := newTestAdapter(t)
-	for _, in := range providertest.Inputs(t, "request", ".json") {
-		t.Run(in, func(t *testing.T) {
-			raw, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var c struct {
-				Op     string          `json:"op"`
-				Model  string          `json:"model"`
-				Stream bool            `json:"stream"`
-				Body   json.RawMessage `json:"body"`
-			}
-			if err := json.Unmarshal(raw, &c); err != nil {
-				t.Fatal(err)
-			}
-			op := providers.OpChat
-			if c.Op == "embeddings" {
-				op = providers.OpEmbeddings
-			}
-			req, err := a.NewRequest(context.Background(), &providers.Request{Op: op, Body: c.Body, Model: c.Model, Stream: c.Stream})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if req.Header.Get("Api-Key") != testKey || req.Header.Get("Authorization") != "" {
-				t.Fatalf("credential headers %v", req.Header)
-			}
-			req.Header.Set("Api-Key", "[redacted]")
-			body, _ := io.ReadAll(req.Body)
-			var out bytes.Buffer
-			fmt.Fprintf(&out, "%s %s\n", req.Method, req.URL)
-			keys := make([]string, 0, len(req.Header))
-			for k := range req.Header {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fmt.Fprintf(&out, "%s: %s\n", k, strings.Join(req.Header[k], ","))
-			}
-			out.WriteByte('\n')
-			out.Write(providertest.Indent(t, body))
-			providertest.Golden(t, providertest.GoldenName(in, ".json")+".txt", out.Bytes())
-		})
-	}
+	providertest.EachInput(t, "request", ".json", func(t *testing.T, in string, raw []byte) {
+		var c struct {
+			Op     string          `json:"op"`
+			Model  string          `json:"model"`
+			Stream bool            `json:"stream"`
+			Body   json.RawMessage `json:"body"`
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatal(err)
+		}
+		op := providers.OpChat
+		if c.Op == "embeddings" {
+			op = providers.OpEmbeddings
+		}
+		req, err := a.NewRequest(context.Background(), &providers.Request{Op: op, Body: c.Body, Model: c.Model, Stream: c.Stream})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req.Header.Get("Api-Key") != testKey || req.Header.Get("Authorization") != "" {
+			t.Fatalf("credential headers %v", req.Header)
+		}
+		req.Header.Set("Api-Key", "[redacted]")
+		body, _ := io.ReadAll(req.Body)
+		var out bytes.Buffer
+		fmt.Fprintf(&out, "%s %s\n", req.Method, req.URL)
+		keys := make([]string, 0, len(req.Header))
+		for k := range req.Header {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&out, "%s: %s\n", k, strings.Join(req.Header[k], ","))
+		}
+		out.WriteByte('\n')
+		out.Write(providertest.Indent(t, body))
+		providertest.Golden(t, providertest.GoldenName(in, ".json")+".txt", out.Bytes())
+	})
 }
 
 func TestResponseGolden(t *testing.T) {
 	a := newTestAdapter(t)
-	for _, in := range providertest.Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, usage, err := a.Response(&providers.Request{}, body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(out, body) {
-				t.Error("Azure answers are OpenAI's: the body must pass through unchanged")
-			}
-			u, _ := json.Marshal(usage)
-			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, u))
-		})
-	}
+	providertest.EachInput(t, "response", ".json", func(t *testing.T, in string, body []byte) {
+		out, usage, err := a.Response(&providers.Request{}, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out, body) {
+			t.Error("Azure answers are OpenAI's: the body must pass through unchanged")
+		}
+		u, _ := json.Marshal(usage)
+		providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, u))
+	})
 }
 
 func TestStreamGolden(t *testing.T) {
@@ -108,32 +96,20 @@ func TestStreamGolden(t *testing.T) {
 
 func TestErrorMapping(t *testing.T) {
 	a := newTestAdapter(t)
-	cases := map[string]struct {
-		status     int
-		header     http.Header
-		body       string
-		wantStatus int
-		wantClass  providers.ErrorClass
-		wantCode   string
-	}{
-		"rate limited":   {429, http.Header{"Retry-After": {"5"}}, `{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation have exceeded call rate limit."}}`, 429, providers.ClassRateLimited, "429"},
-		"content filter": {400, nil, `{"error":{"message":"filtered","type":null,"param":"prompt","code":"content_filter","status":400}}`, 400, providers.ClassFatal, "content_filter"},
-		"no deployment":  {404, nil, `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`, 404, providers.ClassFatal, "model_not_found"},
-		"bad key":        {401, nil, `{"error":{"code":"401","message":"Access denied due to invalid subscription key ` + testKey + `"}}`, 502, providers.ClassServerError, "upstream_auth_failed"},
-		"server error":   {500, nil, `{"error":{"code":"InternalServerError","message":"oops"}}`, 502, providers.ClassServerError, "InternalServerError"},
+	cases := map[string]providertest.ErrorCase{
+		"rate limited":   {429, http.Header{"Retry-After": {"5"}}, `{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation have exceeded call rate limit."}}`, 429, providers.ClassRateLimited, "429", 5 * time.Second},
+		"content filter": {400, nil, `{"error":{"message":"filtered","type":null,"param":"prompt","code":"content_filter","status":400}}`, 400, providers.ClassFatal, "content_filter", 0},
+		"no deployment":  {404, nil, `{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}`, 404, providers.ClassFatal, "model_not_found", 0},
+		"bad key":        {401, nil, `{"error":{"code":"401","message":"Access denied due to invalid subscription key ` + testKey + `"}}`, 502, providers.ClassServerError, "upstream_auth_failed", 0},
+		"server error":   {500, nil, `{"error":{"code":"InternalServerError","message":"oops"}}`, 502, providers.ClassServerError, "InternalServerError", 0},
 	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			h := c.header
-			if h == nil {
-				h = http.Header{}
-			}
-			e := a.Error(c.status, h, []byte(c.body))
-			if e.Status != c.wantStatus || e.Class != c.wantClass || e.Code != c.wantCode || strings.Contains(e.Message, testKey) {
-				t.Errorf("got %+v, want status %d class %d code %s", e, c.wantStatus, c.wantClass, c.wantCode)
-			}
-		})
-	}
+	providertest.WantErrorMapping(t, cases, func(status int, h http.Header, body []byte) *providers.Error {
+		e := a.Error(status, h, body)
+		if strings.Contains(e.Message, testKey) {
+			t.Errorf("status %d: the message %q holds the key", status, e.Message)
+		}
+		return e
+	})
 }
 
 func TestNewRejectsBadEndpoints(t *testing.T) {

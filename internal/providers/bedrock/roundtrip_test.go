@@ -32,12 +32,7 @@ func backToOpenAI(c *converseRequest) ([]oa.Message, []oa.Tool) {
 				user.Content = oa.Text(user.Content.String() + b.Text)
 			}
 		}
-		if !user.Content.IsEmpty() {
-			msgs = append(msgs, user)
-		}
-		if !model.Content.IsEmpty() || len(model.ToolCalls) > 0 {
-			msgs = append(msgs, model)
-		}
+		msgs = providertest.AppendTurn(msgs, user, model)
 	}
 	var tools []oa.Tool
 	if c.ToolConfig != nil {
@@ -50,16 +45,7 @@ func backToOpenAI(c *converseRequest) ([]oa.Message, []oa.Tool) {
 
 // TestRoundTrip: OpenAI → Converse → OpenAI keeps messages, tools and usage.
 func TestRoundTrip(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for i := range 300 {
-		in := providertest.RandomConversation(r)
-		body, _ := json.Marshal(in)
-		c, err := toConverse(body)
-		if err != nil {
-			t.Fatalf("case %d: %v", i, err)
-		}
-		msgs, tools := backToOpenAI(c)
-		providertest.WantSameConversation(t, i, in, msgs, tools)
+	providertest.RoundTrip(t, 5, toConverse, backToOpenAI, func(i int, r *rand.Rand, in *oa.ChatRequest, c *converseRequest) {
 		if c.InferenceConfig == nil || c.InferenceConfig.MaxTokens != *in.MaxTokens {
 			t.Fatalf("case %d: max tokens lost", i)
 		}
@@ -74,15 +60,12 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var cr oa.ChatResponse
-		if err := json.Unmarshal(out, &cr); err != nil {
-			t.Fatal(err)
-		}
+		cr := providertest.ChatAnswer(t, out)
 		input := cu.InputTokens + cu.CacheReadInputTokens + cu.CacheWriteInputTokens
 		want := oa.NewUsage(input, cu.OutputTokens, cu.CacheReadInputTokens, cu.CacheWriteInputTokens, 0)
 		if !reflect.DeepEqual(cr.Usage, want) || u.InputTokens != input || u.OutputTokens != cu.OutputTokens ||
 			u.CachedInputTokens != cu.CacheReadInputTokens || u.CacheWriteTokens != cu.CacheWriteInputTokens || !u.Reported {
 			t.Fatalf("case %d: usage %+v → %+v / %+v", i, cu, cr.Usage, u)
 		}
-	}
+	})
 }

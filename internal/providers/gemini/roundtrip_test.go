@@ -44,12 +44,7 @@ func backToOpenAI(g *generateRequest) ([]oa.Message, []oa.Tool) {
 				user.Content = oa.Text(user.Content.String() + p.Text)
 			}
 		}
-		if !user.Content.IsEmpty() {
-			msgs = append(msgs, user)
-		}
-		if !model.Content.IsEmpty() || len(model.ToolCalls) > 0 {
-			msgs = append(msgs, model)
-		}
+		msgs = providertest.AppendTurn(msgs, user, model)
 	}
 	var tools []oa.Tool
 	for _, t := range g.Tools {
@@ -62,16 +57,7 @@ func backToOpenAI(g *generateRequest) ([]oa.Message, []oa.Tool) {
 
 // TestRoundTrip: OpenAI → Gemini → OpenAI keeps messages, tools and usage.
 func TestRoundTrip(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for i := range 300 {
-		in := providertest.RandomConversation(r)
-		body, _ := json.Marshal(in)
-		g, err := toGenerate(body)
-		if err != nil {
-			t.Fatalf("case %d: %v", i, err)
-		}
-		msgs, tools := backToOpenAI(g)
-		providertest.WantSameConversation(t, i, in, msgs, tools)
+	providertest.RoundTrip(t, 3, toGenerate, backToOpenAI, func(i int, r *rand.Rand, in *oa.ChatRequest, g *generateRequest) {
 		if g.GenerationConfig == nil || g.GenerationConfig.MaxOutputTokens != *in.MaxTokens {
 			t.Fatalf("case %d: max tokens lost", i)
 		}
@@ -84,14 +70,11 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var cr oa.ChatResponse
-		if err := json.Unmarshal(out, &cr); err != nil {
-			t.Fatal(err)
-		}
+		cr := providertest.ChatAnswer(t, out)
 		want := oa.NewUsage(um.PromptTokenCount, um.CandidatesTokenCount+um.ThoughtsTokenCount, um.CachedContentTokenCount, 0, um.ThoughtsTokenCount)
 		if !reflect.DeepEqual(cr.Usage, want) || u.InputTokens != want.PromptTokens || u.OutputTokens != want.CompletionTokens ||
 			u.CachedInputTokens != um.CachedContentTokenCount || u.ReasoningTokens != um.ThoughtsTokenCount || !u.Reported {
 			t.Fatalf("case %d: usage %+v → %+v / %+v", i, um, cr.Usage, u)
 		}
-	}
+	})
 }

@@ -64,6 +64,21 @@ func Inputs(t *testing.T, dir, ext string) []string {
 	return out
 }
 
+// EachInput runs check in a subtest named for the file on each of
+// Inputs(t, dir, ext), with the file's contents.
+func EachInput(t *testing.T, dir, ext string, check func(t *testing.T, in string, body []byte)) {
+	t.Helper()
+	for _, in := range Inputs(t, dir, ext) {
+		t.Run(in, func(t *testing.T) {
+			body, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, in, body)
+		})
+	}
+}
+
 // Indent pretty-prints JSON for a golden file.
 func Indent(t *testing.T, b []byte) []byte {
 	t.Helper()

@@ -30,43 +30,31 @@ func GoldenName(in, ext string) string {
 // RequestGolden translates each testdata/request/*.json with translate and
 // compares the indented JSON of the result with its .golden.json.
 func RequestGolden(t *testing.T, translate func(body []byte) (any, error)) {
-	for _, in := range Inputs(t, "request", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := translate(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := json.Marshal(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			Golden(t, GoldenName(in, ".json")+".json", Indent(t, got))
-		})
-	}
+	EachInput(t, "request", ".json", func(t *testing.T, in string, body []byte) {
+		v, err := translate(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		Golden(t, GoldenName(in, ".json")+".json", Indent(t, got))
+	})
 }
 
 // ResponseGolden translates each testdata/response/*.json with translate
 // and compares the indented answer followed by its usage with its
 // .golden.json.
 func ResponseGolden(t *testing.T, translate func(body []byte) ([]byte, providers.Usage, error)) {
-	for _, in := range Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, usage, err := translate(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, _ := json.Marshal(usage)
-			Golden(t, GoldenName(in, ".json")+".json", append(Indent(t, out), Indent(t, u)...))
-		})
-	}
+	EachInput(t, "response", ".json", func(t *testing.T, in string, body []byte) {
+		out, usage, err := translate(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := json.Marshal(usage)
+		Golden(t, GoldenName(in, ".json")+".json", append(Indent(t, out), Indent(t, u)...))
+	})
 }
 
 // StreamGolden decodes each testdata/stream/*<ext> with the stream open
@@ -284,4 +272,51 @@ func WantSameConversation(t *testing.T, i int, in *oa.ChatRequest, msgs []oa.Mes
 		b, _ := json.Marshal(msgs)
 		t.Fatalf("case %d: changed\n in: %s\nout: %s", i, a, b)
 	}
+}
+
+// RoundTrip checks 300 random conversations (RandomConversation, from a
+// source seeded with seed and seed+1) through a vendor's request and
+// back: translate reads a conversation's body into the request, back
+// reads the request's messages and tools, which must be the
+// conversation's. check then runs the vendor's own checks of case i on
+// the same source.
+func RoundTrip[V any](t *testing.T, seed uint64, translate func(body []byte) (V, error), back func(V) ([]oa.Message, []oa.Tool), check func(i int, r *rand.Rand, in *oa.ChatRequest, v V)) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	for i := range 300 {
+		in := RandomConversation(r)
+		body, err := json.Marshal(in)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		v, err := translate(body)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		msgs, tools := back(v)
+		WantSameConversation(t, i, in, msgs, tools)
+		check(i, r, in, v)
+	}
+}
+
+// AppendTurn appends one vendor turn read back as OpenAI's user message
+// and assistant message, each left out when it is empty.
+func AppendTurn(msgs []oa.Message, user, model oa.Message) []oa.Message {
+	if !user.Content.IsEmpty() {
+		msgs = append(msgs, user)
+	}
+	if !model.Content.IsEmpty() || len(model.ToolCalls) > 0 {
+		msgs = append(msgs, model)
+	}
+	return msgs
+}
+
+// ChatAnswer decodes an OpenAI chat answer.
+func ChatAnswer(t *testing.T, out []byte) oa.ChatResponse {
+	t.Helper()
+	var cr oa.ChatResponse
+	if err := json.Unmarshal(out, &cr); err != nil {
+		t.Fatal(err)
+	}
+	return cr
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -22,39 +21,27 @@ func TestRequestGolden(t *testing.T) {
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			body, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := Response(body, "claude-public")
-			if err != nil {
-				t.Fatal(err)
-			}
-			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
-		})
-	}
+	providertest.EachInput(t, "response", ".json", func(t *testing.T, in string, body []byte) {
+		out, err := Response(body, "claude-public")
+		if err != nil {
+			t.Fatal(err)
+		}
+		providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
+	})
 }
 
 // TestStreamGolden feeds chunk lines; "FINISH" ends the stream and
 // "ERROR status message" fails it.
 func TestStreamGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "stream", ".jsonl") {
-		t.Run(in, func(t *testing.T) {
-			script, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := NewStream("claude-public")
-			out := providertest.RunScript(t, s, script)
-			if !s.Done() {
-				t.Error("stream not done after FINISH")
-			}
-			checkEventOrder(t, out)
-			providertest.Golden(t, providertest.GoldenName(in, ".jsonl")+".sse", out)
-		})
-	}
+	providertest.EachInput(t, "stream", ".jsonl", func(t *testing.T, in string, script []byte) {
+		s := NewStream("claude-public")
+		out := providertest.RunScript(t, s, script)
+		if !s.Done() {
+			t.Error("stream not done after FINISH")
+		}
+		checkEventOrder(t, out)
+		providertest.Golden(t, providertest.GoldenName(in, ".jsonl")+".sse", out)
+	})
 }
 
 // checkEventOrder asserts Anthropic's grammar: message_start first, blocks

@@ -108,19 +108,17 @@ func TestRequestInvalid(t *testing.T) {
 }
 
 func TestResponseGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "response", ".json") {
-		t.Run(in, func(t *testing.T) {
-			r, err := Response(read(t, in), answer(t, goldenRequest))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := Encode(r, answer(t, goldenRequest).Request)
-			if err != nil {
-				t.Fatal(err)
-			}
-			providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
-		})
-	}
+	providertest.EachInput(t, "response", ".json", func(t *testing.T, in string, body []byte) {
+		r, err := Response(body, answer(t, goldenRequest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := Encode(r, answer(t, goldenRequest).Request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		providertest.Golden(t, providertest.GoldenName(in, ".json")+".json", providertest.Indent(t, out))
+	})
 }
 
 // TestForClientStripsEncrypted: encrypted reasoning reaches the client
@@ -145,19 +143,17 @@ func TestForClientStripsEncrypted(t *testing.T) {
 }
 
 func TestStreamGolden(t *testing.T) {
-	for _, in := range providertest.Inputs(t, "stream", ".jsonl") {
-		t.Run(in, func(t *testing.T) {
-			s := NewStream(answer(t, streamRequest))
-			out := providertest.RunScript(t, s, read(t, in))
-			if !s.Done() {
-				t.Error("stream not done at the end of the script")
-			}
-			if err := CheckEvents(out); err != nil {
-				t.Error(err)
-			}
-			providertest.Golden(t, providertest.GoldenName(in, ".jsonl")+".sse", out)
-		})
-	}
+	providertest.EachInput(t, "stream", ".jsonl", func(t *testing.T, in string, script []byte) {
+		s := NewStream(answer(t, streamRequest))
+		out := providertest.RunScript(t, s, script)
+		if !s.Done() {
+			t.Error("stream not done at the end of the script")
+		}
+		if err := CheckEvents(out); err != nil {
+			t.Error(err)
+		}
+		providertest.Golden(t, providertest.GoldenName(in, ".jsonl")+".sse", out)
+	})
 }
 
 // TestStreamMatchesResponse: the response a stream completes with is the
