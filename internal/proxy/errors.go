@@ -95,6 +95,12 @@ func badRequest(msg, param string) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request", Message: msg, Param: param}
 }
 
+// invalidBody answers a body that is JSON but cannot be read or edited as
+// a request (err says why).
+func invalidBody(err error) *apiError {
+	return badRequest("Invalid request body: "+err.Error()+".", "")
+}
+
 func notFound(msg string) *apiError {
 	return &apiError{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "model_not_found", Message: msg, Param: "model"}
 }

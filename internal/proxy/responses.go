@@ -80,19 +80,16 @@ var errStateUnavailable = serverError(http.StatusServiceUnavailable, "response_s
 // upstream reads), and the output bound judged is the larger of the
 // body's max_output_tokens and the canonical one.
 func (c *responsesCall) parse(body []byte) (*parsed, *apiError) {
-	if aerr := checkJSON(body); aerr != nil {
+	raw, aerr := scanBody(body)
+	if aerr != nil {
 		return nil, aerr
-	}
-	raw, err := openai.Scan(body)
-	if err != nil {
-		return nil, badRequest("Invalid request body: "+err.Error()+".", "")
 	}
 	req, err := tr.Decode(body)
 	if err != nil {
 		return nil, translationError(err)
 	}
 	if id := req.PreviousResponseID; id != "" {
-		if aerr := c.loadPrior(id); aerr != nil {
+		if aerr = c.loadPrior(id); aerr != nil {
 			return nil, aerr
 		}
 	}
@@ -106,16 +103,16 @@ func (c *responsesCall) parse(body []byte) (*parsed, *apiError) {
 	if downgraded {
 		// The upstream keeps nothing either.
 		if native, err = setTopLevel(body, "store", []byte("false")); err != nil {
-			return nil, badRequest("Invalid request body: "+err.Error()+".", "")
+			return nil, invalidBody(err)
 		}
 		if raw, err = openai.Scan(native); err != nil {
-			return nil, badRequest("Invalid request body: "+err.Error()+".", "")
+			return nil, invalidBody(err)
 		}
 	}
 	if c.pin != "" {
 		// The chain's ids exist only on its backend: only it can serve.
-		p, aerr := nativeOnly(providers.OpChat, native, raw, previousNotFound(req.PreviousResponseID))
-		if aerr != nil {
+		var p *parsed
+		if p, aerr = nativeOnly(providers.OpChat, native, raw, previousNotFound(req.PreviousResponseID)); aerr != nil {
 			return nil, aerr
 		}
 		p.pin = c.pin
