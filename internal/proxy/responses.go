@@ -102,7 +102,7 @@ func (c *responsesCall) parse(body []byte) (*parsed, *apiError) {
 	native := body
 	if downgraded {
 		// The upstream keeps nothing either.
-		if native, err = setTopLevel(body, "store", []byte("false")); err != nil {
+		if native, err = openai.SetMember(body, "store", []byte("false")); err != nil {
 			return nil, invalidBody(err)
 		}
 		if raw, err = openai.Scan(native); err != nil {
@@ -302,18 +302,4 @@ func (c *responsesCall) saveNative(resp []byte, model, backend string) {
 		c.log.LogAttrs(c.ctx, slog.LevelWarn, "storing a response failed", slog.String("consumer", c.consumer),
 			slog.String("response", head.ID), attrErr(err))
 	}
-}
-
-// setTopLevel returns body with its top-level member key set to value.
-func setTopLevel(body []byte, key string, value json.RawMessage) ([]byte, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("decoding the body: %w", err)
-	}
-	top[key] = value
-	out, err := json.Marshal(top)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the body: %w", err)
-	}
-	return out, nil
 }
