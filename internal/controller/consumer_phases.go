@@ -186,15 +186,9 @@ func (r *ConsumerReconciler) resolve(ctx context.Context, s *consumerScope) erro
 	if s.secret != nil && len(s.problems) == 0 {
 		secrets[s.secretName] = s.secret
 	}
-	res := compile.Compile(compile.Input{
-		Gateway:   &v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Namespace: cs.Namespace}},
-		Consumers: []v1alpha1.Consumer{*alone}, Policies: tps.Items, Secrets: secrets, Now: r.now(),
-	})
-	for _, p := range res.Problems {
-		if p.Kind == v1alpha1.KindConsumer && p.Name == cs.Name {
-			s.problems = append(s.problems, p)
-		}
-	}
+	s.problems = append(s.problems, r.compileAlone(compile.Input{
+		Consumers: []v1alpha1.Consumer{*alone}, Policies: tps.Items, Secrets: secrets,
+	}, v1alpha1.KindConsumer, cs)...)
 	// Compiled alone the Consumer has no providers to read its BYOK keys
 	// for; a gateway leaves out a Consumer whose key Secret is missing.
 	if err := r.resolveBYOK(ctx, s); err != nil {
