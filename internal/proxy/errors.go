@@ -72,11 +72,8 @@ func writeErrorIn(w http.ResponseWriter, e *apiError, shape func(*apiError) []by
 	if b == nil {
 		b = shape(e)
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
+	_ = writeAnswer(w, e.Status, b)
 }
 
 // retryAfterSeconds rounds up to whole seconds, at least 1.
