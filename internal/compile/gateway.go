@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 
@@ -124,17 +125,10 @@ func (c *compiler) limitStore(cfg *config.Config) {
 			c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
 				"Secret %q for the Redis limit store does not exist in namespace %q; create it or remove limits.store.redis.secretRef. Counters fall back to the failure mode.", ref.Name, gw.Namespace)
 		} else {
-			out.Password = string(s.Data[orDefault(string(ref.PasswordKey), "password")])
-			out.Username = string(s.Data[orDefault(string(ref.UsernameKey), "username")])
-			out.CACert = string(s.Data[orDefault(string(ref.CACertKey), "ca.crt")])
+			out.Password = string(s.Data[cmp.Or(string(ref.PasswordKey), "password")])
+			out.Username = string(s.Data[cmp.Or(string(ref.UsernameKey), "username")])
+			out.CACert = string(s.Data[cmp.Or(string(ref.CACertKey), "ca.crt")])
 		}
 	}
 	cfg.Limits.Redis = out
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
