@@ -69,18 +69,11 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	if con := spec.Console; con != nil && con.Enabled {
 		cfg.Console.Enabled = true
 		if ref := con.AdminKeySecretRef; ref != nil {
-			if key, ok := c.secretValue(v1alpha1.KindAIGateway, c.in.Gateway.Name, string(ref.Name), keyOf(ref)); ok {
+			if key, ok := c.secretValue(v1alpha1.KindAIGateway, c.in.Gateway.Name, string(ref.Name), DataKey(ref)); ok {
 				cfg.Console.AdminKeys = []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}
 			}
 		}
 	}
-}
-
-func keyOf(ref *v1alpha1.SecretKeyReference) string {
-	if ref.Key == "" {
-		return KeyAPIKey
-	}
-	return string(ref.Key)
 }
 
 func (c *compiler) limitStore(cfg *config.Config) {

@@ -97,7 +97,7 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 	p := Provider(mp)
 	ok := true
 	if s.Credentials != nil {
-		key, found := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(s.Credentials.SecretRef.Name), keyOf(&s.Credentials.SecretRef))
+		key, found := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(s.Credentials.SecretRef.Name), DataKey(&s.Credentials.SecretRef))
 		p.APIKey, ok = key, found
 	} else if rules, _ := config.Rules(p.Type); rules.NeedsKey {
 		c.problem(v1alpha1.KindModelProvider, mp.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,

@@ -61,11 +61,7 @@ func (r *ConsumerReconciler) ensureKey(ctx context.Context, s *consumerScope) er
 		}
 		s.secret = &sec
 		if ref := cs.Spec.Credentials.SecretRef; ref != nil {
-			dataKey := string(ref.Key)
-			if dataKey == "" {
-				dataKey = compile.KeyAPIKey
-			}
-			s.currentKey = string(sec.Data[dataKey])
+			s.currentKey = string(sec.Data[compile.DataKey(ref)])
 		}
 		return nil
 	}
@@ -219,10 +215,7 @@ func (r *ConsumerReconciler) resolveBYOK(ctx context.Context, s *consumerScope) 
 	cs := s.cs
 	for i, k := range cs.Spec.BYOK {
 		field := fmt.Sprintf("spec.byok[%d].secretRef", i)
-		key := string(k.SecretRef.Key)
-		if key == "" {
-			key = compile.KeyAPIKey
-		}
+		key := compile.DataKey(&k.SecretRef)
 		var sec corev1.Secret
 		// A Secret users bring: an uncached read (secrets.go).
 		err := r.api.Get(ctx, client.ObjectKey{Namespace: cs.Namespace, Name: string(k.SecretRef.Name)}, &sec)

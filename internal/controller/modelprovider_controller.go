@@ -90,11 +90,7 @@ func providerKey(mp *v1alpha1.ModelProvider, secrets map[string]*corev1.Secret) 
 	if s == nil {
 		return ""
 	}
-	k := string(c.SecretRef.Key)
-	if k == "" {
-		k = compile.KeyAPIKey
-	}
-	return string(s.Data[k])
+	return string(s.Data[compile.DataKey(&c.SecretRef)])
 }
 
 // setProviderStatus writes a ModelProvider's conditions and model count.
