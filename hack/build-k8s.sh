@@ -10,15 +10,14 @@
 # Usage: hack/build-k8s.sh [bin-dir]      prints the assets directory on stdout.
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-1.37.2}"
-ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=hack/k8s-wrapper.sh
+. "$root/hack/k8s-wrapper.sh"
+ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
 bindir="${1:-$root/bin}"
 out="$bindir/k8s/$K8S_VERSION"
 
 have() { [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -x "$out/kubectl" ]; }
-# shellcheck source=hack/k8s-wrapper.sh
-. "$root/hack/k8s-wrapper.sh"
 build_start "$bindir/k8s" "$out"
 
 log "building kube-apiserver, kubectl v$K8S_VERSION and etcd v$ETCD_VERSION from the Go module proxy (about 5 minutes the first time)"

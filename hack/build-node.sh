@@ -11,9 +11,10 @@
 # Usage: hack/build-node.sh [bin-dir]      prints the node directory on stdout.
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-1.37.2}"
-COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=hack/k8s-wrapper.sh
+. "$root/hack/k8s-wrapper.sh"
+COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
 bindir="${1:-$root/bin}"
 out="$bindir/node/$K8S_VERSION"
 cmds=(kube-controller-manager kube-scheduler kubelet kube-proxy)
@@ -21,8 +22,6 @@ cmds=(kube-controller-manager kube-scheduler kubelet kube-proxy)
 have() {
 	for c in "${cmds[@]}" coredns; do [ -x "$out/$c" ] || return 1; done
 }
-# shellcheck source=hack/k8s-wrapper.sh
-. "$root/hack/k8s-wrapper.sh"
 build_start "$bindir/node" "$out"
 
 log "building ${cmds[*]} v$K8S_VERSION and CoreDNS v$COREDNS_VERSION from the Go module proxy (several minutes the first time)"

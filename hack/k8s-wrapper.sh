@@ -3,6 +3,12 @@
 # ./staging replaces as versioned requirements (go install refuses modules
 # with replace directives; a wrapper module does not), then builds each
 # command into an output directory with the version stamped in.
+
+# K8S_VERSION is the Kubernetes release both scripts build (the control
+# plane and the node must match); keep it the Makefile's.
+K8S_VERSION="${K8S_VERSION:-1.37.2}"
+
+# Builds the commands of k8s.io/kubernetes at a version:
 #
 #   k8s_build_commands WORKDIR OUTDIR K8S_VERSION CMD...   (CMD: kube-apiserver, kubelet, ...)
 k8s_build_commands() {

@@ -164,44 +164,45 @@ func xadd(ctx context.Context, key string, maxLen int, b []byte) redis.Cmder {
 
 // Get returns consumer's generation id (consumer "": any consumer's).
 func (r *Redis) Get(ctx context.Context, consumer, id string) (*Record, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
-	defer cancel()
-	b, err := r.client.Get(ctx, r.genKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, ErrNotFound
-	}
+	rec, err := getJSON[Record](ctx, r, r.genKey(id), "generation "+id)
 	if err != nil {
-		return nil, fmt.Errorf("reading generation %s: %w", id, err)
-	}
-	var rec Record
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("decoding generation %s: %w", id, err)
+		return nil, err
 	}
 	if (consumer != "" && rec.Consumer != consumer) || rec.ID != id {
 		return nil, ErrNotFound
 	}
-	return &rec, nil
+	return rec, nil
 }
 
 // Bodies returns the captured bodies of consumer's generation id.
 func (r *Redis) Bodies(ctx context.Context, consumer, id string) (*Bodies, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
-	defer cancel()
-	b, err := r.client.Get(ctx, r.bodyKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, ErrNotFound
-	}
+	sb, err := getJSON[storedBodies](ctx, r, r.bodyKey(id), "the bodies of generation "+id)
 	if err != nil {
-		return nil, fmt.Errorf("reading the bodies of generation %s: %w", id, err)
-	}
-	var sb storedBodies
-	if err := json.Unmarshal(b, &sb); err != nil {
-		return nil, fmt.Errorf("decoding the bodies of generation %s: %w", id, err)
+		return nil, err
 	}
 	if sb.Bodies == nil || (consumer != "" && sb.Consumer != consumer) || sb.Bodies.ExpiresAt <= r.opts.Now().UnixMilli() {
 		return nil, ErrNotFound
 	}
 	return sb.Bodies, nil
+}
+
+// getJSON reads the JSON value at key (what names it in errors); a
+// missing key is ErrNotFound.
+func getJSON[T any](ctx context.Context, r *Redis, key, what string) (*T, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	b, err := r.client.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", what, err)
+	}
+	return &v, nil
 }
 
 // List returns one page of f's records, newest first, from the consumer's

@@ -35,6 +35,15 @@ const (
 	TLSMountPath = "/etc/tollgate/tls"
 )
 
+// DataKey is the data key of the Secret ref names: its key, KeyAPIKey
+// when it names none.
+func DataKey(ref *v1alpha1.SecretKeyReference) string {
+	if ref.Key == "" {
+		return KeyAPIKey
+	}
+	return string(ref.Key)
+}
+
 // Input is everything compile reads.
 type Input struct {
 	Gateway *v1alpha1.AIGateway

@@ -250,7 +250,7 @@ func (c *compiler) consumerKeys(cs *v1alpha1.Consumer) ([]config.Key, bool) {
 	name := KeySecretName(cs)
 	dataKey := KeyAPIKey
 	if r := cs.Spec.Credentials.SecretRef; r != nil {
-		dataKey = keyOf(r)
+		dataKey = DataKey(r)
 	}
 	if cs.Spec.Credentials.Generate != nil {
 		if _, exists := c.secrets[name]; !exists {
@@ -320,7 +320,7 @@ func (c *compiler) byokKeys(cfg *config.Config, cs *v1alpha1.Consumer) ([]config
 		if !served {
 			continue
 		}
-		key, ok := c.secretValueAt(v1alpha1.KindConsumer, cs.Name, fmt.Sprintf("spec.byok[%d].secretRef", i), string(k.SecretRef.Name), keyOf(&k.SecretRef))
+		key, ok := c.secretValueAt(v1alpha1.KindConsumer, cs.Name, fmt.Sprintf("spec.byok[%d].secretRef", i), string(k.SecretRef.Name), DataKey(&k.SecretRef))
 		if !ok {
 			return nil, false
 		}

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 
@@ -68,18 +69,11 @@ func (c *compiler) gatewaySettings(cfg *config.Config) {
 	if con := spec.Console; con != nil && con.Enabled {
 		cfg.Console.Enabled = true
 		if ref := con.AdminKeySecretRef; ref != nil {
-			if key, ok := c.secretValue(v1alpha1.KindAIGateway, c.in.Gateway.Name, string(ref.Name), keyOf(ref)); ok {
+			if key, ok := c.secretValue(v1alpha1.KindAIGateway, c.in.Gateway.Name, string(ref.Name), DataKey(ref)); ok {
 				cfg.Console.AdminKeys = []config.Key{{ID: apikey.ID(key), SHA256: apikey.Hash(key)}}
 			}
 		}
 	}
-}
-
-func keyOf(ref *v1alpha1.SecretKeyReference) string {
-	if ref.Key == "" {
-		return KeyAPIKey
-	}
-	return string(ref.Key)
 }
 
 func (c *compiler) limitStore(cfg *config.Config) {
@@ -124,17 +118,10 @@ func (c *compiler) limitStore(cfg *config.Config) {
 			c.problem(v1alpha1.KindAIGateway, gw.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
 				"Secret %q for the Redis limit store does not exist in namespace %q; create it or remove limits.store.redis.secretRef. Counters fall back to the failure mode.", ref.Name, gw.Namespace)
 		} else {
-			out.Password = string(s.Data[orDefault(string(ref.PasswordKey), "password")])
-			out.Username = string(s.Data[orDefault(string(ref.UsernameKey), "username")])
-			out.CACert = string(s.Data[orDefault(string(ref.CACertKey), "ca.crt")])
+			out.Password = string(s.Data[cmp.Or(string(ref.PasswordKey), "password")])
+			out.Username = string(s.Data[cmp.Or(string(ref.UsernameKey), "username")])
+			out.CACert = string(s.Data[cmp.Or(string(ref.CACertKey), "ca.crt")])
 		}
 	}
 	cfg.Limits.Redis = out
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

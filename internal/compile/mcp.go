@@ -130,11 +130,7 @@ func (c *compiler) openAPI(ms *v1alpha1.MCPServer, include, exclude []string) (*
 		out.Tools = []config.MCPTool{}
 	}
 	if cr := s.Credentials; cr != nil {
-		key := string(cr.SecretRef.Key)
-		if key == "" {
-			key = KeyAPIKey
-		}
-		secret, ok := c.secretValue(v1alpha1.KindMCPServer, ms.Name, string(cr.SecretRef.Name), key)
+		secret, ok := c.secretValue(v1alpha1.KindMCPServer, ms.Name, string(cr.SecretRef.Name), DataKey(&cr.SecretRef))
 		if !ok {
 			return nil, false
 		}

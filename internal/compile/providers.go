@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"sort"
 	"strings"
 
@@ -96,7 +97,7 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 	p := Provider(mp)
 	ok := true
 	if s.Credentials != nil {
-		key, found := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(s.Credentials.SecretRef.Name), keyOf(&s.Credentials.SecretRef))
+		key, found := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(s.Credentials.SecretRef.Name), DataKey(&s.Credentials.SecretRef))
 		p.APIKey, ok = key, found
 	} else if rules, _ := config.Rules(p.Type); rules.NeedsKey {
 		c.problem(v1alpha1.KindModelProvider, mp.Name, v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonSecretNotFound,
@@ -105,8 +106,8 @@ func (c *compiler) provider(mp *v1alpha1.ModelProvider) (config.Provider, bool) 
 	}
 	if b := s.Bedrock; b != nil && b.SecretRef != nil {
 		ref := b.SecretRef
-		id, ok1 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), orDefault(string(ref.AccessKeyIDKey), "accessKeyID"))
-		secret, ok2 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), orDefault(string(ref.SecretAccessKeyKey), "secretAccessKey"))
+		id, ok1 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), cmp.Or(string(ref.AccessKeyIDKey), "accessKeyID"))
+		secret, ok2 := c.secretValue(v1alpha1.KindModelProvider, mp.Name, string(ref.Name), cmp.Or(string(ref.SecretAccessKeyKey), "secretAccessKey"))
 		p.Bedrock.AccessKeyID, p.Bedrock.SecretAccessKey = id, secret
 		ok = ok && ok1 && ok2
 		if ref.SessionTokenKey != nil {

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strconv"
@@ -49,7 +50,7 @@ func (c *compiler) telemetry(cfg *config.Config) {
 		}
 	}
 	if tls := tr.TLS; tls != nil {
-		ca, ok := c.secretValue(v1alpha1.KindAIGateway, gw.Name, string(tls.CASecretRef.Name), orDefault(string(tls.CASecretRef.Key), KeyCACert))
+		ca, ok := c.secretValue(v1alpha1.KindAIGateway, gw.Name, string(tls.CASecretRef.Name), cmp.Or(string(tls.CASecretRef.Key), KeyCACert))
 		if !ok {
 			return
 		}

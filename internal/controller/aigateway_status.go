@@ -95,40 +95,23 @@ func setGatewayStatus(st *v1alpha1.AIGatewayStatus, f gatewayFacts, now time.Tim
 	}
 }
 
-// own returns the problems compile reported about the gateway itself for
-// one condition type.
-func own(f gatewayFacts, t v1alpha1.ConditionType) []compile.Problem {
+// own returns the problems compile reported about the gateway itself.
+func own(f gatewayFacts) []compile.Problem {
 	var out []compile.Problem
 	for _, p := range f.problems {
-		if p.Kind == v1alpha1.KindAIGateway && p.Name == f.gw.Name && p.Condition == t {
+		if p.Kind == v1alpha1.KindAIGateway && p.Name == f.gw.Name {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-func joined(ps []compile.Problem) (v1alpha1.ConditionReason, string) {
-	msgs := make([]string, 0, len(ps))
-	for _, p := range ps {
-		msgs = append(msgs, p.Message)
-	}
-	return ps[0].Reason, strings.Join(msgs, " ")
-}
-
 func gatewayAccepted(f gatewayFacts) conditions.Condition {
-	if ps := own(f, v1alpha1.ConditionAccepted); len(ps) > 0 {
-		r, m := joined(ps)
-		return conditions.False(v1alpha1.ConditionAccepted, r, m)
-	}
-	return conditions.True(v1alpha1.ConditionAccepted, v1alpha1.ReasonAccepted, "The AIGateway is valid.")
+	return fromProblems(own(f), v1alpha1.ConditionAccepted, v1alpha1.ReasonAccepted, "The AIGateway is valid.")
 }
 
 func gatewayResolvedRefs(f gatewayFacts) conditions.Condition {
-	if ps := own(f, v1alpha1.ConditionResolvedRefs); len(ps) > 0 {
-		r, m := joined(ps)
-		return conditions.False(v1alpha1.ConditionResolvedRefs, r, m)
-	}
-	return conditions.True(v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonResolvedRefs, "Every reference of the AIGateway resolved.")
+	return fromProblems(own(f), v1alpha1.ConditionResolvedRefs, v1alpha1.ReasonResolvedRefs, "Every reference of the AIGateway resolved.")
 }
 
 func gatewayProgrammed(f gatewayFacts) conditions.Condition {

@@ -61,11 +61,7 @@ func (r *ConsumerReconciler) ensureKey(ctx context.Context, s *consumerScope) er
 		}
 		s.secret = &sec
 		if ref := cs.Spec.Credentials.SecretRef; ref != nil {
-			dataKey := string(ref.Key)
-			if dataKey == "" {
-				dataKey = compile.KeyAPIKey
-			}
-			s.currentKey = string(sec.Data[dataKey])
+			s.currentKey = string(sec.Data[compile.DataKey(ref)])
 		}
 		return nil
 	}
@@ -186,15 +182,9 @@ func (r *ConsumerReconciler) resolve(ctx context.Context, s *consumerScope) erro
 	if s.secret != nil && len(s.problems) == 0 {
 		secrets[s.secretName] = s.secret
 	}
-	res := compile.Compile(compile.Input{
-		Gateway:   &v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Namespace: cs.Namespace}},
-		Consumers: []v1alpha1.Consumer{*alone}, Policies: tps.Items, Secrets: secrets, Now: r.now(),
-	})
-	for _, p := range res.Problems {
-		if p.Kind == v1alpha1.KindConsumer && p.Name == cs.Name {
-			s.problems = append(s.problems, p)
-		}
-	}
+	s.problems = append(s.problems, r.compileAlone(compile.Input{
+		Consumers: []v1alpha1.Consumer{*alone}, Policies: tps.Items, Secrets: secrets,
+	}, v1alpha1.KindConsumer, cs)...)
 	// Compiled alone the Consumer has no providers to read its BYOK keys
 	// for; a gateway leaves out a Consumer whose key Secret is missing.
 	if err := r.resolveBYOK(ctx, s); err != nil {
@@ -225,10 +215,7 @@ func (r *ConsumerReconciler) resolveBYOK(ctx context.Context, s *consumerScope) 
 	cs := s.cs
 	for i, k := range cs.Spec.BYOK {
 		field := fmt.Sprintf("spec.byok[%d].secretRef", i)
-		key := string(k.SecretRef.Key)
-		if key == "" {
-			key = compile.KeyAPIKey
-		}
+		key := compile.DataKey(&k.SecretRef)
 		var sec corev1.Secret
 		// A Secret users bring: an uncached read (secrets.go).
 		err := r.api.Get(ctx, client.ObjectKey{Namespace: cs.Namespace, Name: string(k.SecretRef.Name)}, &sec)

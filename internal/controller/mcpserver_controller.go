@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -64,9 +63,7 @@ func (r *MCPServerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	in.Gateway = &v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Namespace: ms.Namespace}}
-	in.Now = r.now()
-	m, problems, ok := compile.CompileMCPServer(in, ms)
+	m, problems, ok := compile.CompileMCPServer(r.alone(in, ms.Namespace), ms)
 	tools := 0
 	if ok && m.OpenAPI != nil {
 		tools = len(m.OpenAPI.Tools)

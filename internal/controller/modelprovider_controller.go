@@ -55,16 +55,7 @@ func (r *ModelProviderReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if err := readSecrets(ctx, r.api, mp.Namespace, providerSecrets(mp), secrets); err != nil {
 		return ctrl.Result{}, err
 	}
-	compiled := compile.Compile(compile.Input{
-		Gateway:   &v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Namespace: mp.Namespace}},
-		Providers: []v1alpha1.ModelProvider{*mp}, Secrets: secrets, Now: r.now(),
-	})
-	var problems []compile.Problem
-	for _, p := range compiled.Problems {
-		if p.Kind == v1alpha1.KindModelProvider && p.Name == mp.Name {
-			problems = append(problems, p)
-		}
-	}
+	problems := r.compileAlone(compile.Input{Providers: []v1alpha1.ModelProvider{*mp}, Secrets: secrets}, v1alpha1.KindModelProvider, mp)
 	var res ctrl.Result
 	var discoveryErr error
 	switch d := mp.Spec.Discovery; {
@@ -99,11 +90,7 @@ func providerKey(mp *v1alpha1.ModelProvider, secrets map[string]*corev1.Secret) 
 	if s == nil {
 		return ""
 	}
-	k := string(c.SecretRef.Key)
-	if k == "" {
-		k = compile.KeyAPIKey
-	}
-	return string(s.Data[k])
+	return string(s.Data[compile.DataKey(&c.SecretRef)])
 }
 
 // setProviderStatus writes a ModelProvider's conditions and model count.

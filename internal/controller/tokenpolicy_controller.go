@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -56,16 +55,7 @@ func (r *TokenPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if err := r.client.List(ctx, &users, client.InNamespace(tp.Namespace), client.MatchingFields{indexPolicies: tp.Name}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("listing consumers of TokenPolicy %s: %w", tp.Name, err)
 	}
-	res := compile.Compile(compile.Input{
-		Gateway:  &v1alpha1.AIGateway{ObjectMeta: metav1.ObjectMeta{Namespace: tp.Namespace}},
-		Policies: []v1alpha1.TokenPolicy{*tp}, Now: r.now(),
-	})
-	var problems []compile.Problem
-	for _, p := range res.Problems {
-		if p.Kind == v1alpha1.KindTokenPolicy && p.Name == tp.Name {
-			problems = append(problems, p)
-		}
-	}
+	problems := r.compileAlone(compile.Input{Policies: []v1alpha1.TokenPolicy{*tp}}, v1alpha1.KindTokenPolicy, tp)
 	setPolicyStatus(&tp.Status, tp, problems, len(users.Items), r.now())
 	return ctrl.Result{}, r.writeStatus(ctx, before, tp, before.Status, tp.Status, before.Status.Conditions, tp.Status.Conditions)
 }

@@ -215,18 +215,27 @@ func sharedCounters(gw *v1alpha1.AIGateway) bool {
 // reading yet (a partial sum would look like a drop) or when no gateway
 // counted it at all.
 func consumerTotals(cs *v1alpha1.Consumer, gws []v1alpha1.AIGateway, readings map[types.NamespacedName]gatewayUsage) (usageTotals, bool) {
+	return sumReadings(gws, readings, cs.Name, func(gw *v1alpha1.AIGateway) bool {
+		return gw.Namespace == cs.Namespace && compile.Targets(cs, gw)
+	})
+}
+
+// sumReadings merges the totals under key of the gateways counts picks.
+// It reports false when one of them has no reading yet (a partial sum
+// would look like a drop) or when none of them has key.
+func sumReadings(gws []v1alpha1.AIGateway, readings map[types.NamespacedName]gatewayUsage, key string, counts func(*v1alpha1.AIGateway) bool) (usageTotals, bool) {
 	var t usageTotals
 	counted := false
 	for i := range gws {
 		gw := &gws[i]
-		if gw.Namespace != cs.Namespace || !compile.Targets(cs, gw) {
+		if !counts(gw) {
 			continue
 		}
 		r, ok := readings[client.ObjectKeyFromObject(gw)]
 		if !ok {
 			return usageTotals{}, false
 		}
-		if u, ok := r[cs.Name]; ok {
+		if u, ok := r[key]; ok {
 			t.merge(u)
 			counted = true
 		}

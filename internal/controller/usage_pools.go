@@ -23,23 +23,7 @@ func poolReadingKey(policy string) string { return ":pool:" + policy }
 // namespace that report it. It reports false, leaving status alone, when
 // a gateway of the namespace has no reading yet or none reports the pool.
 func poolTotals(tp *v1alpha1.TokenPolicy, gws []v1alpha1.AIGateway, readings map[types.NamespacedName]gatewayUsage) (usageTotals, bool) {
-	var t usageTotals
-	counted := false
-	for i := range gws {
-		gw := &gws[i]
-		if gw.Namespace != tp.Namespace {
-			continue
-		}
-		r, ok := readings[client.ObjectKeyFromObject(gw)]
-		if !ok {
-			return usageTotals{}, false
-		}
-		if u, ok := r[poolReadingKey(tp.Name)]; ok {
-			t.merge(u)
-			counted = true
-		}
-	}
-	return t, counted
+	return sumReadings(gws, readings, poolReadingKey(tp.Name), func(gw *v1alpha1.AIGateway) bool { return gw.Namespace == tp.Namespace })
 }
 
 // writePools writes status.pool of every pooled TokenPolicy whose reading

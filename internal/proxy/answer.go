@@ -95,7 +95,7 @@ func (a *try) sendWhole(answer []byte, size int64, usage providers.Usage) result
 	a.res.answer = size
 	a.res.committed = true
 	_ = c.rc.SetWriteDeadline(time.Now().Add(c.sn.writeTimeout))
-	if err := writeAnswer(c.w, answer); err != nil {
+	if err := writeAnswer(c.w, http.StatusOK, answer); err != nil {
 		a.res.cancelled = true
 	}
 	return a.res

@@ -98,12 +98,13 @@ func (*sseCodec) fail(_ int, msg, code string) []byte { return terminalEvent(msg
 // them).
 var jsonContentType = []string{"application/json"}
 
-// writeAnswer writes a JSON answer with its length.
-func writeAnswer(w http.ResponseWriter, b []byte) error {
+// writeAnswer writes a whole JSON answer, b, with its length and status:
+// every answer the gateway writes in one piece (not a stream) goes so.
+func writeAnswer(w http.ResponseWriter, status int, b []byte) error {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, err := w.Write(b)
 	return err
 }

@@ -46,12 +46,9 @@ func (*completionsCall) answer(canonical []byte, _ string) ([]byte, error) { ret
 // its top level: model, stream, max_tokens and the prompt and suffix the
 // estimate counts.
 func (c *completionsCall) parse(body []byte) (*parsed, *apiError) {
-	if aerr := checkJSON(body); aerr != nil {
+	f, aerr := scanBody(body)
+	if aerr != nil {
 		return nil, aerr
-	}
-	f, err := openai.Scan(body)
-	if err != nil {
-		return nil, badRequest("Invalid request body: "+err.Error()+".", "")
 	}
 	if f.PayloadBytes == 0 {
 		return nil, badRequest("prompt: Field required", "prompt")

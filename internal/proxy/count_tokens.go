@@ -136,11 +136,7 @@ func (s *Server) relayCount(w http.ResponseWriter, r *http.Request, b *backend, 
 		if !json.Valid(msg) {
 			return false
 		}
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set("Content-Length", strconv.Itoa(len(msg)))
-		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(msg)
+		_ = writeAnswer(w, resp.StatusCode, msg)
 		return true
 	}
 	var n struct {
@@ -168,10 +164,5 @@ func (s *Server) estimateCount(w http.ResponseWriter, r *http.Request, req *ant.
 }
 
 func writeCount(w http.ResponseWriter, n int64) {
-	b := []byte(`{"input_tokens":` + strconv.FormatInt(n, 10) + `}`)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	_ = writeAnswer(w, http.StatusOK, []byte(`{"input_tokens":`+strconv.FormatInt(n, 10)+`}`))
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -99,9 +98,7 @@ func (s *Server) serveEndpoints(w http.ResponseWriter, r *http.Request, sn *snap
 		writeError(w, serverError(http.StatusInternalServerError, "", "encoding the endpoints failed", 0))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	_, _ = w.Write(body)
+	_ = writeAnswer(w, http.StatusOK, body)
 }
 
 // endpointOf describes backend b serving public model id.

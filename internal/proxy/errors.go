@@ -72,11 +72,8 @@ func writeErrorIn(w http.ResponseWriter, e *apiError, shape func(*apiError) []by
 	if b == nil {
 		b = shape(e)
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
+	_ = writeAnswer(w, e.Status, b)
 }
 
 // retryAfterSeconds rounds up to whole seconds, at least 1.
@@ -93,6 +90,12 @@ func retryAfterSeconds(d time.Duration) string {
 
 func badRequest(msg, param string) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request", Message: msg, Param: param}
+}
+
+// invalidBody answers a body that is JSON but cannot be read or edited as
+// a request (err says why).
+func invalidBody(err error) *apiError {
+	return badRequest("Invalid request body: "+err.Error()+".", "")
 }
 
 func notFound(msg string) *apiError {

@@ -61,12 +61,9 @@ func (messagesAPI) parse(body []byte) (*parsed, *apiError) {
 
 // parseMessages is the parse of a /v1/messages body as a request for op.
 func parseMessages(op providers.Operation, body []byte) (*parsed, *apiError) {
-	if aerr := checkJSON(body); aerr != nil {
+	raw, aerr := scanBody(body)
+	if aerr != nil {
 		return nil, aerr
-	}
-	raw, err := openai.Scan(body)
-	if err != nil {
-		return nil, badRequest("Invalid request body: "+err.Error()+".", "")
 	}
 	canon, aerr := translateMessages(body)
 	if aerr != nil {

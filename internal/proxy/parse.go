@@ -37,12 +37,9 @@ type parsed struct {
 // scanner with a depth bound), an object with a non-empty string "model",
 // and "messages" (chat) or "input" (embeddings).
 func parseRequest(op providers.Operation, body []byte) (*parsed, *apiError) {
-	if aerr := checkJSON(body); aerr != nil {
+	f, aerr := scanBody(body)
+	if aerr != nil {
 		return nil, aerr
-	}
-	f, err := openai.Scan(body)
-	if err != nil {
-		return nil, badRequest("Invalid request body: "+err.Error()+".", "")
 	}
 	if f.Model == "" {
 		return nil, badRequest("You must provide a model parameter.", "model")
@@ -60,6 +57,19 @@ func parseRequest(op providers.Operation, body []byte) (*parsed, *apiError) {
 		return nil, badRequest("Embeddings cannot be streamed.", "stream")
 	}
 	return &parsed{op: op, body: body, fields: f, estimate: limits.EstimateTokens(body)}, nil
+}
+
+// scanBody checks a body like any (checkJSON) and scans its top level,
+// the first step of every client API's parse.
+func scanBody(body []byte) (openai.Fields, *apiError) {
+	if aerr := checkJSON(body); aerr != nil {
+		return openai.Fields{}, aerr
+	}
+	f, err := openai.Scan(body)
+	if err != nil {
+		return openai.Fields{}, invalidBody(err)
+	}
+	return f, nil
 }
 
 // checkJSON refuses a body that is empty, not valid JSON, or has an

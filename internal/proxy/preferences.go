@@ -69,7 +69,7 @@ func takeRouting(body []byte) ([]byte, *routing, *apiError) {
 	}
 	out, found, err := openai.Strip(body, routingMembers...)
 	if err != nil {
-		return nil, nil, badRequest("Invalid request body: "+err.Error()+".", "")
+		return nil, nil, invalidBody(err)
 	}
 	if raw, ok := found["models"]; ok && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &rq.models); err != nil {
@@ -84,7 +84,7 @@ func takeRouting(body []byte) ([]byte, *routing, *apiError) {
 			}
 		}
 		if out, err = modelFromList(out, rq.models); err != nil {
-			return nil, nil, badRequest("Invalid request body: "+err.Error()+".", "")
+			return nil, nil, invalidBody(err)
 		}
 	}
 	if raw, ok := found["usage"]; ok && string(raw) != "null" {

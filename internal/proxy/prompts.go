@@ -33,7 +33,7 @@ func takeTemplate(body []byte) ([]byte, *templateCall, *apiError) {
 	}
 	out, found, err := openai.Strip(body, templateMember)
 	if err != nil {
-		return nil, nil, badRequest("Invalid request body: "+err.Error()+".", "")
+		return nil, nil, invalidBody(err)
 	}
 	raw, ok := found[templateMember]
 	if !ok || string(raw) == "null" {

@@ -80,19 +80,16 @@ var errStateUnavailable = serverError(http.StatusServiceUnavailable, "response_s
 // upstream reads), and the output bound judged is the larger of the
 // body's max_output_tokens and the canonical one.
 func (c *responsesCall) parse(body []byte) (*parsed, *apiError) {
-	if aerr := checkJSON(body); aerr != nil {
+	raw, aerr := scanBody(body)
+	if aerr != nil {
 		return nil, aerr
-	}
-	raw, err := openai.Scan(body)
-	if err != nil {
-		return nil, badRequest("Invalid request body: "+err.Error()+".", "")
 	}
 	req, err := tr.Decode(body)
 	if err != nil {
 		return nil, translationError(err)
 	}
 	if id := req.PreviousResponseID; id != "" {
-		if aerr := c.loadPrior(id); aerr != nil {
+		if aerr = c.loadPrior(id); aerr != nil {
 			return nil, aerr
 		}
 	}
@@ -105,17 +102,17 @@ func (c *responsesCall) parse(body []byte) (*parsed, *apiError) {
 	native := body
 	if downgraded {
 		// The upstream keeps nothing either.
-		if native, err = setTopLevel(body, "store", []byte("false")); err != nil {
-			return nil, badRequest("Invalid request body: "+err.Error()+".", "")
+		if native, err = openai.SetMember(body, "store", []byte("false")); err != nil {
+			return nil, invalidBody(err)
 		}
 		if raw, err = openai.Scan(native); err != nil {
-			return nil, badRequest("Invalid request body: "+err.Error()+".", "")
+			return nil, invalidBody(err)
 		}
 	}
 	if c.pin != "" {
 		// The chain's ids exist only on its backend: only it can serve.
-		p, aerr := nativeOnly(providers.OpChat, native, raw, previousNotFound(req.PreviousResponseID))
-		if aerr != nil {
+		var p *parsed
+		if p, aerr = nativeOnly(providers.OpChat, native, raw, previousNotFound(req.PreviousResponseID)); aerr != nil {
 			return nil, aerr
 		}
 		p.pin = c.pin
@@ -305,18 +302,4 @@ func (c *responsesCall) saveNative(resp []byte, model, backend string) {
 		c.log.LogAttrs(c.ctx, slog.LevelWarn, "storing a response failed", slog.String("consumer", c.consumer),
 			slog.String("response", head.ID), attrErr(err))
 	}
-}
-
-// setTopLevel returns body with its top-level member key set to value.
-func setTopLevel(body []byte, key string, value json.RawMessage) ([]byte, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("decoding the body: %w", err)
-	}
-	top[key] = value
-	out, err := json.Marshal(top)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the body: %w", err)
-	}
-	return out, nil
 }

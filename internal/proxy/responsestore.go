@@ -123,7 +123,7 @@ func (s *Server) serveStoredResponse(w http.ResponseWriter, r *http.Request, sn 
 		err := st.Delete(ctx, cons.name(), id)
 		if err == nil {
 			b, _ := json.Marshal(map[string]any{"id": id, "object": "response.deleted", "deleted": true})
-			_ = writeAnswer(w, b)
+			_ = writeAnswer(w, http.StatusOK, b)
 			return
 		}
 		s.storedResponseError(w, r, id, err)
@@ -134,7 +134,7 @@ func (s *Server) serveStoredResponse(w http.ResponseWriter, r *http.Request, sn 
 		s.storedResponseError(w, r, id, err)
 		return
 	}
-	_ = writeAnswer(w, rec.Response)
+	_ = writeAnswer(w, http.StatusOK, rec.Response)
 }
 
 func (s *Server) storedResponseError(w http.ResponseWriter, r *http.Request, id string, err error) {

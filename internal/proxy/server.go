@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -262,9 +261,7 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request, sn *snapsho
 		writeError(w, serverError(http.StatusInternalServerError, "", "encoding the model list failed", 0))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	_, _ = w.Write(b)
+	_ = writeAnswer(w, http.StatusOK, b)
 }
 
 func truncate(s string, n int) string {

@@ -46,7 +46,13 @@ func openaiError(w http.ResponseWriter, f *faults, status int, msg string) {
 	case status < 500:
 		typ, code = "invalid_request_error", "invalid_request"
 	}
-	writeError(w, f, status, map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": code}})
+	writeError(w, f, status, openaiErrorBody(msg, typ, nil, code))
+}
+
+// openaiErrorBody is OpenAI's error object; param and code are a string
+// or nil (null).
+func openaiErrorBody(msg, typ string, param, code any) map[string]any {
+	return map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": param, "code": code}}
 }
 
 // prelude applies the faults common to every endpoint; false means the
@@ -71,10 +77,7 @@ func (s *Server) openaiChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.error200 != "" {
-		w.Header().Set("Content-Type", "application/json")
-		b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": "upstream failed for key " + f.key,
-			"type": f.error200, "param": nil, "code": nil}})
-		_, _ = w.Write(b)
+		writeError(w, nil, http.StatusOK, openaiErrorBody("upstream failed for key "+f.key, f.error200, nil, nil))
 		return
 	}
 	words := replyWords(&req, f.chunks)

@@ -200,12 +200,8 @@ func (s *Server) responses(st *respStore) http.HandlerFunc {
 }
 
 func previousNotFound(w http.ResponseWriter, id string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusBadRequest)
-	b, _ := json.Marshal(map[string]any{"error": map[string]any{
-		"message": fmt.Sprintf("Previous response with id '%s' not found.", id),
-		"type":    "invalid_request_error", "param": "previous_response_id", "code": "previous_response_not_found"}})
-	_, _ = w.Write(b)
+	writeError(w, nil, http.StatusBadRequest, openaiErrorBody(fmt.Sprintf("Previous response with id '%s' not found.", id),
+		"invalid_request_error", "previous_response_id", "previous_response_not_found"))
 }
 
 // respAnswer is the answer being given: text words or one function call.

@@ -121,17 +121,11 @@ func setThinking(out *ant.MessagesRequest, effort string) error {
 	return nil
 }
 
-// appendTurn adds blocks as a turn of role, merged into the previous turn
-// when it has the same role (Anthropic requires alternation).
+// appendTurn adds blocks as a turn of role (vendorkit.AppendTurn).
 func appendTurn(msgs []ant.Message, role string, blocks []ant.ContentBlock) []ant.Message {
-	if len(blocks) == 0 {
-		return msgs
-	}
-	if n := len(msgs); n > 0 && msgs[n-1].Role == role {
-		msgs[n-1].Content = append(msgs[n-1].Content, blocks...)
-		return msgs
-	}
-	return append(msgs, ant.Message{Role: role, Content: blocks})
+	return vendorkit.AppendTurn(msgs, role, blocks, func(m *ant.Message) (*string, *[]ant.ContentBlock) {
+		return &m.Role, (*[]ant.ContentBlock)(&m.Content)
+	})
 }
 
 func userBlocks(c oa.Content) ([]ant.ContentBlock, error) {

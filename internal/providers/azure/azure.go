@@ -91,7 +91,9 @@ func (a *Adapter) NewRequest(ctx context.Context, r *providers.Request) (*http.R
 		return nil, fmt.Errorf("azure: %w", err)
 	}
 	if r.Op == providers.OpChat && f.Stream != r.Stream {
-		if body, err = setStream(body, r.Stream); err != nil {
+		// The body's flag must agree with the Request's: it decides
+		// whether Azure streams.
+		if body, err = openai.SetMember(body, "stream", []byte(strconv.FormatBool(r.Stream))); err != nil {
 			return nil, fmt.Errorf("azure: %w", err)
 		}
 	}
@@ -137,21 +139,6 @@ func (a *Adapter) Error(status int, h http.Header, body []byte) *providers.Error
 	}
 	e.Message = "azure: " + e.Message
 	return e
-}
-
-// setStream sets the top-level "stream" member (the body's flag must
-// agree with the Request's: it decides whether Azure streams).
-func setStream(body []byte, stream bool) ([]byte, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("decoding request body: %w", err)
-	}
-	top["stream"] = json.RawMessage(strconv.FormatBool(stream))
-	out, err := json.Marshal(top)
-	if err != nil {
-		return nil, fmt.Errorf("encoding request body: %w", err)
-	}
-	return out, nil
 }
 
 type stream struct{ inner providers.Stream }

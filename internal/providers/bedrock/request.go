@@ -69,15 +69,9 @@ func toConverse(body []byte) (*converseRequest, error) {
 	return out, nil
 }
 
+// appendTurn adds blocks as a turn of role (vendorkit.AppendTurn).
 func appendTurn(msgs []message, role string, blocks []block) []message {
-	if len(blocks) == 0 {
-		return msgs
-	}
-	if n := len(msgs); n > 0 && msgs[n-1].Role == role {
-		msgs[n-1].Content = append(msgs[n-1].Content, blocks...)
-		return msgs
-	}
-	return append(msgs, message{Role: role, Content: blocks})
+	return vendorkit.AppendTurn(msgs, role, blocks, func(m *message) (*string, *[]block) { return &m.Role, &m.Content })
 }
 
 // imageFormats maps media types to Converse image formats.

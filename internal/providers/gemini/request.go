@@ -80,15 +80,9 @@ func toGenerate(body []byte) (*generateRequest, error) {
 	return out, nil
 }
 
+// appendTurn adds parts as a turn of role (vendorkit.AppendTurn).
 func appendTurn(cs []content, role string, parts []part) []content {
-	if len(parts) == 0 {
-		return cs
-	}
-	if n := len(cs); n > 0 && cs[n-1].Role == role {
-		cs[n-1].Parts = append(cs[n-1].Parts, parts...)
-		return cs
-	}
-	return append(cs, content{Role: role, Parts: parts})
+	return vendorkit.AppendTurn(cs, role, parts, func(c *content) (*string, *[]part) { return &c.Role, &c.Parts })
 }
 
 func userParts(c oa.Content) ([]part, error) {

@@ -199,7 +199,9 @@ func Rewrite(body []byte, f *Fields, model string, forceUsage bool) ([]byte, err
 	if !addUsage || f.HasStreamOptions {
 		out = append(out, body[f.ModelEnd:]...)
 		if addUsage {
-			return setIncludeUsage(out)
+			// The rare body with a stream_options object lacking
+			// include_usage=true.
+			return SetNested(out, "stream_options", "include_usage", []byte("true"))
 		}
 		return out, nil
 	}
@@ -207,32 +209,6 @@ func Rewrite(body []byte, f *Fields, model string, forceUsage bool) ([]byte, err
 	out = append(out, body[f.ModelEnd:f.End]...)
 	out = append(out, usageMember...)
 	out = append(out, body[f.End:]...)
-	return out, nil
-}
-
-// setIncludeUsage handles the rare body that has a stream_options object
-// without include_usage=true: decode the top level, set it, encode again.
-func setIncludeUsage(body []byte) ([]byte, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("decoding request body: %w", err)
-	}
-	so := map[string]json.RawMessage{}
-	if raw, ok := top["stream_options"]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &so); err != nil {
-			return nil, fmt.Errorf("decoding stream_options: %w", err)
-		}
-	}
-	so["include_usage"] = json.RawMessage("true")
-	enc, err := json.Marshal(so)
-	if err != nil {
-		return nil, fmt.Errorf("encoding stream_options: %w", err)
-	}
-	top["stream_options"] = enc
-	out, err := json.Marshal(top)
-	if err != nil {
-		return nil, fmt.Errorf("encoding request body: %w", err)
-	}
 	return out, nil
 }
 

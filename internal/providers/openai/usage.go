@@ -2,6 +2,7 @@ package openai
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,9 +234,9 @@ func MapError(status int, h http.Header, body []byte, apiKey string) *providers.
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Class = providers.ClassRateLimited
-		e.Type = orDefault(e.Type, "rate_limit_error")
-		e.Code = orDefault(e.Code, "rate_limit_exceeded")
-		e.Message = orDefault(e.Message, "the upstream provider is rate limiting requests")
+		e.Type = cmp.Or(e.Type, "rate_limit_error")
+		e.Code = cmp.Or(e.Code, "rate_limit_exceeded")
+		e.Message = cmp.Or(e.Message, "the upstream provider is rate limiting requests")
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		e.Class, e.Status = providers.ClassServerError, http.StatusBadGateway
 		e.Type, e.Code = "upstream_error", "upstream_auth_failed"
@@ -243,7 +244,7 @@ func MapError(status int, h http.Header, body []byte, apiKey string) *providers.
 	case status == http.StatusRequestTimeout:
 		e.Class, e.Status = providers.ClassTimeout, http.StatusGatewayTimeout
 		e.Type, e.Code = "timeout_error", "upstream_timeout"
-		e.Message = orDefault(e.Message, "the upstream provider timed out")
+		e.Message = cmp.Or(e.Message, "the upstream provider timed out")
 	case status >= 500:
 		e.Class = providers.ClassServerError
 		e.Status = http.StatusBadGateway
@@ -251,21 +252,14 @@ func MapError(status int, h http.Header, body []byte, apiKey string) *providers.
 			e.Status = http.StatusServiceUnavailable
 		}
 		e.Type = "upstream_error"
-		e.Code = orDefault(e.Code, "upstream_"+strconv.Itoa(status))
-		e.Message = orDefault(e.Message, fmt.Sprintf("the upstream provider answered %d", status))
+		e.Code = cmp.Or(e.Code, "upstream_"+strconv.Itoa(status))
+		e.Message = cmp.Or(e.Message, fmt.Sprintf("the upstream provider answered %d", status))
 	default:
 		e.Class = providers.ClassFatal
-		e.Type = orDefault(e.Type, "invalid_request_error")
-		e.Message = orDefault(e.Message, fmt.Sprintf("the upstream provider answered %d", status))
+		e.Type = cmp.Or(e.Type, "invalid_request_error")
+		e.Message = cmp.Or(e.Message, fmt.Sprintf("the upstream provider answered %d", status))
 	}
 	return e
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // redact removes the credential, and anything shaped like an OpenAI key,
